@@ -1,0 +1,45 @@
+//! The simulator's notion of "now". Tests move it instead of sleeping, so rate-limit windows,
+//! `since` filters and timestamps can be exercised deterministically.
+
+use chrono::{DateTime, Duration, SubsecRound, Utc};
+use std::sync::atomic::{AtomicI64, Ordering};
+
+#[derive(Debug, Default)]
+pub struct Clock {
+    /// Milliseconds added to the wall clock.
+    offset_ms: AtomicI64,
+}
+
+impl Clock {
+    pub fn now(&self) -> DateTime<Utc> {
+        let now = Utc::now() + Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed));
+        // GitHub's timestamps carry whole seconds.
+        now.trunc_subsecs(0)
+    }
+
+    /// `now` with sub-second precision, for sliding rate-limit windows.
+    pub fn now_precise(&self) -> DateTime<Utc> {
+        Utc::now() + Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.offset_ms
+            .fetch_add(by.num_milliseconds(), Ordering::Relaxed);
+    }
+
+    /// Moves the clock so that `now()` reads `at`. Time keeps flowing from there.
+    pub fn set(&self, at: DateTime<Utc>) {
+        let offset = at - Utc::now();
+        self.offset_ms
+            .store(offset.num_milliseconds(), Ordering::Relaxed);
+    }
+
+    pub fn offset(&self) -> Duration {
+        Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))
+    }
+}
+
+/// GitHub's timestamp format: `2011-04-22T13:33:48Z`.
+pub fn iso(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}

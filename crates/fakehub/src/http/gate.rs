@@ -1,0 +1,217 @@
+//! The gate in front of every GitHub API route, in GitHub's order: authenticate, check the
+//! primary then the secondary limits, run the handler, answer 304 for a matching ETag
+//! (free of charge), charge the bucket, and stamp the `x-ratelimit-*` headers.
+
+use crate::error::ApiError;
+use crate::hub::Hub;
+use crate::limits::{Refusal, ANONYMOUS_LIMIT};
+use crate::stats::Outcome;
+use axum::body::{to_bytes, Body};
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// The authenticated user a request acts as.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub login: String,
+}
+
+/// Largest body fakehub buffers to compute an ETag.
+const MAX_BUFFERED: usize = 64 * 1024 * 1024;
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer"))
+        .then(|| token.trim().to_string())
+}
+
+fn is_write(method: &Method) -> bool {
+    matches!(*method, Method::POST | Method::PATCH | Method::PUT | Method::DELETE)
+}
+
+fn etag_of(bucket_key: &str, body: &[u8]) -> String {
+    // ETags are per token on GitHub: the same body for another token is another ETag.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bucket_key.hash(&mut h);
+    body.hash(&mut h);
+    format!("W/\"{:016x}{:08x}\"", h.finish(), body.len())
+}
+
+fn etag_matches(if_none_match: &str, etag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").trim_matches('"').to_string();
+    let want = bare(etag);
+    if_none_match
+        .split(',')
+        .any(|t| t.trim() == "*" || bare(t) == want)
+}
+
+pub async fn gate(State(hub): State<Arc<Hub>>, matched: Option<MatchedPath>, mut req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let route = format!(
+        "{} {}",
+        method,
+        matched.as_ref().map(|m| m.as_str()).unwrap_or_else(|| req.uri().path())
+    );
+    let write = is_write(&method);
+    let (rate_limit, secondary_on) = {
+        let s = hub.settings.read();
+        (s.rate_limit, s.secondary_limits)
+    };
+    let mut outcome = Outcome::default();
+
+    // Authentication.
+    let token = bearer(req.headers());
+    let (key, login, limit) = match &token {
+        Some(t) => match hub.login_for(t) {
+            Some(login) => (format!("token:{t}"), Some(login), rate_limit),
+            None => return finish(&hub, &route, outcome, "anonymous", ApiError::bad_credentials().into_response()),
+        },
+        None => ("anonymous".to_string(), None, ANONYMOUS_LIMIT),
+    };
+    if write && login.is_none() {
+        return finish(&hub, &route, outcome, &key, ApiError::requires_authentication().into_response());
+    }
+
+    // Faults on demand.
+    let fault = hub.faults.for_request();
+    if fault.delay_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(fault.delay_ms)).await;
+    }
+    if let Some(status) = fault.error {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+        outcome.server_error = true;
+        let resp = ApiError::new(status, "Server Error (injected by fakehub)").into_response();
+        hub.limits.lock().bucket(&key, limit, hub.clock.now_precise());
+        return finish(&hub, &route, outcome, &key, resp);
+    }
+
+    // Primary, then secondary limits.
+    let now = hub.clock.now_precise();
+    let admitted = {
+        let mut limits = hub.limits.lock();
+        let verdict = if fault.secondary {
+            limits.bucket(&key, limit, now);
+            Err(Refusal::Secondary { retry_after: 60 })
+        } else {
+            limits.admit(&key, limit, now, write, secondary_on)
+        };
+        if verdict.is_ok() {
+            limits.enter(&key);
+        }
+        verdict
+    };
+    if let Err(refusal) = admitted {
+        outcome.rate_limited = true;
+        let err = match refusal {
+            Refusal::Primary => {
+                let mut e = ApiError::new(StatusCode::FORBIDDEN, "API rate limit exceeded. See the rate-limit documentation for details.");
+                if let Some(login) = &login {
+                    let id = hub.world.read().find_user(login).map(|u| u.id).unwrap_or(0);
+                    e.message = format!("API rate limit exceeded for user ID {id}.");
+                }
+                e
+            }
+            Refusal::Secondary { retry_after } => {
+                let mut e = ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                );
+                e.retry_after = Some(retry_after);
+                e
+            }
+        };
+        return finish(&hub, &route, outcome, &key, err.into_response());
+    }
+
+    if let Some(login) = &login {
+        hub.world.write().user(login);
+    }
+    req.extensions_mut().insert(Actor {
+        login: login.unwrap_or_else(|| crate::hub::DEFAULT_LOGIN.to_string()),
+    });
+    let if_none_match = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+
+    let response = next.run(req).await;
+    hub.limits.lock().leave(&key);
+
+    let mut response = if method == Method::GET && response.status() == StatusCode::OK {
+        let (mut parts, body) = response.into_parts();
+        let bytes = to_bytes(body, MAX_BUFFERED).await.unwrap_or_default();
+        let etag = etag_of(&key, &bytes);
+        parts.headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii etag"));
+        if if_none_match.as_deref().is_some_and(|inm| etag_matches(inm, &etag)) {
+            outcome.not_modified = true;
+            parts.status = StatusCode::NOT_MODIFIED;
+            parts.headers.remove(header::CONTENT_LENGTH);
+            parts.headers.remove(header::CONTENT_TYPE);
+            Response::from_parts(parts, Body::empty())
+        } else {
+            Response::from_parts(parts, Body::from(bytes))
+        }
+    } else {
+        response
+    };
+    if !outcome.not_modified {
+        outcome.charged = true;
+        hub.limits.lock().charge(&key);
+    }
+    outcome.write = write && response.status().is_success();
+    outcome.server_error = response.status().is_server_error();
+    if !response.headers().contains_key(header::CACHE_CONTROL) && method == Method::GET {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=60, s-maxage=60"));
+    }
+    finish(&hub, &route, outcome, &key, response)
+}
+
+/// Stamps the rate-limit headers of `key`'s bucket and counts the request.
+fn finish(hub: &Hub, route: &str, outcome: Outcome, key: &str, mut response: Response) -> Response {
+    let limit = if key == "anonymous" { ANONYMOUS_LIMIT } else { hub.settings.read().rate_limit };
+    let bucket = hub.limits.lock().bucket(key, limit, hub.clock.now_precise()).clone();
+    let h = response.headers_mut();
+    h.insert("x-ratelimit-limit", HeaderValue::from(bucket.limit));
+    h.insert("x-ratelimit-remaining", HeaderValue::from(bucket.remaining()));
+    h.insert("x-ratelimit-used", HeaderValue::from(bucket.used));
+    h.insert("x-ratelimit-reset", HeaderValue::from(bucket.reset.timestamp()));
+    h.insert("x-ratelimit-resource", HeaderValue::from_static("core"));
+    h.insert("x-github-api-version-selected", HeaderValue::from_static("2022-11-28"));
+    h.insert("x-github-request-id", HeaderValue::from_str(&uuid::Uuid::new_v4().simple().to_string()).expect("ascii"));
+    hub.stats.record(route, outcome);
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_compare_weakly_and_in_lists() {
+        let e = etag_of("token:a", b"{}");
+        assert!(etag_matches(&e, &e));
+        assert!(etag_matches(&format!("\"x\", {e}"), &e));
+        assert!(etag_matches(e.trim_start_matches("W/"), &e));
+        assert!(!etag_matches("\"other\"", &e));
+        assert_ne!(e, etag_of("token:b", b"{}"), "ETags differ per token");
+    }
+
+    #[test]
+    fn both_authorization_schemes() {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("token abc"));
+        assert_eq!(bearer(&h).as_deref(), Some("abc"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer xyz"));
+        assert_eq!(bearer(&h).as_deref(), Some("xyz"));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic xyz"));
+        assert_eq!(bearer(&h), None);
+    }
+}

@@ -1,0 +1,8 @@
+//! What every GitHub API request goes through: authentication, faults, rate limits,
+//! conditional requests and counting; plus `Link` pagination.
+
+mod gate;
+mod pagination;
+
+pub use gate::{gate, Actor};
+pub use pagination::{link_header, with_param, Page, PageParams};

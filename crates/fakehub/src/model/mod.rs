@@ -1,0 +1,16 @@
+//! The simulated GitHub state and every rule that changes it. Handlers parse HTTP, call one
+//! operation here, and render the result; webhook events are queued by the operations.
+
+mod comments;
+mod issues;
+mod labels;
+mod milestones;
+mod relations;
+mod types;
+mod world;
+
+pub use issues::{IssuePatch, NewIssue, MAX_TITLE};
+pub use milestones::MilestoneFields;
+pub use labels::valid_color;
+pub use types::*;
+pub use world::{Outgoing, World};

@@ -1,0 +1,238 @@
+//! The whole simulated GitHub: users, repositories and the indexes that find things by id.
+
+use super::types::*;
+use crate::error::{ApiError, ApiResult};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// A webhook event produced by a mutation, waiting to be handed to the dispatcher.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub repo: usize,
+    pub event: &'static str,
+    pub action: Option<String>,
+    pub payload: Value,
+    /// Only this hook gets it (a ping); otherwise every hook that subscribes.
+    pub only_hook: Option<Id>,
+}
+
+#[derive(Debug)]
+pub struct World {
+    /// Public base URL every `url` field points at (no trailing slash).
+    pub base: String,
+    next_id: Id,
+    pub users: HashMap<String, User>,
+    pub repos: Vec<Repo>,
+    pub repo_index: HashMap<String, usize>,
+    /// Organization issue types, keyed by lower-cased owner login.
+    pub issue_types: HashMap<String, Vec<IssueType>>,
+    /// Issue id → (repository index, number).
+    pub issue_loc: HashMap<Id, (usize, u64)>,
+    /// Comment id → repository index.
+    pub comment_loc: HashMap<Id, usize>,
+    pub outbox: Vec<Outgoing>,
+}
+
+impl World {
+    pub fn new(base: &str) -> Self {
+        World {
+            base: base.trim_end_matches('/').to_string(),
+            next_id: 1_000,
+            users: HashMap::new(),
+            repos: Vec::new(),
+            repo_index: HashMap::new(),
+            issue_types: HashMap::new(),
+            issue_loc: HashMap::new(),
+            comment_loc: HashMap::new(),
+            outbox: Vec::new(),
+        }
+    }
+
+    pub fn next_id(&mut self) -> Id {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// The user with this login, created on first sight (fakehub has no sign-up).
+    pub fn user(&mut self, login: &str) -> &User {
+        self.user_of_kind(login, UserKind::User)
+    }
+
+    pub fn user_of_kind(&mut self, login: &str, kind: UserKind) -> &User {
+        let key = login.to_ascii_lowercase();
+        if !self.users.contains_key(&key) {
+            let id = self.next_id();
+            let kind = if login.ends_with("[bot]") {
+                UserKind::Bot
+            } else {
+                kind
+            };
+            self.users.insert(
+                key.clone(),
+                User {
+                    id,
+                    login: login.to_string(),
+                    kind,
+                },
+            );
+        }
+        &self.users[&key]
+    }
+
+    pub fn find_user(&self, login: &str) -> Option<&User> {
+        self.users.get(&login.to_ascii_lowercase())
+    }
+
+    pub fn repo_idx(&self, owner: &str, name: &str) -> ApiResult<usize> {
+        self.repo_index
+            .get(&format!("{owner}/{name}").to_ascii_lowercase())
+            .copied()
+            .ok_or_else(ApiError::not_found)
+    }
+
+    /// Creates a repository (admin/seed only: GitHub's own create endpoint is out of scope).
+    pub fn create_repo(&mut self, owner: &str, name: &str, owner_kind: UserKind, at: Time) -> usize {
+        let key = format!("{owner}/{name}").to_ascii_lowercase();
+        if let Some(&idx) = self.repo_index.get(&key) {
+            return idx;
+        }
+        let owner_login = self.user_of_kind(owner, owner_kind).login.clone();
+        if owner_kind == UserKind::Organization {
+            self.ensure_default_issue_types(&owner_login, at);
+        }
+        let id = self.next_id();
+        self.repos.push(Repo {
+            id,
+            owner: owner_login,
+            name: name.to_string(),
+            description: Some(format!("{name}: a repository simulated by fakehub")),
+            private: false,
+            created_at: at,
+            updated_at: at,
+            pushed_at: at,
+            issues: Vec::new(),
+            labels: Vec::new(),
+            milestones: Vec::new(),
+            comments: Vec::new(),
+            hooks: Vec::new(),
+            open_issues_count: 0,
+        });
+        let idx = self.repos.len() - 1;
+        self.repo_index.insert(key, idx);
+        idx
+    }
+
+    /// GitHub gives every organization the types Task, Bug and Feature.
+    fn ensure_default_issue_types(&mut self, org: &str, at: Time) {
+        let key = org.to_ascii_lowercase();
+        if self.issue_types.contains_key(&key) {
+            return;
+        }
+        let mut types = Vec::new();
+        for (name, description, color) in [
+            ("Task", "A specific piece of work", "yellow"),
+            ("Bug", "An unexpected problem or behavior", "red"),
+            ("Feature", "A request, idea, or new functionality", "blue"),
+        ] {
+            types.push(IssueType {
+                id: self.next_id(),
+                name: name.into(),
+                description: Some(description.into()),
+                color: Some(color.into()),
+                is_enabled: true,
+                created_at: at,
+                updated_at: at,
+            });
+        }
+        self.issue_types.insert(key, types);
+    }
+
+    pub fn issue_type_by_name(&self, owner: &str, name: &str) -> Option<&IssueType> {
+        self.issue_types
+            .get(&owner.to_ascii_lowercase())?
+            .iter()
+            .find(|t| t.is_enabled && t.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn issue_type(&self, owner: &str, id: Id) -> Option<&IssueType> {
+        self.issue_types
+            .get(&owner.to_ascii_lowercase())?
+            .iter()
+            .find(|t| t.id == id)
+    }
+
+    /// The live issue at `number`: 404 if there never was one, 410 if it was deleted or moved.
+    pub fn live_issue(&self, repo: usize, number: u64) -> ApiResult<&Issue> {
+        let issue = self.repos[repo].issue(number).ok_or_else(ApiError::not_found)?;
+        match &issue.gone {
+            None => Ok(issue),
+            Some(Gone::Deleted) => Err(ApiError::gone("This issue was deleted")),
+            Some(Gone::Transferred { .. }) => Err(ApiError::gone("This issue was transferred")),
+        }
+    }
+
+    /// Like `live_issue` but for pull requests too, when the endpoint is an issue endpoint.
+    pub fn issue_by_id(&self, id: Id) -> Option<(usize, &Issue)> {
+        let &(repo, number) = self.issue_loc.get(&id)?;
+        let issue = self.repos[repo].issue(number)?;
+        issue.gone.is_none().then_some((repo, issue))
+    }
+
+    pub fn issue_mut(&mut self, repo: usize, number: u64) -> &mut Issue {
+        &mut self.repos[repo].issues[(number - 1) as usize]
+    }
+
+    /// Applies `change` to an issue while keeping the counters that depend on it
+    /// (milestone open/closed counts, the repository's open count) true.
+    pub fn edit_issue<R>(&mut self, repo: usize, number: u64, change: impl FnOnce(&mut Issue) -> R) -> R {
+        self.account(repo, number, false);
+        let result = change(self.issue_mut(repo, number));
+        self.account(repo, number, true);
+        result
+    }
+
+    fn account(&mut self, repo: usize, number: u64, add: bool) {
+        let r = &mut self.repos[repo];
+        let issue = &r.issues[(number - 1) as usize];
+        if issue.gone.is_some() {
+            return;
+        }
+        let (open, milestone) = (issue.is_open(), issue.milestone);
+        let delta = |n: &mut u64| {
+            if add {
+                *n += 1
+            } else {
+                *n = n.saturating_sub(1)
+            }
+        };
+        if open {
+            delta(&mut r.open_issues_count);
+        }
+        if let Some(m) = milestone.and_then(|m| r.milestones.get_mut((m - 1) as usize)) {
+            if open {
+                delta(&mut m.open_issues)
+            } else {
+                delta(&mut m.closed_issues)
+            }
+        }
+    }
+
+    /// Adds a brand-new issue record and counts it.
+    pub fn insert_issue(&mut self, repo: usize, issue: Issue) -> u64 {
+        let number = issue.number;
+        self.issue_loc.insert(issue.id, (repo, number));
+        self.repos[repo].issues.push(issue);
+        self.account(repo, number, true);
+        number
+    }
+
+    pub fn emit(&mut self, repo: usize, event: &'static str, action: Option<&str>, payload: Value) {
+        self.outbox.push(Outgoing {
+            repo,
+            event,
+            action: action.map(str::to_string),
+            payload,
+            only_hook: None,
+        });
+    }
+}
