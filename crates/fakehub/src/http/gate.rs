@@ -58,6 +58,8 @@ pub async fn gate(State(hub): State<Arc<Hub>>, matched: Option<MatchedPath>, mut
         matched.as_ref().map(|m| m.as_str()).unwrap_or_else(|| req.uri().path())
     );
     let write = is_write(&method);
+    // GitHub does not charge for asking about the rate limit.
+    let free = route == "GET /rate_limit";
     let (rate_limit, secondary_on) = {
         let s = hub.settings.read();
         (s.rate_limit, s.secondary_limits)
@@ -94,7 +96,10 @@ pub async fn gate(State(hub): State<Arc<Hub>>, matched: Option<MatchedPath>, mut
     let now = hub.clock.now_precise();
     let admitted = {
         let mut limits = hub.limits.lock();
-        let verdict = if fault.secondary {
+        let verdict = if free {
+            limits.bucket(&key, limit, now);
+            Ok(())
+        } else if fault.secondary {
             limits.bucket(&key, limit, now);
             Err(Refusal::Secondary { retry_after: 60 })
         } else {
@@ -160,7 +165,7 @@ pub async fn gate(State(hub): State<Arc<Hub>>, matched: Option<MatchedPath>, mut
     } else {
         response
     };
-    if !outcome.not_modified {
+    if !outcome.not_modified && !free {
         outcome.charged = true;
         hub.limits.lock().charge(&key);
     }

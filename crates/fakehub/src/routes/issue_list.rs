@@ -180,6 +180,7 @@ pub async fn list(hub: Hs, Path((owner, name)): Path<(String, String)>, Query(q)
     let path = uri.path();
     let base = &w.base;
     let (after, before) = (param(&q, "after"), param(&q, "before"));
+    // Cursor mode starts with `after` present, even empty (the first page).
     if after.is_none() && before.is_none() {
         let items = matches.iter().skip(p.offset()).take(p.per_page).map(|i| w.issue_json(repo_idx, i)).collect();
         let link = link_header(base, path, &q, p, matches.len());
@@ -189,6 +190,7 @@ pub async fn list(hub: Hs, Path((owner, name)): Path<(String, String)>, Query(q)
     // while issues are added or change.
     let in_order = |a: (i64, u64), b: (i64, u64)| if desc { a > b } else { a < b };
     let (start, end) = match (after, before) {
+        (Some(""), _) => (0, p.per_page.min(matches.len())),
         (Some(c), _) => {
             let key = decode_cursor(c)?;
             let start = matches.iter().position(|i| in_order(key, sort_key(sort, i))).unwrap_or(matches.len());
