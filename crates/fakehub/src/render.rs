@@ -321,6 +321,11 @@ impl World {
             "issue_dependencies_summary": self.dependencies_summary(issue),
             "parent_issue_url": parent_url,
         });
+        if issue.state_reason.is_none() {
+            // GitHub's schema lists state_reason as an enum without null; leaving it out
+            // reads the same to every client and keeps the body valid.
+            v.as_object_mut().expect("object").remove("state_reason");
+        }
         if issue.pull_request {
             v["draft"] = Value::Bool(false);
             v["pull_request"] = json!({

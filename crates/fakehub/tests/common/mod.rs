@@ -275,6 +275,11 @@ impl Schemas {
         check(&self.validator(false, def), def, value);
     }
 
+    /// The violations of `value` against REST component `def` (empty when valid).
+    pub fn rest_errors(&self, def: &str, value: &Value) -> Vec<String> {
+        self.validator(false, def).iter_errors(value).map(|e| format!("{}: {e}", e.instance_path())).collect()
+    }
+
     pub fn check_rest_list(&self, def: &str, value: &Value) {
         let items = value.as_array().unwrap_or_else(|| panic!("expected an array of {def}, got {value}"));
         for item in items {
