@@ -118,6 +118,8 @@ async fn serve(args: Serve) -> anyhow::Result<()> {
         seed: seed_doc(&args)?,
     };
     let mut hub = FakeHub::start(options).await?;
+    // Handlers are in place before anyone can learn the address and send a signal.
+    let signals = Signals::install()?;
     // The first line is a contract: scripts wait for it.
     println!("listening on http://{}", hub.addr);
     std::io::stdout().flush()?;
@@ -138,7 +140,7 @@ async fn serve(args: Serve) -> anyhow::Result<()> {
     }
     let stop = hub.stop_handle();
     tokio::spawn(async move {
-        shutdown_signal().await;
+        signals.wait().await;
         eprintln!("fakehub: shutting down");
         if let Some(stop) = stop {
             let _ = stop.send(());
@@ -148,18 +150,34 @@ async fn serve(args: Serve) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+struct Signals {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
-        tokio::select! {
-            _ = ctrl_c => {},
-            _ = term.recv() => {},
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> anyhow::Result<Signals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Signals {
+                term: signal(SignalKind::terminate())?,
+                int: signal(SignalKind::interrupt())?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Signals {})
     }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {},
+            _ = self.int.recv() => {},
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
