@@ -1,0 +1,9 @@
+//! Talking to GitHub: the typed objects we read, the rate budget every task shares, and the
+//! client that waits, backs off and asks conditionally.
+
+mod budget;
+mod client;
+pub mod types;
+
+pub use budget::Budget;
+pub use client::{Fetched, GitHub, GitHubConfig, GitHubError, RequestStats};

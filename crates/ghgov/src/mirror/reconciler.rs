@@ -1,0 +1,58 @@
+//! Reconcile: on start and periodically, an incremental sync repairs whatever webhooks
+//! missed. It also compares issue and comment counts with GitHub's (one request each) and,
+//! when they differ, a full listing finds what was deleted while a webhook was lost.
+
+use super::sync::{SyncKind, SyncReport, Syncer};
+use super::RepoName;
+use crate::github::Fetched;
+use sqlx::Row;
+use std::time::Duration;
+
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
+
+/// Total items of a GitHub list, from the `last` page of a one-per-page request.
+async fn remote_total(syncer: &Syncer, path: &str) -> anyhow::Result<i64> {
+    match syncer.gh.get(path, false).await? {
+        Fetched::Modified { body, last_page, .. } => Ok(match last_page {
+            Some(n) => n as i64,
+            None => body.as_array().map_or(0, |a| a.len() as i64),
+        }),
+        Fetched::NotModified => unreachable!("unconditional"),
+    }
+}
+
+pub async fn reconcile(syncer: &Syncer, repo: &RepoName) -> anyhow::Result<SyncReport> {
+    let mut report = syncer.sync(repo, SyncKind::Incremental).await?;
+    let full = repo.full();
+    let lc = full.to_ascii_lowercase();
+    let local_issues: i64 = sqlx::query("SELECT COUNT(*) FROM issues i JOIN repositories r ON r.id = i.repository_id WHERE r.full_name_lc = $1")
+        .bind(&lc)
+        .fetch_one(&syncer.store.pool)
+        .await?
+        .get(0);
+    let local_comments: i64 = sqlx::query("SELECT COUNT(*) FROM comments c JOIN repositories r ON r.id = c.repository_id WHERE r.full_name_lc = $1")
+        .bind(&lc)
+        .fetch_one(&syncer.store.pool)
+        .await?
+        .get(0);
+    let remote_issues = remote_total(syncer, &format!("/repos/{full}/issues?state=all&per_page=1")).await?;
+    let remote_comments = remote_total(syncer, &format!("/repos/{full}/issues/comments?per_page=1")).await?;
+    if local_issues != remote_issues || local_comments != remote_comments {
+        tracing::info!(repository = %full, local_issues, remote_issues, local_comments, remote_comments, "counts differ: full sync");
+        report = syncer.sync(repo, SyncKind::Full).await?;
+    }
+    Ok(report)
+}
+
+/// Reconciles every repository now and then every `interval`, until the process stops.
+pub async fn run(syncer: Syncer, repos: Vec<RepoName>, interval: Duration) {
+    loop {
+        for repo in &repos {
+            match reconcile(&syncer, repo).await {
+                Ok(r) => tracing::info!("reconcile: {}", r.summary()),
+                Err(e) => tracing::warn!(repository = %repo, "reconcile failed: {e:#}"),
+            }
+        }
+        tokio::time::sleep(interval).await;
+    }
+}

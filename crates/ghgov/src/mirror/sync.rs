@@ -1,0 +1,541 @@
+//! Sync from GitHub, full or incremental. Every page is committed in one transaction
+//! together with the cursor that says where to resume, so a sync killed at any point picks
+//! up at its last committed page and writes nothing twice.
+
+use super::projector::{self, Seen};
+use super::RepoName;
+use crate::github::types::{Comment, Issue, Label, Milestone, Repository};
+use crate::github::{Fetched, GitHub};
+use crate::store::{save_cursor, Store, SyncCursor};
+use anyhow::Context;
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// How far back an incremental sync looks before its cursor (clock skew, same-second edits).
+const OVERLAP_SECONDS: i64 = 60;
+const EPOCH: &str = "1970-01-01T00:00:00Z";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncKind {
+    Full,
+    Incremental,
+}
+
+impl SyncKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncKind::Full => "full",
+            SyncKind::Incremental => "incremental",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncReport {
+    pub repository: String,
+    pub sync_type: String,
+    pub operation_id: i64,
+    pub issues: u64,
+    pub comments: u64,
+    pub labels: u64,
+    pub milestones: u64,
+    pub sub_issue_parents: u64,
+    pub dependency_issues: u64,
+    pub removed: u64,
+    pub requests: u64,
+    pub not_modified: u64,
+    pub seconds: f64,
+}
+
+impl SyncReport {
+    pub fn summary(&self) -> String {
+        format!(
+            "synced {} ({}): {} issues, {} comments, {} labels, {} milestones, {} sub-issue lists, {} dependency lists, {} removed; {} requests ({} not modified) in {:.2}s",
+            self.repository,
+            self.sync_type,
+            self.issues,
+            self.comments,
+            self.labels,
+            self.milestones,
+            self.sub_issue_parents,
+            self.dependency_issues,
+            self.removed,
+            self.requests,
+            self.not_modified,
+            self.seconds
+        )
+    }
+}
+
+/// Reports progress of long syncs (a progress bar on a terminal).
+pub trait Progress: Send + Sync {
+    fn page(&self, resource: &str, done: u64, total_pages: Option<u64>);
+}
+
+pub struct NoProgress;
+impl Progress for NoProgress {
+    fn page(&self, _: &str, _: u64, _: Option<u64>) {}
+}
+
+pub struct Syncer {
+    pub store: Store,
+    pub gh: Arc<GitHub>,
+    pub progress: Box<dyn Progress>,
+}
+
+fn since_minus_overlap(since: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(since)
+        .map(|t| (t - chrono::Duration::seconds(OVERLAP_SECONDS)).with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|_| since.to_string())
+}
+
+fn list<T: serde::de::DeserializeOwned>(body: Value, what: &str) -> anyhow::Result<Vec<T>> {
+    serde_json::from_value(body).with_context(|| format!("GitHub sent a {what} list ghgov cannot read"))
+}
+
+impl Syncer {
+    pub fn new(store: Store, gh: Arc<GitHub>) -> Self {
+        Syncer {
+            store,
+            gh,
+            progress: Box::new(NoProgress),
+        }
+    }
+
+    /// Runs one sync and records it as a sync operation (failed ones too).
+    pub async fn sync(&self, repo: &RepoName, kind: SyncKind) -> anyhow::Result<SyncReport> {
+        let started = Instant::now();
+        let (req0, nm0) = (self.gh.stats.requests.load(Ordering::Relaxed), self.gh.stats.not_modified.load(Ordering::Relaxed));
+        let op = self.store.start_sync(kind.as_str(), &repo.full()).await?;
+        let mut report = SyncReport {
+            repository: repo.full(),
+            sync_type: kind.as_str().into(),
+            operation_id: op,
+            ..Default::default()
+        };
+        let result = self.run(repo, kind, op, &mut report).await;
+        report.requests = self.gh.stats.requests.load(Ordering::Relaxed) - req0;
+        report.not_modified = self.gh.stats.not_modified.load(Ordering::Relaxed) - nm0;
+        report.seconds = started.elapsed().as_secs_f64();
+        let processed = (report.issues + report.comments + report.labels + report.milestones) as i64;
+        let (status, error) = match &result {
+            Ok(()) => ("completed", None),
+            Err(e) => ("failed", Some(format!("{e:#}"))),
+        };
+        self.store
+            .finish_sync(op, status, processed, 0, report.requests as i64, report.not_modified as i64, error.as_deref())
+            .await?;
+        metrics::counter!("ghgov_sync_operations_total", "type" => kind.as_str(), "status" => status).increment(1);
+        result.map(|_| report)
+    }
+
+    async fn run(&self, repo: &RepoName, kind: SyncKind, op: i64, report: &mut SyncReport) -> anyhow::Result<()> {
+        let repo_id = self.repository(repo).await?;
+        report.labels = self.labels(repo, repo_id).await?;
+        report.milestones = self.milestones(repo, repo_id).await?;
+        let full = repo.full();
+        // An incremental sync of a resource never synced, or one whose full sync was
+        // interrupted, completes the full sync first.
+        let issues_full = kind == SyncKind::Full
+            || self.store.cursor(&full, "issues").await?.since.is_none()
+            || self.store.cursor(&full, "issues_full").await?.next_url.is_some();
+        if issues_full {
+            let (n, removed) = self.issues_full(repo, repo_id, op).await?;
+            report.issues += n;
+            report.removed = removed;
+        }
+        // After a full listing this fetches the first incremental page once, so the
+        // conditional request of the next sync has an ETag to send.
+        report.issues += self.issues_incremental(repo, repo_id).await?;
+        let comments_full = kind == SyncKind::Full
+            || self.store.cursor(&full, "comments").await?.since.is_none()
+            || self.store.cursor(&full, "comments_full").await?.next_url.is_some();
+        if comments_full {
+            report.comments += self.comments_full(repo, repo_id, op).await?;
+        }
+        report.comments += self.comments_incremental(repo, repo_id).await?;
+        let (parents, deps) = self.relations(repo, repo_id).await?;
+        report.sub_issue_parents = parents;
+        report.dependency_issues = deps;
+        Ok(())
+    }
+
+    async fn repository(&self, repo: &RepoName) -> anyhow::Result<i64> {
+        let path = format!("/repos/{}", repo.full());
+        match self.gh.get(&path, true).await? {
+            Fetched::Modified { body, .. } => {
+                let r: Repository = serde_json::from_value(body).context("GitHub sent a repository ghgov cannot read")?;
+                let mut tx = self.store.pool.begin().await?;
+                let id = projector::repository(&mut tx, &r).await?;
+                tx.commit().await?;
+                self.gh.commit_etag(&path).await;
+                Ok(id)
+            }
+            Fetched::NotModified => {
+                let row = sqlx::query("SELECT id FROM repositories WHERE full_name_lc = $1")
+                    .bind(repo.full().to_ascii_lowercase())
+                    .fetch_optional(&self.store.pool)
+                    .await?;
+                match row {
+                    Some(r) => Ok(r.get(0)),
+                    // The cache says unchanged but the row is missing: ask again in full.
+                    None => {
+                        self.gh.forget_etag(&path).await;
+                        Box::pin(self.repository(repo)).await
+                    }
+                }
+            }
+        }
+    }
+
+    /// Fetches every page of a list, or nothing when its first page is unchanged.
+    async fn all_pages(&self, first: &str, resource: &str) -> anyhow::Result<Option<Vec<Value>>> {
+        let mut items = Vec::new();
+        let mut url = first.to_string();
+        let mut conditional = true;
+        let mut pages = 0;
+        loop {
+            match self.gh.get(&url, conditional).await? {
+                Fetched::NotModified => return Ok(None),
+                Fetched::Modified { body, next, last_page } => {
+                    pages += 1;
+                    self.progress.page(resource, pages, last_page);
+                    items.extend(body.as_array().cloned().unwrap_or_default());
+                    match next {
+                        Some(n) => url = n,
+                        None => break,
+                    }
+                }
+            }
+            conditional = false;
+        }
+        Ok(Some(items))
+    }
+
+    /// Labels are few: a changed first page means a full listing, authoritative for deletions.
+    async fn labels(&self, repo: &RepoName, repo_id: i64) -> anyhow::Result<u64> {
+        let path = format!("/repos/{}/labels?per_page=100", repo.full());
+        let Some(items) = self.all_pages(&path, "labels").await? else { return Ok(0) };
+        let labels: Vec<Label> = list(Value::Array(items), "label")?;
+        let mut tx = self.store.pool.begin().await?;
+        let mut seen = Seen::default();
+        for l in &labels {
+            projector::label(&mut tx, &mut seen, repo_id, l).await?;
+        }
+        let keep: Vec<i64> = labels.iter().map(|l| l.id).collect();
+        let existing = sqlx::query("SELECT id FROM labels WHERE repository_id = $1").bind(repo_id).fetch_all(&mut *tx).await?;
+        for r in existing {
+            let id: i64 = r.get(0);
+            if !keep.contains(&id) {
+                projector::remove_label(&mut tx, id).await?;
+            }
+        }
+        tx.commit().await?;
+        self.gh.commit_etag(&path).await;
+        Ok(labels.len() as u64)
+    }
+
+    async fn milestones(&self, repo: &RepoName, repo_id: i64) -> anyhow::Result<u64> {
+        let path = format!("/repos/{}/milestones?state=all&per_page=100", repo.full());
+        let Some(items) = self.all_pages(&path, "milestones").await? else { return Ok(0) };
+        let milestones: Vec<Milestone> = list(Value::Array(items), "milestone")?;
+        let mut tx = self.store.pool.begin().await?;
+        let mut seen = Seen::default();
+        for m in &milestones {
+            projector::milestone(&mut tx, &mut seen, repo_id, m).await?;
+        }
+        let keep: Vec<i64> = milestones.iter().map(|m| m.id).collect();
+        let existing = sqlx::query("SELECT id FROM milestones WHERE repository_id = $1").bind(repo_id).fetch_all(&mut *tx).await?;
+        for r in existing {
+            let id: i64 = r.get(0);
+            if !keep.contains(&id) {
+                projector::remove_milestone(&mut tx, id).await?;
+            }
+        }
+        tx.commit().await?;
+        self.gh.commit_etag(&path).await;
+        Ok(milestones.len() as u64)
+    }
+
+    /// Projects one page of issues and moves the cursor, in one transaction.
+    async fn issue_page(&self, repo: &RepoName, repo_id: i64, body: Value, generation: Option<i64>, resource: &str, cursor: &SyncCursor) -> anyhow::Result<(u64, Option<String>)> {
+        let issues: Vec<Issue> = list(body, "issue")?;
+        let mut tx = self.store.pool.begin().await?;
+        let mut seen = Seen::default();
+        let mut max_updated: Option<String> = None;
+        for i in &issues {
+            projector::issue(&mut tx, &mut seen, repo_id, i, generation).await?;
+            if max_updated.as_deref().is_none_or(|m| i.updated_at.as_str() > m) {
+                max_updated = Some(i.updated_at.clone());
+            }
+        }
+        save_cursor(&mut tx, &repo.full(), resource, cursor).await?;
+        tx.commit().await?;
+        Ok((issues.len() as u64, max_updated))
+    }
+
+    /// Every issue, oldest first (a stable order); issues the listing no longer shows are
+    /// checked one by one and removed when GitHub confirms they are gone.
+    async fn issues_full(&self, repo: &RepoName, repo_id: i64, op: i64) -> anyhow::Result<(u64, u64)> {
+        let full = repo.full();
+        let resume = self.store.cursor(&full, "issues_full").await?;
+        let (mut url, generation) = match (resume.next_url, resume.generation) {
+            (Some(next), g) if g > 0 => (next, g),
+            _ => (format!("/repos/{full}/issues?state=all&sort=created&direction=asc&per_page=100"), op),
+        };
+        let mut count = 0;
+        let mut pages = 0;
+        let mut max_updated: Option<String> = self.store.cursor(&full, "issues").await?.since;
+        loop {
+            let Fetched::Modified { body, next, last_page } = self.gh.get(&url, false).await? else { unreachable!("unconditional") };
+            pages += 1;
+            self.progress.page("issues", pages, last_page);
+            let cursor = SyncCursor {
+                since: None,
+                next_url: next.clone(),
+                generation,
+            };
+            let (n, page_max) = self.issue_page(repo, repo_id, body, Some(generation), "issues_full", &cursor).await?;
+            count += n;
+            if page_max.as_deref() > max_updated.as_deref() {
+                max_updated = page_max;
+            }
+            match next {
+                Some(n) => url = n,
+                None => break,
+            }
+        }
+        // Issues this generation did not see are gone, unless GitHub still shows them (a
+        // deletion during the listing shifts pages).
+        let unseen = sqlx::query("SELECT id, number FROM issues WHERE repository_id = $1 AND seen_generation <> $2")
+            .bind(repo_id)
+            .bind(generation)
+            .fetch_all(&self.store.pool)
+            .await?;
+        let mut removed = 0;
+        for r in unseen {
+            let (id, number): (i64, i64) = (r.get(0), r.get(1));
+            removed += self.confirm_issue(repo, repo_id, id, number, generation).await? as u64;
+        }
+        let mut tx = self.store.pool.begin().await?;
+        save_cursor(&mut tx, &full, "issues_full", &SyncCursor::default()).await?;
+        // An empty repository still gets a cursor, so its next sync is incremental.
+        let since = max_updated.unwrap_or_else(|| EPOCH.to_string());
+        save_cursor(&mut tx, &full, "issues", &SyncCursor { since: Some(since), next_url: None, generation: 0 }).await?;
+        tx.commit().await?;
+        Ok((count, removed))
+    }
+
+    /// Asks GitHub about one issue the listing did not show; true if it was removed.
+    async fn confirm_issue(&self, repo: &RepoName, repo_id: i64, id: i64, number: i64, generation: i64) -> anyhow::Result<bool> {
+        match self.gh.get(&format!("/repos/{}/issues/{number}", repo.full()), false).await {
+            Ok(Fetched::Modified { body, .. }) => {
+                let issue: Issue = serde_json::from_value(body)?;
+                let mut tx = self.store.pool.begin().await?;
+                if issue.id == id {
+                    projector::issue(&mut tx, &mut Seen::default(), repo_id, &issue, Some(generation)).await?;
+                    tx.commit().await?;
+                    return Ok(false);
+                }
+                projector::remove_issue(&mut tx, id, "replaced").await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+            Ok(Fetched::NotModified) => Ok(false),
+            Err(e) if matches!(e.status(), Some(404) | Some(410)) => {
+                let mut tx = self.store.pool.begin().await?;
+                let reason = if e.status() == Some(410) { "deleted" } else { "not_found" };
+                projector::remove_issue(&mut tx, id, reason).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Issues updated since the cursor, newest first: when nothing changed the first page
+    /// answers 304 and the sync costs no rate limit.
+    async fn issues_incremental(&self, repo: &RepoName, repo_id: i64) -> anyhow::Result<u64> {
+        let full = repo.full();
+        let cursor = self.store.cursor(&full, "issues").await?;
+        let Some(since) = cursor.since.clone() else { return Ok(0) };
+        let (mut url, mut conditional) = match &cursor.next_url {
+            Some(next) => (next.clone(), false),
+            None => (format!("/repos/{full}/issues?state=all&sort=updated&direction=desc&per_page=100&since={}", since_minus_overlap(&since)), true),
+        };
+        let mut count = 0;
+        let mut pages = 0;
+        let mut max_updated = Some(since);
+        loop {
+            let (body, next, last_page) = match self.gh.get(&url, conditional).await? {
+                Fetched::NotModified => break,
+                Fetched::Modified { body, next, last_page } => (body, next, last_page),
+            };
+            pages += 1;
+            self.progress.page("issues", pages, last_page);
+            // The new `since` is written only when the listing is complete.
+            let page_cursor = SyncCursor {
+                since: cursor.since.clone(),
+                next_url: next.clone(),
+                generation: 0,
+            };
+            let (n, page_max) = self.issue_page(repo, repo_id, body, None, "issues", &page_cursor).await?;
+            if conditional {
+                self.gh.commit_etag(&url).await;
+            }
+            count += n;
+            if page_max.as_deref() > max_updated.as_deref() {
+                max_updated = page_max;
+            }
+            match next {
+                Some(n) => url = n,
+                None => break,
+            }
+            conditional = false;
+        }
+        let mut tx = self.store.pool.begin().await?;
+        save_cursor(&mut tx, &full, "issues", &SyncCursor { since: max_updated, next_url: None, generation: 0 }).await?;
+        tx.commit().await?;
+        Ok(count)
+    }
+
+    async fn comment_page(&self, repo_id: i64, body: Value, generation: Option<i64>, full: &str, resource: &str, cursor: &SyncCursor) -> anyhow::Result<(u64, Option<String>)> {
+        let comments: Vec<Comment> = list(body, "comment")?;
+        let mut tx = self.store.pool.begin().await?;
+        let mut seen = Seen::default();
+        let mut max_updated: Option<String> = None;
+        for c in &comments {
+            projector::comment(&mut tx, &mut seen, repo_id, c, generation).await?;
+            if max_updated.as_deref().is_none_or(|m| c.updated_at.as_str() > m) {
+                max_updated = Some(c.updated_at.clone());
+            }
+        }
+        save_cursor(&mut tx, full, resource, cursor).await?;
+        tx.commit().await?;
+        Ok((comments.len() as u64, max_updated))
+    }
+
+    async fn comments_full(&self, repo: &RepoName, repo_id: i64, op: i64) -> anyhow::Result<u64> {
+        let full = repo.full();
+        let resume = self.store.cursor(&full, "comments_full").await?;
+        let (mut url, generation) = match (resume.next_url, resume.generation) {
+            (Some(next), g) if g > 0 => (next, g),
+            _ => (format!("/repos/{full}/issues/comments?per_page=100"), op),
+        };
+        let mut count = 0;
+        let mut pages = 0;
+        let mut max_updated = self.store.cursor(&full, "comments").await?.since;
+        loop {
+            let Fetched::Modified { body, next, last_page } = self.gh.get(&url, false).await? else { unreachable!("unconditional") };
+            pages += 1;
+            self.progress.page("comments", pages, last_page);
+            let cursor = SyncCursor { since: None, next_url: next.clone(), generation };
+            let (n, page_max) = self.comment_page(repo_id, body, Some(generation), &full, "comments_full", &cursor).await?;
+            count += n;
+            if page_max.as_deref() > max_updated.as_deref() {
+                max_updated = page_max;
+            }
+            match next {
+                Some(n) => url = n,
+                None => break,
+            }
+        }
+        let mut tx = self.store.pool.begin().await?;
+        // A full listing is authoritative: comments it did not show were deleted.
+        sqlx::query("DELETE FROM comments WHERE repository_id = $1 AND seen_generation <> $2").bind(repo_id).bind(generation).execute(&mut *tx).await?;
+        save_cursor(&mut tx, &full, "comments_full", &SyncCursor::default()).await?;
+        let since = max_updated.unwrap_or_else(|| EPOCH.to_string());
+        save_cursor(&mut tx, &full, "comments", &SyncCursor { since: Some(since), next_url: None, generation: 0 }).await?;
+        tx.commit().await?;
+        Ok(count)
+    }
+
+    async fn comments_incremental(&self, repo: &RepoName, repo_id: i64) -> anyhow::Result<u64> {
+        let full = repo.full();
+        let cursor = self.store.cursor(&full, "comments").await?;
+        let Some(since) = cursor.since.clone() else { return Ok(0) };
+        let (mut url, mut conditional) = match &cursor.next_url {
+            Some(next) => (next.clone(), false),
+            None => (format!("/repos/{full}/issues/comments?sort=updated&direction=desc&per_page=100&since={}", since_minus_overlap(&since)), true),
+        };
+        let mut count = 0;
+        let mut max_updated = Some(since);
+        let mut pages = 0;
+        loop {
+            let (body, next, last_page) = match self.gh.get(&url, conditional).await? {
+                Fetched::NotModified => break,
+                Fetched::Modified { body, next, last_page } => (body, next, last_page),
+            };
+            pages += 1;
+            self.progress.page("comments", pages, last_page);
+            let page_cursor = SyncCursor { since: cursor.since.clone(), next_url: next.clone(), generation: 0 };
+            let (n, page_max) = self.comment_page(repo_id, body, None, &full, "comments", &page_cursor).await?;
+            if conditional {
+                self.gh.commit_etag(&url).await;
+            }
+            count += n;
+            if page_max.as_deref() > max_updated.as_deref() {
+                max_updated = page_max;
+            }
+            match next {
+                Some(n) => url = n,
+                None => break,
+            }
+            conditional = false;
+        }
+        let mut tx = self.store.pool.begin().await?;
+        save_cursor(&mut tx, &full, "comments", &SyncCursor { since: max_updated, next_url: None, generation: 0 }).await?;
+        tx.commit().await?;
+        Ok(count)
+    }
+
+    /// Sub-issues and dependencies of issues that changed: only parents GitHub says have
+    /// sub-issues (or that the mirror thinks have some), only issues with dependencies.
+    async fn relations(&self, repo: &RepoName, repo_id: i64) -> anyhow::Result<(u64, u64)> {
+        let dirty = sqlx::query("SELECT id, number, sub_issues_total, blocked_by_total FROM issues WHERE repository_id = $1 AND relations_dirty = 1 ORDER BY number")
+            .bind(repo_id)
+            .fetch_all(&self.store.pool)
+            .await?;
+        let (mut parents, mut deps) = (0, 0);
+        for r in dirty {
+            let (id, number, sub_total, blocked_total): (i64, i64, i64, i64) = (r.get(0), r.get(1), r.get(2), r.get(3));
+            let children = if sub_total > 0 {
+                parents += 1;
+                self.ids(&format!("/repos/{}/issues/{number}/sub_issues?per_page=100", repo.full())).await?
+            } else {
+                Vec::new()
+            };
+            let blockers = if blocked_total > 0 {
+                deps += 1;
+                self.ids(&format!("/repos/{}/issues/{number}/dependencies/blocked_by?per_page=100", repo.full())).await?
+            } else {
+                Vec::new()
+            };
+            let mut tx = self.store.pool.begin().await?;
+            projector::set_sub_issues(&mut tx, id, &children).await?;
+            projector::set_blocked_by(&mut tx, id, &blockers).await?;
+            projector::clear_relations_dirty(&mut tx, id).await?;
+            tx.commit().await?;
+        }
+        Ok((parents, deps))
+    }
+
+    async fn ids(&self, first: &str) -> anyhow::Result<Vec<i64>> {
+        let mut ids = Vec::new();
+        let mut url = first.to_string();
+        loop {
+            let Fetched::Modified { body, next, .. } = self.gh.get(&url, false).await? else { unreachable!("unconditional") };
+            ids.extend(body.as_array().into_iter().flatten().filter_map(|i| i["id"].as_i64()));
+            match next {
+                Some(n) => url = n,
+                None => break,
+            }
+        }
+        Ok(ids)
+    }
+}

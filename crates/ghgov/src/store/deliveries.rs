@@ -1,0 +1,173 @@
+//! The raw webhook log. A delivery is stored before it is acknowledged, keyed by GitHub's
+//! delivery id so a redelivery or a duplicate is stored (and processed) once.
+
+use super::{now_text, Store};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    Pending,
+    Processed,
+    Failed,
+    Ignored,
+    Dead,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 5] = [Self::Pending, Self::Processed, Self::Failed, Self::Ignored, Self::Dead];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Processed => "processed",
+            Self::Failed => "failed",
+            Self::Ignored => "ignored",
+            Self::Dead => "dead",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub delivery_id: String,
+    pub event: String,
+    pub action: Option<String>,
+    pub repository: Option<String>,
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub delivery_id: String,
+    pub event: String,
+    pub action: Option<String>,
+    pub repository: Option<String>,
+    pub received_at: String,
+    pub processed_at: Option<String>,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: Option<String>,
+    pub error: Option<String>,
+    #[serde(skip)]
+    pub payload: String,
+}
+
+const COLUMNS: &str = "id, delivery_id, event, action, repository, received_at, processed_at, status, attempts, next_attempt_at, error, payload";
+
+fn row(r: &AnyRow) -> DeliveryRow {
+    DeliveryRow {
+        id: r.get(0),
+        delivery_id: r.get(1),
+        event: r.get(2),
+        action: r.get(3),
+        repository: r.get(4),
+        received_at: r.get(5),
+        processed_at: r.get(6),
+        status: r.get(7),
+        attempts: r.get(8),
+        next_attempt_at: r.get(9),
+        error: r.get(10),
+        payload: r.get(11),
+    }
+}
+
+impl Store {
+    /// Stores a batch in one transaction (one fsync for many deliveries). Returns, for each
+    /// delivery, whether it was new.
+    pub async fn insert_deliveries(&self, batch: &[NewDelivery]) -> anyhow::Result<Vec<bool>> {
+        let mut tx = self.pool.begin().await?;
+        let now = now_text();
+        let mut fresh = Vec::with_capacity(batch.len());
+        for d in batch {
+            let done = sqlx::query(
+                "INSERT INTO deliveries (delivery_id, event, action, repository, payload, received_at, status) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'pending') ON CONFLICT (delivery_id) DO NOTHING",
+            )
+            .bind(&d.delivery_id)
+            .bind(&d.event)
+            .bind(&d.action)
+            .bind(&d.repository)
+            .bind(&d.payload)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+            fresh.push(done.rows_affected() > 0);
+        }
+        tx.commit().await?;
+        Ok(fresh)
+    }
+
+    /// Pending deliveries due now, oldest first (GitHub's order per repository).
+    pub async fn due_deliveries(&self, limit: i64) -> anyhow::Result<Vec<DeliveryRow>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM deliveries WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY id LIMIT $2"
+        ))
+        .bind(now_text())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(row).collect())
+    }
+
+    pub async fn finish_delivery(&self, id: i64, status: DeliveryStatus, error: Option<&str>) -> anyhow::Result<()> {
+        sqlx::query("UPDATE deliveries SET status = $1, processed_at = $2, error = $3, attempts = attempts + 1, next_attempt_at = NULL WHERE id = $4")
+            .bind(status.as_str())
+            .bind(now_text())
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt: retried at `next_attempt_at`, or dead after the last one.
+    pub async fn retry_delivery(&self, id: i64, error: &str, next_attempt_at: Option<String>) -> anyhow::Result<()> {
+        let status = if next_attempt_at.is_some() { "pending" } else { "dead" };
+        sqlx::query("UPDATE deliveries SET status = $1, error = $2, attempts = attempts + 1, next_attempt_at = $3, processed_at = $4 WHERE id = $5")
+            .bind(status)
+            .bind(error)
+            .bind(next_attempt_at)
+            .bind(now_text())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn list_deliveries(&self, status: Option<DeliveryStatus>, limit: i64, offset: i64) -> anyhow::Result<(Vec<DeliveryRow>, i64)> {
+        let filter = status.map(|s| format!("WHERE status = '{}'", s.as_str())).unwrap_or_default();
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM deliveries {filter} ORDER BY id DESC LIMIT $1 OFFSET $2"))
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        let total = self.count(&format!("SELECT COUNT(*) FROM deliveries {filter}")).await?;
+        Ok((rows.iter().map(row).collect(), total))
+    }
+
+    pub async fn delivery(&self, id: i64) -> anyhow::Result<Option<DeliveryRow>> {
+        let r = sqlx::query(&format!("SELECT {COLUMNS} FROM deliveries WHERE id = $1")).bind(id).fetch_optional(&self.pool).await?;
+        Ok(r.as_ref().map(row))
+    }
+
+    /// Puts a delivery back in the queue with fresh attempts (dead or failed ones after a fix).
+    pub async fn replay_delivery(&self, id: i64) -> anyhow::Result<bool> {
+        let done = sqlx::query("UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL, error = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn delivery_counts(&self) -> anyhow::Result<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1))).collect())
+    }
+}

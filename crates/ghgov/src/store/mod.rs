@@ -1,0 +1,148 @@
+//! Storage on SQLite (default) or PostgreSQL, chosen by the URL scheme. One set of queries
+//! serves both through sqlx's `Any` driver; the schema differs only where the databases do
+//! (identity columns), in versioned migrations per backend applied at start-up.
+
+mod deliveries;
+mod etags;
+mod sync_ops;
+mod tokens;
+
+pub use deliveries::{DeliveryRow, DeliveryStatus, NewDelivery};
+pub use sync_ops::{save_cursor, SyncCursor, SyncOperation};
+pub use tokens::{Scope, TokenRow};
+
+use anyhow::Context;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Writes the path of a SQLite URL so sqlx creates the file when it is missing.
+fn sqlite_url(url: &str) -> String {
+    if url.contains('?') {
+        url.to_string()
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+impl Store {
+    /// Connects to `sqlite://PATH` or `postgres://…`.
+    pub async fn connect(url: &str) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if url.starts_with("sqlite:") {
+            (Backend::Sqlite, sqlite_url(url))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            anyhow::bail!("unsupported database URL '{url}': use sqlite://PATH (the default is sqlite://ghgov.db) or postgres://USER@HOST/DB");
+        };
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
+        let pool = match backend {
+            Backend::Sqlite => {
+                options
+                    // SQLite takes one writer at a time; a few connections serve the readers.
+                    .max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL lets readers run beside the writer; NORMAL keeps every
+                            // commit durable against a crash of ghgov itself.
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            conn.execute("PRAGMA busy_timeout = 10000").await?;
+                            conn.execute("PRAGMA cache_size = -32000").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await
+            }
+            Backend::Postgres => options.max_connections(16).connect(&url).await,
+        }
+        .with_context(|| format!("cannot open the database at {}", redact(&url)))?;
+        Ok(Store { pool, backend })
+    }
+
+    /// Connects and applies every pending migration.
+    pub async fn open(url: &str) -> anyhow::Result<Store> {
+        let store = Self::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&self.pool).await.context("applying database migrations")?;
+        Ok(())
+    }
+
+    /// Versions of the applied migrations.
+    pub async fn migrations(&self) -> anyhow::Result<Vec<i64>> {
+        let rows = sqlx::query("SELECT version FROM _sqlx_migrations ORDER BY version").fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(|r| r.get::<i64, _>(0)).collect())
+    }
+
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn count(&self, sql: &str) -> anyhow::Result<i64> {
+        let row: AnyRow = sqlx::query(sql).fetch_one(&self.pool).await?;
+        Ok(row.get::<i64, _>(0))
+    }
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Now, in the format every timestamp column uses.
+pub fn now_text() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("sqlite://x.db"), "sqlite://x.db");
+    }
+
+    #[tokio::test]
+    async fn unknown_schemes_are_refused_with_a_hint() {
+        let err = Store::connect("mysql://x").await.err().unwrap().to_string();
+        assert!(err.contains("sqlite://") && err.contains("postgres://"), "{err}");
+    }
+}

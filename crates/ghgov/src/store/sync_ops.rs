@@ -1,0 +1,143 @@
+//! Sync operations (one row per sync, for history and status) and sync cursors (where the
+//! next incremental sync starts, and where an interrupted one resumes).
+
+use super::{now_text, Store};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncOperation {
+    pub id: i64,
+    pub sync_type: String,
+    pub direction: String,
+    pub repository: String,
+    pub status: String,
+    pub started_at: String,
+    pub completed_at: Option<String>,
+    pub records_processed: i64,
+    pub records_failed: i64,
+    pub requests: i64,
+    pub not_modified: i64,
+    pub cursor: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SyncCursor {
+    pub since: Option<String>,
+    pub next_url: Option<String>,
+    pub generation: i64,
+}
+
+fn op(r: &AnyRow) -> SyncOperation {
+    SyncOperation {
+        id: r.get(0),
+        sync_type: r.get(1),
+        direction: r.get(2),
+        repository: r.get(3),
+        status: r.get(4),
+        started_at: r.get(5),
+        completed_at: r.get(6),
+        records_processed: r.get(7),
+        records_failed: r.get(8),
+        requests: r.get(9),
+        not_modified: r.get(10),
+        cursor: r.get(11),
+        error: r.get(12),
+    }
+}
+
+const OP_COLUMNS: &str = "id, sync_type, direction, repository, status, started_at, completed_at, records_processed, records_failed, requests, not_modified, cursor, error";
+
+impl Store {
+    pub async fn start_sync(&self, sync_type: &str, repository: &str) -> anyhow::Result<i64> {
+        let row = sqlx::query("INSERT INTO sync_operations (sync_type, direction, repository, status, started_at) VALUES ($1, 'pull', $2, 'running', $3) RETURNING id")
+            .bind(sync_type)
+            .bind(repository)
+            .bind(now_text())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.get(0))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn finish_sync(&self, id: i64, status: &str, processed: i64, failed: i64, requests: i64, not_modified: i64, error: Option<&str>) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE sync_operations SET status = $1, completed_at = $2, records_processed = $3, records_failed = $4, requests = $5, not_modified = $6, error = $7 WHERE id = $8",
+        )
+        .bind(status)
+        .bind(now_text())
+        .bind(processed)
+        .bind(failed)
+        .bind(requests)
+        .bind(not_modified)
+        .bind(error)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn sync_operations(&self, repository: Option<&str>, limit: i64, offset: i64) -> anyhow::Result<(Vec<SyncOperation>, i64)> {
+        let (filter, arg) = match repository {
+            Some(r) => ("WHERE repository = $3", r.to_string()),
+            None => ("WHERE $3 = $3", String::new()),
+        };
+        let rows = sqlx::query(&format!("SELECT {OP_COLUMNS} FROM sync_operations {filter} ORDER BY id DESC LIMIT $1 OFFSET $2"))
+            .bind(limit)
+            .bind(offset)
+            .bind(&arg)
+            .fetch_all(&self.pool)
+            .await?;
+        let total: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM sync_operations {}", filter.replace("$3", "$1")))
+            .bind(&arg)
+            .fetch_one(&self.pool)
+            .await?
+            .get(0);
+        Ok((rows.iter().map(op).collect(), total))
+    }
+
+    /// Marks syncs left `running` by a process that died as interrupted.
+    pub async fn interrupt_stale_syncs(&self) -> anyhow::Result<()> {
+        sqlx::query("UPDATE sync_operations SET status = 'interrupted', completed_at = $1 WHERE status = 'running'").bind(now_text()).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn cursor(&self, repository: &str, resource: &str) -> anyhow::Result<SyncCursor> {
+        let row = sqlx::query("SELECT since, next_url, generation FROM sync_cursors WHERE repository = $1 AND resource = $2")
+            .bind(repository)
+            .bind(resource)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| SyncCursor {
+                since: r.get(0),
+                next_url: r.get(1),
+                generation: r.get(2),
+            })
+            .unwrap_or_default())
+    }
+
+    pub async fn all_cursors(&self) -> anyhow::Result<Vec<(String, String, Option<String>, Option<String>)>> {
+        let rows = sqlx::query("SELECT repository, resource, since, updated_at FROM sync_cursors ORDER BY repository, resource").fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
+    }
+}
+
+/// Writes a cursor inside the caller's transaction, so a page and its cursor commit together.
+pub async fn save_cursor(tx: &mut sqlx::Transaction<'_, sqlx::Any>, repository: &str, resource: &str, cursor: &SyncCursor) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO sync_cursors (repository, resource, since, next_url, generation, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (repository, resource) DO UPDATE SET since = excluded.since, next_url = excluded.next_url, generation = excluded.generation, updated_at = excluded.updated_at",
+    )
+    .bind(repository)
+    .bind(resource)
+    .bind(&cursor.since)
+    .bind(&cursor.next_url)
+    .bind(cursor.generation)
+    .bind(now_text())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
