@@ -233,9 +233,11 @@ pub async fn shutdown_signal() {
 }
 
 async fn sync(args: SyncArgs) -> anyhow::Result<()> {
+    // Arguments first, so a mistake is reported before anything is touched.
     let repo = RepoName::parse(&args.repository)?;
+    let config = args.github.config()?;
     let store = Store::open(&args.db.db).await?;
-    let gh = Arc::new(GitHub::new(args.github.config()?, Some(store.clone()))?);
+    let gh = Arc::new(GitHub::new(config, Some(store.clone()))?);
     let mut syncer = Syncer::new(store, gh);
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);

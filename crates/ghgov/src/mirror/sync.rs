@@ -18,6 +18,8 @@ use std::time::Instant;
 /// How far back an incremental sync looks before its cursor (clock skew, same-second edits).
 const OVERLAP_SECONDS: i64 = 60;
 const EPOCH: &str = "1970-01-01T00:00:00Z";
+/// Marks a full listing as complete in its `_full` cursor until the whole sync completes.
+const LISTED: &str = "listed";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -139,11 +141,11 @@ impl Syncer {
         report.labels = self.labels(repo, repo_id).await?;
         report.milestones = self.milestones(repo, repo_id).await?;
         let full = repo.full();
-        // An incremental sync of a resource never synced, or one whose full sync was
-        // interrupted, completes the full sync first.
+        // A resource never synced, or whose full listing was interrupted, gets (the rest
+        // of) a full listing first, whatever kind of sync was asked for.
         let issues_full = kind == SyncKind::Full
             || self.store.cursor(&full, "issues").await?.since.is_none()
-            || self.store.cursor(&full, "issues_full").await?.next_url.is_some();
+            || self.store.cursor(&full, "issues_full").await?.generation > 0;
         if issues_full {
             let (n, removed) = self.issues_full(repo, repo_id, op).await?;
             report.issues += n;
@@ -151,17 +153,30 @@ impl Syncer {
         }
         // After a full listing this fetches the first incremental page once, so the
         // conditional request of the next sync has an ETag to send.
-        report.issues += self.issues_incremental(repo, repo_id).await?;
+        let changed = self.issues_incremental(repo, repo_id).await?;
+        if !issues_full {
+            // After a full listing this only re-reads the overlap: not new records.
+            report.issues += changed;
+        }
         let comments_full = kind == SyncKind::Full
             || self.store.cursor(&full, "comments").await?.since.is_none()
-            || self.store.cursor(&full, "comments_full").await?.next_url.is_some();
+            || self.store.cursor(&full, "comments_full").await?.generation > 0;
         if comments_full {
             report.comments += self.comments_full(repo, repo_id, op).await?;
         }
-        report.comments += self.comments_incremental(repo, repo_id).await?;
+        let changed = self.comments_incremental(repo, repo_id).await?;
+        if !comments_full {
+            report.comments += changed;
+        }
         let (parents, deps) = self.relations(repo, repo_id).await?;
         report.sub_issue_parents = parents;
         report.dependency_issues = deps;
+        // The full sync is complete: the next one starts afresh.
+        let mut tx = self.store.pool.begin().await?;
+        for resource in ["issues_full", "comments_full"] {
+            save_cursor(&mut tx, &full, resource, &SyncCursor::default()).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -284,9 +299,14 @@ impl Syncer {
     async fn issues_full(&self, repo: &RepoName, repo_id: i64, op: i64) -> anyhow::Result<(u64, u64)> {
         let full = repo.full();
         let resume = self.store.cursor(&full, "issues_full").await?;
-        let (mut url, generation) = match (resume.next_url, resume.generation) {
-            (Some(next), g) if g > 0 => (next, g),
-            _ => (format!("/repos/{full}/issues?state=all&sort=created&direction=asc&per_page=100"), op),
+        // An unfinished full sync is resumed: same generation, from its next page.
+        let generation = if resume.generation > 0 { resume.generation } else { op };
+        if resume.generation > 0 && resume.since.as_deref() == Some(LISTED) {
+            return Ok((0, 0));
+        }
+        let mut url = match resume.next_url {
+            Some(next) if resume.generation > 0 => next,
+            _ => format!("/repos/{full}/issues?state=all&sort=created&direction=asc&per_page=100"),
         };
         let mut count = 0;
         let mut pages = 0;
@@ -323,7 +343,7 @@ impl Syncer {
             removed += self.confirm_issue(repo, repo_id, id, number, generation).await? as u64;
         }
         let mut tx = self.store.pool.begin().await?;
-        save_cursor(&mut tx, &full, "issues_full", &SyncCursor::default()).await?;
+        save_cursor(&mut tx, &full, "issues_full", &SyncCursor { since: Some(LISTED.into()), next_url: None, generation }).await?;
         // An empty repository still gets a cursor, so its next sync is incremental.
         let since = max_updated.unwrap_or_else(|| EPOCH.to_string());
         save_cursor(&mut tx, &full, "issues", &SyncCursor { since: Some(since), next_url: None, generation: 0 }).await?;
@@ -423,9 +443,13 @@ impl Syncer {
     async fn comments_full(&self, repo: &RepoName, repo_id: i64, op: i64) -> anyhow::Result<u64> {
         let full = repo.full();
         let resume = self.store.cursor(&full, "comments_full").await?;
-        let (mut url, generation) = match (resume.next_url, resume.generation) {
-            (Some(next), g) if g > 0 => (next, g),
-            _ => (format!("/repos/{full}/issues/comments?per_page=100"), op),
+        let generation = if resume.generation > 0 { resume.generation } else { op };
+        if resume.generation > 0 && resume.since.as_deref() == Some(LISTED) {
+            return Ok(0);
+        }
+        let mut url = match resume.next_url {
+            Some(next) if resume.generation > 0 => next,
+            _ => format!("/repos/{full}/issues/comments?per_page=100"),
         };
         let mut count = 0;
         let mut pages = 0;
@@ -448,7 +472,7 @@ impl Syncer {
         let mut tx = self.store.pool.begin().await?;
         // A full listing is authoritative: comments it did not show were deleted.
         sqlx::query("DELETE FROM comments WHERE repository_id = $1 AND seen_generation <> $2").bind(repo_id).bind(generation).execute(&mut *tx).await?;
-        save_cursor(&mut tx, &full, "comments_full", &SyncCursor::default()).await?;
+        save_cursor(&mut tx, &full, "comments_full", &SyncCursor { since: Some(LISTED.into()), next_url: None, generation }).await?;
         let since = max_updated.unwrap_or_else(|| EPOCH.to_string());
         save_cursor(&mut tx, &full, "comments", &SyncCursor { since: Some(since), next_url: None, generation: 0 }).await?;
         tx.commit().await?;
