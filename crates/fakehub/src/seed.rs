@@ -159,7 +159,7 @@ fn seed_repo(world: &mut World, spec: &SeedRepo, now: Time) -> Result<Seeded, St
     let span_days = if gen.issues + gen.pulls > 0 { 365 } else { 30 };
     let start = now - Duration::days(span_days);
     let repo = world.create_repo(owner, name, kind, start);
-    let mut rng = ChaCha8Rng::seed_from_u64(gen.seed ^ 0x6669_6b65_6875_62);
+    let mut rng = ChaCha8Rng::seed_from_u64(gen.seed ^ 0x0066_696b_6568_7562);
     let mut seeded = Seeded {
         full_name: world.repos[repo].full_name(),
         ..Default::default()

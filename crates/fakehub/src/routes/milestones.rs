@@ -48,7 +48,7 @@ pub async fn list(hub: Hs, Path((owner, name)): RepoPath, Query(q): Query<Vec<(S
     match param(&q, "sort").unwrap_or("due_on") {
         "completeness" => ms.sort_by_key(|m| {
             let total = m.open_issues + m.closed_issues;
-            (if total == 0 { 0 } else { m.closed_issues * 1000 / total }, m.number)
+            ((m.closed_issues * 1000).checked_div(total).unwrap_or(0), m.number)
         }),
         // GitHub lists milestones without a due date after those with one.
         _ => ms.sort_by_key(|m| (m.due_on.is_none(), m.due_on, m.number)),

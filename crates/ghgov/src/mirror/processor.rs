@@ -52,7 +52,7 @@ impl Processor {
         }
         let result = async {
             let payload: serde_json::Value = serde_json::from_str(&d.payload).map_err(|e| anyhow::anyhow!("the payload is not JSON: {e}"))?;
-            let mut tx = self.store.pool.begin().await?;
+            let mut tx = self.store.begin_write().await?;
             let outcome = events::apply(&mut tx, &d.event, &payload).await?;
             tx.commit().await?;
             anyhow::Ok(outcome)

@@ -90,6 +90,12 @@ pub struct Syncer {
     pub progress: Box<dyn Progress>,
 }
 
+fn repo_lock(db: &str, repo: &str) -> Arc<tokio::sync::Mutex<()>> {
+    static LOCKS: std::sync::OnceLock<parking_lot::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = std::sync::OnceLock::new();
+    let key = format!("{db} {}", repo.to_ascii_lowercase());
+    LOCKS.get_or_init(Default::default).lock().entry(key).or_default().clone()
+}
+
 fn since_minus_overlap(since: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(since)
         .map(|t| (t - chrono::Duration::seconds(OVERLAP_SECONDS)).with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string())
@@ -109,8 +115,11 @@ impl Syncer {
         }
     }
 
-    /// Runs one sync and records it as a sync operation (failed ones too).
+    /// Runs one sync and records it as a sync operation (failed ones too). Syncs of the same
+    /// repository into the same database take turns.
     pub async fn sync(&self, repo: &RepoName, kind: SyncKind) -> anyhow::Result<SyncReport> {
+        let lock = repo_lock(&self.store.name, &repo.full());
+        let _turn = lock.lock().await;
         let started = Instant::now();
         let (req0, nm0) = (self.gh.stats.requests.load(Ordering::Relaxed), self.gh.stats.not_modified.load(Ordering::Relaxed));
         let op = self.store.start_sync(kind.as_str(), &repo.full()).await?;
@@ -172,7 +181,7 @@ impl Syncer {
         report.sub_issue_parents = parents;
         report.dependency_issues = deps;
         // The full sync is complete: the next one starts afresh.
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.begin_write().await?;
         for resource in ["issues_full", "comments_full"] {
             save_cursor(&mut tx, &full, resource, &SyncCursor::default()).await?;
         }
@@ -185,7 +194,7 @@ impl Syncer {
         match self.gh.get(&path, true).await? {
             Fetched::Modified { body, .. } => {
                 let r: Repository = serde_json::from_value(body).context("GitHub sent a repository ghgov cannot read")?;
-                let mut tx = self.store.pool.begin().await?;
+                let mut tx = self.store.begin_write().await?;
                 let id = projector::repository(&mut tx, &r).await?;
                 tx.commit().await?;
                 self.gh.commit_etag(&path).await;
@@ -237,7 +246,7 @@ impl Syncer {
         let path = format!("/repos/{}/labels?per_page=100", repo.full());
         let Some(items) = self.all_pages(&path, "labels").await? else { return Ok(0) };
         let labels: Vec<Label> = list(Value::Array(items), "label")?;
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.begin_write().await?;
         let mut seen = Seen::default();
         for l in &labels {
             projector::label(&mut tx, &mut seen, repo_id, l).await?;
@@ -259,7 +268,7 @@ impl Syncer {
         let path = format!("/repos/{}/milestones?state=all&per_page=100", repo.full());
         let Some(items) = self.all_pages(&path, "milestones").await? else { return Ok(0) };
         let milestones: Vec<Milestone> = list(Value::Array(items), "milestone")?;
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.begin_write().await?;
         let mut seen = Seen::default();
         for m in &milestones {
             projector::milestone(&mut tx, &mut seen, repo_id, m).await?;
@@ -280,7 +289,7 @@ impl Syncer {
     /// Projects one page of issues and moves the cursor, in one transaction.
     async fn issue_page(&self, repo: &RepoName, repo_id: i64, body: Value, generation: Option<i64>, resource: &str, cursor: &SyncCursor) -> anyhow::Result<(u64, Option<String>)> {
         let issues: Vec<Issue> = list(body, "issue")?;
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.begin_write().await?;
         let mut seen = Seen::default();
         let mut max_updated: Option<String> = None;
         for i in &issues {
@@ -342,7 +351,7 @@ impl Syncer {
             let (id, number): (i64, i64) = (r.get(0), r.get(1));
             removed += self.confirm_issue(repo, repo_id, id, number, generation).await? as u64;
         }
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.begin_write().await?;
         save_cursor(&mut tx, &full, "issues_full", &SyncCursor { since: Some(LISTED.into()), next_url: None, generation }).await?;
         // An empty repository still gets a cursor, so its next sync is incremental.
         let since = max_updated.unwrap_or_else(|| EPOCH.to_string());
@@ -356,7 +365,7 @@ impl Syncer {
         match self.gh.get(&format!("/repos/{}/issues/{number}", repo.full()), false).await {
             Ok(Fetched::Modified { body, .. }) => {
                 let issue: Issue = serde_json::from_value(body)?;
-                let mut tx = self.store.pool.begin().await?;
+                let mut tx = self.store.begin_write().await?;
                 if issue.id == id {
                     projector::issue(&mut tx, &mut Seen::default(), repo_id, &issue, Some(generation)).await?;
                     tx.commit().await?;
@@ -368,7 +377,7 @@ impl Syncer {
             }
             Ok(Fetched::NotModified) => Ok(false),
             Err(e) if matches!(e.status(), Some(404) | Some(410)) => {
-                let mut tx = self.store.pool.begin().await?;
+                let mut tx = self.store.begin_write().await?;
                 let reason = if e.status() == Some(410) { "deleted" } else { "not_found" };
                 projector::remove_issue(&mut tx, id, reason).await?;
                 tx.commit().await?;
@@ -418,7 +427,7 @@ impl Syncer {
             }
             conditional = false;
         }
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.begin_write().await?;
         save_cursor(&mut tx, &full, "issues", &SyncCursor { since: max_updated, next_url: None, generation: 0 }).await?;
         tx.commit().await?;
         Ok(count)
@@ -426,7 +435,7 @@ impl Syncer {
 
     async fn comment_page(&self, repo_id: i64, body: Value, generation: Option<i64>, full: &str, resource: &str, cursor: &SyncCursor) -> anyhow::Result<(u64, Option<String>)> {
         let comments: Vec<Comment> = list(body, "comment")?;
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.begin_write().await?;
         let mut seen = Seen::default();
         let mut max_updated: Option<String> = None;
         for c in &comments {
@@ -469,7 +478,7 @@ impl Syncer {
                 None => break,
             }
         }
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.begin_write().await?;
         // A full listing is authoritative: comments it did not show were deleted.
         sqlx::query("DELETE FROM comments WHERE repository_id = $1 AND seen_generation <> $2").bind(repo_id).bind(generation).execute(&mut *tx).await?;
         save_cursor(&mut tx, &full, "comments_full", &SyncCursor { since: Some(LISTED.into()), next_url: None, generation }).await?;
@@ -512,7 +521,7 @@ impl Syncer {
             }
             conditional = false;
         }
-        let mut tx = self.store.pool.begin().await?;
+        let mut tx = self.store.begin_write().await?;
         save_cursor(&mut tx, &full, "comments", &SyncCursor { since: max_updated, next_url: None, generation: 0 }).await?;
         tx.commit().await?;
         Ok(count)
@@ -540,7 +549,7 @@ impl Syncer {
             } else {
                 Vec::new()
             };
-            let mut tx = self.store.pool.begin().await?;
+            let mut tx = self.store.begin_write().await?;
             projector::set_sub_issues(&mut tx, id, &children).await?;
             projector::set_blocked_by(&mut tx, id, &blockers).await?;
             projector::clear_relations_dirty(&mut tx, id).await?;

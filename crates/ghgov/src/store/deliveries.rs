@@ -82,7 +82,7 @@ impl Store {
     /// Stores a batch in one transaction (one fsync for many deliveries). Returns, for each
     /// delivery, whether it was new.
     pub async fn insert_deliveries(&self, batch: &[NewDelivery]) -> anyhow::Result<Vec<bool>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let now = now_text();
         let mut fresh = Vec::with_capacity(batch.len());
         for d in batch {

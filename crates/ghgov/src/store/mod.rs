@@ -14,6 +14,7 @@ pub use tokens::{Scope, TokenRow};
 use anyhow::Context;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +27,8 @@ pub enum Backend {
 pub struct Store {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// The database URL (without password), which names this store in process-wide locks.
+    pub name: Arc<str>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -59,10 +62,11 @@ impl Store {
                     .max_connections(8)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
-                            // WAL lets readers run beside the writer; NORMAL keeps every
-                            // commit durable against a crash of ghgov itself.
+                            // WAL lets readers run beside the writer. FULL syncs every commit
+                            // to disk, so an acknowledged webhook survives even a power cut;
+                            // deliveries are committed in batches, which keeps that cheap.
                             conn.execute("PRAGMA journal_mode = WAL").await?;
-                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            conn.execute("PRAGMA synchronous = FULL").await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
                             conn.execute("PRAGMA cache_size = -32000").await?;
                             Ok(())
@@ -74,7 +78,11 @@ impl Store {
             Backend::Postgres => options.max_connections(16).connect(&url).await,
         }
         .with_context(|| format!("cannot open the database at {}", redact(&url)))?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            name: redact(&url).into(),
+        })
     }
 
     /// Connects and applies every pending migration.
@@ -97,6 +105,16 @@ impl Store {
     pub async fn migrations(&self) -> anyhow::Result<Vec<i64>> {
         let rows = sqlx::query("SELECT version FROM _sqlx_migrations ORDER BY version").fetch_all(&self.pool).await?;
         Ok(rows.iter().map(|r| r.get::<i64, _>(0)).collect())
+    }
+
+    /// A transaction that writes. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a transaction that reads first and upgrades later would fail with
+    /// "database is locked" when another writer got there in between, instead of waiting.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
     }
 
     pub async fn ping(&self) -> anyhow::Result<()> {
