@@ -27,8 +27,14 @@ pub fn router() -> Router<Arc<Hub>> {
         .route("/_fakehub/stats/reset", post(reset_stats))
         .route("/_fakehub/deliveries", get(deliveries))
         .route("/_fakehub/deliveries/wait", post(wait_deliveries))
-        .route("/_fakehub/repos/{owner}/{repo}/issues/{number}/delete", post(delete_issue))
-        .route("/_fakehub/repos/{owner}/{repo}/issues/{number}/transfer", post(transfer_issue))
+        .route(
+            "/_fakehub/repos/{owner}/{repo}/issues/{number}/delete",
+            post(delete_issue),
+        )
+        .route(
+            "/_fakehub/repos/{owner}/{repo}/issues/{number}/transfer",
+            post(transfer_issue),
+        )
 }
 
 async fn reset(hub: Hs) -> StatusCode {
@@ -37,7 +43,8 @@ async fn reset(hub: Hs) -> StatusCode {
 }
 
 async fn seed(hub: Hs, body: Bytes) -> ApiResult<Json<Value>> {
-    let doc: SeedDoc = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("seed document: {e}")))?;
+    let doc: SeedDoc = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("seed document: {e}")))?;
     let now = hub.clock.now();
     let mut w = hub.world.write();
     let seeded = seed::apply(&mut w, &doc, now).map_err(ApiError::unprocessable)?;
@@ -45,7 +52,9 @@ async fn seed(hub: Hs, body: Bytes) -> ApiResult<Json<Value>> {
 }
 
 async fn clock(hub: Hs) -> Json<Value> {
-    Json(json!({"now": crate::clock::iso(hub.clock.now()), "offset_seconds": hub.clock.offset().num_seconds()}))
+    Json(
+        json!({"now": crate::clock::iso(hub.clock.now()), "offset_seconds": hub.clock.offset().num_seconds()}),
+    )
 }
 
 /// `{"advance_seconds": N}` or `{"set": "2030-01-01T00:00:00Z"}`.
@@ -56,7 +65,9 @@ async fn set_clock(hub: Hs, body: Bytes) -> ApiResult<Json<Value>> {
     } else if let Some(secs) = m.get("advance_seconds").and_then(Value::as_i64) {
         hub.clock.advance(chrono::Duration::seconds(secs));
     } else {
-        return Err(ApiError::unprocessable("give {\"advance_seconds\": N} or {\"set\": \"ISO-8601 time\"}"));
+        return Err(ApiError::unprocessable(
+            "give {\"advance_seconds\": N} or {\"set\": \"ISO-8601 time\"}",
+        ));
     }
     Ok(clock(hub).await)
 }
@@ -66,7 +77,8 @@ async fn faults(hub: Hs) -> Json<FaultSettings> {
 }
 
 async fn set_faults(hub: Hs, body: Bytes) -> ApiResult<Json<FaultSettings>> {
-    let settings: FaultSettings = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("fault settings: {e}")))?;
+    let settings: FaultSettings = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("fault settings: {e}")))?;
     hub.faults.set(settings).map_err(ApiError::unprocessable)?;
     Ok(Json(hub.faults.get()))
 }
@@ -90,7 +102,8 @@ async fn settings(hub: Hs) -> Json<Value> {
 }
 
 async fn set_settings(hub: Hs, body: Bytes) -> ApiResult<Json<Value>> {
-    let p: SettingsPatch = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("settings: {e}")))?;
+    let p: SettingsPatch = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("settings: {e}")))?;
     {
         let mut s = hub.settings.write();
         if let Some(r) = p.rate_limit {
@@ -137,14 +150,23 @@ struct WaitQuery {
 
 /// Waits until every queued webhook delivery has been sent: tests wait on this, not on sleeps.
 async fn wait_deliveries(hub: Hs, Query(q): Query<WaitQuery>) -> ApiResult<Json<Value>> {
-    let idle = hub.dispatcher.wait_idle(Duration::from_millis(q.timeout_ms.unwrap_or(10_000))).await;
+    let idle = hub
+        .dispatcher
+        .wait_idle(Duration::from_millis(q.timeout_ms.unwrap_or(10_000)))
+        .await;
     if !idle {
-        return Err(ApiError::new(StatusCode::REQUEST_TIMEOUT, format!("{} deliveries still pending", hub.dispatcher.pending())));
+        return Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("{} deliveries still pending", hub.dispatcher.pending()),
+        ));
     }
     Ok(Json(json!({"pending": 0})))
 }
 
-async fn delete_issue(hub: Hs, Path((owner, name, number)): Path<(String, String, u64)>) -> ApiResult<StatusCode> {
+async fn delete_issue(
+    hub: Hs,
+    Path((owner, name, number)): Path<(String, String, u64)>,
+) -> ApiResult<StatusCode> {
     mutate(&hub, |w, _| {
         let repo = w.repo_idx(&owner, &name)?;
         let sender = w.repos[repo].owner.clone();
@@ -154,12 +176,19 @@ async fn delete_issue(hub: Hs, Path((owner, name, number)): Path<(String, String
 }
 
 /// `{"to": "OWNER/NAME"}` moves the issue; answers with its new number.
-async fn transfer_issue(hub: Hs, Path((owner, name, number)): Path<(String, String, u64)>, body: Bytes) -> ApiResult<Json<Value>> {
+async fn transfer_issue(
+    hub: Hs,
+    Path((owner, name, number)): Path<(String, String, u64)>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     let m = object(&body)?;
-    let to = str_field(&m, "to")?.ok_or_else(|| ApiError::unprocessable("give {\"to\": \"OWNER/NAME\"}"))?;
+    let to = str_field(&m, "to")?
+        .ok_or_else(|| ApiError::unprocessable("give {\"to\": \"OWNER/NAME\"}"))?;
     let new_number = mutate(&hub, |w, now| {
         let repo = w.repo_idx(&owner, &name)?;
-        let (to_owner, to_name) = to.split_once('/').ok_or_else(|| ApiError::unprocessable("to must be OWNER/NAME"))?;
+        let (to_owner, to_name) = to
+            .split_once('/')
+            .ok_or_else(|| ApiError::unprocessable("to must be OWNER/NAME"))?;
         let target = w.repo_idx(to_owner, to_name)?;
         let sender = w.repos[repo].owner.clone();
         w.transfer_issue(repo, number, target, &sender, now)

@@ -30,8 +30,10 @@ impl Clock {
     /// Moves the clock so that `now()` reads `at`. Time keeps flowing from there.
     pub fn set(&self, at: DateTime<Utc>) {
         let offset = at - Utc::now();
-        self.offset_ns
-            .store(offset.num_nanoseconds().unwrap_or(i64::MAX), Ordering::Relaxed);
+        self.offset_ns.store(
+            offset.num_nanoseconds().unwrap_or(i64::MAX),
+            Ordering::Relaxed,
+        );
     }
 
     pub fn offset(&self) -> Duration {

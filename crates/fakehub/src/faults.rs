@@ -161,11 +161,26 @@ mod tests {
     #[test]
     fn bursts_and_validation() {
         let f = Faults::default();
-        f.set(FaultSettings { fail_next: 2, error_status: Some(503), ..Default::default() }).unwrap();
+        f.set(FaultSettings {
+            fail_next: 2,
+            error_status: Some(503),
+            ..Default::default()
+        })
+        .unwrap();
         assert_eq!(f.for_request().error, Some(503));
         assert_eq!(f.for_request().error, Some(503));
         assert_eq!(f.for_request().error, None);
-        assert!(f.set(FaultSettings { error_rate: 1.5, ..Default::default() }).is_err());
-        assert!(f.set(FaultSettings { error_status: Some(404), ..Default::default() }).is_err());
+        assert!(f
+            .set(FaultSettings {
+                error_rate: 1.5,
+                ..Default::default()
+            })
+            .is_err());
+        assert!(f
+            .set(FaultSettings {
+                error_status: Some(404),
+                ..Default::default()
+            })
+            .is_err());
     }
 }

@@ -42,13 +42,16 @@ pub struct Limits {
 impl Limits {
     /// The bucket for `key`, with its hourly window rolled over if it has ended.
     pub fn bucket(&mut self, key: &str, limit: u64, now: Time) -> &mut Bucket {
-        let b = self.buckets.entry(key.to_string()).or_insert_with(|| Bucket {
-            limit,
-            used: 0,
-            reset: now + Duration::hours(1),
-            writes: VecDeque::new(),
-            in_flight: 0,
-        });
+        let b = self
+            .buckets
+            .entry(key.to_string())
+            .or_insert_with(|| Bucket {
+                limit,
+                used: 0,
+                reset: now + Duration::hours(1),
+                writes: VecDeque::new(),
+                in_flight: 0,
+            });
         b.limit = limit;
         if now >= b.reset {
             b.used = 0;
@@ -67,7 +70,14 @@ impl Limits {
 
     /// Checks a request against the limits without charging it. `write` marks a
     /// content-creating request (POST, PATCH, PUT, DELETE).
-    pub fn admit(&mut self, key: &str, limit: u64, now: Time, write: bool, secondary: bool) -> Result<(), Refusal> {
+    pub fn admit(
+        &mut self,
+        key: &str,
+        limit: u64,
+        now: Time,
+        write: bool,
+        secondary: bool,
+    ) -> Result<(), Refusal> {
         let b = self.bucket(key, limit, now);
         if b.remaining() == 0 {
             return Err(Refusal::Primary);
@@ -79,11 +89,20 @@ impl Limits {
             return Err(Refusal::Secondary { retry_after: 1 });
         }
         if write {
-            while b.writes.front().is_some_and(|t| now - *t >= Duration::hours(1)) {
+            while b
+                .writes
+                .front()
+                .is_some_and(|t| now - *t >= Duration::hours(1))
+            {
                 b.writes.pop_front();
             }
             let minute_ago = now - Duration::minutes(1);
-            let last_minute = b.writes.iter().rev().take_while(|t| **t > minute_ago).count();
+            let last_minute = b
+                .writes
+                .iter()
+                .rev()
+                .take_while(|t| **t > minute_ago)
+                .count();
             if last_minute >= WRITES_PER_MINUTE {
                 let oldest = b.writes[b.writes.len() - last_minute];
                 return Err(Refusal::Secondary {
@@ -145,7 +164,10 @@ mod tests {
         // Reads are not content-creating.
         assert_eq!(l.admit("t", 5000, now, false, true), Ok(()));
         // A minute after the first write, writing works again.
-        assert_eq!(l.admit("t", 5000, t0 + Duration::seconds(61), true, true), Ok(()));
+        assert_eq!(
+            l.admit("t", 5000, t0 + Duration::seconds(61), true, true),
+            Ok(())
+        );
     }
 
     #[test]
@@ -157,8 +179,31 @@ mod tests {
             assert_eq!(l.admit("t", 5000, now, true, true), Ok(()), "write {i}");
         }
         let now = t0 + Duration::seconds(1100);
-        assert!(matches!(l.admit("t", 5000, now, true, true), Err(Refusal::Secondary { .. })));
-        assert_eq!(l.admit("t", 5000, now, true, false), Ok(()), "secondary limits off");
+        assert!(matches!(
+            l.admit("t", 5000, now, true, true),
+            Err(Refusal::Secondary { .. })
+        ));
+        assert_eq!(
+            l.admit("t", 5000, now, true, false),
+            Ok(()),
+            "secondary limits off"
+        );
+    }
+
+    #[test]
+    fn a_hundred_concurrent_requests_at_most() {
+        let mut l = Limits::default();
+        let t0 = Utc::now();
+        for _ in 0..MAX_CONCURRENT {
+            l.admit("t", 5000, t0, false, true).unwrap();
+            l.enter("t");
+        }
+        assert_eq!(
+            l.admit("t", 5000, t0, false, true),
+            Err(Refusal::Secondary { retry_after: 1 })
+        );
+        l.leave("t");
+        assert_eq!(l.admit("t", 5000, t0, false, true), Ok(()));
     }
 
     #[test]
@@ -170,7 +215,14 @@ mod tests {
             l.charge("t");
         }
         assert_eq!(l.admit("t", 3, t0, false, true), Err(Refusal::Primary));
-        assert_eq!(l.admit("other", 3, t0, false, true), Ok(()), "buckets are per token");
-        assert_eq!(l.admit("t", 3, t0 + Duration::hours(1), false, true), Ok(()));
+        assert_eq!(
+            l.admit("other", 3, t0, false, true),
+            Ok(()),
+            "buckets are per token"
+        );
+        assert_eq!(
+            l.admit("t", 3, t0 + Duration::hours(1), false, true),
+            Ok(())
+        );
     }
 }

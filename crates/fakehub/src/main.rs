@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "fakehub", version, about = "A stateful GitHub simulator: GitHub's REST API, rate limits, ETags and signed webhooks, served from memory.")]
+#[command(
+    name = "fakehub",
+    version,
+    about = "A stateful GitHub simulator: GitHub's REST API, rate limits, ETags and signed webhooks, served from memory."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -72,7 +76,10 @@ fn main() -> anyhow::Result<()> {
     let Command::Serve(args) = cli.command;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("FAKEHUB_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FAKEHUB_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .init();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -83,8 +90,10 @@ fn main() -> anyhow::Result<()> {
 fn seed_doc(args: &Serve) -> anyhow::Result<Option<SeedDoc>> {
     let mut doc = match &args.seed {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read seed file {}: {e}", path.display()))?;
-            serde_json::from_str::<SeedDoc>(&text).map_err(|e| anyhow::anyhow!("seed file {}: {e}", path.display()))?
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read seed file {}: {e}", path.display()))?;
+            serde_json::from_str::<SeedDoc>(&text)
+                .map_err(|e| anyhow::anyhow!("seed file {}: {e}", path.display()))?
         }
         None => SeedDoc::default(),
     };

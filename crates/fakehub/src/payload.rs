@@ -21,7 +21,14 @@ impl World {
     }
 
     /// An `issues` event about `number`, with extra top-level fields merged in.
-    pub fn emit_issue_event(&mut self, repo: usize, number: u64, action: &str, sender: &str, extra: Value) {
+    pub fn emit_issue_event(
+        &mut self,
+        repo: usize,
+        number: u64,
+        action: &str,
+        sender: &str,
+        extra: Value,
+    ) {
         let mut payload = self.envelope(repo, Some(action), sender);
         let issue = self.repos[repo].issue(number).expect("issue exists");
         payload["issue"] = self.issue_json(repo, issue);

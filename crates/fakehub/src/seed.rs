@@ -108,7 +108,11 @@ pub struct Seeded {
 const LABELS: &[(&str, &str, &str)] = &[
     ("bug", "d73a4a", "Something isn't working"),
     ("enhancement", "a2eeef", "New feature or request"),
-    ("documentation", "0075ca", "Improvements or additions to documentation"),
+    (
+        "documentation",
+        "0075ca",
+        "Improvements or additions to documentation",
+    ),
     ("good first issue", "7057ff", "Good for newcomers"),
     ("help wanted", "008672", "Extra attention is needed"),
     ("question", "d876e3", "Further information is requested"),
@@ -119,20 +123,53 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("area: ui", "c5def5", "Dashboard and pages"),
     ("area: storage", "5319e7", "Databases and migrations"),
     ("area: infra", "bfd4f2", "Build, CI and deployment"),
-    ("duplicate", "cfd3d7", "This issue or pull request already exists"),
+    (
+        "duplicate",
+        "cfd3d7",
+        "This issue or pull request already exists",
+    ),
     ("wontfix", "ffffff", "This will not be worked on"),
     ("needs triage", "ededed", "Not looked at yet"),
 ];
 
 const PEOPLE: &[&str] = &[
-    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory", "trent",
+    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy", "mallory",
+    "trent",
 ];
 
-const VERBS: &[&str] = &["Fix", "Add", "Improve", "Refactor", "Document", "Remove", "Speed up", "Investigate", "Support", "Test"];
+const VERBS: &[&str] = &[
+    "Fix",
+    "Add",
+    "Improve",
+    "Refactor",
+    "Document",
+    "Remove",
+    "Speed up",
+    "Investigate",
+    "Support",
+    "Test",
+];
 const THINGS: &[&str] = &[
-    "login redirect", "webhook retries", "milestone progress", "label sync", "pagination links", "rate-limit backoff",
-    "issue search", "CSV export", "dark mode", "audit log", "SQLite migrations", "token rotation", "sub-issue rollup",
-    "dependency graph", "notification emails", "API docs", "startup time", "memory use", "error messages", "CI cache",
+    "login redirect",
+    "webhook retries",
+    "milestone progress",
+    "label sync",
+    "pagination links",
+    "rate-limit backoff",
+    "issue search",
+    "CSV export",
+    "dark mode",
+    "audit log",
+    "SQLite migrations",
+    "token rotation",
+    "sub-issue rollup",
+    "dependency graph",
+    "notification emails",
+    "API docs",
+    "startup time",
+    "memory use",
+    "error messages",
+    "CI cache",
 ];
 
 pub fn apply(world: &mut World, doc: &SeedDoc, now: Time) -> Result<Vec<Seeded>, String> {
@@ -152,7 +189,11 @@ fn seed_repo(world: &mut World, spec: &SeedRepo, now: Time) -> Result<Seeded, St
     let kind = match spec.owner_type.as_deref() {
         None | Some("Organization") => UserKind::Organization,
         Some("User") => UserKind::User,
-        Some(other) => return Err(format!("owner_type must be Organization or User, got '{other}'")),
+        Some(other) => {
+            return Err(format!(
+                "owner_type must be Organization or User, got '{other}'"
+            ))
+        }
     };
     let gen = spec.generate.clone().unwrap_or_default();
     // Generated history starts up to a year back, so timestamps spread over months.
@@ -166,36 +207,70 @@ fn seed_repo(world: &mut World, spec: &SeedRepo, now: Time) -> Result<Seeded, St
     };
 
     for l in &spec.labels {
-        let color = l.color.clone().unwrap_or_else(|| "ededed".into()).trim_start_matches('#').to_ascii_lowercase();
+        let color = l
+            .color
+            .clone()
+            .unwrap_or_else(|| "ededed".into())
+            .trim_start_matches('#')
+            .to_ascii_lowercase();
         if !valid_color(&color) {
-            return Err(format!("label '{}': color '{color}' is not six hex digits", l.name));
+            return Err(format!(
+                "label '{}': color '{color}' is not six hex digits",
+                l.name
+            ));
         }
         add_label(world, repo, &l.name, &color, l.description.clone());
         seeded.labels += 1;
     }
     for i in 0..gen.labels {
         let (name, color, description) = LABELS[i % LABELS.len()];
-        let name = if i < LABELS.len() { name.to_string() } else { format!("{name} {}", i / LABELS.len() + 1) };
+        let name = if i < LABELS.len() {
+            name.to_string()
+        } else {
+            format!("{name} {}", i / LABELS.len() + 1)
+        };
         add_label(world, repo, &name, color, Some(description.to_string()));
         seeded.labels += 1;
     }
 
     for m in &spec.milestones {
         let state = parse_state(m.state.as_deref())?;
-        add_milestone(world, repo, &m.title, m.description.clone(), state, m.due_on, start);
+        add_milestone(
+            world,
+            repo,
+            &m.title,
+            m.description.clone(),
+            state,
+            m.due_on,
+            start,
+        );
         seeded.milestones += 1;
     }
     for i in 0..gen.milestones {
         let due = start + Duration::days(30 * (i as i64 + 1));
-        let state = if due < now - Duration::days(14) { IssueState::Closed } else { IssueState::Open };
+        let state = if due < now - Duration::days(14) {
+            IssueState::Closed
+        } else {
+            IssueState::Open
+        };
         let title = format!("v{}.{}", 1 + i / 10, i % 10);
-        add_milestone(world, repo, &title, Some(format!("Release {title}")), state, Some(noon(due)), start);
+        add_milestone(
+            world,
+            repo,
+            &title,
+            Some(format!("Release {title}")),
+            state,
+            Some(noon(due)),
+            start,
+        );
         seeded.milestones += 1;
     }
 
     for (k, issue) in spec.issues.iter().enumerate() {
         let state = parse_state(issue.state.as_deref())?;
-        let created = issue.created_at.unwrap_or(start + Duration::minutes(k as i64));
+        let created = issue
+            .created_at
+            .unwrap_or(start + Duration::minutes(k as i64));
         let mut labels = Vec::new();
         for name in &issue.labels {
             let id = match world.repos[repo].label_by_name(name) {
@@ -206,14 +281,32 @@ fn seed_repo(world: &mut World, spec: &SeedRepo, now: Time) -> Result<Seeded, St
         }
         if let Some(m) = issue.milestone {
             if world.repos[repo].milestone(m).is_none() {
-                return Err(format!("issue '{}': milestone {m} is not in the seed", issue.title));
+                return Err(format!(
+                    "issue '{}': milestone {m} is not in the seed",
+                    issue.title
+                ));
             }
         }
-        let user = issue.user.clone().unwrap_or_else(|| PEOPLE[k % PEOPLE.len()].to_string());
+        let user = issue
+            .user
+            .clone()
+            .unwrap_or_else(|| PEOPLE[k % PEOPLE.len()].to_string());
         for a in &issue.assignees {
             world.user(a);
         }
-        let number = add_issue(world, repo, &issue.title, issue.body.clone(), &user, state, labels, issue.assignees.clone(), issue.milestone, created, issue.pull_request);
+        let number = add_issue(
+            world,
+            repo,
+            &issue.title,
+            issue.body.clone(),
+            &user,
+            state,
+            labels,
+            issue.assignees.clone(),
+            issue.milestone,
+            created,
+            issue.pull_request,
+        );
         for body in &issue.comments {
             add_comment(world, repo, number, &user, body, created);
             seeded.comments += 1;
@@ -231,7 +324,12 @@ fn seed_repo(world: &mut World, spec: &SeedRepo, now: Time) -> Result<Seeded, St
             world.user(p);
         }
         let label_ids: Vec<Id> = world.repos[repo].labels.iter().map(|l| l.id).collect();
-        let milestones: Vec<u64> = world.repos[repo].milestones.iter().filter(|m| !m.deleted).map(|m| m.number).collect();
+        let milestones: Vec<u64> = world.repos[repo]
+            .milestones
+            .iter()
+            .filter(|m| !m.deleted)
+            .map(|m| m.number)
+            .collect();
         let step = Duration::seconds(span_days * 86_400 / total as i64).max(Duration::seconds(1));
         for k in 0..total {
             // Spread the pull requests evenly through the sequence.
@@ -251,24 +349,46 @@ fn seed_repo(world: &mut World, spec: &SeedRepo, now: Time) -> Result<Seeded, St
             let assignees: Vec<String> = match rng.gen_range(0..10) {
                 0..=3 => vec![],
                 4..=8 => vec![PEOPLE.choose(&mut rng).expect("people").to_string()],
-                _ => PEOPLE.choose_multiple(&mut rng, 2).map(|p| p.to_string()).collect(),
+                _ => PEOPLE
+                    .choose_multiple(&mut rng, 2)
+                    .map(|p| p.to_string())
+                    .collect(),
             };
-            let milestone = (!milestones.is_empty() && rng.gen_bool(0.5)).then(|| *milestones.choose(&mut rng).expect("milestones"));
-            let title = format!("{} {}", VERBS.choose(&mut rng).expect("verbs"), THINGS.choose(&mut rng).expect("things"));
+            let milestone = (!milestones.is_empty() && rng.gen_bool(0.5))
+                .then(|| *milestones.choose(&mut rng).expect("milestones"));
+            let title = format!(
+                "{} {}",
+                VERBS.choose(&mut rng).expect("verbs"),
+                THINGS.choose(&mut rng).expect("things")
+            );
             let body = Some(format!(
                 "### Problem\n\n{title} (seeded item {}).\n\n### Acceptance criteria\n\n- [ ] It works\n- [ ] It is tested\n",
                 k + 1
             ));
             let author = PEOPLE.choose(&mut rng).expect("people").to_string();
-            let state = if closed { IssueState::Closed } else { IssueState::Open };
-            let number = add_issue(world, repo, &title, body, &author, state, labels, assignees, milestone, created, pull);
+            let state = if closed {
+                IssueState::Closed
+            } else {
+                IssueState::Open
+            };
+            let number = add_issue(
+                world, repo, &title, body, &author, state, labels, assignees, milestone, created,
+                pull,
+            );
             let updated = created + Duration::seconds(rng.gen_range(0..age.min(90 * 86_400)));
             world.edit_issue(repo, number, |i| {
                 i.updated_at = updated.min(now);
                 if closed {
                     i.closed_at = Some(i.updated_at);
                     i.closed_by = Some(author.clone());
-                    i.state_reason = Some(if rng.gen_bool(0.85) { "completed" } else { "not_planned" }.into());
+                    i.state_reason = Some(
+                        if rng.gen_bool(0.85) {
+                            "completed"
+                        } else {
+                            "not_planned"
+                        }
+                        .into(),
+                    );
                 }
             });
             if pull {
@@ -283,28 +403,45 @@ fn seed_repo(world: &mut World, spec: &SeedRepo, now: Time) -> Result<Seeded, St
             .map(|_| {
                 let issue = &world.repos[repo].issues[first_new + rng.gen_range(0..total)];
                 let age = (now - issue.created_at).num_seconds().max(1);
-                (issue.created_at + Duration::seconds(rng.gen_range(0..age)), issue.number)
+                (
+                    issue.created_at + Duration::seconds(rng.gen_range(0..age)),
+                    issue.number,
+                )
             })
             .collect();
         times.sort();
         for (t, number) in times {
             let who = PEOPLE.choose(&mut rng).expect("people").to_string();
-            let text = ["Looks good to me.", "I can take this one.", "Is this still happening on main?", "Fixed in the latest build, please check.", "Adding a test case for this."]
-                .choose(&mut rng)
-                .expect("comments");
+            let text = [
+                "Looks good to me.",
+                "I can take this one.",
+                "Is this still happening on main?",
+                "Fixed in the latest build, please check.",
+                "Adding a test case for this.",
+            ]
+            .choose(&mut rng)
+            .expect("comments");
             add_comment(world, repo, number, &who, text, t);
             seeded.comments += 1;
         }
     }
     let r = &mut world.repos[repo];
-    r.updated_at = r.issues.iter().map(|i| i.updated_at).max().unwrap_or(r.updated_at);
+    r.updated_at = r
+        .issues
+        .iter()
+        .map(|i| i.updated_at)
+        .max()
+        .unwrap_or(r.updated_at);
     r.pushed_at = r.updated_at;
     Ok(seeded)
 }
 
 /// GitHub stores due dates at a fixed time of day; noon UTC survives every time zone.
 fn noon(t: Time) -> Time {
-    t.date_naive().and_hms_opt(12, 0, 0).expect("noon").and_utc()
+    t.date_naive()
+        .and_hms_opt(12, 0, 0)
+        .expect("noon")
+        .and_utc()
 }
 
 fn parse_state(s: Option<&str>) -> Result<IssueState, String> {
@@ -315,7 +452,13 @@ fn parse_state(s: Option<&str>) -> Result<IssueState, String> {
     }
 }
 
-fn add_label(world: &mut World, repo: usize, name: &str, color: &str, description: Option<String>) -> Id {
+fn add_label(
+    world: &mut World,
+    repo: usize,
+    name: &str,
+    color: &str,
+    description: Option<String>,
+) -> Id {
     if let Some(l) = world.repos[repo].label_by_name(name) {
         return l.id;
     }
@@ -330,7 +473,15 @@ fn add_label(world: &mut World, repo: usize, name: &str, color: &str, descriptio
     id
 }
 
-fn add_milestone(world: &mut World, repo: usize, title: &str, description: Option<String>, state: IssueState, due_on: Option<Time>, at: Time) {
+fn add_milestone(
+    world: &mut World,
+    repo: usize,
+    title: &str,
+    description: Option<String>,
+    state: IssueState,
+    due_on: Option<Time>,
+    at: Time,
+) {
     let id = world.next_id();
     let number = world.repos[repo].milestones.len() as u64 + 1;
     let creator = world.repos[repo].owner.clone();
@@ -352,7 +503,19 @@ fn add_milestone(world: &mut World, repo: usize, title: &str, description: Optio
 }
 
 #[allow(clippy::too_many_arguments)]
-fn add_issue(world: &mut World, repo: usize, title: &str, body: Option<String>, user: &str, state: IssueState, labels: Vec<Id>, assignees: Vec<String>, milestone: Option<u64>, created: Time, pull_request: bool) -> u64 {
+fn add_issue(
+    world: &mut World,
+    repo: usize,
+    title: &str,
+    body: Option<String>,
+    user: &str,
+    state: IssueState,
+    labels: Vec<Id>,
+    assignees: Vec<String>,
+    milestone: Option<u64>,
+    created: Time,
+    pull_request: bool,
+) -> u64 {
     let user = world.user(user).login.clone();
     let id = world.next_id();
     let number = world.repos[repo].issues.len() as u64 + 1;

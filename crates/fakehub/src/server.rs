@@ -22,7 +22,10 @@ pub struct Options {
 /// The HTTP application: GitHub's API behind the gate, plus the admin API.
 pub fn app(hub: Arc<Hub>) -> Router {
     crate::routes::router()
-        .route_layer(axum::middleware::from_fn_with_state(hub.clone(), crate::http::gate))
+        .route_layer(axum::middleware::from_fn_with_state(
+            hub.clone(),
+            crate::http::gate,
+        ))
         .merge(crate::admin::router())
         .fallback(|| async { crate::error::ApiError::not_found() })
         .with_state(hub)
@@ -42,7 +45,9 @@ pub struct FakeHub {
 impl FakeHub {
     /// Binds, seeds, and serves in the background.
     pub async fn start(options: Options) -> anyhow::Result<FakeHub> {
-        let listen = options.listen.unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let listen = options
+            .listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
         let listener = TcpListener::bind(listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
@@ -57,7 +62,8 @@ impl FakeHub {
         let seeded = match &options.seed {
             Some(doc) => {
                 let now = hub.clock.now();
-                seed::apply(&mut hub.world.write(), doc, now).map_err(|e| anyhow::anyhow!("seed: {e}"))?
+                seed::apply(&mut hub.world.write(), doc, now)
+                    .map_err(|e| anyhow::anyhow!("seed: {e}"))?
             }
             None => Vec::new(),
         };
@@ -67,7 +73,10 @@ impl FakeHub {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
                 tracing::error!("fakehub server stopped: {e}");
             }
         });

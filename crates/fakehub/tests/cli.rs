@@ -13,12 +13,18 @@ fn start(args: &[&str]) -> (std::process::Child, String) {
         .spawn()
         .expect("fakehub runs");
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
     (child, first)
 }
 
 fn signal(child: &std::process::Child, sig: &str) {
-    let ok = Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap().success();
+    let ok = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
     assert!(ok, "kill {sig}");
 }
 
@@ -35,18 +41,54 @@ fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
 
 #[test]
 fn prints_listening_first_serves_the_seed_and_stops_on_sigterm() {
-    let (mut child, first) = start(&["--token", "t", "--seed-repo", "acme/widgets", "--seed-issues", "120", "--seed-comments", "30", "--seed-labels", "5", "--seed-milestones", "2", "--seed-pulls", "4", "--secondary-limits", "off", "--rate-limit", "100"]);
-    let addr = first.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("first line: {first:?}")).to_string();
+    let (mut child, first) = start(&[
+        "--token",
+        "t",
+        "--seed-repo",
+        "acme/widgets",
+        "--seed-issues",
+        "120",
+        "--seed-comments",
+        "30",
+        "--seed-labels",
+        "5",
+        "--seed-milestones",
+        "2",
+        "--seed-pulls",
+        "4",
+        "--secondary-limits",
+        "off",
+        "--rate-limit",
+        "100",
+    ]);
+    let addr = first
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("first line: {first:?}"))
+        .to_string();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (count, limit) = rt.block_on(async {
         let r = reqwest::Client::new()
-            .get(format!("http://{addr}/repos/acme/widgets/issues?state=all&per_page=100&page=2"))
+            .get(format!(
+                "http://{addr}/repos/acme/widgets/issues?state=all&per_page=100&page=2"
+            ))
             .header("Authorization", "token t")
             .send()
             .await
             .unwrap();
-        let limit = r.headers()["x-ratelimit-limit"].to_str().unwrap().to_string();
-        (r.json::<serde_json::Value>().await.unwrap().as_array().unwrap().len(), limit)
+        let limit = r.headers()["x-ratelimit-limit"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        (
+            r.json::<serde_json::Value>()
+                .await
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .len(),
+            limit,
+        )
     });
     assert_eq!(count, 24, "124 items: the second page of 100 holds 24");
     assert_eq!(limit, "100");
@@ -61,9 +103,18 @@ fn stops_on_sigint_and_reports_bad_arguments() {
     signal(&child, "-INT");
     assert!(wait_exit(&mut child).success(), "clean exit on SIGINT");
 
-    let out = Command::new(env!("CARGO_BIN_EXE_fakehub")).args(["serve", "--seed", "/nonexistent/seed.json"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fakehub"))
+        .args(["serve", "--seed", "/nonexistent/seed.json"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/seed.json"), "the error names the file");
-    let out = Command::new(env!("CARGO_BIN_EXE_fakehub")).args(["serve", "--secondary-limits", "maybe"]).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("/nonexistent/seed.json"),
+        "the error names the file"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_fakehub"))
+        .args(["serve", "--secondary-limits", "maybe"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
 }

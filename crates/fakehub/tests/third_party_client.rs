@@ -26,7 +26,14 @@ async fn octocrab_lists_across_pages_and_edits() {
     let repo = gh.repos("acme", "widgets").get().await.expect("repository");
     assert_eq!(repo.full_name.as_deref(), Some("acme/widgets"));
 
-    let first = gh.issues("acme", "widgets").list().state(params::State::All).per_page(100).send().await.expect("first page");
+    let first = gh
+        .issues("acme", "widgets")
+        .list()
+        .state(params::State::All)
+        .per_page(100)
+        .send()
+        .await
+        .expect("first page");
     assert_eq!(first.items.len(), 100);
     assert!(first.next.is_some(), "octocrab found the next link");
     let all = gh.all_pages(first).await.expect("every page");
@@ -56,29 +63,64 @@ async fn octocrab_lists_across_pages_and_edits() {
     assert_eq!(updated.title, "Edited by octocrab");
     assert_eq!(updated.state, octocrab::models::IssueState::Closed);
 
-    let label = gh.issues("acme", "widgets").create_label("octo", "00ff00", "made by octocrab").await.expect("create label");
+    let label = gh
+        .issues("acme", "widgets")
+        .create_label("octo", "00ff00", "made by octocrab")
+        .await
+        .expect("create label");
     assert_eq!(label.color, "00ff00");
-    let labels = gh.issues("acme", "widgets").list_labels_for_repo().per_page(100).send().await.expect("labels");
+    let labels = gh
+        .issues("acme", "widgets")
+        .list_labels_for_repo()
+        .per_page(100)
+        .send()
+        .await
+        .expect("labels");
     assert!(labels.items.iter().any(|l| l.name == "octo"));
-    gh.issues("acme", "widgets").add_labels(created.number, &["octo".to_string()]).await.expect("add label");
+    gh.issues("acme", "widgets")
+        .add_labels(created.number, &["octo".to_string()])
+        .await
+        .expect("add label");
 
-    let comment = gh.issues("acme", "widgets").create_comment(created.number, "a comment").await.expect("comment");
+    let comment = gh
+        .issues("acme", "widgets")
+        .create_comment(created.number, "a comment")
+        .await
+        .expect("comment");
     assert_eq!(comment.body.as_deref(), Some("a comment"));
-    let comments = gh.issues("acme", "widgets").list_comments(created.number).send().await.expect("comments");
+    let comments = gh
+        .issues("acme", "widgets")
+        .list_comments(created.number)
+        .send()
+        .await
+        .expect("comments");
     assert_eq!(comments.items.len(), 1);
 
     let milestone: Milestone = gh
-        .post("/repos/acme/widgets/milestones", Some(&json!({"title": "From octocrab", "due_on": "2031-03-01T12:00:00Z"})))
+        .post(
+            "/repos/acme/widgets/milestones",
+            Some(&json!({"title": "From octocrab", "due_on": "2031-03-01T12:00:00Z"})),
+        )
         .await
         .expect("create milestone");
     let with_milestone: Issue = gh
-        .patch(format!("/repos/acme/widgets/issues/{}", created.number), Some(&json!({"milestone": milestone.number})))
+        .patch(
+            format!("/repos/acme/widgets/issues/{}", created.number),
+            Some(&json!({"milestone": milestone.number})),
+        )
         .await
         .expect("set milestone");
-    assert_eq!(with_milestone.milestone.map(|m| m.title), Some("From octocrab".to_string()));
+    assert_eq!(
+        with_milestone.milestone.map(|m| m.title),
+        Some("From octocrab".to_string())
+    );
 
     // Errors come back as GitHub errors, which octocrab parses.
-    let err = gh.issues("acme", "widgets").get(99_999).await.expect_err("404");
+    let err = gh
+        .issues("acme", "widgets")
+        .get(99_999)
+        .await
+        .expect_err("404");
     match err {
         octocrab::Error::GitHub { source, .. } => assert_eq!(source.message, "Not Found"),
         other => panic!("expected a GitHub error, got {other:?}"),

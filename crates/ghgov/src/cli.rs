@@ -13,7 +13,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "ghgov", version, about = "Self-hosted GitHub governance and tracking: a faithful mirror of your repositories' issues, served over a REST API.")]
+#[command(
+    name = "ghgov",
+    version,
+    about = "Self-hosted GitHub governance and tracking: a faithful mirror of your repositories' issues, served over a REST API."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -45,7 +49,11 @@ pub struct DbArgs {
 #[derive(Args, Clone)]
 pub struct GitHubArgs {
     /// GitHub API base URL (GitHub Enterprise: https://HOST/api/v3).
-    #[arg(long, env = "GHGOV_GITHUB_URL", default_value = "https://api.github.com")]
+    #[arg(
+        long,
+        env = "GHGOV_GITHUB_URL",
+        default_value = "https://api.github.com"
+    )]
     pub github_url: String,
     /// Personal access token.
     #[arg(long, env = "GHGOV_GITHUB_TOKEN", hide_env_values = true)]
@@ -54,10 +62,11 @@ pub struct GitHubArgs {
 
 impl GitHubArgs {
     pub fn config(&self) -> anyhow::Result<GitHubConfig> {
-        let token = self
-            .github_token
-            .clone()
-            .ok_or_else(|| anyhow::anyhow!("a GitHub token is needed: pass --github-token or set GHGOV_GITHUB_TOKEN"))?;
+        let token = self.github_token.clone().ok_or_else(|| {
+            anyhow::anyhow!(
+                "a GitHub token is needed: pass --github-token or set GHGOV_GITHUB_TOKEN"
+            )
+        })?;
         Ok(GitHubConfig::new(&self.github_url, &token))
     }
 }
@@ -72,7 +81,12 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub github: GitHubArgs,
     /// Webhook secret; repeat (or comma-separate in the environment) to accept several during rotation.
-    #[arg(long = "webhook-secret", env = "GHGOV_WEBHOOK_SECRET", value_delimiter = ',', hide_env_values = true)]
+    #[arg(
+        long = "webhook-secret",
+        env = "GHGOV_WEBHOOK_SECRET",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     pub webhook_secrets: Vec<String>,
     /// Repositories to mirror and reconcile (OWNER/NAME); repeatable.
     #[arg(long = "repo", env = "GHGOV_REPOS", value_delimiter = ',')]
@@ -158,34 +172,63 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sync(args) => sync(args).await,
         Command::Migrate(db) => {
             let store = Store::open(&db.db).await?;
-            println!("database {} is at migration {:?}", crate::store::redact(&db.db), store.migrations().await?.last());
+            println!(
+                "database {} is at migration {:?}",
+                crate::store::redact(&db.db),
+                store.migrations().await?.last()
+            );
             Ok(())
         }
         Command::Token(t) => token(t).await,
-        Command::Hooks(HooksCommand::Install { repository, url, secret, github }) => {
+        Command::Hooks(HooksCommand::Install {
+            repository,
+            url,
+            secret,
+            github,
+        }) => {
             let repo = RepoName::parse(&repository)?;
             let gh = GitHub::new(github.config()?, None)?;
             let id = install_hook(&gh, &repo, &url, &secret).await?;
-            println!("webhook {id} on {repo} now posts to {}/webhooks/github", url.trim_end_matches('/'));
+            println!(
+                "webhook {id} on {repo} now posts to {}/webhooks/github",
+                url.trim_end_matches('/')
+            );
             Ok(())
         }
     }
 }
 
 /// Creates the repository webhook (all events, JSON, signed with `secret`).
-pub async fn install_hook(gh: &GitHub, repo: &RepoName, public_url: &str, secret: &str) -> anyhow::Result<i64> {
+pub async fn install_hook(
+    gh: &GitHub,
+    repo: &RepoName,
+    public_url: &str,
+    secret: &str,
+) -> anyhow::Result<i64> {
     let body = json!({
         "name": "web",
         "active": true,
         "events": ["*"],
         "config": {"url": format!("{}/webhooks/github", public_url.trim_end_matches('/')), "content_type": "json", "secret": secret, "insecure_ssl": "0"},
     });
-    let hook = gh.write(reqwest::Method::POST, &format!("/repos/{}/hooks", repo.full()), &body).await?;
-    hook["id"].as_i64().ok_or_else(|| anyhow::anyhow!("GitHub answered without a hook id: {hook}"))
+    let hook = gh
+        .write(
+            reqwest::Method::POST,
+            &format!("/repos/{}/hooks", repo.full()),
+            &body,
+        )
+        .await?;
+    hook["id"]
+        .as_i64()
+        .ok_or_else(|| anyhow::anyhow!("GitHub answered without a hook id: {hook}"))
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let repos = args.repos.iter().map(|r| RepoName::parse(r)).collect::<anyhow::Result<Vec<_>>>()?;
+    let repos = args
+        .repos
+        .iter()
+        .map(|r| RepoName::parse(r))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     if args.webhook_secrets.is_empty() {
         tracing::warn!("no --webhook-secret: every webhook delivery will be refused with 401");
     }
@@ -241,13 +284,22 @@ async fn sync(args: SyncArgs) -> anyhow::Result<()> {
     let mut syncer = Syncer::new(store, gh);
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {msg:>9} page {pos}/{len} {wide_bar} {elapsed}").expect("template"));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg:>9} page {pos}/{len} {wide_bar} {elapsed}",
+            )
+            .expect("template"),
+        );
         bar
     });
     if let Some(b) = &bar {
         syncer.progress = Box::new(Bar(b.clone()));
     }
-    let kind = if args.full { SyncKind::Full } else { SyncKind::Incremental };
+    let kind = if args.full {
+        SyncKind::Full
+    } else {
+        SyncKind::Incremental
+    };
     let result = syncer.sync(&repo, kind).await;
     if let Some(b) = bar {
         b.finish_and_clear();
@@ -263,12 +315,18 @@ async fn token(cmd: TokenCommand) -> anyhow::Result<()> {
             let store = Store::open(&db.db).await?;
             let scope = Scope::parse(&scope).expect("clap checked the scope");
             let (id, token) = store.create_token(&name, scope).await?;
-            eprintln!("created {} token {id} '{name}'; it is shown once:", scope.as_str());
+            eprintln!(
+                "created {} token {id} '{name}'; it is shown once:",
+                scope.as_str()
+            );
             println!("{token}");
         }
         TokenCommand::List { db } => {
             let store = Store::open(&db.db).await?;
-            println!("{:<5} {:<20} {:<6} {:<21} {:<21} revoked", "id", "name", "scope", "created", "last used");
+            println!(
+                "{:<5} {:<20} {:<6} {:<21} {:<21} revoked",
+                "id", "name", "scope", "created", "last used"
+            );
             for t in store.list_tokens().await? {
                 println!(
                     "{:<5} {:<20} {:<6} {:<21} {:<21} {}",
@@ -284,7 +342,9 @@ async fn token(cmd: TokenCommand) -> anyhow::Result<()> {
         TokenCommand::Revoke { id_or_name, db } => {
             let store = Store::open(&db.db).await?;
             if !store.revoke_token(&id_or_name).await? {
-                anyhow::bail!("no active token with id or name '{id_or_name}' (see `ghgov token list`)");
+                anyhow::bail!(
+                    "no active token with id or name '{id_or_name}' (see `ghgov token list`)"
+                );
             }
             println!("revoked {id_or_name}");
         }

@@ -41,18 +41,57 @@ pub fn seed() -> SeedDoc {
 async fn build_hierarchy(gh: &GitHub) -> anyhow::Result<()> {
     let base = format!("/repos/{DEMO_REPO}");
     let create = |title: &str, labels: Vec<&str>| json!({"title": title, "labels": labels, "body": "Created by the ghgov demo."});
-    let epic = gh.write(reqwest::Method::POST, &format!("{base}/issues"), &create("Epic: self-serve onboarding", vec!["enhancement"])).await?;
+    let epic = gh
+        .write(
+            reqwest::Method::POST,
+            &format!("{base}/issues"),
+            &create("Epic: self-serve onboarding", vec!["enhancement"]),
+        )
+        .await?;
     let mut features = Vec::new();
     for name in ["Feature: sign-up flow", "Feature: welcome tour"] {
-        let f = gh.write(reqwest::Method::POST, &format!("{base}/issues"), &create(name, vec!["enhancement"])).await?;
-        gh.write(reqwest::Method::POST, &format!("{base}/issues/{}/sub_issues", epic["number"]), &json!({"sub_issue_id": f["id"]})).await?;
+        let f = gh
+            .write(
+                reqwest::Method::POST,
+                &format!("{base}/issues"),
+                &create(name, vec!["enhancement"]),
+            )
+            .await?;
+        gh.write(
+            reqwest::Method::POST,
+            &format!("{base}/issues/{}/sub_issues", epic["number"]),
+            &json!({"sub_issue_id": f["id"]}),
+        )
+        .await?;
         for task in ["design", "build", "test"] {
-            let t = gh.write(reqwest::Method::POST, &format!("{base}/issues"), &create(&format!("Task: {task} {}", name.trim_start_matches("Feature: ")), vec![])).await?;
-            gh.write(reqwest::Method::POST, &format!("{base}/issues/{}/sub_issues", f["number"]), &json!({"sub_issue_id": t["id"]})).await?;
+            let t = gh
+                .write(
+                    reqwest::Method::POST,
+                    &format!("{base}/issues"),
+                    &create(
+                        &format!("Task: {task} {}", name.trim_start_matches("Feature: ")),
+                        vec![],
+                    ),
+                )
+                .await?;
+            gh.write(
+                reqwest::Method::POST,
+                &format!("{base}/issues/{}/sub_issues", f["number"]),
+                &json!({"sub_issue_id": t["id"]}),
+            )
+            .await?;
         }
         features.push(f);
     }
-    gh.write(reqwest::Method::POST, &format!("{base}/issues/{}/dependencies/blocked_by", features[1]["number"]), &json!({"issue_id": features[0]["id"]})).await?;
+    gh.write(
+        reqwest::Method::POST,
+        &format!(
+            "{base}/issues/{}/dependencies/blocked_by",
+            features[1]["number"]
+        ),
+        &json!({"issue_id": features[0]["id"]}),
+    )
+    .await?;
     Ok(())
 }
 
@@ -66,7 +105,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         ..Default::default()
     })
     .await?;
-    let db = if args.db.db == DEFAULT_DB { DEMO_DB.to_string() } else { args.db.db.clone() };
+    let db = if args.db.db == DEFAULT_DB {
+        DEMO_DB.to_string()
+    } else {
+        args.db.db.clone()
+    };
     if let Some(path) = db.strip_prefix("sqlite://") {
         // A demo starts clean: fakehub is new each time.
         for suffix in ["", "-wal", "-shm"] {
@@ -90,7 +133,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     })
     .await?;
     let gh = Arc::new(GitHub::new(config, Some(running.store.clone()))?);
-    let report = Syncer::new(running.store.clone(), gh.clone()).sync(&repo, SyncKind::Full).await?;
+    let report = Syncer::new(running.store.clone(), gh.clone())
+        .sync(&repo, SyncKind::Full)
+        .await?;
     install_hook(&gh, &repo, &running.url(), &secret).await?;
     // Made after the hook exists, so these arrive in the mirror by webhook.
     build_hierarchy(&gh).await?;
@@ -99,7 +144,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!("ghgov demo is running");
     println!("  API:        {url}/api/v1  (OpenAPI: {url}/api/v1/openapi.json)");
     println!("  health:     {url}/health   metrics: {url}/metrics");
-    println!("  GitHub:     fakehub at {} (token {DEMO_TOKEN}), repository {DEMO_REPO}", fh.url);
+    println!(
+        "  GitHub:     fakehub at {} (token {DEMO_TOKEN}), repository {DEMO_REPO}",
+        fh.url
+    );
     println!("  database:   {db}");
     println!("  mirrored:   {}", report.summary());
     println!("  try:        curl -H 'Authorization: Bearer {token}' '{url}/api/v1/issues?repo={DEMO_REPO}&state=open&per_page=5'");

@@ -67,10 +67,18 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<Running> {
     let mut processor = Processor::new(store.clone());
     processor.retry_base = opts.retry_base;
     tokio::spawn(processor.clone().run());
-    let receiver = Receiver::start(store.clone(), opts.webhook_secrets.clone(), processor.wake.clone());
+    let receiver = Receiver::start(
+        store.clone(),
+        opts.webhook_secrets.clone(),
+        processor.wake.clone(),
+    );
     if let (Some(gh), Some(interval)) = (&gh, opts.reconcile_interval) {
         if !opts.repos.is_empty() {
-            tokio::spawn(reconciler::run(Syncer::new(store.clone(), gh.clone()), opts.repos.clone(), interval));
+            tokio::spawn(reconciler::run(
+                Syncer::new(store.clone(), gh.clone()),
+                opts.repos.clone(),
+                interval,
+            ));
         }
     }
     let state = AppState {
@@ -81,14 +89,19 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<Running> {
         metrics: crate::telemetry::metrics(),
     };
     let app = api::router(state, receiver);
-    let listener = TcpListener::bind(opts.listen).await.map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", opts.listen))?;
+    let listener = TcpListener::bind(opts.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", opts.listen))?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let shutdown = async {
             let _ = stopped.await;
         };
-        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
             tracing::error!("server stopped: {e}");
         }
     });

@@ -10,8 +10,21 @@ async fn api_over_a_mirror(db: String) {
     let fh = fakehub(seed(260, 60, 6, 3, 10)).await;
     let c = reqwest::Client::new();
     let id = |n: u64| fh.hub.world.read().repos[0].issue(n).unwrap().id;
-    c.post(format!("{}/repos/acme/widgets/issues/1/sub_issues", fh.url)).bearer_auth(GH_TOKEN).json(&json!({"sub_issue_id": id(2)})).send().await.unwrap();
-    c.post(format!("{}/repos/acme/widgets/issues/2/dependencies/blocked_by", fh.url)).bearer_auth(GH_TOKEN).json(&json!({"issue_id": id(3)})).send().await.unwrap();
+    c.post(format!("{}/repos/acme/widgets/issues/1/sub_issues", fh.url))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"sub_issue_id": id(2)}))
+        .send()
+        .await
+        .unwrap();
+    c.post(format!(
+        "{}/repos/acme/widgets/issues/2/dependencies/blocked_by",
+        fh.url
+    ))
+    .bearer_auth(GH_TOKEN)
+    .json(&json!({"issue_id": id(3)}))
+    .send()
+    .await
+    .unwrap();
     c.patch(format!("{}/repos/acme/widgets/issues/2", fh.url)).bearer_auth(GH_TOKEN).json(&json!({"labels": ["bug", "ui-x"], "assignees": ["zed"], "milestone": 1, "title": "Needle in the haystack"})).send().await.unwrap();
     let gg = ghgov(&db, &fh).await;
     let s = ghgov::mirror::sync::Syncer::new(gg.store.clone(), gg.gh.clone().unwrap());
@@ -25,30 +38,83 @@ async fn api_over_a_mirror(db: String) {
     assert_eq!(r.status(), 401);
     assert_eq!(api(&url, "nope", "/api/v1/issues").await.0, 401);
 
-    let (s1, all) = api(&url, &read, "/api/v1/issues?repo=acme/widgets&state=all&per_page=100").await;
+    let (s1, all) = api(
+        &url,
+        &read,
+        "/api/v1/issues?repo=acme/widgets&state=all&per_page=100",
+    )
+    .await;
     assert_eq!(s1, 200);
-    assert_eq!(all["pagination"], json!({"page": 1, "per_page": 100, "total": 270, "pages": 3}));
+    assert_eq!(
+        all["pagination"],
+        json!({"page": 1, "per_page": 100, "total": 270, "pages": 3})
+    );
     assert_eq!(all["data"].as_array().unwrap().len(), 100);
-    let (_, issues_only) = api(&url, &read, "/api/v1/issues?state=all&kind=issue&per_page=1").await;
+    let (_, issues_only) = api(
+        &url,
+        &read,
+        "/api/v1/issues?state=all&kind=issue&per_page=1",
+    )
+    .await;
     assert_eq!(issues_only["pagination"]["total"], 260);
     let (_, page3) = api(&url, &read, "/api/v1/issues?state=all&per_page=100&page=3").await;
     assert_eq!(page3["data"].as_array().unwrap().len(), 70);
-    let open = fh.hub.world.read().repos[0].issues.iter().filter(|i| i.is_open()).count();
-    assert_eq!(api(&url, &read, "/api/v1/issues?per_page=1").await.1["pagination"]["total"], open, "state defaults to open");
+    let open = fh.hub.world.read().repos[0]
+        .issues
+        .iter()
+        .filter(|i| i.is_open())
+        .count();
+    assert_eq!(
+        api(&url, &read, "/api/v1/issues?per_page=1").await.1["pagination"]["total"],
+        open,
+        "state defaults to open"
+    );
 
     // Filters narrow to the needle.
-    for q in ["label=bug&label=UI-X", "assignee=zed", "q=haystack", "milestone=1&label=ui-x", &format!("parent={}", id(1))] {
+    for q in [
+        "label=bug&label=UI-X",
+        "assignee=zed",
+        "q=haystack",
+        "milestone=1&label=ui-x",
+        &format!("parent={}", id(1)),
+    ] {
         let (_, found) = api(&url, &read, &format!("/api/v1/issues?state=all&{q}")).await;
         assert_eq!(found["pagination"]["total"], 1, "{q}: {found}");
         assert_eq!(found["data"][0]["number"], 2, "{q}");
     }
-    let (_, since) = api(&url, &read, "/api/v1/issues?state=all&updated_since=2999-01-01T00:00:00Z").await;
+    let (_, since) = api(
+        &url,
+        &read,
+        "/api/v1/issues?state=all&updated_since=2999-01-01T00:00:00Z",
+    )
+    .await;
     assert_eq!(since["pagination"]["total"], 0);
-    let (_, sorted) = api(&url, &read, "/api/v1/issues?state=all&sort=number&direction=asc&per_page=3").await;
-    let numbers: Vec<i64> = sorted["data"].as_array().unwrap().iter().map(|i| i["number"].as_i64().unwrap()).collect();
+    let (_, sorted) = api(
+        &url,
+        &read,
+        "/api/v1/issues?state=all&sort=number&direction=asc&per_page=3",
+    )
+    .await;
+    let numbers: Vec<i64> = sorted["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["number"].as_i64().unwrap())
+        .collect();
     assert_eq!(numbers, [1, 2, 3]);
-    for bad in ["state=maybe", "per_page=101", "page=0", "sort=size", "updated_since=soon", "parent=x"] {
-        assert_eq!(api(&url, &read, &format!("/api/v1/issues?{bad}")).await.0, 400, "{bad}");
+    for bad in [
+        "state=maybe",
+        "per_page=101",
+        "page=0",
+        "sort=size",
+        "updated_since=soon",
+        "parent=x",
+    ] {
+        assert_eq!(
+            api(&url, &read, &format!("/api/v1/issues?{bad}")).await.0,
+            400,
+            "{bad}"
+        );
     }
 
     // One issue with its relations.
@@ -66,25 +132,62 @@ async fn api_over_a_mirror(db: String) {
     assert_eq!(api(&url, &read, "/api/v1/issues/424242").await.0, 404);
 
     // Comments, labels, milestones with progress, repositories.
-    let with_comments = fh.hub.world.read().repos[0].issues.iter().find(|i| i.comments > 0).map(|i| (i.id, i.comments)).unwrap();
-    let (_, comments) = api(&url, &read, &format!("/api/v1/issues/{}/comments", with_comments.0)).await;
+    let with_comments = fh.hub.world.read().repos[0]
+        .issues
+        .iter()
+        .find(|i| i.comments > 0)
+        .map(|i| (i.id, i.comments))
+        .unwrap();
+    let (_, comments) = api(
+        &url,
+        &read,
+        &format!("/api/v1/issues/{}/comments", with_comments.0),
+    )
+    .await;
     assert_eq!(comments["pagination"]["total"], with_comments.1);
     let (_, labels) = api(&url, &read, "/api/v1/labels?repo=acme/widgets").await;
     assert_eq!(labels["pagination"]["total"], 7);
     let (_, ms) = api(&url, &read, "/api/v1/milestones?repo=acme/widgets").await;
-    let m1 = ms["data"].as_array().unwrap().iter().find(|m| m["number"] == 1).unwrap().clone();
+    let m1 = ms["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["number"] == 1)
+        .unwrap()
+        .clone();
     let fm = fh.hub.world.read().repos[0].milestone(1).unwrap().clone();
-    assert_eq!(m1["progress"]["total"].as_u64().unwrap(), fm.open_issues + fm.closed_issues);
+    assert_eq!(
+        m1["progress"]["total"].as_u64().unwrap(),
+        fm.open_issues + fm.closed_issues
+    );
     let (_, repos) = api(&url, &read, "/api/v1/repos").await;
     assert_eq!(repos["data"][0]["full_name"], "acme/widgets");
 
     // Sync control: read tokens may look, write tokens may trigger.
     let body = json!({"repository": "acme/widgets", "sync_type": "incremental"});
-    let r = c.post(format!("{url}/api/v1/sync/trigger")).bearer_auth(&read).json(&body).send().await.unwrap();
+    let r = c
+        .post(format!("{url}/api/v1/sync/trigger"))
+        .bearer_auth(&read)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
-    let r = c.post(format!("{url}/api/v1/sync/trigger")).bearer_auth(&write).json(&body).send().await.unwrap();
+    let r = c
+        .post(format!("{url}/api/v1/sync/trigger"))
+        .bearer_auth(&write)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 202);
-    let r = c.post(format!("{url}/api/v1/sync/trigger")).bearer_auth(&write).json(&json!({"repository": "nope"})).send().await.unwrap();
+    let r = c
+        .post(format!("{url}/api/v1/sync/trigger"))
+        .bearer_auth(&write)
+        .json(&json!({"repository": "nope"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     let mut ops = Value::Null;
     for _ in 0..200 {
@@ -107,28 +210,95 @@ async fn api_over_a_mirror(db: String) {
     let (_, ignored) = api(&url, &read, "/api/v1/webhooks/events?status=ignored").await;
     assert_eq!(ignored["pagination"]["total"], 1);
     assert_eq!(ignored["data"][0]["event"], "watch");
-    assert_eq!(api(&url, &read, "/api/v1/webhooks/events?status=weird").await.0, 400);
+    assert_eq!(
+        api(&url, &read, "/api/v1/webhooks/events?status=weird")
+            .await
+            .0,
+        400
+    );
     let event_id = ignored["data"][0]["id"].as_i64().unwrap();
-    let r = c.post(format!("{url}/api/v1/webhooks/events/{event_id}/replay")).bearer_auth(&write).send().await.unwrap();
+    let r = c
+        .post(format!("{url}/api/v1/webhooks/events/{event_id}/replay"))
+        .bearer_auth(&write)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 202);
-    assert_eq!(c.post(format!("{url}/api/v1/webhooks/events/99999/replay")).bearer_auth(&write).send().await.unwrap().status(), 404);
+    assert_eq!(
+        c.post(format!("{url}/api/v1/webhooks/events/99999/replay"))
+            .bearer_auth(&write)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 
     // Open endpoints.
-    let health: Value = c.get(format!("{url}/health")).send().await.unwrap().json().await.unwrap();
+    let health: Value = c
+        .get(format!("{url}/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["status"], "healthy", "{health}");
     assert_eq!(health["checks"]["database"]["status"], "ok");
-    let metrics = c.get(format!("{url}/metrics")).send().await.unwrap().text().await.unwrap();
-    for name in ["ghgov_http_requests_total", "ghgov_http_request_duration_seconds", "ghgov_github_requests_total", "ghgov_github_rate_limit_remaining", "ghgov_sync_operations_total", "ghgov_deliveries", "ghgov_delivery_queue_depth"] {
+    let metrics = c
+        .get(format!("{url}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for name in [
+        "ghgov_http_requests_total",
+        "ghgov_http_request_duration_seconds",
+        "ghgov_github_requests_total",
+        "ghgov_github_rate_limit_remaining",
+        "ghgov_sync_operations_total",
+        "ghgov_deliveries",
+        "ghgov_delivery_queue_depth",
+    ] {
         assert!(metrics.contains(name), "metrics has {name}");
     }
-    let version: Value = c.get(format!("{url}/version")).send().await.unwrap().json().await.unwrap();
+    let version: Value = c
+        .get(format!("{url}/version"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(version["name"], "ghgov");
-    let openapi: Value = c.get(format!("{url}/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let openapi: Value = c
+        .get(format!("{url}/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(openapi["paths"]["/api/v1/issues"]["get"].is_object());
 
     // GitHub down: degraded, not unhealthy.
-    fh.hub.faults.set(fakehub::faults::FaultSettings { error_rate: 1.0, ..Default::default() }).unwrap();
-    let health: Value = c.get(format!("{url}/health")).send().await.unwrap().json().await.unwrap();
+    fh.hub
+        .faults
+        .set(fakehub::faults::FaultSettings {
+            error_rate: 1.0,
+            ..Default::default()
+        })
+        .unwrap();
+    let health: Value = c
+        .get(format!("{url}/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["status"], "degraded", "{health}");
     fh.hub.faults.set(Default::default()).unwrap();
     gg.shutdown().await;

@@ -5,32 +5,79 @@ use common::*;
 use std::process::Command;
 
 fn ghgov(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_ghgov")).args(args).env_remove("GHGOV_DB").output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+    let out = Command::new(env!("CARGO_BIN_EXE_ghgov"))
+        .args(args)
+        .env_remove("GHGOV_DB")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_token_and_migrate_commands() {
     let fh = fakehub(seed(130, 20, 3, 1, 0)).await;
     let db = TestDb::sqlite().await;
-    let (ok, out, err) = ghgov(&["sync", "acme/widgets", "--full", "--db", &db.url, "--github-url", &fh.url, "--github-token", GH_TOKEN]);
+    let (ok, out, err) = ghgov(&[
+        "sync",
+        "acme/widgets",
+        "--full",
+        "--db",
+        &db.url,
+        "--github-url",
+        &fh.url,
+        "--github-token",
+        GH_TOKEN,
+    ]);
     assert!(ok, "{err}");
-    assert!(out.starts_with("synced acme/widgets (full): 130 issues"), "{out}");
-    assert!(out.contains("requests") && out.contains("not modified"), "the summary counts requests and 304s: {out}");
-    let (ok, out, _) = ghgov(&["sync", "acme/widgets", "--db", &db.url, "--github-url", &fh.url, "--github-token", GH_TOKEN]);
+    assert!(
+        out.starts_with("synced acme/widgets (full): 130 issues"),
+        "{out}"
+    );
+    assert!(
+        out.contains("requests") && out.contains("not modified"),
+        "the summary counts requests and 304s: {out}"
+    );
+    let (ok, out, _) = ghgov(&[
+        "sync",
+        "acme/widgets",
+        "--db",
+        &db.url,
+        "--github-url",
+        &fh.url,
+        "--github-token",
+        GH_TOKEN,
+    ]);
     assert!(ok);
-    assert!(out.contains("(incremental)") && out.contains("5 requests (5 not modified)"), "{out}");
+    assert!(
+        out.contains("(incremental)") && out.contains("5 requests (5 not modified)"),
+        "{out}"
+    );
 
-    let (ok, out, _) = ghgov(&["token", "create", "--name", "ci", "--scope", "write", "--db", &db.url]);
+    let (ok, out, _) = ghgov(&[
+        "token", "create", "--name", "ci", "--scope", "write", "--db", &db.url,
+    ]);
     assert!(ok);
     let token = out.lines().last().unwrap().trim().to_string();
     assert!(token.starts_with("ghgov_") && token.len() > 20);
     let store = ghgov::store::Store::open(&db.url).await.unwrap();
-    assert_eq!(store.check_token(&token).await.unwrap().map(|t| t.1), Some(ghgov::store::Scope::Write));
-    let raw = store.count("SELECT COUNT(*) FROM api_tokens WHERE token_hash = 'x'").await.unwrap();
+    assert_eq!(
+        store.check_token(&token).await.unwrap().map(|t| t.1),
+        Some(ghgov::store::Scope::Write)
+    );
+    let raw = store
+        .count("SELECT COUNT(*) FROM api_tokens WHERE token_hash = 'x'")
+        .await
+        .unwrap();
     assert_eq!(raw, 0);
     let (ok, out, _) = ghgov(&["token", "list", "--db", &db.url]);
-    assert!(ok && out.contains("ci") && !out.contains(&token), "tokens are never listed: {out}");
+    assert!(
+        ok && out.contains("ci") && !out.contains(&token),
+        "tokens are never listed: {out}"
+    );
     let (ok, _, _) = ghgov(&["token", "revoke", "ci", "--db", &db.url]);
     assert!(ok);
     assert_eq!(store.check_token(&token).await.unwrap(), None);
@@ -47,7 +94,19 @@ async fn sync_token_and_migrate_commands() {
     assert!(!ok && err.contains("sqlite://"), "{err}");
 
     // hooks install creates the webhook in fakehub.
-    let (ok, out, err) = ghgov(&["hooks", "install", "acme/widgets", "--url", "http://127.0.0.1:9/", "--secret", "s", "--github-url", &fh.url, "--github-token", GH_TOKEN]);
+    let (ok, out, err) = ghgov(&[
+        "hooks",
+        "install",
+        "acme/widgets",
+        "--url",
+        "http://127.0.0.1:9/",
+        "--secret",
+        "s",
+        "--github-url",
+        &fh.url,
+        "--github-token",
+        GH_TOKEN,
+    ]);
     assert!(ok, "{err}");
     assert!(out.contains("http://127.0.0.1:9/webhooks/github"));
     assert_eq!(fh.hub.world.read().repos[0].hooks.len(), 1);

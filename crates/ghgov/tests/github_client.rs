@@ -12,13 +12,32 @@ use std::time::Duration;
 async fn retries_5xx_bursts_and_secondary_limits() {
     let fh = fakehub(seed(3, 0, 0, 0, 0)).await;
     let gh = GitHub::new(gh_config(&fh), None).unwrap();
-    fh.hub.faults.set(FaultSettings { fail_next: 3, ..Default::default() }).unwrap();
-    assert!(matches!(gh.get("/repos/acme/widgets", false).await.unwrap(), Fetched::Modified { .. }));
+    fh.hub
+        .faults
+        .set(FaultSettings {
+            fail_next: 3,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(matches!(
+        gh.get("/repos/acme/widgets", false).await.unwrap(),
+        Fetched::Modified { .. }
+    ));
     assert_eq!(gh.stats.retries.load(Ordering::Relaxed), 3);
     assert_eq!(gh.stats.by_status().get(&502), Some(&3));
-    fh.hub.faults.set(FaultSettings { secondary_rate: 1.0, ..Default::default() }).unwrap();
+    fh.hub
+        .faults
+        .set(FaultSettings {
+            secondary_rate: 1.0,
+            ..Default::default()
+        })
+        .unwrap();
     let err = gh.get("/repos/acme/widgets", false).await.unwrap_err();
-    assert_eq!(err.status(), Some(403), "after its attempts the client reports the limit: {err}");
+    assert_eq!(
+        err.status(),
+        Some(403),
+        "after its attempts the client reports the limit: {err}"
+    );
     assert!(gh.stats.retries.load(Ordering::Relaxed) >= 3 + 5);
 }
 
@@ -30,14 +49,36 @@ async fn the_circuit_opens_after_repeated_failures() {
     config.breaker_threshold = 5;
     config.breaker_cooldown = Duration::from_secs(60);
     let gh = GitHub::new(config, None).unwrap();
-    fh.hub.faults.set(FaultSettings { error_rate: 1.0, ..Default::default() }).unwrap();
-    assert_eq!(gh.get("/repos/acme/widgets", false).await.unwrap_err().status(), Some(502));
+    fh.hub
+        .faults
+        .set(FaultSettings {
+            error_rate: 1.0,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        gh.get("/repos/acme/widgets", false)
+            .await
+            .unwrap_err()
+            .status(),
+        Some(502)
+    );
     let second = gh.get("/repos/acme/widgets", false).await.unwrap_err();
-    assert!(matches!(second, GitHubError::CircuitOpen(_) | GitHubError::Status { .. }), "{second}");
+    assert!(
+        matches!(
+            second,
+            GitHubError::CircuitOpen(_) | GitHubError::Status { .. }
+        ),
+        "{second}"
+    );
     let before = fh.hub.stats.totals().requests_total;
     let third = gh.get("/repos/acme/widgets", false).await.unwrap_err();
     assert!(matches!(third, GitHubError::CircuitOpen(_)), "{third}");
-    assert_eq!(fh.hub.stats.totals().requests_total, before, "an open circuit sends nothing");
+    assert_eq!(
+        fh.hub.stats.totals().requests_total,
+        before,
+        "an open circuit sends nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -49,9 +90,16 @@ async fn a_spent_primary_limit_is_not_waited_for_an_hour() {
     let gh = GitHub::new(config, None).unwrap();
     gh.get("/repos/acme/widgets", false).await.unwrap();
     gh.get("/repos/acme/widgets", false).await.unwrap();
-    assert_eq!(gh.budget.snapshot().remaining, Some(0), "the budget learned the headers");
+    assert_eq!(
+        gh.budget.snapshot().remaining,
+        Some(0),
+        "the budget learned the headers"
+    );
     let err = gh.get("/repos/acme/widgets", false).await.unwrap_err();
-    assert!(matches!(err, GitHubError::RateLimited(d) if d > Duration::from_secs(3000)), "{err}");
+    assert!(
+        matches!(err, GitHubError::RateLimited(d) if d > Duration::from_secs(3000)),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,17 +108,40 @@ async fn etags_survive_a_restart_and_are_kept_only_once_committed() {
     let db = TestDb::sqlite().await;
     let store = Store::open(&db.url).await.unwrap();
     let gh = GitHub::new(gh_config(&fh), Some(store.clone())).unwrap();
-    assert!(matches!(gh.get("/repos/acme/widgets/issues", true).await.unwrap(), Fetched::Modified { .. }));
+    assert!(matches!(
+        gh.get("/repos/acme/widgets/issues", true).await.unwrap(),
+        Fetched::Modified { .. }
+    ));
     // Not committed: the next conditional request still fetches in full.
-    assert!(matches!(gh.get("/repos/acme/widgets/issues", true).await.unwrap(), Fetched::Modified { .. }));
+    assert!(matches!(
+        gh.get("/repos/acme/widgets/issues", true).await.unwrap(),
+        Fetched::Modified { .. }
+    ));
     gh.commit_etag("/repos/acme/widgets/issues").await;
     let restarted = GitHub::new(gh_config(&fh), Some(Store::open(&db.url).await.unwrap())).unwrap();
     let charged = fh.hub.stats.totals().charged_requests;
-    assert!(matches!(restarted.get("/repos/acme/widgets/issues", true).await.unwrap(), Fetched::NotModified));
-    assert_eq!(fh.hub.stats.totals().charged_requests, charged, "the 304 cost nothing");
+    assert!(matches!(
+        restarted
+            .get("/repos/acme/widgets/issues", true)
+            .await
+            .unwrap(),
+        Fetched::NotModified
+    ));
+    assert_eq!(
+        fh.hub.stats.totals().charged_requests,
+        charged,
+        "the 304 cost nothing"
+    );
     // A read-only client refuses to write.
     let ro = restarted.read_only();
-    let err = ro.write(reqwest::Method::POST, "/repos/acme/widgets/issues", &serde_json::json!({"title": "x"})).await.unwrap_err();
+    let err = ro
+        .write(
+            reqwest::Method::POST,
+            "/repos/acme/widgets/issues",
+            &serde_json::json!({"title": "x"}),
+        )
+        .await
+        .unwrap_err();
     assert!(matches!(err, GitHubError::ReadOnly(_)));
     assert_eq!(fh.hub.world.read().repos[0].issues.len(), 5);
     db.drop().await;

@@ -16,17 +16,39 @@ async fn relate(fh: &fakehub::FakeHub) {
         let c = c.clone();
         let url = format!("{}{path}", fh.url);
         async move {
-            let r = c.post(url).bearer_auth(GH_TOKEN).json(&body).send().await.unwrap();
+            let r = c
+                .post(url)
+                .bearer_auth(GH_TOKEN)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
             assert!(r.status().is_success(), "{}", r.text().await.unwrap());
         }
     };
     let id = |n: u64| fh.hub.world.read().repos[0].issue(n).unwrap().id;
     for child in [2, 3, 4] {
-        post("/repos/acme/widgets/issues/1/sub_issues".into(), json!({"sub_issue_id": id(child)})).await;
+        post(
+            "/repos/acme/widgets/issues/1/sub_issues".into(),
+            json!({"sub_issue_id": id(child)}),
+        )
+        .await;
     }
-    post("/repos/acme/widgets/issues/5/sub_issues".into(), json!({"sub_issue_id": id(6)})).await;
-    post("/repos/acme/widgets/issues/3/dependencies/blocked_by".into(), json!({"issue_id": id(2)})).await;
-    post("/repos/acme/widgets/issues/4/dependencies/blocked_by".into(), json!({"issue_id": id(3)})).await;
+    post(
+        "/repos/acme/widgets/issues/5/sub_issues".into(),
+        json!({"sub_issue_id": id(6)}),
+    )
+    .await;
+    post(
+        "/repos/acme/widgets/issues/3/dependencies/blocked_by".into(),
+        json!({"issue_id": id(2)}),
+    )
+    .await;
+    post(
+        "/repos/acme/widgets/issues/4/dependencies/blocked_by".into(),
+        json!({"issue_id": id(3)}),
+    )
+    .await;
 }
 
 async fn full_then_incremental(db: String) {
@@ -35,72 +57,183 @@ async fn full_then_incremental(db: String) {
     let s = syncer(&db, &fh).await;
     let report = s.sync(&repo(), SyncKind::Full).await.unwrap();
     assert!(report.issues >= 465, "{}", report.summary());
-    assert_eq!((report.sub_issue_parents, report.dependency_issues), (2, 2), "only issues GitHub says have relations are asked");
+    assert_eq!(
+        (report.sub_issue_parents, report.dependency_issues),
+        (2, 2),
+        "only issues GitHub says have relations are asked"
+    );
     // Pages: 5 issue pages, 2 comment pages, labels, milestones, repository, plus the
     // first incremental pages and 4 relation lists: a handful over the page count.
-    assert!(report.requests <= 5 + 2 + 3 + 2 + 4 + 2, "requests: {}", report.requests);
+    assert!(
+        report.requests <= 5 + 2 + 3 + 2 + 4 + 2,
+        "requests: {}",
+        report.requests
+    );
     assert_mirror_equals(&fh, &s.store).await;
 
     // Nothing changed: every request is answered 304 and costs nothing.
     let before = charged(&fh).await;
     let again = s.sync(&repo(), SyncKind::Incremental).await.unwrap();
-    assert_eq!(charged(&fh).await - before, 0, "an unchanged incremental sync costs no rate limit: {}", again.summary());
+    assert_eq!(
+        charged(&fh).await - before,
+        0,
+        "an unchanged incremental sync costs no rate limit: {}",
+        again.summary()
+    );
     assert_eq!(again.not_modified, again.requests);
 
     // Changes of every kind arrive with the next incremental sync.
     let c = reqwest::Client::new();
     let url = |p: &str| format!("{}{p}", fh.url);
-    c.patch(url("/repos/acme/widgets/issues/7")).bearer_auth(GH_TOKEN).json(&json!({"title": "renamed", "state": "closed", "labels": ["bug"]})).send().await.unwrap();
-    c.post(url("/repos/acme/widgets/issues")).bearer_auth(GH_TOKEN).json(&json!({"title": "brand new", "milestone": 1})).send().await.unwrap();
-    c.post(url("/repos/acme/widgets/issues/8/comments")).bearer_auth(GH_TOKEN).json(&json!({"body": "new comment"})).send().await.unwrap();
-    c.post(url("/repos/acme/widgets/labels")).bearer_auth(GH_TOKEN).json(&json!({"name": "fresh", "color": "00ff00"})).send().await.unwrap();
-    c.patch(url("/repos/acme/widgets/milestones/2")).bearer_auth(GH_TOKEN).json(&json!({"title": "renamed milestone"})).send().await.unwrap();
+    c.patch(url("/repos/acme/widgets/issues/7"))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"title": "renamed", "state": "closed", "labels": ["bug"]}))
+        .send()
+        .await
+        .unwrap();
+    c.post(url("/repos/acme/widgets/issues"))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"title": "brand new", "milestone": 1}))
+        .send()
+        .await
+        .unwrap();
+    c.post(url("/repos/acme/widgets/issues/8/comments"))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"body": "new comment"}))
+        .send()
+        .await
+        .unwrap();
+    c.post(url("/repos/acme/widgets/labels"))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"name": "fresh", "color": "00ff00"}))
+        .send()
+        .await
+        .unwrap();
+    c.patch(url("/repos/acme/widgets/milestones/2"))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"title": "renamed milestone"}))
+        .send()
+        .await
+        .unwrap();
     let id = |n: u64| fh.hub.world.read().repos[0].issue(n).unwrap().id;
-    c.delete(url("/repos/acme/widgets/issues/1/sub_issue")).bearer_auth(GH_TOKEN).json(&json!({"sub_issue_id": id(3)})).send().await.unwrap();
-    c.post(url("/repos/acme/widgets/issues/9/dependencies/blocked_by")).bearer_auth(GH_TOKEN).json(&json!({"issue_id": id(10)})).send().await.unwrap();
+    c.delete(url("/repos/acme/widgets/issues/1/sub_issue"))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"sub_issue_id": id(3)}))
+        .send()
+        .await
+        .unwrap();
+    c.post(url("/repos/acme/widgets/issues/9/dependencies/blocked_by"))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"issue_id": id(10)}))
+        .send()
+        .await
+        .unwrap();
     fh.hub.clock.advance(chrono::Duration::seconds(5));
     let inc = s.sync(&repo(), SyncKind::Incremental).await.unwrap();
-    assert!(inc.issues >= 2 && inc.issues < 100, "only what changed: {}", inc.summary());
+    assert!(
+        inc.issues >= 2 && inc.issues < 100,
+        "only what changed: {}",
+        inc.summary()
+    );
     assert_mirror_equals(&fh, &s.store).await;
 
     // Every sync is recorded as an operation.
-    let (ops, total) = s.store.sync_operations(Some("acme/widgets"), 10, 0).await.unwrap();
+    let (ops, total) = s
+        .store
+        .sync_operations(Some("acme/widgets"), 10, 0)
+        .await
+        .unwrap();
     assert_eq!(total, 3);
-    assert!(ops.iter().all(|o| o.status == "completed" && o.completed_at.is_some()));
+    assert!(ops
+        .iter()
+        .all(|o| o.status == "completed" && o.completed_at.is_some()));
     assert_eq!(ops[2].sync_type, "full");
 }
 on_both_backends!(full_then_incremental_sync, full_then_incremental);
 
 async fn deletions_and_transfers_leave_the_mirror(db: String) {
     let fh = fakehub(seed(120, 30, 4, 2, 0)).await;
-    fh.hub.world.write().create_repo("acme", "elsewhere", fakehub::model::UserKind::Organization, chrono::Utc::now());
+    fh.hub.world.write().create_repo(
+        "acme",
+        "elsewhere",
+        fakehub::model::UserKind::Organization,
+        chrono::Utc::now(),
+    );
     let s = syncer(&db, &fh).await;
     s.sync(&repo(), SyncKind::Full).await.unwrap();
     let c = reqwest::Client::new();
     for n in [3, 50, 99] {
-        c.post(format!("{}/_fakehub/repos/acme/widgets/issues/{n}/delete", fh.url)).send().await.unwrap();
+        c.post(format!(
+            "{}/_fakehub/repos/acme/widgets/issues/{n}/delete",
+            fh.url
+        ))
+        .send()
+        .await
+        .unwrap();
     }
-    c.post(format!("{}/_fakehub/repos/acme/widgets/issues/10/transfer", fh.url)).json(&json!({"to": "acme/elsewhere"})).send().await.unwrap();
-    c.delete(format!("{}/repos/acme/widgets/labels/bug", fh.url)).bearer_auth(GH_TOKEN).send().await.unwrap();
-    c.delete(format!("{}/repos/acme/widgets/milestones/1", fh.url)).bearer_auth(GH_TOKEN).send().await.unwrap();
+    c.post(format!(
+        "{}/_fakehub/repos/acme/widgets/issues/10/transfer",
+        fh.url
+    ))
+    .json(&json!({"to": "acme/elsewhere"}))
+    .send()
+    .await
+    .unwrap();
+    c.delete(format!("{}/repos/acme/widgets/labels/bug", fh.url))
+        .bearer_auth(GH_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    c.delete(format!("{}/repos/acme/widgets/milestones/1", fh.url))
+        .bearer_auth(GH_TOKEN)
+        .send()
+        .await
+        .unwrap();
     let report = s.sync(&repo(), SyncKind::Full).await.unwrap();
     assert_eq!(report.removed, 4, "{}", report.summary());
     assert_mirror_equals(&fh, &s.store).await;
     // Reconcile finds deletions an incremental sync cannot see, with a count check.
-    c.post(format!("{}/_fakehub/repos/acme/widgets/issues/20/delete", fh.url)).send().await.unwrap();
-    ghgov::mirror::reconciler::reconcile(&s, &repo()).await.unwrap();
+    c.post(format!(
+        "{}/_fakehub/repos/acme/widgets/issues/20/delete",
+        fh.url
+    ))
+    .send()
+    .await
+    .unwrap();
+    ghgov::mirror::reconciler::reconcile(&s, &repo())
+        .await
+        .unwrap();
     assert_mirror_equals(&fh, &s.store).await;
 }
-on_both_backends!(deletions_and_transfers, deletions_and_transfers_leave_the_mirror);
+on_both_backends!(
+    deletions_and_transfers,
+    deletions_and_transfers_leave_the_mirror
+);
 
 async fn faults_during_sync_still_end_correct(db: String) {
     let fh = fakehub(seed(600, 150, 6, 2, 10)).await;
     relate(&fh).await;
     // 5xx bursts, random 5xx and secondary-limit answers with retry-after.
-    fh.hub.faults.set(fakehub::faults::FaultSettings { seed: 4, error_rate: 0.15, secondary_rate: 0.1, fail_next: 3, ..Default::default() }).unwrap();
+    fh.hub
+        .faults
+        .set(fakehub::faults::FaultSettings {
+            seed: 4,
+            error_rate: 0.15,
+            secondary_rate: 0.1,
+            fail_next: 3,
+            ..Default::default()
+        })
+        .unwrap();
     let s = syncer(&db, &fh).await;
     let report = s.sync(&repo(), SyncKind::Full).await.unwrap();
-    assert!(s.gh.stats.retries.load(std::sync::atomic::Ordering::Relaxed) >= 3, "the faults were met and retried: {}", report.summary());
+    assert!(
+        s.gh.stats
+            .retries
+            .load(std::sync::atomic::Ordering::Relaxed)
+            >= 3,
+        "the faults were met and retried: {}",
+        report.summary()
+    );
     fh.hub.faults.set(Default::default()).unwrap();
     assert_mirror_equals(&fh, &s.store).await;
 }
@@ -114,7 +247,14 @@ async fn an_aborted_sync_resumes_without_duplicates(db: String) {
     config.max_attempts = 1;
     let gh = std::sync::Arc::new(ghgov::github::GitHub::new(config, Some(store.clone())).unwrap());
     let s = ghgov::mirror::sync::Syncer::new(store.clone(), gh);
-    fh.hub.faults.set(fakehub::faults::FaultSettings { seed: 21, error_rate: 0.08, ..Default::default() }).unwrap();
+    fh.hub
+        .faults
+        .set(fakehub::faults::FaultSettings {
+            seed: 21,
+            error_rate: 0.08,
+            ..Default::default()
+        })
+        .unwrap();
     let mut failures = 0;
     let mut done = false;
     for _ in 0..200 {
@@ -129,14 +269,29 @@ async fn an_aborted_sync_resumes_without_duplicates(db: String) {
         let rows = store.count("SELECT COUNT(*) FROM issues").await.unwrap();
         assert!(rows <= 1500, "duplicates after an abort: {rows}");
     }
-    assert!(done && failures >= 2, "the sync was aborted {failures} times and then finished");
+    assert!(
+        done && failures >= 2,
+        "the sync was aborted {failures} times and then finished"
+    );
     fh.hub.faults.set(Default::default()).unwrap();
     assert_mirror_equals(&fh, &store).await;
     // Resuming means each issue page was fetched about once, not once per attempt.
     let stats = fh.hub.stats.snapshot();
-    let issue_pages = stats["routes"]["GET /repos/{owner}/{repo}/issues"]["requests_total"].as_u64().unwrap();
-    assert!(issue_pages <= 15 + 2 * failures + 2, "issue list requests: {issue_pages} for 15 pages and {failures} aborts");
+    let issue_pages = stats["routes"]["GET /repos/{owner}/{repo}/issues"]["requests_total"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        issue_pages <= 15 + 2 * failures + 2,
+        "issue list requests: {issue_pages} for 15 pages and {failures} aborts"
+    );
     let (ops, _) = store.sync_operations(None, 500, 0).await.unwrap();
-    assert_eq!(ops.iter().filter(|o| o.status == "failed").count() as u64, failures, "failed syncs are recorded too");
+    assert_eq!(
+        ops.iter().filter(|o| o.status == "failed").count() as u64,
+        failures,
+        "failed syncs are recorded too"
+    );
 }
-on_both_backends!(aborted_sync_resumes, an_aborted_sync_resumes_without_duplicates);
+on_both_backends!(
+    aborted_sync_resumes,
+    an_aborted_sync_resumes_without_duplicates
+);

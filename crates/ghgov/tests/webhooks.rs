@@ -6,7 +6,10 @@ use common::*;
 use serde_json::{json, Value};
 
 fn corpus() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/github/webhook-examples.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/github/webhook-examples.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -17,9 +20,23 @@ async fn signature_headers_and_size(db: String) {
     // A bad or missing signature gets 401 and stores nothing.
     let r = deliver(&gg.url(), "ping", "d-1", body, "wrong-secret").await;
     assert_eq!(r.status(), 401);
-    let r = reqwest::Client::new().post(format!("{}/webhooks/github", gg.url())).header("X-GitHub-Event", "ping").header("X-GitHub-Delivery", "d-2").body(body.to_vec()).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("{}/webhooks/github", gg.url()))
+        .header("X-GitHub-Event", "ping")
+        .header("X-GitHub-Delivery", "d-2")
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    assert_eq!(gg.store.count("SELECT COUNT(*) FROM deliveries").await.unwrap(), 0, "nothing stored");
+    assert_eq!(
+        gg.store
+            .count("SELECT COUNT(*) FROM deliveries")
+            .await
+            .unwrap(),
+        0,
+        "nothing stored"
+    );
     // Missing event or delivery headers: 400.
     let r = reqwest::Client::new()
         .post(format!("{}/webhooks/github", gg.url()))
@@ -30,17 +47,34 @@ async fn signature_headers_and_size(db: String) {
         .unwrap();
     assert_eq!(r.status(), 400);
     // Either secret of a rotation works; the same delivery id twice is stored once.
-    assert_eq!(deliver(&gg.url(), "ping", "d-3", body, "old-secret").await.status(), 202);
+    assert_eq!(
+        deliver(&gg.url(), "ping", "d-3", body, "old-secret")
+            .await
+            .status(),
+        202
+    );
     let again = deliver(&gg.url(), "ping", "d-3", body, SECRET).await;
     assert_eq!(again.status(), 202);
     assert_eq!(again.json::<Value>().await.unwrap()["duplicate"], true);
-    assert_eq!(gg.store.count("SELECT COUNT(*) FROM deliveries").await.unwrap(), 1);
+    assert_eq!(
+        gg.store
+            .count("SELECT COUNT(*) FROM deliveries")
+            .await
+            .unwrap(),
+        1
+    );
     // Over 25 MB: 413.
     let big = vec![b' '; 25 * 1024 * 1024 + 10];
     let r = deliver(&gg.url(), "ping", "d-4", &big, SECRET).await;
     assert_eq!(r.status(), 413);
     processed(&gg.store).await;
-    assert_eq!(gg.store.count("SELECT COUNT(*) FROM deliveries WHERE status = 'processed'").await.unwrap(), 1);
+    assert_eq!(
+        gg.store
+            .count("SELECT COUNT(*) FROM deliveries WHERE status = 'processed'")
+            .await
+            .unwrap(),
+        1
+    );
     gg.shutdown().await;
 }
 on_both_backends!(signatures_and_headers, signature_headers_and_size);
@@ -65,23 +99,50 @@ async fn corpus_examples_are_projected_or_ignored(db: String) {
     processed(&gg.store).await;
     let (rows, total) = gg.store.list_deliveries(None, 1000, 0).await.unwrap();
     assert_eq!(total, sent);
-    let failed: Vec<String> = rows.iter().filter(|d| d.status != "processed" && d.status != "ignored").map(|d| format!("{} {:?}: {:?}", d.event, d.action, d.error)).collect();
+    let failed: Vec<String> = rows
+        .iter()
+        .filter(|d| d.status != "processed" && d.status != "ignored")
+        .map(|d| format!("{} {:?}: {:?}", d.event, d.action, d.error))
+        .collect();
     assert!(failed.is_empty(), "examples that failed: {failed:#?}");
     let processed_rows = rows.iter().filter(|d| d.status == "processed").count() as i64;
-    assert_eq!(processed_rows, expect_processed, "every example of a handled event is projected");
+    assert_eq!(
+        processed_rows, expect_processed,
+        "every example of a handled event is projected"
+    );
     for d in rows.iter().filter(|d| !handled.contains(&d.event.as_str())) {
         assert_eq!(d.status, "ignored", "{} is stored and ignored", d.event);
     }
     // The examples share objects that their own `deleted` examples remove; each `created`
     // example sent again lands once more.
     for event in ["issue_comment", "label", "milestone"] {
-        let created = corpus()[event].as_array().unwrap().iter().find(|e| e["action"] == "created").unwrap().clone();
-        deliver(&gg.url(), event, &format!("again-{event}"), &serde_json::to_vec(&created).unwrap(), SECRET).await;
+        let created = corpus()[event]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "created")
+            .unwrap()
+            .clone();
+        deliver(
+            &gg.url(),
+            event,
+            &format!("again-{event}"),
+            &serde_json::to_vec(&created).unwrap(),
+            SECRET,
+        )
+        .await;
     }
     processed(&gg.store).await;
     // The projections landed: issues, comments, labels, milestones from the examples.
     for table in ["issues", "comments", "labels", "milestones", "repositories"] {
-        assert!(gg.store.count(&format!("SELECT COUNT(*) FROM {table}")).await.unwrap() > 0, "{table} has rows");
+        assert!(
+            gg.store
+                .count(&format!("SELECT COUNT(*) FROM {table}"))
+                .await
+                .unwrap()
+                > 0,
+            "{table} has rows"
+        );
     }
     gg.shutdown().await;
 }
@@ -94,22 +155,59 @@ async fn churn(fh: &fakehub::FakeHub, rounds: usize) {
     for k in 0..rounds {
         let n = (k % 40 + 1) as u64;
         let calls: Vec<(reqwest::Method, String, Value)> = vec![
-            (reqwest::Method::PATCH, format!("/repos/acme/widgets/issues/{n}"), json!({"title": format!("edit {k}"), "labels": if k % 3 == 0 { json!(["bug"]) } else { json!([]) }})),
-            (reqwest::Method::POST, "/repos/acme/widgets/issues".into(), json!({"title": format!("new {k}"), "assignees": ["alice"]})),
-            (reqwest::Method::POST, format!("/repos/acme/widgets/issues/{n}/comments"), json!({"body": format!("comment {k}")})),
-            (reqwest::Method::PATCH, format!("/repos/acme/widgets/issues/{}", n + 1), json!({"state": if k % 2 == 0 { "closed" } else { "open" }})),
+            (
+                reqwest::Method::PATCH,
+                format!("/repos/acme/widgets/issues/{n}"),
+                json!({"title": format!("edit {k}"), "labels": if k % 3 == 0 { json!(["bug"]) } else { json!([]) }}),
+            ),
+            (
+                reqwest::Method::POST,
+                "/repos/acme/widgets/issues".into(),
+                json!({"title": format!("new {k}"), "assignees": ["alice"]}),
+            ),
+            (
+                reqwest::Method::POST,
+                format!("/repos/acme/widgets/issues/{n}/comments"),
+                json!({"body": format!("comment {k}")}),
+            ),
+            (
+                reqwest::Method::PATCH,
+                format!("/repos/acme/widgets/issues/{}", n + 1),
+                json!({"state": if k % 2 == 0 { "closed" } else { "open" }}),
+            ),
         ];
         for (m, p, b) in calls {
-            let r = c.request(m, url(p)).bearer_auth(GH_TOKEN).json(&b).send().await.unwrap();
+            let r = c
+                .request(m, url(p))
+                .bearer_auth(GH_TOKEN)
+                .json(&b)
+                .send()
+                .await
+                .unwrap();
             assert!(r.status().is_success());
         }
         if k % 10 == 5 {
-            let r = c.post(url(format!("/_fakehub/repos/acme/widgets/issues/{}/delete", 60 + k))).send().await.unwrap();
+            let r = c
+                .post(url(format!(
+                    "/_fakehub/repos/acme/widgets/issues/{}/delete",
+                    60 + k
+                )))
+                .send()
+                .await
+                .unwrap();
             assert!(r.status().is_success());
         }
         if k % 10 == 7 {
-            let child = fh.hub.world.read().repos[0].issue(70 + k as u64).unwrap().id;
-            c.post(url("/repos/acme/widgets/issues/41/sub_issues".into())).bearer_auth(GH_TOKEN).json(&json!({"sub_issue_id": child})).send().await.unwrap();
+            let child = fh.hub.world.read().repos[0]
+                .issue(70 + k as u64)
+                .unwrap()
+                .id;
+            c.post(url("/repos/acme/widgets/issues/41/sub_issues".into()))
+                .bearer_auth(GH_TOKEN)
+                .json(&json!({"sub_issue_id": child}))
+                .send()
+                .await
+                .unwrap();
         }
     }
     fh.hub.clock.advance(chrono::Duration::seconds(2));
@@ -119,40 +217,103 @@ async fn lost_and_reordered_webhooks_are_repaired_by_reconcile(db: String) {
     let fh = fakehub(seed(150, 40, 5, 2, 0)).await;
     let gg = ghgov(&db, &fh).await;
     let s = ghgov::mirror::sync::Syncer::new(gg.store.clone(), gg.gh.clone().unwrap());
-    s.sync(&repo(), ghgov::mirror::sync::SyncKind::Full).await.unwrap();
+    s.sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
+        .await
+        .unwrap();
     let gh = gg.gh.clone().unwrap();
-    ghgov::cli::install_hook(&gh, &repo(), &gg.url(), SECRET).await.unwrap();
-    fh.hub.faults.set(fakehub::faults::FaultSettings { seed: 99, webhook_drop: 0.2, webhook_duplicate: 0.1, webhook_reorder: 0.1, ..Default::default() }).unwrap();
+    ghgov::cli::install_hook(&gh, &repo(), &gg.url(), SECRET)
+        .await
+        .unwrap();
+    fh.hub
+        .faults
+        .set(fakehub::faults::FaultSettings {
+            seed: 99,
+            webhook_drop: 0.2,
+            webhook_duplicate: 0.1,
+            webhook_reorder: 0.1,
+            ..Default::default()
+        })
+        .unwrap();
     churn(&fh, 30).await;
-    assert!(fh.hub.dispatcher.wait_idle(std::time::Duration::from_secs(30)).await);
+    assert!(
+        fh.hub
+            .dispatcher
+            .wait_idle(std::time::Duration::from_secs(30))
+            .await
+    );
     processed(&gg.store).await;
-    let dropped = fh.hub.dispatcher.all_deliveries().iter().filter(|d| d.status.starts_with("dropped")).count();
+    let dropped = fh
+        .hub
+        .dispatcher
+        .all_deliveries()
+        .iter()
+        .filter(|d| d.status.starts_with("dropped"))
+        .count();
     assert!(dropped > 10, "the scenario really lost webhooks: {dropped}");
     let (want, got) = compare(&fh, &gg.store).await;
-    assert_ne!(want, got, "lost webhooks leave the mirror behind before the reconcile");
-    ghgov::mirror::reconciler::reconcile(&s, &repo()).await.unwrap();
+    assert_ne!(
+        want, got,
+        "lost webhooks leave the mirror behind before the reconcile"
+    );
+    ghgov::mirror::reconciler::reconcile(&s, &repo())
+        .await
+        .unwrap();
     assert_mirror_equals(&fh, &gg.store).await;
     // Duplicates were stored once.
-    let dups = gg.store.count("SELECT COUNT(*) - COUNT(DISTINCT delivery_id) FROM deliveries").await.unwrap();
+    let dups = gg
+        .store
+        .count("SELECT COUNT(*) - COUNT(DISTINCT delivery_id) FROM deliveries")
+        .await
+        .unwrap();
     assert_eq!(dups, 0);
     gg.shutdown().await;
 }
-on_both_backends!(lost_webhooks, lost_and_reordered_webhooks_are_repaired_by_reconcile);
+on_both_backends!(
+    lost_webhooks,
+    lost_and_reordered_webhooks_are_repaired_by_reconcile
+);
 
 async fn webhooks_alone_keep_the_mirror_exact(db: String) {
     let fh = fakehub(seed(80, 20, 4, 2, 0)).await;
     let gg = ghgov(&db, &fh).await;
     let s = ghgov::mirror::sync::Syncer::new(gg.store.clone(), gg.gh.clone().unwrap());
-    s.sync(&repo(), ghgov::mirror::sync::SyncKind::Full).await.unwrap();
-    ghgov::cli::install_hook(&gg.gh.clone().unwrap(), &repo(), &gg.url(), SECRET).await.unwrap();
+    s.sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
+        .await
+        .unwrap();
+    ghgov::cli::install_hook(&gg.gh.clone().unwrap(), &repo(), &gg.url(), SECRET)
+        .await
+        .unwrap();
     churn(&fh, 12).await;
     // Dependencies and label/milestone changes travel by webhook too.
     let c = reqwest::Client::new();
     let id = |n: u64| fh.hub.world.read().repos[0].issue(n).unwrap().id;
-    c.post(format!("{}/repos/acme/widgets/issues/5/dependencies/blocked_by", fh.url)).bearer_auth(GH_TOKEN).json(&json!({"issue_id": id(6)})).send().await.unwrap();
-    c.post(format!("{}/repos/acme/widgets/labels", fh.url)).bearer_auth(GH_TOKEN).json(&json!({"name": "by-hook", "color": "123456"})).send().await.unwrap();
-    c.patch(format!("{}/repos/acme/widgets/milestones/1", fh.url)).bearer_auth(GH_TOKEN).json(&json!({"state": "closed"})).send().await.unwrap();
-    assert!(fh.hub.dispatcher.wait_idle(std::time::Duration::from_secs(30)).await);
+    c.post(format!(
+        "{}/repos/acme/widgets/issues/5/dependencies/blocked_by",
+        fh.url
+    ))
+    .bearer_auth(GH_TOKEN)
+    .json(&json!({"issue_id": id(6)}))
+    .send()
+    .await
+    .unwrap();
+    c.post(format!("{}/repos/acme/widgets/labels", fh.url))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"name": "by-hook", "color": "123456"}))
+        .send()
+        .await
+        .unwrap();
+    c.patch(format!("{}/repos/acme/widgets/milestones/1", fh.url))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"state": "closed"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        fh.hub
+            .dispatcher
+            .wait_idle(std::time::Duration::from_secs(30))
+            .await
+    );
     processed(&gg.store).await;
     assert_mirror_equals(&fh, &gg.store).await;
     gg.shutdown().await;
@@ -164,10 +325,20 @@ async fn failing_deliveries_go_dead_and_can_be_replayed(db: String) {
     let gg = ghgov(&db, &fh).await;
     // An issues event whose issue cannot be read fails every attempt.
     let body = serde_json::to_vec(&json!({"action": "opened", "issue": {"id": 5, "title": 7}, "repository": {"id": 1, "name": "r", "full_name": "o/r", "owner": {"id": 2, "login": "o"}}})).unwrap();
-    assert_eq!(deliver(&gg.url(), "issues", "bad-1", &body, SECRET).await.status(), 202);
+    assert_eq!(
+        deliver(&gg.url(), "issues", "bad-1", &body, SECRET)
+            .await
+            .status(),
+        202
+    );
     let mut dead = Vec::new();
     for _ in 0..500 {
-        dead = gg.store.list_deliveries(Some(ghgov::store::DeliveryStatus::Dead), 10, 0).await.unwrap().0;
+        dead = gg
+            .store
+            .list_deliveries(Some(ghgov::store::DeliveryStatus::Dead), 10, 0)
+            .await
+            .unwrap()
+            .0;
         if !dead.is_empty() {
             break;
         }
@@ -175,10 +346,17 @@ async fn failing_deliveries_go_dead_and_can_be_replayed(db: String) {
     }
     assert_eq!(dead.len(), 1, "marked dead after its last attempt");
     assert_eq!(dead[0].attempts, ghgov::mirror::processor::MAX_ATTEMPTS);
-    assert!(dead[0].error.as_deref().unwrap_or("").contains("issue"), "{:?}", dead[0].error);
+    assert!(
+        dead[0].error.as_deref().unwrap_or("").contains("issue"),
+        "{:?}",
+        dead[0].error
+    );
     assert!(gg.store.replay_delivery(dead[0].id).await.unwrap());
     let row = gg.store.delivery(dead[0].id).await.unwrap().unwrap();
-    assert!(row.status == "pending" || row.attempts < ghgov::mirror::processor::MAX_ATTEMPTS, "replayed: {row:?}");
+    assert!(
+        row.status == "pending" || row.attempts < ghgov::mirror::processor::MAX_ATTEMPTS,
+        "replayed: {row:?}"
+    );
     gg.shutdown().await;
 }
 on_both_backends!(dead_letters, failing_deliveries_go_dead_and_can_be_replayed);

@@ -31,7 +31,10 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 fn is_write(method: &Method) -> bool {
-    matches!(*method, Method::POST | Method::PATCH | Method::PUT | Method::DELETE)
+    matches!(
+        *method,
+        Method::POST | Method::PATCH | Method::PUT | Method::DELETE
+    )
 }
 
 fn etag_of(bucket_key: &str, body: &[u8]) -> String {
@@ -43,19 +46,32 @@ fn etag_of(bucket_key: &str, body: &[u8]) -> String {
 }
 
 fn etag_matches(if_none_match: &str, etag: &str) -> bool {
-    let bare = |t: &str| t.trim().trim_start_matches("W/").trim_matches('"').to_string();
+    let bare = |t: &str| {
+        t.trim()
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .to_string()
+    };
     let want = bare(etag);
     if_none_match
         .split(',')
         .any(|t| t.trim() == "*" || bare(t) == want)
 }
 
-pub async fn gate(State(hub): State<Arc<Hub>>, matched: Option<MatchedPath>, mut req: Request, next: Next) -> Response {
+pub async fn gate(
+    State(hub): State<Arc<Hub>>,
+    matched: Option<MatchedPath>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let method = req.method().clone();
     let route = format!(
         "{} {}",
         method,
-        matched.as_ref().map(|m| m.as_str()).unwrap_or_else(|| req.uri().path())
+        matched
+            .as_ref()
+            .map(|m| m.as_str())
+            .unwrap_or_else(|| req.uri().path())
     );
     let write = is_write(&method);
     // GitHub does not charge for asking about the rate limit.
@@ -71,24 +87,37 @@ pub async fn gate(State(hub): State<Arc<Hub>>, matched: Option<MatchedPath>, mut
     let (key, login, limit) = match &token {
         Some(t) => match hub.login_for(t) {
             Some(login) => (format!("token:{t}"), Some(login), rate_limit),
-            None => return finish(&hub, &route, outcome, "anonymous", ApiError::bad_credentials().into_response()),
+            None => {
+                return finish(
+                    &hub,
+                    &route,
+                    outcome,
+                    "anonymous",
+                    ApiError::bad_credentials().into_response(),
+                )
+            }
         },
         None => ("anonymous".to_string(), None, ANONYMOUS_LIMIT),
     };
     if write && login.is_none() {
-        return finish(&hub, &route, outcome, &key, ApiError::requires_authentication().into_response());
+        return finish(
+            &hub,
+            &route,
+            outcome,
+            &key,
+            ApiError::requires_authentication().into_response(),
+        );
     }
 
     // Faults on demand.
     let fault = hub.faults.for_request();
-    if fault.delay_ms > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(fault.delay_ms)).await;
-    }
     if let Some(status) = fault.error {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
         outcome.server_error = true;
         let resp = ApiError::new(status, "Server Error (injected by fakehub)").into_response();
-        hub.limits.lock().bucket(&key, limit, hub.clock.now_precise());
+        hub.limits
+            .lock()
+            .bucket(&key, limit, hub.clock.now_precise());
         return finish(&hub, &route, outcome, &key, resp);
     }
 
@@ -114,7 +143,10 @@ pub async fn gate(State(hub): State<Arc<Hub>>, matched: Option<MatchedPath>, mut
         outcome.rate_limited = true;
         let err = match refusal {
             Refusal::Primary => {
-                let mut e = ApiError::new(StatusCode::FORBIDDEN, "API rate limit exceeded. See the rate-limit documentation for details.");
+                let mut e = ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "API rate limit exceeded. See the rate-limit documentation for details.",
+                );
                 if let Some(login) = &login {
                     let id = hub.world.read().find_user(login).map(|u| u.id).unwrap_or(0);
                     e.message = format!("API rate limit exceeded for user ID {id}.");
@@ -134,7 +166,12 @@ pub async fn gate(State(hub): State<Arc<Hub>>, matched: Option<MatchedPath>, mut
     }
 
     if let Some(login) = &login {
-        hub.world.write().user(login);
+        // Users appear on first sight. Look before taking the write lock: it would wait for
+        // every request in flight and count as a change of the world (`WorldLock::generation`).
+        let known = hub.world.read().find_user(login).is_some();
+        if !known {
+            hub.world.write().user(login);
+        }
     }
     req.extensions_mut().insert(Actor {
         login: login.unwrap_or_else(|| crate::hub::DEFAULT_LOGIN.to_string()),
@@ -145,6 +182,10 @@ pub async fn gate(State(hub): State<Arc<Hub>>, matched: Option<MatchedPath>, mut
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
 
+    // Injected latency counts as time in flight, as a slow GitHub would.
+    if fault.delay_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(fault.delay_ms)).await;
+    }
     let response = next.run(req).await;
     hub.limits.lock().leave(&key);
 
@@ -152,8 +193,14 @@ pub async fn gate(State(hub): State<Arc<Hub>>, matched: Option<MatchedPath>, mut
         let (mut parts, body) = response.into_parts();
         let bytes = to_bytes(body, MAX_BUFFERED).await.unwrap_or_default();
         let etag = etag_of(&key, &bytes);
-        parts.headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("ascii etag"));
-        if if_none_match.as_deref().is_some_and(|inm| etag_matches(inm, &etag)) {
+        parts.headers.insert(
+            header::ETAG,
+            HeaderValue::from_str(&etag).expect("ascii etag"),
+        );
+        if if_none_match
+            .as_deref()
+            .is_some_and(|inm| etag_matches(inm, &etag))
+        {
             outcome.not_modified = true;
             parts.status = StatusCode::NOT_MODIFIED;
             parts.headers.remove(header::CONTENT_LENGTH);
@@ -172,25 +219,46 @@ pub async fn gate(State(hub): State<Arc<Hub>>, matched: Option<MatchedPath>, mut
     outcome.write = write && response.status().is_success();
     outcome.server_error = response.status().is_server_error();
     if !response.headers().contains_key(header::CACHE_CONTROL) && method == Method::GET {
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=60, s-maxage=60"));
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, max-age=60, s-maxage=60"),
+        );
     }
     finish(&hub, &route, outcome, &key, response)
 }
 
 /// Stamps the rate-limit headers of `key`'s bucket and counts the request.
 fn finish(hub: &Hub, route: &str, outcome: Outcome, key: &str, mut response: Response) -> Response {
-    let limit = if key == "anonymous" { ANONYMOUS_LIMIT } else { hub.settings.read().rate_limit };
-    let bucket = hub.limits.lock().bucket(key, limit, hub.clock.now_precise()).clone();
+    let limit = if key == "anonymous" {
+        ANONYMOUS_LIMIT
+    } else {
+        hub.settings.read().rate_limit
+    };
+    let bucket = hub
+        .limits
+        .lock()
+        .bucket(key, limit, hub.clock.now_precise())
+        .clone();
     let h = response.headers_mut();
     h.insert("x-ratelimit-limit", HeaderValue::from(bucket.limit));
-    h.insert("x-ratelimit-remaining", HeaderValue::from(bucket.remaining()));
+    h.insert(
+        "x-ratelimit-remaining",
+        HeaderValue::from(bucket.remaining()),
+    );
     h.insert("x-ratelimit-used", HeaderValue::from(bucket.used));
-    h.insert("x-ratelimit-reset", HeaderValue::from(bucket.reset.timestamp()));
+    h.insert(
+        "x-ratelimit-reset",
+        HeaderValue::from(bucket.reset.timestamp()),
+    );
     h.insert("x-ratelimit-resource", HeaderValue::from_static("core"));
-    h.insert("x-github-api-version-selected", HeaderValue::from_static("2022-11-28"));
-    h.insert("x-github-request-id", HeaderValue::from_str(&uuid::Uuid::new_v4().simple().to_string()).expect("ascii"));
+    h.insert(
+        "x-github-api-version-selected",
+        HeaderValue::from_static("2022-11-28"),
+    );
+    h.insert(
+        "x-github-request-id",
+        HeaderValue::from_str(&uuid::Uuid::new_v4().simple().to_string()).expect("ascii"),
+    );
     hub.stats.record(route, outcome);
     response
 }
@@ -214,7 +282,10 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("token abc"));
         assert_eq!(bearer(&h).as_deref(), Some("abc"));
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer xyz"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer xyz"),
+        );
         assert_eq!(bearer(&h).as_deref(), Some("xyz"));
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic xyz"));
         assert_eq!(bearer(&h), None);

@@ -5,4 +5,4 @@ mod gate;
 mod pagination;
 
 pub use gate::{gate, Actor};
-pub use pagination::{link_header, with_param, Page, PageParams};
+pub use pagination::{link_header, with_param, Page, PageParams, RawPage};

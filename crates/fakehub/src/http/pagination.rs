@@ -16,13 +16,19 @@ pub struct PageParams {
 
 impl PageParams {
     pub fn from_query(query: &[(String, String)]) -> ApiResult<Self> {
-        let get = |k: &str| query.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+        let get = |k: &str| {
+            query
+                .iter()
+                .rev()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
         let num = |k: &str, default: usize| -> ApiResult<usize> {
             match get(k) {
                 None | Some("") => Ok(default),
-                Some(v) => v
-                    .parse::<usize>()
-                    .map_err(|_| ApiError::unprocessable(format!("{k} must be a positive integer, got '{v}'"))),
+                Some(v) => v.parse::<usize>().map_err(|_| {
+                    ApiError::unprocessable(format!("{k} must be a positive integer, got '{v}'"))
+                }),
             }
         };
         Ok(PageParams {
@@ -38,12 +44,23 @@ impl PageParams {
 
     /// The slice of `items` this page shows.
     pub fn slice<T: Clone>(&self, items: &[T]) -> Vec<T> {
-        items.iter().skip(self.offset()).take(self.per_page).cloned().collect()
+        items
+            .iter()
+            .skip(self.offset())
+            .take(self.per_page)
+            .cloned()
+            .collect()
     }
 }
 
 /// `url` with `key` set to `value` in its query, other parameters kept in order.
-pub fn with_param(base: &str, path: &str, query: &[(String, String)], set: &[(&str, String)], drop: &[&str]) -> String {
+pub fn with_param(
+    base: &str,
+    path: &str,
+    query: &[(String, String)],
+    set: &[(&str, String)],
+    drop: &[&str],
+) -> String {
     let mut pairs: Vec<(String, String)> = query
         .iter()
         .filter(|(k, _)| !set.iter().any(|(s, _)| s == k) && !drop.contains(&k.as_str()))
@@ -57,10 +74,19 @@ pub fn with_param(base: &str, path: &str, query: &[(String, String)], set: &[(&s
 }
 
 /// GitHub's `Link` header for page `p` of `total` items, or `None` for a single page.
-pub fn link_header(base: &str, path: &str, query: &[(String, String)], p: PageParams, total: usize) -> Option<String> {
+pub fn link_header(
+    base: &str,
+    path: &str,
+    query: &[(String, String)],
+    p: PageParams,
+    total: usize,
+) -> Option<String> {
     let last = total.div_ceil(p.per_page).max(1);
     let link = |page: usize, rel: &str| {
-        format!("<{}>; rel=\"{rel}\"", with_param(base, path, query, &[("page", page.to_string())], &[]))
+        format!(
+            "<{}>; rel=\"{rel}\"",
+            with_param(base, path, query, &[("page", page.to_string())], &[])
+        )
     };
     let mut rels = Vec::new();
     if p.page > 1 {
@@ -92,17 +118,46 @@ impl IntoResponse for Page {
     }
 }
 
+/// A page whose JSON array is already written: issues and comments are rendered straight to
+/// bytes (see `render`). Answers exactly as `Page` does for the same items.
+pub struct RawPage {
+    pub body: Vec<u8>,
+    pub link: Option<String>,
+}
+
+impl IntoResponse for RawPage {
+    fn into_response(self) -> Response {
+        let mut r = Response::new(axum::body::Body::from(self.body));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Some(link) = self.link.and_then(|l| HeaderValue::from_str(&l).ok()) {
+            r.headers_mut().insert(header::LINK, link);
+        }
+        r
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn link_keeps_the_query_and_names_every_relation() {
-        let query = q(&[("state", "all"), ("labels", "bug,ui"), ("page", "2"), ("per_page", "10")]);
+        let query = q(&[
+            ("state", "all"),
+            ("labels", "bug,ui"),
+            ("page", "2"),
+            ("per_page", "10"),
+        ]);
         let p = PageParams::from_query(&query).unwrap();
         let link = link_header("http://h", "/repos/o/r/issues", &query, p, 35).unwrap();
         assert_eq!(

@@ -6,10 +6,19 @@ use crate::error::{ApiError, ApiResult};
 use serde_json::json;
 
 impl World {
-    fn emit_comment_event(&mut self, repo: usize, comment: &Comment, action: &str, sender: &str, extra: serde_json::Value) {
+    fn emit_comment_event(
+        &mut self,
+        repo: usize,
+        comment: &Comment,
+        action: &str,
+        sender: &str,
+        extra: serde_json::Value,
+    ) {
         let r = &self.repos[repo];
         let comment_json = self.comment_json(r, comment);
-        let issue = r.issue(comment.issue_number).map(|i| self.issue_json(repo, i));
+        let issue = r
+            .issue(comment.issue_number)
+            .map(|i| self.issue_json(repo, i));
         let mut payload = self.envelope(repo, Some(action), sender);
         payload["comment"] = comment_json;
         payload["issue"] = issue.unwrap_or_default();
@@ -17,9 +26,18 @@ impl World {
         self.emit(repo, "issue_comment", Some(action), payload);
     }
 
-    pub fn create_comment(&mut self, repo: usize, number: u64, sender: &str, body: Option<String>, now: Time) -> ApiResult<Id> {
+    pub fn create_comment(
+        &mut self,
+        repo: usize,
+        number: u64,
+        sender: &str,
+        body: Option<String>,
+        now: Time,
+    ) -> ApiResult<Id> {
         self.live_issue(repo, number)?;
-        let body = body.filter(|b| !b.trim().is_empty()).ok_or_else(|| ApiError::invalid("IssueComment", "body", "missing_field"))?;
+        let body = body
+            .filter(|b| !b.trim().is_empty())
+            .ok_or_else(|| ApiError::invalid("IssueComment", "body", "missing_field"))?;
         self.user(sender);
         let id = self.next_id();
         let comment = Comment {
@@ -49,9 +67,18 @@ impl World {
             .map_err(|_| ApiError::not_found())
     }
 
-    pub fn update_comment(&mut self, repo: usize, id: Id, sender: &str, body: Option<String>, now: Time) -> ApiResult<()> {
+    pub fn update_comment(
+        &mut self,
+        repo: usize,
+        id: Id,
+        sender: &str,
+        body: Option<String>,
+        now: Time,
+    ) -> ApiResult<()> {
         let idx = self.comment_index(repo, id)?;
-        let body = body.filter(|b| !b.trim().is_empty()).ok_or_else(|| ApiError::invalid("IssueComment", "body", "missing_field"))?;
+        let body = body
+            .filter(|b| !b.trim().is_empty())
+            .ok_or_else(|| ApiError::invalid("IssueComment", "body", "missing_field"))?;
         let c = &mut self.repos[repo].comments[idx];
         let from = std::mem::replace(&mut c.body, body);
         if from == c.body {
@@ -59,7 +86,13 @@ impl World {
         }
         c.updated_at = now;
         let comment = c.clone();
-        self.emit_comment_event(repo, &comment, "edited", sender, json!({"changes": {"body": {"from": from}}}));
+        self.emit_comment_event(
+            repo,
+            &comment,
+            "edited",
+            sender,
+            json!({"changes": {"body": {"from": from}}}),
+        );
         Ok(())
     }
 
@@ -67,7 +100,10 @@ impl World {
         let idx = self.comment_index(repo, id)?;
         let comment = self.repos[repo].comments.remove(idx);
         self.comment_loc.remove(&id);
-        if let Some(i) = self.repos[repo].issues.get_mut((comment.issue_number - 1) as usize) {
+        if let Some(i) = self.repos[repo]
+            .issues
+            .get_mut((comment.issue_number - 1) as usize)
+        {
             i.comments = i.comments.saturating_sub(1);
         }
         self.emit_comment_event(repo, &comment, "deleted", sender, json!({}));

@@ -37,8 +37,12 @@ fn check_title(title: &str) -> ApiResult<()> {
         return Err(ApiError::invalid("Issue", "title", "missing_field"));
     }
     if title.chars().count() > MAX_TITLE {
-        return Err(ApiError::validation(vec![FieldError::new("Issue", "title", "custom")
-            .with_message(format!("title is too long (maximum is {MAX_TITLE} characters)"))]));
+        return Err(ApiError::validation(vec![FieldError::new(
+            "Issue", "title", "custom",
+        )
+        .with_message(format!(
+            "title is too long (maximum is {MAX_TITLE} characters)"
+        ))]));
     }
     Ok(())
 }
@@ -46,10 +50,14 @@ fn check_title(title: &str) -> ApiResult<()> {
 impl World {
     fn check_milestone(&self, repo: usize, milestone: Option<u64>) -> ApiResult<()> {
         match milestone {
-            Some(n) if self.repos[repo].milestone(n).is_none() => Err(ApiError::validation(vec![
-                FieldError::new("Issue", "milestone", "invalid")
-                    .with_message(format!("milestone {n} does not exist")),
-            ])),
+            Some(n) if self.repos[repo].milestone(n).is_none() => {
+                Err(ApiError::validation(vec![FieldError::new(
+                    "Issue",
+                    "milestone",
+                    "invalid",
+                )
+                .with_message(format!("milestone {n} does not exist"))]))
+            }
             _ => Ok(()),
         }
     }
@@ -65,7 +73,13 @@ impl World {
             })
     }
 
-    pub fn create_issue(&mut self, repo: usize, sender: &str, new: NewIssue, now: Time) -> ApiResult<u64> {
+    pub fn create_issue(
+        &mut self,
+        repo: usize,
+        sender: &str,
+        new: NewIssue,
+        now: Time,
+    ) -> ApiResult<u64> {
         let title = new.title.clone().unwrap_or_default();
         check_title(&title)?;
         self.check_milestone(repo, new.milestone)?;
@@ -124,7 +138,14 @@ impl World {
         Ok(number)
     }
 
-    pub fn update_issue(&mut self, repo: usize, number: u64, sender: &str, patch: IssuePatch, now: Time) -> ApiResult<()> {
+    pub fn update_issue(
+        &mut self,
+        repo: usize,
+        number: u64,
+        sender: &str,
+        patch: IssuePatch,
+        now: Time,
+    ) -> ApiResult<()> {
         self.live_issue(repo, number)?;
         if let Some(title) = &patch.title {
             check_title(title)?;
@@ -146,7 +167,15 @@ impl World {
 
     /// Applies a validated patch and emits one `issues` event per observable change, in the
     /// order GitHub sends them.
-    fn apply_patch(&mut self, repo: usize, number: u64, sender: &str, patch: IssuePatch, now: Time, bump: bool) -> ApiResult<()> {
+    fn apply_patch(
+        &mut self,
+        repo: usize,
+        number: u64,
+        sender: &str,
+        patch: IssuePatch,
+        now: Time,
+        bump: bool,
+    ) -> ApiResult<()> {
         let labels = match &patch.labels {
             Some(names) => Some(self.labels_for_names(repo, names, sender, now)?),
             None => None,
@@ -224,24 +253,35 @@ impl World {
             changes.insert("title".into(), json!({"from": before.title}));
         }
         if before.body != after.body {
-            changes.insert("body".into(), json!({"from": before.body.clone().unwrap_or_default()}));
+            changes.insert(
+                "body".into(),
+                json!({"from": before.body.clone().unwrap_or_default()}),
+            );
         }
         if !changes.is_empty() {
             self.emit_issue_event(repo, n, "edited", sender, json!({"changes": changes}));
         }
         if before.state != after.state {
-            let action = if after.is_open() { "reopened" } else { "closed" };
+            let action = if after.is_open() {
+                "reopened"
+            } else {
+                "closed"
+            };
             self.emit_issue_event(repo, n, action, sender, json!({}));
         }
         for id in &after.labels {
             if !before.labels.contains(id) {
-                let label = self.repos[repo].label(*id).map(|l| self.label_json(&self.repos[repo], l));
+                let label = self.repos[repo]
+                    .label(*id)
+                    .map(|l| self.label_json(&self.repos[repo], l));
                 self.emit_issue_event(repo, n, "labeled", sender, json!({"label": label}));
             }
         }
         for id in &before.labels {
             if !after.labels.contains(id) {
-                let label = self.repos[repo].label(*id).map(|l| self.label_json(&self.repos[repo], l));
+                let label = self.repos[repo]
+                    .label(*id)
+                    .map(|l| self.label_json(&self.repos[repo], l));
                 self.emit_issue_event(repo, n, "unlabeled", sender, json!({"label": label}));
             }
         }
@@ -259,20 +299,35 @@ impl World {
         }
         if before.milestone != after.milestone {
             let r = &self.repos[repo];
-            if let Some(old) = before.milestone.and_then(|m| r.milestone(m)).map(|m| self.milestone_json(r, m)) {
+            if let Some(old) = before
+                .milestone
+                .and_then(|m| r.milestone(m))
+                .map(|m| self.milestone_json(r, m))
+            {
                 self.emit_issue_event(repo, n, "demilestoned", sender, json!({"milestone": old}));
             }
             let r = &self.repos[repo];
-            if let Some(new) = after.milestone.and_then(|m| r.milestone(m)).map(|m| self.milestone_json(r, m)) {
+            if let Some(new) = after
+                .milestone
+                .and_then(|m| r.milestone(m))
+                .map(|m| self.milestone_json(r, m))
+            {
                 self.emit_issue_event(repo, n, "milestoned", sender, json!({"milestone": new}));
             }
         }
         if before.type_id != after.type_id {
             let owner = self.repos[repo].owner.clone();
-            match after.type_id.and_then(|t| self.issue_type(&owner, t)).map(|t| self.issue_type_json(t)) {
+            match after
+                .type_id
+                .and_then(|t| self.issue_type(&owner, t))
+                .map(|t| self.issue_type_json(t))
+            {
                 Some(t) => self.emit_issue_event(repo, n, "typed", sender, json!({"type": t})),
                 None => {
-                    let old = before.type_id.and_then(|t| self.issue_type(&owner, t)).map(|t| self.issue_type_json(t));
+                    let old = before
+                        .type_id
+                        .and_then(|t| self.issue_type(&owner, t))
+                        .map(|t| self.issue_type_json(t));
                     self.emit_issue_event(repo, n, "untyped", sender, json!({"type": old}))
                 }
             }
@@ -297,16 +352,27 @@ impl World {
         self.detach_relations(repo, number);
         self.emit_issue_event(repo, number, "deleted", sender, json!({}));
         self.edit_issue(repo, number, |i| i.gone = Some(Gone::Deleted));
-        self.repos[repo].comments.retain(|c| c.issue_number != number);
+        self.repos[repo]
+            .comments
+            .retain(|c| c.issue_number != number);
         Ok(())
     }
 
     /// Moves an issue to another repository: it gets a new number there and the old one
     /// answers 410.
-    pub fn transfer_issue(&mut self, repo: usize, number: u64, to: usize, sender: &str, now: Time) -> ApiResult<u64> {
+    pub fn transfer_issue(
+        &mut self,
+        repo: usize,
+        number: u64,
+        to: usize,
+        sender: &str,
+        now: Time,
+    ) -> ApiResult<u64> {
         let old = self.live_issue(repo, number)?.clone();
         if repo == to {
-            return Err(ApiError::unprocessable("An issue cannot be transferred to its own repository"));
+            return Err(ApiError::unprocessable(
+                "An issue cannot be transferred to its own repository",
+            ));
         }
         self.detach_relations(repo, number);
         let new_number = self.create_issue(
@@ -338,7 +404,9 @@ impl World {
         payload["issue"] = old_json;
         payload["changes"] = json!({"new_issue": new_issue, "new_repository": new_repo});
         self.emit(repo, "issues", Some("transferred"), payload);
-        self.repos[repo].comments.retain(|c| c.issue_number != number);
+        self.repos[repo]
+            .comments
+            .retain(|c| c.issue_number != number);
         Ok(new_number)
     }
 }

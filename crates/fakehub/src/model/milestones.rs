@@ -14,7 +14,14 @@ pub struct MilestoneFields {
 }
 
 impl World {
-    fn emit_milestone_event(&mut self, repo: usize, number: u64, action: &str, sender: &str, extra: serde_json::Value) {
+    fn emit_milestone_event(
+        &mut self,
+        repo: usize,
+        number: u64,
+        action: &str,
+        sender: &str,
+        extra: serde_json::Value,
+    ) {
         let r = &self.repos[repo];
         let m = &r.milestones[(number - 1) as usize];
         let json = self.milestone_json(r, m);
@@ -31,7 +38,13 @@ impl World {
             .any(|m| !m.deleted && m.number != except && m.title == title)
     }
 
-    pub fn create_milestone(&mut self, repo: usize, sender: &str, f: MilestoneFields, now: Time) -> ApiResult<u64> {
+    pub fn create_milestone(
+        &mut self,
+        repo: usize,
+        sender: &str,
+        f: MilestoneFields,
+        now: Time,
+    ) -> ApiResult<u64> {
         let title = f.title.unwrap_or_default();
         if title.trim().is_empty() {
             return Err(ApiError::invalid("Milestone", "title", "missing_field"));
@@ -62,8 +75,18 @@ impl World {
         Ok(number)
     }
 
-    pub fn update_milestone(&mut self, repo: usize, number: u64, sender: &str, f: MilestoneFields, now: Time) -> ApiResult<()> {
-        let before = self.repos[repo].milestone(number).ok_or_else(ApiError::not_found)?.clone();
+    pub fn update_milestone(
+        &mut self,
+        repo: usize,
+        number: u64,
+        sender: &str,
+        f: MilestoneFields,
+        now: Time,
+    ) -> ApiResult<()> {
+        let before = self.repos[repo]
+            .milestone(number)
+            .ok_or_else(ApiError::not_found)?
+            .clone();
         if let Some(title) = &f.title {
             if title.trim().is_empty() {
                 return Err(ApiError::invalid("Milestone", "title", "missing_field"));
@@ -95,7 +118,10 @@ impl World {
             changes.insert("description".into(), json!({"from": before.description}));
         }
         if before.due_on != after.due_on {
-            changes.insert("due_on".into(), json!({"from": before.due_on.map(crate::clock::iso)}));
+            changes.insert(
+                "due_on".into(),
+                json!({"from": before.due_on.map(crate::clock::iso)}),
+            );
         }
         if !changes.is_empty() || before.state != after.state {
             self.repos[repo].milestones[(number - 1) as usize].updated_at = now;
@@ -104,14 +130,20 @@ impl World {
             self.emit_milestone_event(repo, number, "edited", sender, json!({"changes": changes}));
         }
         if before.state != after.state {
-            let action = if after.state == IssueState::Closed { "closed" } else { "opened" };
+            let action = if after.state == IssueState::Closed {
+                "closed"
+            } else {
+                "opened"
+            };
             self.emit_milestone_event(repo, number, action, sender, json!({}));
         }
         Ok(())
     }
 
     pub fn delete_milestone(&mut self, repo: usize, number: u64, sender: &str) -> ApiResult<()> {
-        self.repos[repo].milestone(number).ok_or_else(ApiError::not_found)?;
+        self.repos[repo]
+            .milestone(number)
+            .ok_or_else(ApiError::not_found)?;
         self.emit_milestone_event(repo, number, "deleted", sender, json!({}));
         let numbers: Vec<u64> = self.repos[repo]
             .issues

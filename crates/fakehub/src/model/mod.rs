@@ -10,7 +10,7 @@ mod types;
 mod world;
 
 pub use issues::{IssuePatch, NewIssue, MAX_TITLE};
-pub use milestones::MilestoneFields;
 pub use labels::valid_color;
+pub use milestones::MilestoneFields;
 pub use types::*;
 pub use world::{Outgoing, World};

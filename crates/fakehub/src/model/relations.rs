@@ -11,7 +11,9 @@ pub const MAX_DEPTH: usize = 8;
 pub const MAX_DEPENDENCIES: usize = 50;
 
 fn rule(field: &str, message: impl Into<String>) -> ApiError {
-    ApiError::validation(vec![FieldError::new("Issue", field, "invalid").with_message(message)])
+    ApiError::validation(vec![
+        FieldError::new("Issue", field, "invalid").with_message(message)
+    ])
 }
 
 impl World {
@@ -92,29 +94,58 @@ impl World {
         self.emit(cr, "sub_issues", Some(a2), c);
     }
 
-    pub fn add_sub_issue(&mut self, repo: usize, number: u64, child: Id, replace_parent: bool, sender: &str, now: Time) -> ApiResult<()> {
+    pub fn add_sub_issue(
+        &mut self,
+        repo: usize,
+        number: u64,
+        child: Id,
+        replace_parent: bool,
+        sender: &str,
+        now: Time,
+    ) -> ApiResult<()> {
         let parent = self.id_of(repo, number)?;
-        let (child_repo, _) = self
-            .loc(child)
-            .map_err(|_| rule("sub_issue_id", format!("issue with id {child} does not exist")))?;
+        let (child_repo, _) = self.loc(child).map_err(|_| {
+            rule(
+                "sub_issue_id",
+                format!("issue with id {child} does not exist"),
+            )
+        })?;
         if self.repos[child_repo].owner != self.repos[repo].owner {
-            return Err(rule("sub_issue_id", "sub-issues must belong to the same owner"));
+            return Err(rule(
+                "sub_issue_id",
+                "sub-issues must belong to the same owner",
+            ));
         }
         if child == parent || self.is_ancestor(child, parent) {
-            return Err(rule("sub_issue_id", "an issue cannot be a sub-issue of itself or of its own sub-issues"));
+            return Err(rule(
+                "sub_issue_id",
+                "an issue cannot be a sub-issue of itself or of its own sub-issues",
+            ));
         }
         let existing = self.issue_ref(child).parent;
         if existing == Some(parent) {
-            return Err(rule("sub_issue_id", "the issue is already a sub-issue of this parent"));
+            return Err(rule(
+                "sub_issue_id",
+                "the issue is already a sub-issue of this parent",
+            ));
         }
         if existing.is_some() && !replace_parent {
-            return Err(rule("sub_issue_id", "sub-issue may only have one parent (use replace_parent to move it)"));
+            return Err(rule(
+                "sub_issue_id",
+                "sub-issue may only have one parent (use replace_parent to move it)",
+            ));
         }
         if self.issue_ref(parent).sub_issues.len() >= MAX_SUB_ISSUES {
-            return Err(rule("sub_issue_id", format!("a parent may have at most {MAX_SUB_ISSUES} sub-issues")));
+            return Err(rule(
+                "sub_issue_id",
+                format!("a parent may have at most {MAX_SUB_ISSUES} sub-issues"),
+            ));
         }
         if self.depth(parent) + self.height(child) > MAX_DEPTH {
-            return Err(rule("sub_issue_id", format!("sub-issues may be nested at most {MAX_DEPTH} levels deep")));
+            return Err(rule(
+                "sub_issue_id",
+                format!("sub-issues may be nested at most {MAX_DEPTH} levels deep"),
+            ));
         }
         if let Some(old) = existing {
             self.unlink_sub_issue(old, child, sender, now);
@@ -137,7 +168,14 @@ impl World {
         self.emit_sub_issue_events(parent, child, false, sender);
     }
 
-    pub fn remove_sub_issue(&mut self, repo: usize, number: u64, child: Id, sender: &str, now: Time) -> ApiResult<()> {
+    pub fn remove_sub_issue(
+        &mut self,
+        repo: usize,
+        number: u64,
+        child: Id,
+        sender: &str,
+        now: Time,
+    ) -> ApiResult<()> {
         let parent = self.id_of(repo, number)?;
         if !self.issue_ref(parent).sub_issues.contains(&child) {
             return Err(ApiError::not_found());
@@ -146,7 +184,14 @@ impl World {
         Ok(())
     }
 
-    pub fn reprioritize_sub_issue(&mut self, repo: usize, number: u64, child: Id, after: Option<Id>, before: Option<Id>) -> ApiResult<()> {
+    pub fn reprioritize_sub_issue(
+        &mut self,
+        repo: usize,
+        number: u64,
+        child: Id,
+        after: Option<Id>,
+        before: Option<Id>,
+    ) -> ApiResult<()> {
         let parent = self.id_of(repo, number)?;
         let subs = self.issue_ref(parent).sub_issues.clone();
         if !subs.contains(&child) {
@@ -155,10 +200,21 @@ impl World {
         let anchor = match (after, before) {
             (Some(a), None) => a,
             (None, Some(b)) => b,
-            _ => return Err(ApiError::unprocessable("Exactly one of after_id or before_id is required")),
+            _ => {
+                return Err(ApiError::unprocessable(
+                    "Exactly one of after_id or before_id is required",
+                ))
+            }
         };
         if anchor == child || !subs.contains(&anchor) {
-            return Err(rule(if after.is_some() { "after_id" } else { "before_id" }, "the anchor must be another sub-issue of this parent"));
+            return Err(rule(
+                if after.is_some() {
+                    "after_id"
+                } else {
+                    "before_id"
+                },
+                "the anchor must be another sub-issue of this parent",
+            ));
         }
         let mut order: Vec<Id> = subs.into_iter().filter(|c| *c != child).collect();
         let at = order.iter().position(|c| *c == anchor).expect("anchor");
@@ -167,9 +223,21 @@ impl World {
         Ok(())
     }
 
-    pub fn add_blocked_by(&mut self, repo: usize, number: u64, blocker: Id, sender: &str, now: Time) -> ApiResult<()> {
+    pub fn add_blocked_by(
+        &mut self,
+        repo: usize,
+        number: u64,
+        blocker: Id,
+        sender: &str,
+        now: Time,
+    ) -> ApiResult<()> {
         let blocked = self.id_of(repo, number)?;
-        self.loc(blocker).map_err(|_| rule("issue_id", format!("issue with id {blocker} does not exist")))?;
+        self.loc(blocker).map_err(|_| {
+            rule(
+                "issue_id",
+                format!("issue with id {blocker} does not exist"),
+            )
+        })?;
         if blocker == blocked {
             return Err(rule("issue_id", "an issue cannot block itself"));
         }
@@ -177,10 +245,16 @@ impl World {
             return Err(rule("issue_id", "this dependency already exists"));
         }
         if self.issue_ref(blocked).blocked_by.len() >= MAX_DEPENDENCIES {
-            return Err(rule("issue_id", format!("an issue may be blocked by at most {MAX_DEPENDENCIES} issues")));
+            return Err(rule(
+                "issue_id",
+                format!("an issue may be blocked by at most {MAX_DEPENDENCIES} issues"),
+            ));
         }
         if self.issue_ref(blocker).blocking.len() >= MAX_DEPENDENCIES {
-            return Err(rule("issue_id", format!("an issue may block at most {MAX_DEPENDENCIES} issues")));
+            return Err(rule(
+                "issue_id",
+                format!("an issue may block at most {MAX_DEPENDENCIES} issues"),
+            ));
         }
         self.set_issue(blocked, |i| {
             i.blocked_by.push(blocker);
@@ -191,7 +265,14 @@ impl World {
         Ok(())
     }
 
-    pub fn remove_blocked_by(&mut self, repo: usize, number: u64, blocker: Id, sender: &str, now: Time) -> ApiResult<()> {
+    pub fn remove_blocked_by(
+        &mut self,
+        repo: usize,
+        number: u64,
+        blocker: Id,
+        sender: &str,
+        now: Time,
+    ) -> ApiResult<()> {
         let blocked = self.id_of(repo, number)?;
         if !self.issue_ref(blocked).blocked_by.contains(&blocker) {
             return Err(ApiError::not_found());
@@ -211,7 +292,10 @@ impl World {
         let blocked_json = self.issue_json(br, self.issue_ref(blocked));
         let blocker_json = self.issue_json(kr, self.issue_ref(blocker));
         let suffix = if added { "added" } else { "removed" };
-        for (repo, action) in [(br, format!("blocked_by_{suffix}")), (kr, format!("blocking_{suffix}"))] {
+        for (repo, action) in [
+            (br, format!("blocked_by_{suffix}")),
+            (kr, format!("blocking_{suffix}")),
+        ] {
             let mut p = self.envelope(repo, Some(&action), sender);
             p["blocked_issue_id"] = json!(blocked);
             p["blocked_issue"] = blocked_json.clone();

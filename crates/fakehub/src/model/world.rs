@@ -31,6 +31,9 @@ pub struct World {
     /// Comment id → repository index.
     pub comment_loc: HashMap<Id, usize>,
     pub outbox: Vec<Outgoing>,
+    /// Each user's JSON, rendered when the user is created (users never change), keyed by
+    /// lower-cased login. See `render::World::write_user`.
+    pub(crate) rendered_users: HashMap<String, Box<[u8]>>,
 }
 
 impl World {
@@ -45,6 +48,7 @@ impl World {
             issue_loc: HashMap::new(),
             comment_loc: HashMap::new(),
             outbox: Vec::new(),
+            rendered_users: HashMap::new(),
         }
     }
 
@@ -67,6 +71,9 @@ impl World {
             } else {
                 kind
             };
+            let json = self.render_user(id, login, kind);
+            self.rendered_users
+                .insert(key.clone(), json.into_boxed_slice());
             self.users.insert(
                 key.clone(),
                 User {
@@ -91,7 +98,13 @@ impl World {
     }
 
     /// Creates a repository (admin/seed only: GitHub's own create endpoint is out of scope).
-    pub fn create_repo(&mut self, owner: &str, name: &str, owner_kind: UserKind, at: Time) -> usize {
+    pub fn create_repo(
+        &mut self,
+        owner: &str,
+        name: &str,
+        owner_kind: UserKind,
+        at: Time,
+    ) -> usize {
         let key = format!("{owner}/{name}").to_ascii_lowercase();
         if let Some(&idx) = self.repo_index.get(&key) {
             return idx;
@@ -163,7 +176,9 @@ impl World {
 
     /// The live issue at `number`: 404 if there never was one, 410 if it was deleted or moved.
     pub fn live_issue(&self, repo: usize, number: u64) -> ApiResult<&Issue> {
-        let issue = self.repos[repo].issue(number).ok_or_else(ApiError::not_found)?;
+        let issue = self.repos[repo]
+            .issue(number)
+            .ok_or_else(ApiError::not_found)?;
         match &issue.gone {
             None => Ok(issue),
             Some(Gone::Deleted) => Err(ApiError::gone("This issue was deleted")),
@@ -184,7 +199,12 @@ impl World {
 
     /// Applies `change` to an issue while keeping the counters that depend on it
     /// (milestone open/closed counts, the repository's open count) true.
-    pub fn edit_issue<R>(&mut self, repo: usize, number: u64, change: impl FnOnce(&mut Issue) -> R) -> R {
+    pub fn edit_issue<R>(
+        &mut self,
+        repo: usize,
+        number: u64,
+        change: impl FnOnce(&mut Issue) -> R,
+    ) -> R {
         self.account(repo, number, false);
         let result = change(self.issue_mut(repo, number));
         self.account(repo, number, true);

@@ -46,8 +46,10 @@ fn check_url(url: &str) -> ApiResult<()> {
     if url.starts_with("http://") || url.starts_with("https://") {
         Ok(())
     } else {
-        Err(ApiError::validation(vec![FieldError::new("Hook", "url", "custom")
-            .with_message(format!("url is not a valid URL: '{url}'"))]))
+        Err(ApiError::validation(vec![FieldError::new(
+            "Hook", "url", "custom",
+        )
+        .with_message(format!("url is not a valid URL: '{url}'"))]))
     }
 }
 
@@ -60,13 +62,26 @@ fn hook_view(hub: &crate::hub::Hub, w: &World, repo: usize, hook: &Hook) -> Valu
 }
 
 fn find(w: &World, repo: usize, id: Id) -> ApiResult<&Hook> {
-    w.repos[repo].hooks.iter().find(|h| h.id == id).ok_or_else(ApiError::not_found)
+    w.repos[repo]
+        .hooks
+        .iter()
+        .find(|h| h.id == id)
+        .ok_or_else(ApiError::not_found)
 }
 
-pub async fn list(hub: Hs, Path((owner, name)): RepoPath, Query(q): Query<Vec<(String, String)>>, uri: Uri) -> ApiResult<Page> {
+pub async fn list(
+    hub: Hs,
+    Path((owner, name)): RepoPath,
+    Query(q): Query<Vec<(String, String)>>,
+    uri: Uri,
+) -> ApiResult<Page> {
     let w = hub.world.read();
     let repo = w.repo_idx(&owner, &name)?;
-    let all: Vec<Value> = w.repos[repo].hooks.iter().map(|h| hook_view(&hub, &w, repo, h)).collect();
+    let all: Vec<Value> = w.repos[repo]
+        .hooks
+        .iter()
+        .map(|h| hook_view(&hub, &w, repo, h))
+        .collect();
     let p = PageParams::from_query(&q)?;
     Ok(Page {
         items: p.slice(&all),
@@ -82,7 +97,12 @@ pub async fn get(hub: Hs, Path((owner, name, id)): HookPath) -> ApiResult<Json<V
 
 fn queue_ping(w: &mut World, repo: usize, hook_id: Id, sender: &str) {
     let mut payload = w.envelope(repo, None, sender);
-    let hook = w.repos[repo].hooks.iter().find(|h| h.id == hook_id).expect("hook").clone();
+    let hook = w.repos[repo]
+        .hooks
+        .iter()
+        .find(|h| h.id == hook_id)
+        .expect("hook")
+        .clone();
     payload["zen"] = json!("Design for failure.");
     payload["hook_id"] = json!(hook_id);
     payload["hook"] = w.hook_json(&w.repos[repo], &hook);
@@ -95,7 +115,12 @@ fn queue_ping(w: &mut World, repo: usize, hook_id: Id, sender: &str) {
     });
 }
 
-pub async fn create(hub: Hs, Extension(actor): Extension<Actor>, Path((owner, name)): RepoPath, body: Bytes) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn create(
+    hub: Hs,
+    Extension(actor): Extension<Actor>,
+    Path((owner, name)): RepoPath,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let m = object(&body)?;
     if let Some(n) = super::str_field(&m, "name")? {
         if n != "web" {
@@ -106,15 +131,19 @@ pub async fn create(hub: Hs, Extension(actor): Extension<Actor>, Path((owner, na
         Some(Value::Object(c)) => config(c)?,
         _ => return Err(ApiError::invalid("Hook", "config", "missing_field")),
     };
-    let url = cfg.url.ok_or_else(|| ApiError::invalid("Hook", "url", "missing_field"))?;
+    let url = cfg
+        .url
+        .ok_or_else(|| ApiError::invalid("Hook", "url", "missing_field"))?;
     check_url(&url)?;
     let events = name_list(&m, "events")?.unwrap_or_else(|| vec!["push".into()]);
     let active = bool_field(&m, "active")?.unwrap_or(true);
     let v = mutate(&hub, |w, now| {
         let repo = w.repo_idx(&owner, &name)?;
         if w.repos[repo].hooks.iter().any(|h| h.url == url) {
-            return Err(ApiError::validation(vec![FieldError::new("Hook", "", "custom")
-                .with_message("Hook already exists on this repository")]));
+            return Err(ApiError::validation(vec![FieldError::new(
+                "Hook", "", "custom",
+            )
+            .with_message("Hook already exists on this repository")]));
         }
         let id = w.next_id();
         let hook = Hook {
@@ -141,7 +170,11 @@ pub async fn create(hub: Hs, Extension(actor): Extension<Actor>, Path((owner, na
     Ok((StatusCode::CREATED, Json(v)))
 }
 
-pub async fn update(hub: Hs, Path((owner, name, id)): HookPath, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn update(
+    hub: Hs,
+    Path((owner, name, id)): HookPath,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     let m = object(&body)?;
     let cfg = match m.get("config") {
         Some(Value::Object(c)) => Some(config(c)?),
@@ -157,7 +190,11 @@ pub async fn update(hub: Hs, Path((owner, name, id)): HookPath, body: Bytes) -> 
     let now = hub.clock.now();
     let mut w = hub.world.write();
     let repo = w.repo_idx(&owner, &name)?;
-    let hook = w.repos[repo].hooks.iter_mut().find(|h| h.id == id).ok_or_else(ApiError::not_found)?;
+    let hook = w.repos[repo]
+        .hooks
+        .iter_mut()
+        .find(|h| h.id == id)
+        .ok_or_else(ApiError::not_found)?;
     if let Some(e) = events {
         hook.events = e;
     }
@@ -199,14 +236,22 @@ pub async fn get_config(hub: Hs, Path((owner, name, id)): HookPath) -> ApiResult
     Ok(Json(w.hook_config_json(find(&w, repo, id)?)))
 }
 
-pub async fn update_config(hub: Hs, Path((owner, name, id)): HookPath, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn update_config(
+    hub: Hs,
+    Path((owner, name, id)): HookPath,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     let c = config(&object(&body)?)?;
     if let Some(url) = &c.url {
         check_url(url)?;
     }
     let mut w = hub.world.write();
     let repo = w.repo_idx(&owner, &name)?;
-    let hook = w.repos[repo].hooks.iter_mut().find(|h| h.id == id).ok_or_else(ApiError::not_found)?;
+    let hook = w.repos[repo]
+        .hooks
+        .iter_mut()
+        .find(|h| h.id == id)
+        .ok_or_else(ApiError::not_found)?;
     apply_config(hook, c);
     let hook = hook.clone();
     Ok(Json(w.hook_config_json(&hook)))
@@ -224,7 +269,13 @@ pub async fn remove(hub: Hs, Path((owner, name, id)): HookPath) -> ApiResult<Sta
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn ping_hook(hub: &crate::hub::Hub, owner: &str, name: &str, id: Id, sender: &str) -> ApiResult<()> {
+pub async fn ping_hook(
+    hub: &crate::hub::Hub,
+    owner: &str,
+    name: &str,
+    id: Id,
+    sender: &str,
+) -> ApiResult<()> {
     mutate(hub, |w, _| {
         let repo = w.repo_idx(owner, name)?;
         find(w, repo, id)?;
@@ -233,7 +284,11 @@ pub async fn ping_hook(hub: &crate::hub::Hub, owner: &str, name: &str, id: Id, s
     })
 }
 
-pub async fn ping(hub: Hs, Extension(actor): Extension<Actor>, Path((owner, name, id)): HookPath) -> ApiResult<StatusCode> {
+pub async fn ping(
+    hub: Hs,
+    Extension(actor): Extension<Actor>,
+    Path((owner, name, id)): HookPath,
+) -> ApiResult<StatusCode> {
     ping_hook(&hub, &owner, &name, id, &actor.login).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -255,7 +310,12 @@ fn item_json(d: &Delivery) -> Value {
     })
 }
 
-pub async fn deliveries(hub: Hs, Path((owner, name, id)): HookPath, Query(q): Query<Vec<(String, String)>>, uri: Uri) -> ApiResult<Page> {
+pub async fn deliveries(
+    hub: Hs,
+    Path((owner, name, id)): HookPath,
+    Query(q): Query<Vec<(String, String)>>,
+    uri: Uri,
+) -> ApiResult<Page> {
     let base = {
         let w = hub.world.read();
         let repo = w.repo_idx(&owner, &name)?;
@@ -263,7 +323,13 @@ pub async fn deliveries(hub: Hs, Path((owner, name, id)): HookPath, Query(q): Qu
         w.base.clone()
     };
     // Newest first, as GitHub lists them.
-    let all: Vec<Value> = hub.dispatcher.deliveries(id).iter().rev().map(item_json).collect();
+    let all: Vec<Value> = hub
+        .dispatcher
+        .deliveries(id)
+        .iter()
+        .rev()
+        .map(item_json)
+        .collect();
     let p = PageParams::from_query(&q)?;
     Ok(Page {
         items: p.slice(&all),
@@ -271,27 +337,41 @@ pub async fn deliveries(hub: Hs, Path((owner, name, id)): HookPath, Query(q): Qu
     })
 }
 
-pub async fn delivery(hub: Hs, Path((owner, name, id, delivery_id)): Path<(String, String, Id, u64)>) -> ApiResult<Json<Value>> {
+pub async fn delivery(
+    hub: Hs,
+    Path((owner, name, id, delivery_id)): Path<(String, String, Id, u64)>,
+) -> ApiResult<Json<Value>> {
     let base = {
         let w = hub.world.read();
         let repo = w.repo_idx(&owner, &name)?;
         find(&w, repo, id)?;
         w.base.clone()
     };
-    let d = hub.dispatcher.delivery(id, delivery_id).ok_or_else(ApiError::not_found)?;
+    let d = hub
+        .dispatcher
+        .delivery(id, delivery_id)
+        .ok_or_else(ApiError::not_found)?;
     let mut v = item_json(&d);
     let payload: Value = serde_json::from_str(&d.payload).unwrap_or(Value::Null);
-    v["url"] = json!(format!("{base}/repos/{owner}/{name}/hooks/{id}/deliveries/{delivery_id}"));
+    v["url"] = json!(format!(
+        "{base}/repos/{owner}/{name}/hooks/{id}/deliveries/{delivery_id}"
+    ));
     v["request"] = json!({"headers": d.request_headers, "payload": payload});
     v["response"] = json!({"headers": d.response_headers, "payload": d.response_body});
     Ok(Json(v))
 }
 
-pub async fn redeliver(hub: Hs, Path((owner, name, id, delivery_id)): Path<(String, String, Id, u64)>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn redeliver(
+    hub: Hs,
+    Path((owner, name, id, delivery_id)): Path<(String, String, Id, u64)>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let w = hub.world.read();
     let repo = w.repo_idx(&owner, &name)?;
     find(&w, repo, id)?;
-    if !hub.dispatcher.redeliver(&w, repo, id, delivery_id, hub.clock.now()) {
+    if !hub
+        .dispatcher
+        .redeliver(&w, repo, id, delivery_id, hub.clock.now())
+    {
         return Err(ApiError::not_found());
     }
     Ok((StatusCode::ACCEPTED, Json(json!({}))))

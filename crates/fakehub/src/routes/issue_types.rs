@@ -9,7 +9,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::Value;
 
-const COLORS: [&str; 8] = ["gray", "blue", "green", "yellow", "orange", "red", "pink", "purple"];
+const COLORS: [&str; 8] = [
+    "gray", "blue", "green", "yellow", "orange", "red", "pink", "purple",
+];
 
 fn check_org(w: &crate::model::World, org: &str) -> ApiResult<()> {
     match w.find_user(org) {
@@ -31,13 +33,19 @@ fn color(m: &serde_json::Map<String, Value>) -> ApiResult<Option<Option<String>>
 pub async fn list(hub: Hs, Path(org): Path<String>) -> ApiResult<Json<Vec<Value>>> {
     let w = hub.world.read();
     check_org(&w, &org)?;
-    let types = w.issue_types.get(&org.to_ascii_lowercase()).cloned().unwrap_or_default();
+    let types = w
+        .issue_types
+        .get(&org.to_ascii_lowercase())
+        .cloned()
+        .unwrap_or_default();
     Ok(Json(types.iter().map(|t| w.issue_type_json(t)).collect()))
 }
 
 pub async fn create(hub: Hs, Path(org): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
     let m = object(&body)?;
-    let name = str_field(&m, "name")?.filter(|n| !n.trim().is_empty()).ok_or_else(|| ApiError::invalid("IssueType", "name", "missing_field"))?;
+    let name = str_field(&m, "name")?
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| ApiError::invalid("IssueType", "name", "missing_field"))?;
     let color = color(&m)?.flatten();
     let now = hub.clock.now();
     let mut w = hub.world.write();
@@ -55,11 +63,18 @@ pub async fn create(hub: Hs, Path(org): Path<String>, body: Bytes) -> ApiResult<
         updated_at: now,
     };
     let v = w.issue_type_json(&t);
-    w.issue_types.entry(org.to_ascii_lowercase()).or_default().push(t);
+    w.issue_types
+        .entry(org.to_ascii_lowercase())
+        .or_default()
+        .push(t);
     Ok(Json(v))
 }
 
-pub async fn update(hub: Hs, Path((org, id)): Path<(String, Id)>, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn update(
+    hub: Hs,
+    Path((org, id)): Path<(String, Id)>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     let m = object(&body)?;
     let color = color(&m)?;
     let now = hub.clock.now();
@@ -72,7 +87,10 @@ pub async fn update(hub: Hs, Path((org, id)): Path<(String, Id)>, body: Bytes) -
         }
     }
     let types = w.issue_types.entry(org.to_ascii_lowercase()).or_default();
-    let t = types.iter_mut().find(|t| t.id == id).ok_or_else(ApiError::not_found)?;
+    let t = types
+        .iter_mut()
+        .find(|t| t.id == id)
+        .ok_or_else(ApiError::not_found)?;
     if let Some(n) = name {
         t.name = n;
     }
@@ -99,7 +117,11 @@ pub async fn remove(hub: Hs, Path((org, id)): Path<(String, Id)>) -> ApiResult<S
     if types.len() == before {
         return Err(ApiError::not_found());
     }
-    for repo in w.repos.iter_mut().filter(|r| r.owner.eq_ignore_ascii_case(&org)) {
+    for repo in w
+        .repos
+        .iter_mut()
+        .filter(|r| r.owner.eq_ignore_ascii_case(&org))
+    {
         for issue in repo.issues.iter_mut().filter(|i| i.type_id == Some(id)) {
             issue.type_id = None;
         }

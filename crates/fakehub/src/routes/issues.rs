@@ -22,7 +22,12 @@ pub async fn get(hub: Hs, Path((owner, name, number)): IssuePath) -> ApiResult<J
     Ok(Json(w.issue_json(repo, issue)))
 }
 
-pub async fn create(hub: Hs, Extension(actor): Extension<Actor>, Path((owner, name)): Path<(String, String)>, body: Bytes) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn create(
+    hub: Hs,
+    Extension(actor): Extension<Actor>,
+    Path((owner, name)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let m = object(&body)?;
     let mut assignees = name_list(&m, "assignees")?.unwrap_or_default();
     if let Some(a) = str_field(&m, "assignee")? {
@@ -47,7 +52,12 @@ pub async fn create(hub: Hs, Extension(actor): Extension<Actor>, Path((owner, na
     Ok((StatusCode::CREATED, Json(respond(&hub, repo, number))))
 }
 
-pub async fn update(hub: Hs, Extension(actor): Extension<Actor>, Path((owner, name, number)): IssuePath, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn update(
+    hub: Hs,
+    Extension(actor): Extension<Actor>,
+    Path((owner, name, number)): IssuePath,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     let m = object(&body)?;
     let state = match str_field(&m, "state")?.as_deref() {
         None => None,
@@ -83,7 +93,15 @@ pub async fn update(hub: Hs, Extension(actor): Extension<Actor>, Path((owner, na
     Ok(Json(respond(&hub, repo, number)))
 }
 
-async fn change_assignees(hub: Hs, actor: Actor, owner: String, name: String, number: u64, body: Bytes, add: bool) -> ApiResult<Value> {
+async fn change_assignees(
+    hub: Hs,
+    actor: Actor,
+    owner: String,
+    name: String,
+    number: u64,
+    body: Bytes,
+    add: bool,
+) -> ApiResult<Value> {
     let m = object(&body)?;
     let given = name_list(&m, "assignees")?.unwrap_or_default();
     let repo = mutate(&hub, |w, now| {
@@ -92,7 +110,10 @@ async fn change_assignees(hub: Hs, actor: Actor, owner: String, name: String, nu
         let next: Vec<String> = if add {
             current.into_iter().chain(given).collect()
         } else {
-            current.into_iter().filter(|a| !given.iter().any(|g| g.eq_ignore_ascii_case(a))).collect()
+            current
+                .into_iter()
+                .filter(|a| !given.iter().any(|g| g.eq_ignore_ascii_case(a)))
+                .collect()
         };
         let patch = IssuePatch {
             assignees: Some(next),
@@ -104,11 +125,23 @@ async fn change_assignees(hub: Hs, actor: Actor, owner: String, name: String, nu
     Ok(respond(&hub, repo, number))
 }
 
-pub async fn add_assignees(hub: Hs, Extension(actor): Extension<Actor>, Path((owner, name, number)): IssuePath, body: Bytes) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn add_assignees(
+    hub: Hs,
+    Extension(actor): Extension<Actor>,
+    Path((owner, name, number)): IssuePath,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let v = change_assignees(hub, actor, owner, name, number, body, true).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
-pub async fn remove_assignees(hub: Hs, Extension(actor): Extension<Actor>, Path((owner, name, number)): IssuePath, body: Bytes) -> ApiResult<Json<Value>> {
-    Ok(Json(change_assignees(hub, actor, owner, name, number, body, false).await?))
+pub async fn remove_assignees(
+    hub: Hs,
+    Extension(actor): Extension<Actor>,
+    Path((owner, name, number)): IssuePath,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        change_assignees(hub, actor, owner, name, number, body, false).await?,
+    ))
 }

@@ -21,7 +21,11 @@ fn fields(m: &Map<String, Value>) -> ApiResult<MilestoneFields> {
     let due_on: Option<Option<Time>> = match nullable_str(m, "due_on")? {
         None => None,
         Some(None) => Some(None),
-        Some(Some(s)) => Some(Some(parse_time("due_on", &s).map_err(|_| ApiError::invalid("Milestone", "due_on", "invalid"))?)),
+        Some(Some(s)) => {
+            Some(Some(parse_time("due_on", &s).map_err(|_| {
+                ApiError::invalid("Milestone", "due_on", "invalid")
+            })?))
+        }
     };
     Ok(MilestoneFields {
         title: str_field(m, "title")?,
@@ -31,7 +35,12 @@ fn fields(m: &Map<String, Value>) -> ApiResult<MilestoneFields> {
     })
 }
 
-pub async fn list(hub: Hs, Path((owner, name)): RepoPath, Query(q): Query<Vec<(String, String)>>, uri: Uri) -> ApiResult<Page> {
+pub async fn list(
+    hub: Hs,
+    Path((owner, name)): RepoPath,
+    Query(q): Query<Vec<(String, String)>>,
+    uri: Uri,
+) -> ApiResult<Page> {
     let w = hub.world.read();
     let r = &w.repos[w.repo_idx(&owner, &name)?];
     let state = param(&q, "state").unwrap_or("open");
@@ -48,7 +57,10 @@ pub async fn list(hub: Hs, Path((owner, name)): RepoPath, Query(q): Query<Vec<(S
     match param(&q, "sort").unwrap_or("due_on") {
         "completeness" => ms.sort_by_key(|m| {
             let total = m.open_issues + m.closed_issues;
-            ((m.closed_issues * 1000).checked_div(total).unwrap_or(0), m.number)
+            (
+                (m.closed_issues * 1000).checked_div(total).unwrap_or(0),
+                m.number,
+            )
         }),
         // GitHub lists milestones without a due date after those with one.
         _ => ms.sort_by_key(|m| (m.due_on.is_none(), m.due_on, m.number)),
@@ -77,7 +89,12 @@ fn render(hub: &crate::hub::Hub, repo: usize, number: u64) -> Value {
     w.milestone_json(r, &r.milestones[(number - 1) as usize])
 }
 
-pub async fn create(hub: Hs, Extension(actor): Extension<Actor>, Path((owner, name)): RepoPath, body: Bytes) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn create(
+    hub: Hs,
+    Extension(actor): Extension<Actor>,
+    Path((owner, name)): RepoPath,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let f = fields(&object(&body)?)?;
     let (repo, number) = mutate(&hub, |w, now| {
         let repo = w.repo_idx(&owner, &name)?;
@@ -86,7 +103,12 @@ pub async fn create(hub: Hs, Extension(actor): Extension<Actor>, Path((owner, na
     Ok((StatusCode::CREATED, Json(render(&hub, repo, number))))
 }
 
-pub async fn update(hub: Hs, Extension(actor): Extension<Actor>, Path((owner, name, number)): MilestonePath, body: Bytes) -> ApiResult<Json<Value>> {
+pub async fn update(
+    hub: Hs,
+    Extension(actor): Extension<Actor>,
+    Path((owner, name, number)): MilestonePath,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
     let f = fields(&object(&body)?)?;
     let repo = mutate(&hub, |w, now| {
         let repo = w.repo_idx(&owner, &name)?;
@@ -96,7 +118,11 @@ pub async fn update(hub: Hs, Extension(actor): Extension<Actor>, Path((owner, na
     Ok(Json(render(&hub, repo, number)))
 }
 
-pub async fn remove(hub: Hs, Extension(actor): Extension<Actor>, Path((owner, name, number)): MilestonePath) -> ApiResult<StatusCode> {
+pub async fn remove(
+    hub: Hs,
+    Extension(actor): Extension<Actor>,
+    Path((owner, name, number)): MilestonePath,
+) -> ApiResult<StatusCode> {
     mutate(&hub, |w, _| {
         let repo = w.repo_idx(&owner, &name)?;
         w.delete_milestone(repo, number, &actor.login)

@@ -28,46 +28,121 @@ pub fn router() -> Router<Arc<Hub>> {
     Router::new()
         .route("/rate_limit", get(repos::rate_limit))
         .route(repo, get(repos::get_repo))
-        .route(&format!("{repo}/issues"), get(issue_list::list).post(issues::create))
+        .route(
+            &format!("{repo}/issues"),
+            get(issue_list::list).post(issues::create),
+        )
         .route(issue, get(issues::get).patch(issues::update))
-        .route(&format!("{issue}/assignees"), post(issues::add_assignees).delete(issues::remove_assignees))
+        .route(
+            &format!("{issue}/assignees"),
+            post(issues::add_assignees).delete(issues::remove_assignees),
+        )
         .route(
             &format!("{issue}/labels"),
-            get(labels::list_on_issue).post(labels::add_to_issue).put(labels::set_on_issue).delete(labels::clear_on_issue),
+            get(labels::list_on_issue)
+                .post(labels::add_to_issue)
+                .put(labels::set_on_issue)
+                .delete(labels::clear_on_issue),
         )
-        .route(&format!("{issue}/labels/{{name}}"), delete(labels::remove_from_issue))
-        .route(&format!("{issue}/comments"), get(comments::list_on_issue).post(comments::create))
-        .route(&format!("{repo}/issues/comments"), get(comments::list_in_repo))
+        .route(
+            &format!("{issue}/labels/{{name}}"),
+            delete(labels::remove_from_issue),
+        )
+        .route(
+            &format!("{issue}/comments"),
+            get(comments::list_on_issue).post(comments::create),
+        )
+        .route(
+            &format!("{repo}/issues/comments"),
+            get(comments::list_in_repo),
+        )
         .route(
             &format!("{repo}/issues/comments/{{comment_id}}"),
-            get(comments::get).patch(comments::update).delete(comments::remove),
+            get(comments::get)
+                .patch(comments::update)
+                .delete(comments::remove),
         )
-        .route(&format!("{issue}/sub_issues"), get(relations::list_sub_issues).post(relations::add_sub_issue))
-        .route(&format!("{issue}/sub_issue"), delete(relations::remove_sub_issue))
-        .route(&format!("{issue}/sub_issues/priority"), patch(relations::reprioritize))
+        .route(
+            &format!("{issue}/sub_issues"),
+            get(relations::list_sub_issues).post(relations::add_sub_issue),
+        )
+        .route(
+            &format!("{issue}/sub_issue"),
+            delete(relations::remove_sub_issue),
+        )
+        .route(
+            &format!("{issue}/sub_issues/priority"),
+            patch(relations::reprioritize),
+        )
         .route(&format!("{issue}/parent"), get(relations::parent))
         .route(
             &format!("{issue}/dependencies/blocked_by"),
             get(relations::list_blocked_by).post(relations::add_blocked_by),
         )
-        .route(&format!("{issue}/dependencies/blocked_by/{{issue_id}}"), delete(relations::remove_blocked_by))
-        .route(&format!("{issue}/dependencies/blocking"), get(relations::list_blocking))
-        .route(&format!("{repo}/labels"), get(labels::list).post(labels::create))
-        .route(&format!("{repo}/labels/{{name}}"), get(labels::get).patch(labels::update).delete(labels::remove))
-        .route(&format!("{repo}/milestones"), get(milestones::list).post(milestones::create))
+        .route(
+            &format!("{issue}/dependencies/blocked_by/{{issue_id}}"),
+            delete(relations::remove_blocked_by),
+        )
+        .route(
+            &format!("{issue}/dependencies/blocking"),
+            get(relations::list_blocking),
+        )
+        .route(
+            &format!("{repo}/labels"),
+            get(labels::list).post(labels::create),
+        )
+        .route(
+            &format!("{repo}/labels/{{name}}"),
+            get(labels::get)
+                .patch(labels::update)
+                .delete(labels::remove),
+        )
+        .route(
+            &format!("{repo}/milestones"),
+            get(milestones::list).post(milestones::create),
+        )
         .route(
             &format!("{repo}/milestones/{{number}}"),
-            get(milestones::get).patch(milestones::update).delete(milestones::remove),
+            get(milestones::get)
+                .patch(milestones::update)
+                .delete(milestones::remove),
         )
-        .route("/orgs/{org}/issue-types", get(issue_types::list).post(issue_types::create))
-        .route("/orgs/{org}/issue-types/{id}", axum::routing::put(issue_types::update).delete(issue_types::remove))
-        .route(&format!("{repo}/hooks"), get(hooks::list).post(hooks::create))
-        .route(&format!("{repo}/hooks/{{hook_id}}"), get(hooks::get).patch(hooks::update).delete(hooks::remove))
-        .route(&format!("{repo}/hooks/{{hook_id}}/config"), get(hooks::get_config).patch(hooks::update_config))
-        .route(&format!("{repo}/hooks/{{hook_id}}/pings"), post(hooks::ping))
-        .route(&format!("{repo}/hooks/{{hook_id}}/deliveries"), get(hooks::deliveries))
-        .route(&format!("{repo}/hooks/{{hook_id}}/deliveries/{{delivery_id}}"), get(hooks::delivery))
-        .route(&format!("{repo}/hooks/{{hook_id}}/deliveries/{{delivery_id}}/attempts"), post(hooks::redeliver))
+        .route(
+            "/orgs/{org}/issue-types",
+            get(issue_types::list).post(issue_types::create),
+        )
+        .route(
+            "/orgs/{org}/issue-types/{id}",
+            axum::routing::put(issue_types::update).delete(issue_types::remove),
+        )
+        .route(
+            &format!("{repo}/hooks"),
+            get(hooks::list).post(hooks::create),
+        )
+        .route(
+            &format!("{repo}/hooks/{{hook_id}}"),
+            get(hooks::get).patch(hooks::update).delete(hooks::remove),
+        )
+        .route(
+            &format!("{repo}/hooks/{{hook_id}}/config"),
+            get(hooks::get_config).patch(hooks::update_config),
+        )
+        .route(
+            &format!("{repo}/hooks/{{hook_id}}/pings"),
+            post(hooks::ping),
+        )
+        .route(
+            &format!("{repo}/hooks/{{hook_id}}/deliveries"),
+            get(hooks::deliveries),
+        )
+        .route(
+            &format!("{repo}/hooks/{{hook_id}}/deliveries/{{delivery_id}}"),
+            get(hooks::delivery),
+        )
+        .route(
+            &format!("{repo}/hooks/{{hook_id}}/deliveries/{{delivery_id}}/attempts"),
+            post(hooks::redeliver),
+        )
 }
 
 /// Runs one mutation under the world lock and hands its webhook events to the dispatcher,
@@ -87,7 +162,9 @@ pub fn object(bytes: &Bytes) -> ApiResult<Map<String, Value>> {
     }
     match serde_json::from_slice::<Value>(bytes)? {
         Value::Object(m) => Ok(m),
-        _ => Err(ApiError::bad_request("Problems parsing JSON: expected an object")),
+        _ => Err(ApiError::bad_request(
+            "Problems parsing JSON: expected an object",
+        )),
     }
 }
 
@@ -123,8 +200,14 @@ pub fn nullable_u64(m: &Map<String, Value>, key: &str) -> ApiResult<Option<Optio
     match m.get(key) {
         None => Ok(None),
         Some(Value::Null) => Ok(Some(None)),
-        Some(Value::Number(n)) => n.as_u64().map(|n| Some(Some(n))).ok_or_else(|| wrong_type(key, "a positive integer")),
-        Some(Value::String(s)) => s.parse().map(|n| Some(Some(n))).map_err(|_| wrong_type(key, "a positive integer")),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .map(|n| Some(Some(n)))
+            .ok_or_else(|| wrong_type(key, "a positive integer")),
+        Some(Value::String(s)) => s
+            .parse()
+            .map(|n| Some(Some(n)))
+            .map_err(|_| wrong_type(key, "a positive integer")),
         Some(_) => Err(wrong_type(key, "an integer")),
     }
 }
@@ -156,7 +239,11 @@ pub fn name_list(m: &Map<String, Value>, key: &str) -> ApiResult<Option<Vec<Stri
 
 /// The last value of a query parameter.
 pub fn param<'a>(query: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    query.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    query
+        .iter()
+        .rev()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 pub fn parse_time(field: &str, v: &str) -> ApiResult<Time> {

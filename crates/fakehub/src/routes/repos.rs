@@ -4,7 +4,10 @@ use axum::extract::Path;
 use axum::Json;
 use serde_json::{json, Value};
 
-pub async fn get_repo(hub: Hs, Path((owner, name)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+pub async fn get_repo(
+    hub: Hs,
+    Path((owner, name)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
     let w = hub.world.read();
     let idx = w.repo_idx(&owner, &name)?;
     Ok(Json(w.repo_json(&w.repos[idx])))
@@ -20,11 +23,13 @@ pub async fn rate_limit(hub: Hs, headers: axum::http::HeaderMap) -> Json<Value> 
         Some(t) => (format!("token:{t}"), hub.settings.read().rate_limit),
         None => ("anonymous".to_string(), crate::limits::ANONYMOUS_LIMIT),
     };
-    let b = hub.limits.lock().bucket(&key, max, hub.clock.now_precise()).clone();
+    let b = hub
+        .limits
+        .lock()
+        .bucket(&key, max, hub.clock.now_precise())
+        .clone();
     let core = json!({"limit": b.limit, "remaining": b.remaining(), "used": b.used, "reset": b.reset.timestamp(), "resource": "core"});
-    let other = |resource: &str, limit: u64| {
-        json!({"limit": limit, "remaining": limit, "used": 0, "reset": b.reset.timestamp(), "resource": resource})
-    };
+    let other = |resource: &str, limit: u64| json!({"limit": limit, "remaining": limit, "used": 0, "reset": b.reset.timestamp(), "resource": resource});
     Json(json!({
         "resources": {
             "core": core,

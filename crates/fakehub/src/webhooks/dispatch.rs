@@ -95,7 +95,14 @@ impl Dispatcher {
     }
 
     /// Sends a logged delivery again, keeping its GUID.
-    pub fn redeliver(&self, world: &World, repo: usize, hook_id: Id, delivery_id: u64, now: Time) -> bool {
+    pub fn redeliver(
+        &self,
+        world: &World,
+        repo: usize,
+        hook_id: Id,
+        delivery_id: u64,
+        now: Time,
+    ) -> bool {
         let Some(original) = self.delivery(hook_id, delivery_id) else {
             return false;
         };
@@ -247,7 +254,12 @@ async fn deliver(inner: &Inner, job: Job, generation: u64) {
         first
     };
     if inner.generation.load(Ordering::SeqCst) == generation {
-        if let Some(d) = inner.log.lock().iter_mut().find(|d| d.id == job.delivery_id) {
+        if let Some(d) = inner
+            .log
+            .lock()
+            .iter_mut()
+            .find(|d| d.id == job.delivery_id)
+        {
             d.status = outcome.status.clone();
             d.status_code = outcome.code;
             d.duration = outcome.duration;
@@ -260,14 +272,20 @@ async fn deliver(inner: &Inner, job: Job, generation: u64) {
                 job.hook_id,
                 HookResponse {
                     code: Some(outcome.code),
-                    status: if outcome.code / 100 == 2 { "active".into() } else { "failed".into() },
+                    status: if outcome.code / 100 == 2 {
+                        "active".into()
+                    } else {
+                        "failed".into()
+                    },
                     message: Some(outcome.status),
                 },
             );
         }
         let left = inner
             .pending
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |p| Some(p.saturating_sub(1)))
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |p| {
+                Some(p.saturating_sub(1))
+            })
             .unwrap_or(1);
         if left <= 1 {
             inner.idle.notify_waiters();
@@ -293,7 +311,8 @@ async fn send(inner: &Inner, job: &Job) -> Outcome {
             .expect("HTTP client")
     });
     let (body, content_type) = if job.content_type == "form" {
-        let form = serde_urlencoded::to_string([("payload", job.payload.as_str())]).unwrap_or_default();
+        let form =
+            serde_urlencoded::to_string([("payload", job.payload.as_str())]).unwrap_or_default();
         (form, "application/x-www-form-urlencoded")
     } else {
         (job.payload.to_string(), "application/json")
@@ -305,8 +324,14 @@ async fn send(inner: &Inner, job: &Job) -> Outcome {
     headers.insert("X-GitHub-Delivery".into(), job.guid.clone());
     headers.insert("X-GitHub-Event".into(), job.event.clone());
     headers.insert("X-GitHub-Hook-ID".into(), job.hook_id.to_string());
-    headers.insert("X-GitHub-Hook-Installation-Target-ID".into(), job.repository_id.to_string());
-    headers.insert("X-GitHub-Hook-Installation-Target-Type".into(), "repository".into());
+    headers.insert(
+        "X-GitHub-Hook-Installation-Target-ID".into(),
+        job.repository_id.to_string(),
+    );
+    headers.insert(
+        "X-GitHub-Hook-Installation-Target-Type".into(),
+        "repository".into(),
+    );
     if let Some(secret) = &job.secret {
         headers.insert("X-Hub-Signature-256".into(), sign(secret, body.as_bytes()));
     }

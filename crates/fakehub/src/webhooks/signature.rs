@@ -38,6 +38,10 @@ mod tests {
         );
         assert!(verify("It's a Secret to Everybody", b"Hello, World!", &sig));
         assert!(!verify("wrong", b"Hello, World!", &sig));
-        assert!(!verify("It's a Secret to Everybody", b"Hello, World!", "sha256=zz"));
+        assert!(!verify(
+            "It's a Secret to Everybody",
+            b"Hello, World!",
+            "sha256=zz"
+        ));
     }
 }

@@ -31,20 +31,29 @@ impl Resp {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
     pub fn header_u64(&self, name: &str) -> u64 {
-        self.header(name).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("no numeric header {name}"))
+        self.header(name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no numeric header {name}"))
     }
     /// The URL of a `Link` relation.
     pub fn link(&self, rel: &str) -> Option<String> {
         let link = self.header("link")?;
         link.split(", ").find_map(|part| {
             let (url, r) = part.split_once("; ")?;
-            (r == format!("rel=\"{rel}\"")).then(|| url.trim_matches(|c| c == '<' || c == '>').to_string())
+            (r == format!("rel=\"{rel}\""))
+                .then(|| url.trim_matches(|c| c == '<' || c == '>').to_string())
         })
     }
 }
 
 /// A generated organization repository `acme/widgets`.
-pub fn generated(issues: usize, comments: usize, labels: usize, milestones: usize, pulls: usize) -> SeedDoc {
+pub fn generated(
+    issues: usize,
+    comments: usize,
+    labels: usize,
+    milestones: usize,
+    pulls: usize,
+) -> SeedDoc {
     SeedDoc {
         repos: vec![SeedRepo {
             full_name: "acme/widgets".into(),
@@ -70,7 +79,10 @@ impl Env {
     pub async fn with(seed: SeedDoc, tweak: impl FnOnce(&mut Options)) -> Env {
         let mut options = Options {
             settings: Settings {
-                tokens: vec![TokenSpec::parse(&format!("octocat:{TOKEN}")), TokenSpec::parse("hubot:other-token")],
+                tokens: vec![
+                    TokenSpec::parse(&format!("octocat:{TOKEN}")),
+                    TokenSpec::parse("hubot:other-token"),
+                ],
                 rate_limit: 5000,
                 secondary_limits: false,
             },
@@ -94,7 +106,13 @@ impl Env {
         }
     }
 
-    pub async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>, headers: &[(&str, &str)]) -> Resp {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
         let mut req = self.http.request(method, self.url(path));
         let mut has_auth = false;
         for (k, v) in headers {
@@ -111,18 +129,28 @@ impl Env {
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let text = r.text().await.expect("body");
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-        Resp { status, headers, body }
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Resp {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Resp {
         self.send(reqwest::Method::GET, path, None, &[]).await
     }
     pub async fn post(&self, path: &str, body: Value) -> Resp {
-        self.send(reqwest::Method::POST, path, Some(body), &[]).await
+        self.send(reqwest::Method::POST, path, Some(body), &[])
+            .await
     }
     pub async fn patch(&self, path: &str, body: Value) -> Resp {
-        self.send(reqwest::Method::PATCH, path, Some(body), &[]).await
+        self.send(reqwest::Method::PATCH, path, Some(body), &[])
+            .await
     }
     pub async fn put(&self, path: &str, body: Value) -> Resp {
         self.send(reqwest::Method::PUT, path, Some(body), &[]).await
@@ -131,7 +159,8 @@ impl Env {
         self.send(reqwest::Method::DELETE, path, None, &[]).await
     }
     pub async fn delete_with(&self, path: &str, body: Value) -> Resp {
-        self.send(reqwest::Method::DELETE, path, Some(body), &[]).await
+        self.send(reqwest::Method::DELETE, path, Some(body), &[])
+            .await
     }
 
     pub async fn stats(&self) -> Value {
@@ -140,13 +169,25 @@ impl Env {
 
     /// Creates an issue and returns its JSON.
     pub async fn issue(&self, title: &str) -> Value {
-        let r = self.post("/repos/acme/widgets/issues", serde_json::json!({"title": title})).await;
+        let r = self
+            .post(
+                "/repos/acme/widgets/issues",
+                serde_json::json!({"title": title}),
+            )
+            .await;
         assert_eq!(r.status, 201, "{}", r.body);
         r.body
     }
 
     pub async fn wait_deliveries(&self) {
-        assert!(self.fh.hub.dispatcher.wait_idle(Duration::from_secs(20)).await, "webhook deliveries did not finish");
+        assert!(
+            self.fh
+                .hub
+                .dispatcher
+                .wait_idle(Duration::from_secs(20))
+                .await,
+            "webhook deliveries did not finish"
+        );
     }
 }
 
@@ -159,7 +200,10 @@ pub struct Received {
 
 impl Received {
     pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
     pub fn event(&self) -> &str {
         self.header("x-github-event")
@@ -198,7 +242,12 @@ impl Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Receiver { url, got, notify, status }
+        Receiver {
+            url,
+            got,
+            notify,
+            status,
+        }
     }
 
     pub fn answer_with(&self, status: u16) {
@@ -211,7 +260,10 @@ impl Receiver {
 
     /// Deliveries other than pings.
     pub fn events(&self) -> Vec<Received> {
-        self.all().into_iter().filter(|r| r.event() != "ping").collect()
+        self.all()
+            .into_iter()
+            .filter(|r| r.event() != "ping")
+            .collect()
     }
 
     pub async fn wait_for(&self, n: usize) -> Vec<Received> {
@@ -222,7 +274,10 @@ impl Receiver {
                 return self.all();
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                panic!("expected {n} webhook deliveries, got {}", self.got.lock().len());
+                panic!(
+                    "expected {n} webhook deliveries, got {}",
+                    self.got.lock().len()
+                );
             }
         }
     }
@@ -239,8 +294,14 @@ pub fn schemas() -> &'static Schemas {
     static S: OnceLock<Schemas> = OnceLock::new();
     S.get_or_init(|| {
         let load = |name: &str| -> Value {
-            let path = format!("{}/../../testdata/github/{name}", env!("CARGO_MANIFEST_DIR"));
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
+            let path = format!(
+                "{}/../../testdata/github/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            serde_json::from_str(
+                &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")),
+            )
+            .unwrap()
         };
         Schemas {
             rest: load("rest-schemas.json"),
@@ -277,11 +338,16 @@ impl Schemas {
 
     /// The violations of `value` against REST component `def` (empty when valid).
     pub fn rest_errors(&self, def: &str, value: &Value) -> Vec<String> {
-        self.validator(false, def).iter_errors(value).map(|e| format!("{}: {e}", e.instance_path())).collect()
+        self.validator(false, def)
+            .iter_errors(value)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect()
     }
 
     pub fn check_rest_list(&self, def: &str, value: &Value) {
-        let items = value.as_array().unwrap_or_else(|| panic!("expected an array of {def}, got {value}"));
+        let items = value
+            .as_array()
+            .unwrap_or_else(|| panic!("expected an array of {def}, got {value}"));
         for item in items {
             self.check_rest(def, item);
         }
@@ -309,5 +375,9 @@ fn check(v: &jsonschema::Validator, def: &str, value: &Value) {
         .take(10)
         .map(|e| format!("  at {}: {e}", e.instance_path()))
         .collect();
-    assert!(errors.is_empty(), "{def} does not validate:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "{def} does not validate:\n{}",
+        errors.join("\n")
+    );
 }

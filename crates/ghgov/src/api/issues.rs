@@ -35,7 +35,10 @@ impl Filters {
     }
 }
 
-fn bind_all<'q>(mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>, args: &'q [Arg]) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+fn bind_all<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    args: &'q [Arg],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
     for a in args {
         q = match a {
             Arg::I(i) => q.bind(*i),
@@ -48,7 +51,12 @@ fn bind_all<'q>(mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments
 const ISSUE_COLUMNS: &str = "i.id, i.number, i.title, i.state, i.state_reason, i.is_pull_request, i.user_login, i.milestone_id, i.issue_type, i.comments_count, \
      i.html_url, i.sub_issues_total, i.sub_issues_completed, i.blocked_by_total, i.blocking_total, i.created_at, i.updated_at, i.closed_at, r.full_name, i.body";
 
-fn issue_json(r: &AnyRow, labels: &HashMap<i64, Vec<String>>, assignees: &HashMap<i64, Vec<String>>, milestones: &HashMap<i64, Value>) -> Value {
+fn issue_json(
+    r: &AnyRow,
+    labels: &HashMap<i64, Vec<String>>,
+    assignees: &HashMap<i64, Vec<String>>,
+    milestones: &HashMap<i64, Value>,
+) -> Value {
     let id: i64 = r.get(0);
     let milestone_id: Option<i64> = r.get(7);
     json!({
@@ -75,13 +83,24 @@ fn issue_json(r: &AnyRow, labels: &HashMap<i64, Vec<String>>, assignees: &HashMa
 }
 
 fn id_list(ids: &[i64]) -> String {
-    ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+    ids.iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Labels, assignees and milestones of a set of issues, in three queries.
-async fn details(state: &AppState, rows: &[AnyRow]) -> ApiResult<(HashMap<i64, Vec<String>>, HashMap<i64, Vec<String>>, HashMap<i64, Value>)> {
+async fn details(
+    state: &AppState,
+    rows: &[AnyRow],
+) -> ApiResult<(
+    HashMap<i64, Vec<String>>,
+    HashMap<i64, Vec<String>>,
+    HashMap<i64, Value>,
+)> {
     let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
-    let (mut labels, mut assignees, mut milestones) = (HashMap::new(), HashMap::new(), HashMap::new());
+    let (mut labels, mut assignees, mut milestones) =
+        (HashMap::new(), HashMap::new(), HashMap::new());
     if ids.is_empty() {
         return Ok((labels, assignees, milestones));
     }
@@ -93,17 +112,28 @@ async fn details(state: &AppState, rows: &[AnyRow]) -> ApiResult<(HashMap<i64, V
     {
         labels.entry(r.get::<i64, _>(0)).or_insert_with(Vec::new).push(r.get::<String, _>(1));
     }
-    for r in sqlx::query(&format!("SELECT issue_id, login FROM issue_assignees WHERE issue_id IN ({list}) ORDER BY login"))
+    for r in sqlx::query(&format!(
+        "SELECT issue_id, login FROM issue_assignees WHERE issue_id IN ({list}) ORDER BY login"
+    ))
+    .fetch_all(&state.store.pool)
+    .await?
+    {
+        assignees
+            .entry(r.get::<i64, _>(0))
+            .or_insert_with(Vec::new)
+            .push(r.get::<String, _>(1));
+    }
+    let mids: Vec<i64> = rows
+        .iter()
+        .filter_map(|r| r.get::<Option<i64>, _>(7))
+        .collect();
+    if !mids.is_empty() {
+        for r in sqlx::query(&format!(
+            "SELECT id, number, title, state, due_on FROM milestones WHERE id IN ({})",
+            id_list(&mids)
+        ))
         .fetch_all(&state.store.pool)
         .await?
-    {
-        assignees.entry(r.get::<i64, _>(0)).or_insert_with(Vec::new).push(r.get::<String, _>(1));
-    }
-    let mids: Vec<i64> = rows.iter().filter_map(|r| r.get::<Option<i64>, _>(7)).collect();
-    if !mids.is_empty() {
-        for r in sqlx::query(&format!("SELECT id, number, title, state, due_on FROM milestones WHERE id IN ({})", id_list(&mids)))
-            .fetch_all(&state.store.pool)
-            .await?
         {
             milestones.insert(
                 r.get::<i64, _>(0),
@@ -114,18 +144,43 @@ async fn details(state: &AppState, rows: &[AnyRow]) -> ApiResult<(HashMap<i64, V
     Ok((labels, assignees, milestones))
 }
 
-pub async fn list(State(state): State<AppState>, Query(q): Query<Vec<(String, String)>>) -> ApiResult<Json<Value>> {
-    let one = |k: &str| q.iter().rev().find(|(key, _)| key == k).map(|(_, v)| v.clone());
-    let num = |k: &str| -> ApiResult<Option<i64>> { one(k).map(|v| v.parse::<i64>().map_err(|_| bad_request(format!("{k} must be a number, got '{v}'")))).transpose() };
+pub async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<Vec<(String, String)>>,
+) -> ApiResult<Json<Value>> {
+    let one = |k: &str| {
+        q.iter()
+            .rev()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let num = |k: &str| -> ApiResult<Option<i64>> {
+        one(k)
+            .map(|v| {
+                v.parse::<i64>()
+                    .map_err(|_| bad_request(format!("{k} must be a number, got '{v}'")))
+            })
+            .transpose()
+    };
     let paging = Paging::from(num("page")?, num("per_page")?)?;
-    let mut f = Filters { conditions: Vec::new(), args: Vec::new() };
+    let mut f = Filters {
+        conditions: Vec::new(),
+        args: Vec::new(),
+    };
     if let Some(repo) = one("repo") {
-        f.push(|n| format!("r.full_name_lc = ${n}"), Arg::S(repo.to_ascii_lowercase()));
+        f.push(
+            |n| format!("r.full_name_lc = ${n}"),
+            Arg::S(repo.to_ascii_lowercase()),
+        );
     }
     match one("state").as_deref().unwrap_or("open") {
         "all" => {}
         s @ ("open" | "closed") => f.push(|n| format!("i.state = ${n}"), Arg::S(s.into())),
-        other => return Err(bad_request(format!("state must be open, closed or all, got '{other}'"))),
+        other => {
+            return Err(bad_request(format!(
+                "state must be open, closed or all, got '{other}'"
+            )))
+        }
     }
     for (_, label) in q.iter().filter(|(k, _)| k == "label") {
         f.push(
@@ -147,18 +202,31 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<Vec<(String, St
         Some(a) => f.push(|n| format!("EXISTS (SELECT 1 FROM issue_assignees a WHERE a.issue_id = i.id AND LOWER(a.login) = ${n})"), Arg::S(a.to_lowercase())),
     }
     if let Some(t) = one("type") {
-        f.push(|n| format!("LOWER(i.issue_type) = ${n}"), Arg::S(t.to_lowercase()));
+        f.push(
+            |n| format!("LOWER(i.issue_type) = ${n}"),
+            Arg::S(t.to_lowercase()),
+        );
     }
     match one("parent").as_deref() {
         None => {}
-        Some("none") => f.conditions.push("NOT EXISTS (SELECT 1 FROM sub_issue_links s WHERE s.child_id = i.id)".into()),
+        Some("none") => f
+            .conditions
+            .push("NOT EXISTS (SELECT 1 FROM sub_issue_links s WHERE s.child_id = i.id)".into()),
         Some(p) => {
-            let parent = p.parse::<i64>().map_err(|_| bad_request(format!("parent must be an issue id or 'none', got '{p}'")))?;
+            let parent = p.parse::<i64>().map_err(|_| {
+                bad_request(format!("parent must be an issue id or 'none', got '{p}'"))
+            })?;
             f.push(|n| format!("EXISTS (SELECT 1 FROM sub_issue_links s WHERE s.child_id = i.id AND s.parent_id = ${n})"), Arg::I(parent));
         }
     }
     if let Some(text) = one("q").filter(|t| !t.trim().is_empty()) {
-        let pattern = format!("%{}%", text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let pattern = format!(
+            "%{}%",
+            text.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         f.push(|n| format!("(LOWER(i.title) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(i.body, '')) LIKE ${n} ESCAPE '\\')"), Arg::S(pattern));
     }
     if let Some(since) = one("updated_since") {
@@ -171,33 +239,61 @@ pub async fn list(State(state): State<AppState>, Query(q): Query<Vec<(String, St
         None | Some("all") => {}
         Some("issue") => f.conditions.push("i.is_pull_request = 0".into()),
         Some("pull_request") => f.conditions.push("i.is_pull_request = 1".into()),
-        Some(other) => return Err(bad_request(format!("kind must be issue, pull_request or all, got '{other}'"))),
+        Some(other) => {
+            return Err(bad_request(format!(
+                "kind must be issue, pull_request or all, got '{other}'"
+            )))
+        }
     }
     let order_column = match one("sort").as_deref().unwrap_or("updated") {
         "updated" => "i.updated_at",
         "created" => "i.created_at",
         "number" => "i.number",
         "comments" => "i.comments_count",
-        other => return Err(bad_request(format!("sort must be updated, created, number or comments, got '{other}'"))),
+        other => {
+            return Err(bad_request(format!(
+                "sort must be updated, created, number or comments, got '{other}'"
+            )))
+        }
     };
     let direction = match one("direction").as_deref().unwrap_or("desc") {
         "asc" => "ASC",
         "desc" => "DESC",
-        other => return Err(bad_request(format!("direction must be asc or desc, got '{other}'"))),
+        other => {
+            return Err(bad_request(format!(
+                "direction must be asc or desc, got '{other}'"
+            )))
+        }
     };
     let from = "FROM issues i JOIN repositories r ON r.id = i.repository_id";
     let where_sql = f.sql();
-    let total: i64 = bind_all(sqlx::query(&format!("SELECT COUNT(*) {from} {where_sql}")), &f.args).fetch_one(&state.store.pool).await?.get(0);
+    let total: i64 = bind_all(
+        sqlx::query(&format!("SELECT COUNT(*) {from} {where_sql}")),
+        &f.args,
+    )
+    .fetch_one(&state.store.pool)
+    .await?
+    .get(0);
     let n = f.args.len();
     let sql = format!("SELECT {ISSUE_COLUMNS} {from} {where_sql} ORDER BY {order_column} {direction}, i.id {direction} LIMIT ${} OFFSET ${}", n + 1, n + 2);
-    let rows = bind_all(sqlx::query(&sql), &f.args).bind(paging.per_page).bind(paging.offset()).fetch_all(&state.store.pool).await?;
+    let rows = bind_all(sqlx::query(&sql), &f.args)
+        .bind(paging.per_page)
+        .bind(paging.offset())
+        .fetch_all(&state.store.pool)
+        .await?;
     let (labels, assignees, milestones) = details(&state, &rows).await?;
-    let data = rows.iter().map(|r| issue_json(r, &labels, &assignees, &milestones)).collect();
+    let data = rows
+        .iter()
+        .map(|r| issue_json(r, &labels, &assignees, &milestones))
+        .collect();
     Ok(Json(paging.envelope(data, total)))
 }
 
 async fn brief(state: &AppState, sql: &str, id: i64) -> ApiResult<Vec<Value>> {
-    let rows = sqlx::query(sql).bind(id).fetch_all(&state.store.pool).await?;
+    let rows = sqlx::query(sql)
+        .bind(id)
+        .fetch_all(&state.store.pool)
+        .await?;
     Ok(rows
         .iter()
         .map(|r| json!({"id": r.get::<i64, _>(0), "number": r.get::<Option<i64>, _>(1), "title": r.get::<Option<String>, _>(2), "state": r.get::<Option<String>, _>(3)}))
@@ -228,7 +324,11 @@ pub struct PageQuery {
     per_page: Option<i64>,
 }
 
-pub async fn comments(State(state): State<AppState>, Path(id): Path<i64>, Query(p): Query<PageQuery>) -> ApiResult<Json<Value>> {
+pub async fn comments(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(p): Query<PageQuery>,
+) -> ApiResult<Json<Value>> {
     let paging = Paging::from(p.page, p.per_page)?;
     let issue = sqlx::query("SELECT repository_id, number FROM issues WHERE id = $1")
         .bind(id)
@@ -236,7 +336,13 @@ pub async fn comments(State(state): State<AppState>, Path(id): Path<i64>, Query(
         .await?
         .ok_or_else(|| not_found(format!("no issue with id {id} in the mirror")))?;
     let (repo, number): (i64, i64) = (issue.get(0), issue.get(1));
-    let total: i64 = sqlx::query("SELECT COUNT(*) FROM comments WHERE repository_id = $1 AND issue_number = $2").bind(repo).bind(number).fetch_one(&state.store.pool).await?.get(0);
+    let total: i64 =
+        sqlx::query("SELECT COUNT(*) FROM comments WHERE repository_id = $1 AND issue_number = $2")
+            .bind(repo)
+            .bind(number)
+            .fetch_one(&state.store.pool)
+            .await?
+            .get(0);
     let rows = sqlx::query("SELECT id, user_login, body, html_url, created_at, updated_at FROM comments WHERE repository_id = $1 AND issue_number = $2 ORDER BY created_at, id LIMIT $3 OFFSET $4")
         .bind(repo)
         .bind(number)

@@ -97,7 +97,11 @@ async fn auth(State(state): State<AppState>, mut req: Request, next: Next) -> Re
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).or_else(|| v.strip_prefix("token ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+                .or_else(|| v.strip_prefix("token "))
+        })
         .map(|t| t.trim().to_string());
     let Some(token) = token else {
         return ApiError(StatusCode::UNAUTHORIZED, "an API token is required: Authorization: Bearer TOKEN (create one with `ghgov token create`)".into()).into_response();
@@ -108,7 +112,11 @@ async fn auth(State(state): State<AppState>, mut req: Request, next: Next) -> Re
             req.extensions_mut().insert(scope);
             next.run(req).await
         }
-        Ok(None) => ApiError(StatusCode::UNAUTHORIZED, "unknown or revoked API token".into()).into_response(),
+        Ok(None) => ApiError(
+            StatusCode::UNAUTHORIZED,
+            "unknown or revoked API token".into(),
+        )
+        .into_response(),
         Err(e) => ApiError::from(e).into_response(),
     }
 }
@@ -117,14 +125,23 @@ pub fn require(scope: Scope, needed: Scope) -> ApiResult<()> {
     if scope >= needed {
         Ok(())
     } else {
-        Err(ApiError(StatusCode::FORBIDDEN, format!("this needs a {} token; yours is {}", needed.as_str(), scope.as_str())))
+        Err(ApiError(
+            StatusCode::FORBIDDEN,
+            format!(
+                "this needs a {} token; yours is {}",
+                needed.as_str(),
+                scope.as_str()
+            ),
+        ))
     }
 }
 
 /// Counts and times every request for `/metrics`.
 async fn observe(matched: Option<MatchedPath>, req: Request, next: Next) -> Response {
     let method = req.method().to_string();
-    let route = matched.map(|m| m.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let route = matched
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
     let started = Instant::now();
     let response = next.run(req).await;
     let status = response.status().as_u16().to_string();

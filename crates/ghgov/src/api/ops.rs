@@ -20,16 +20,29 @@ pub struct TriggerBody {
     sync_type: Option<String>,
 }
 
-pub async fn trigger_sync(State(state): State<AppState>, Extension(scope): Extension<Scope>, body: axum::body::Bytes) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn trigger_sync(
+    State(state): State<AppState>,
+    Extension(scope): Extension<Scope>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     require(scope, Scope::Write)?;
     let body: TriggerBody = serde_json::from_slice(&body).map_err(|e| bad_request(format!("expected {{\"repository\": \"OWNER/NAME\", \"sync_type\": \"full\"|\"incremental\"}}: {e}")))?;
     let repo = RepoName::parse(&body.repository).map_err(|e| bad_request(e.to_string()))?;
     let kind = match body.sync_type.as_deref().unwrap_or("incremental") {
         "full" => SyncKind::Full,
         "incremental" => SyncKind::Incremental,
-        other => return Err(bad_request(format!("sync_type must be full or incremental, got '{other}'"))),
+        other => {
+            return Err(bad_request(format!(
+                "sync_type must be full or incremental, got '{other}'"
+            )))
+        }
     };
-    let gh = state.gh.clone().ok_or_else(|| ApiError(StatusCode::SERVICE_UNAVAILABLE, "no GitHub connection is configured (--github-url, --github-token)".into()))?;
+    let gh = state.gh.clone().ok_or_else(|| {
+        ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no GitHub connection is configured (--github-url, --github-token)".into(),
+        )
+    })?;
     let syncer = Syncer::new(state.store.clone(), gh);
     let repo_name = repo.full();
     tokio::spawn(async move {
@@ -38,7 +51,12 @@ pub async fn trigger_sync(State(state): State<AppState>, Extension(scope): Exten
             Err(e) => tracing::warn!(repository = %repo, "triggered sync failed: {e:#}"),
         }
     });
-    Ok((StatusCode::ACCEPTED, Json(json!({"accepted": true, "repository": repo_name, "sync_type": kind.as_str(), "operations": "/api/v1/sync/operations"}))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(
+            json!({"accepted": true, "repository": repo_name, "sync_type": kind.as_str(), "operations": "/api/v1/sync/operations"}),
+        ),
+    ))
 }
 
 pub async fn sync_status(State(state): State<AppState>) -> ApiResult<Json<Value>> {
@@ -58,7 +76,9 @@ pub async fn sync_status(State(state): State<AppState>) -> ApiResult<Json<Value>
             .map(|c| (c.1.clone(), json!({"since": c.2, "updated_at": c.3})))
             .collect();
         let last = recent.iter().find(|o| o.repository == name);
-        let running = recent.iter().any(|o| o.repository == name && o.status == "running");
+        let running = recent
+            .iter()
+            .any(|o| o.repository == name && o.status == "running");
         repos.push(json!({"repository": name, "running": running, "last_operation": last, "cursors": resources}));
     }
     let rate = state.gh.as_ref().map(|gh| {
@@ -75,10 +95,23 @@ pub struct OpsQuery {
     per_page: Option<i64>,
 }
 
-pub async fn sync_operations(State(state): State<AppState>, Query(q): Query<OpsQuery>) -> ApiResult<Json<Value>> {
+pub async fn sync_operations(
+    State(state): State<AppState>,
+    Query(q): Query<OpsQuery>,
+) -> ApiResult<Json<Value>> {
     let paging = Paging::from(q.page, q.per_page)?;
-    let (ops, total) = state.store.sync_operations(q.repository.as_deref(), paging.per_page, paging.offset()).await?;
-    Ok(Json(paging.envelope(ops.into_iter().map(|o| serde_json::to_value(o).unwrap_or_default()).collect(), total)))
+    let (ops, total) = state
+        .store
+        .sync_operations(q.repository.as_deref(), paging.per_page, paging.offset())
+        .await?;
+    Ok(Json(
+        paging.envelope(
+            ops.into_iter()
+                .map(|o| serde_json::to_value(o).unwrap_or_default())
+                .collect(),
+            total,
+        ),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -88,42 +121,78 @@ pub struct EventsQuery {
     per_page: Option<i64>,
 }
 
-pub async fn webhook_events(State(state): State<AppState>, Query(q): Query<EventsQuery>) -> ApiResult<Json<Value>> {
+pub async fn webhook_events(
+    State(state): State<AppState>,
+    Query(q): Query<EventsQuery>,
+) -> ApiResult<Json<Value>> {
     let paging = Paging::from(q.page, q.per_page)?;
     let status = match q.status.as_deref() {
         None => None,
-        Some(s) => Some(DeliveryStatus::parse(s).ok_or_else(|| bad_request(format!("status must be pending, processed, failed, ignored or dead, got '{s}'")))?),
+        Some(s) => Some(DeliveryStatus::parse(s).ok_or_else(|| {
+            bad_request(format!(
+                "status must be pending, processed, failed, ignored or dead, got '{s}'"
+            ))
+        })?),
     };
-    let (rows, total) = state.store.list_deliveries(status, paging.per_page, paging.offset()).await?;
-    Ok(Json(paging.envelope(rows.into_iter().map(|r| serde_json::to_value(r).unwrap_or_default()).collect(), total)))
+    let (rows, total) = state
+        .store
+        .list_deliveries(status, paging.per_page, paging.offset())
+        .await?;
+    Ok(Json(
+        paging.envelope(
+            rows.into_iter()
+                .map(|r| serde_json::to_value(r).unwrap_or_default())
+                .collect(),
+            total,
+        ),
+    ))
 }
 
-pub async fn replay(State(state): State<AppState>, Extension(scope): Extension<Scope>, Path(id): Path<i64>) -> ApiResult<(StatusCode, Json<Value>)> {
+pub async fn replay(
+    State(state): State<AppState>,
+    Extension(scope): Extension<Scope>,
+    Path(id): Path<i64>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     require(scope, Scope::Write)?;
     if !state.store.replay_delivery(id).await? {
         return Err(not_found(format!("no webhook event with id {id}")));
     }
     state.processor.wake.notify_one();
-    Ok((StatusCode::ACCEPTED, Json(json!({"replayed": id, "status": "pending"}))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({"replayed": id, "status": "pending"})),
+    ))
 }
 
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let db = state.store.ping().await;
     let github = match &state.gh {
         None => json!({"status": "not_configured"}),
-        Some(gh) => match tokio::time::timeout(Duration::from_secs(3), gh.get("/rate_limit", false)).await {
-            Ok(Ok(_)) => json!({"status": "ok", "rate_limit_remaining": gh.budget.snapshot().remaining}),
-            Ok(Err(e)) => json!({"status": "error", "error": e.to_string()}),
-            Err(_) => json!({"status": "error", "error": "timed out after 3s"}),
-        },
+        Some(gh) => {
+            match tokio::time::timeout(Duration::from_secs(3), gh.get("/rate_limit", false)).await {
+                Ok(Ok(_)) => {
+                    json!({"status": "ok", "rate_limit_remaining": gh.budget.snapshot().remaining})
+                }
+                Ok(Err(e)) => json!({"status": "error", "error": e.to_string()}),
+                Err(_) => json!({"status": "error", "error": "timed out after 3s"}),
+            }
+        }
     };
-    let pending = state.store.count("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'").await.unwrap_or(-1);
+    let pending = state
+        .store
+        .count("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'")
+        .await
+        .unwrap_or(-1);
     let overall = match (&db, github["status"].as_str()) {
         (Err(_), _) => "unhealthy",
         (Ok(()), Some("error")) => "degraded",
         _ => "healthy",
     };
-    let code = if overall == "unhealthy" { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
+    let code = if overall == "unhealthy" {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
     let body = json!({
         "status": overall,
         "checks": {
@@ -139,10 +208,16 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     // Gauges that live in the database are read at scrape time.
     if let Ok(counts) = state.store.delivery_counts().await {
         for s in DeliveryStatus::ALL {
-            let n = counts.iter().find(|(k, _)| k == s.as_str()).map_or(0, |(_, n)| *n);
+            let n = counts
+                .iter()
+                .find(|(k, _)| k == s.as_str())
+                .map_or(0, |(_, n)| *n);
             metrics::gauge!("ghgov_deliveries", "status" => s.as_str()).set(n as f64);
         }
-        let pending = counts.iter().find(|(k, _)| k == "pending").map_or(0, |(_, n)| *n);
+        let pending = counts
+            .iter()
+            .find(|(k, _)| k == "pending")
+            .map_or(0, |(_, n)| *n);
         metrics::gauge!("ghgov_delivery_queue_depth").set(pending as f64);
     }
     if let Some(gh) = &state.gh {
@@ -150,7 +225,10 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             metrics::gauge!("ghgov_github_rate_limit_remaining").set(r as f64);
         }
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
 }
 
 pub async fn version() -> Json<Value> {
@@ -158,5 +236,8 @@ pub async fn version() -> Json<Value> {
 }
 
 pub async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], include_str!("openapi.json"))
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
 }

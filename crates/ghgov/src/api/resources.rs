@@ -14,9 +14,15 @@ pub struct RepoQuery {
     per_page: Option<i64>,
 }
 
-pub async fn repos(State(state): State<AppState>, Query(q): Query<RepoQuery>) -> ApiResult<Json<Value>> {
+pub async fn repos(
+    State(state): State<AppState>,
+    Query(q): Query<RepoQuery>,
+) -> ApiResult<Json<Value>> {
     let paging = Paging::from(q.page, q.per_page)?;
-    let total: i64 = sqlx::query("SELECT COUNT(*) FROM repositories").fetch_one(&state.store.pool).await?.get(0);
+    let total: i64 = sqlx::query("SELECT COUNT(*) FROM repositories")
+        .fetch_one(&state.store.pool)
+        .await?
+        .get(0);
     let rows = sqlx::query(
         "SELECT r.id, r.full_name, r.html_url, r.default_branch, r.private, \
          (SELECT COUNT(*) FROM issues i WHERE i.repository_id = r.id AND i.is_pull_request = 0), \
@@ -44,7 +50,10 @@ fn repo_filter(repo: &Option<String>) -> (String, String) {
     }
 }
 
-pub async fn labels(State(state): State<AppState>, Query(q): Query<RepoQuery>) -> ApiResult<Json<Value>> {
+pub async fn labels(
+    State(state): State<AppState>,
+    Query(q): Query<RepoQuery>,
+) -> ApiResult<Json<Value>> {
     let paging = Paging::from(q.page, q.per_page.or(Some(100)))?;
     let (filter, arg) = repo_filter(&q.repo);
     let total: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM labels l JOIN repositories r ON r.id = l.repository_id WHERE 1 = 1 {}", filter.replace("$3", "$1")))
@@ -76,14 +85,21 @@ pub struct MilestoneQuery {
     per_page: Option<i64>,
 }
 
-pub async fn milestones(State(state): State<AppState>, Query(q): Query<MilestoneQuery>) -> ApiResult<Json<Value>> {
+pub async fn milestones(
+    State(state): State<AppState>,
+    Query(q): Query<MilestoneQuery>,
+) -> ApiResult<Json<Value>> {
     let paging = Paging::from(q.page, q.per_page)?;
     let (filter, arg) = repo_filter(&q.repo);
     let state_filter = match q.state.as_deref().unwrap_or("all") {
         "all" => "",
         "open" => "AND m.state = 'open'",
         "closed" => "AND m.state = 'closed'",
-        other => return Err(bad_request(format!("state must be open, closed or all, got '{other}'"))),
+        other => {
+            return Err(bad_request(format!(
+                "state must be open, closed or all, got '{other}'"
+            )))
+        }
     };
     let total: i64 = sqlx::query(&format!(
         "SELECT COUNT(*) FROM milestones m JOIN repositories r ON r.id = m.repository_id WHERE 1 = 1 {} {state_filter}",

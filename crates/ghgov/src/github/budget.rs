@@ -69,7 +69,9 @@ impl Budget {
     pub fn delay(&self, write: bool, now_epoch: i64) -> Duration {
         let now = Instant::now();
         let mut s = self.state.lock();
-        let mut wait = s.blocked_until.map_or(Duration::ZERO, |b| b.saturating_duration_since(now));
+        let mut wait = s
+            .blocked_until
+            .map_or(Duration::ZERO, |b| b.saturating_duration_since(now));
         if s.seen.remaining == Some(0) {
             if let Some(reset) = s.seen.reset {
                 // The window resets at `reset`; one second of margin for clock skew.
@@ -119,12 +121,18 @@ mod tests {
         let b = Budget::new(Duration::from_millis(1000));
         b.block_for(Duration::from_secs(30));
         let d = b.delay(false, 0);
-        assert!(d > Duration::from_secs(29) && d <= Duration::from_secs(30), "{d:?}");
+        assert!(
+            d > Duration::from_secs(29) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
         let b = Budget::new(Duration::from_millis(1000));
         let first = b.delay(true, 0);
         let second = b.delay(true, 0);
         let third = b.delay(true, 0);
         assert_eq!(first, Duration::ZERO);
-        assert!(second > Duration::from_millis(900) && third > Duration::from_millis(1900), "{second:?} {third:?}");
+        assert!(
+            second > Duration::from_millis(900) && third > Duration::from_millis(1900),
+            "{second:?} {third:?}"
+        );
     }
 }

@@ -6,7 +6,9 @@ use super::budget::Budget;
 use crate::store::Store;
 use parking_lot::Mutex;
 use rand::Rng;
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, ETAG, IF_NONE_MATCH, LINK, USER_AGENT};
+use reqwest::header::{
+    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, ETAG, IF_NONE_MATCH, LINK, USER_AGENT,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -66,8 +68,15 @@ impl GitHubConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum GitHubError {
     #[error("GitHub answered {status} for {method} {url}: {message}")]
-    Status { method: String, url: String, status: u16, message: String },
-    #[error("GitHub rate limit: the next request may go out in {0:?}, longer than this client waits")]
+    Status {
+        method: String,
+        url: String,
+        status: u16,
+        message: String,
+    },
+    #[error(
+        "GitHub rate limit: the next request may go out in {0:?}, longer than this client waits"
+    )]
     RateLimited(Duration),
     #[error("GitHub is failing repeatedly; requests are paused for {0:?} (circuit open)")]
     CircuitOpen(Duration),
@@ -140,17 +149,27 @@ pub fn link(headers: &HeaderMap, rel: &str) -> Option<String> {
     let value = headers.get(LINK)?.to_str().ok()?;
     value.split(',').find_map(|part| {
         let mut pieces = part.split(';');
-        let url = pieces.next()?.trim().trim_start_matches('<').trim_end_matches('>');
-        pieces.any(|p| p.trim() == format!("rel=\"{rel}\"")).then(|| url.to_string())
+        let url = pieces
+            .next()?
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>');
+        pieces
+            .any(|p| p.trim() == format!("rel=\"{rel}\""))
+            .then(|| url.to_string())
     })
 }
 
 fn page_of(url: &str) -> Option<u64> {
-    url.split(['?', '&']).find_map(|kv| kv.strip_prefix("page=")?.parse().ok())
+    url.split(['?', '&'])
+        .find_map(|kv| kv.strip_prefix("page=")?.parse().ok())
 }
 
 fn is_write(m: &Method) -> bool {
-    matches!(*m, Method::POST | Method::PATCH | Method::PUT | Method::DELETE)
+    matches!(
+        *m,
+        Method::POST | Method::PATCH | Method::PUT | Method::DELETE
+    )
 }
 
 impl GitHub {
@@ -212,7 +231,10 @@ impl GitHub {
                 self.pending_etags.lock().insert(key, tag.to_string());
             }
         }
-        let body: Value = serde_json::from_slice(&body).map_err(|e| GitHubError::Decode { url: url.clone(), message: e.to_string() })?;
+        let body: Value = serde_json::from_slice(&body).map_err(|e| GitHubError::Decode {
+            url: url.clone(),
+            message: e.to_string(),
+        })?;
         Ok(Fetched::Modified {
             body,
             next: link(&headers, "next"),
@@ -244,7 +266,12 @@ impl GitHub {
     }
 
     /// Sends a write (POST, PATCH, PUT, DELETE) and returns the JSON answer (null for 204).
-    pub async fn write(&self, method: Method, path: &str, body: &Value) -> Result<Value, GitHubError> {
+    pub async fn write(
+        &self,
+        method: Method,
+        path: &str,
+        body: &Value,
+    ) -> Result<Value, GitHubError> {
         if self.config.read_only {
             return Err(GitHubError::ReadOnly(format!("{method} {path}")));
         }
@@ -253,13 +280,18 @@ impl GitHub {
         if bytes.is_empty() {
             return Ok(Value::Null);
         }
-        serde_json::from_slice(&bytes).map_err(|e| GitHubError::Decode { url, message: e.to_string() })
+        serde_json::from_slice(&bytes).map_err(|e| GitHubError::Decode {
+            url,
+            message: e.to_string(),
+        })
     }
 
     fn check_breaker(&self) -> Result<(), GitHubError> {
         let b = self.breaker.lock();
         match b.open_until {
-            Some(until) if until > Instant::now() => Err(GitHubError::CircuitOpen(until - Instant::now())),
+            Some(until) if until > Instant::now() => {
+                Err(GitHubError::CircuitOpen(until - Instant::now()))
+            }
             _ => Ok(()),
         }
     }
@@ -271,7 +303,10 @@ impl GitHub {
         if b.failures >= self.config.breaker_threshold {
             b.open_until = Some(Instant::now() + self.config.breaker_cooldown);
             b.failures = 0;
-            tracing::warn!("GitHub circuit open for {:?} after repeated failures", self.config.breaker_cooldown);
+            tracing::warn!(
+                "GitHub circuit open for {:?} after repeated failures",
+                self.config.breaker_cooldown
+            );
         }
     }
 
@@ -298,7 +333,13 @@ impl GitHub {
         Duration::from_millis(base + jitter)
     }
 
-    async fn send(&self, method: Method, url: &str, body: Option<&Value>, etag: Option<&str>) -> Result<(StatusCode, HeaderMap, axum::body::Bytes), GitHubError> {
+    async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        etag: Option<&str>,
+    ) -> Result<(StatusCode, HeaderMap, axum::body::Bytes), GitHubError> {
         let write = is_write(&method);
         let mut attempt = 0;
         loop {
@@ -313,7 +354,10 @@ impl GitHub {
                 .header("X-GitHub-Api-Version", "2022-11-28")
                 .header(USER_AGENT, concat!("ghgov/", env!("CARGO_PKG_VERSION")));
             if let Some(tag) = etag {
-                req = req.header(IF_NONE_MATCH, HeaderValue::from_str(tag).unwrap_or(HeaderValue::from_static("")));
+                req = req.header(
+                    IF_NONE_MATCH,
+                    HeaderValue::from_str(tag).unwrap_or(HeaderValue::from_static("")),
+                );
             }
             if let Some(b) = body {
                 req = req.json(b);
@@ -324,11 +368,19 @@ impl GitHub {
             let resp = match result {
                 Ok(r) => r,
                 Err(e) => {
-                    metrics::counter!("ghgov_github_requests_total", "status" => "error").increment(1);
-                    let message = if e.is_timeout() { "timed out".to_string() } else { e.to_string() };
+                    metrics::counter!("ghgov_github_requests_total", "status" => "error")
+                        .increment(1);
+                    let message = if e.is_timeout() {
+                        "timed out".to_string()
+                    } else {
+                        e.to_string()
+                    };
                     self.record_failure(message.clone());
                     if attempt >= self.config.max_attempts {
-                        return Err(GitHubError::Transport { url: url.to_string(), message });
+                        return Err(GitHubError::Transport {
+                            url: url.to_string(),
+                            message,
+                        });
                     }
                     self.stats.retries.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(self.backoff(attempt)).await;
@@ -338,12 +390,20 @@ impl GitHub {
             let status = resp.status();
             let headers = resp.headers().clone();
             self.budget.observe(&headers);
-            *self.stats.by_status.lock().entry(status.as_u16()).or_default() += 1;
+            *self
+                .stats
+                .by_status
+                .lock()
+                .entry(status.as_u16())
+                .or_default() += 1;
             metrics::counter!("ghgov_github_requests_total", "status" => status.as_u16().to_string()).increment(1);
             if let Some(r) = self.budget.snapshot().remaining {
                 metrics::gauge!("ghgov_github_rate_limit_remaining").set(r as f64);
             }
-            let bytes = resp.bytes().await.map_err(|e| GitHubError::Transport { url: url.to_string(), message: e.to_string() })?;
+            let bytes = resp.bytes().await.map_err(|e| GitHubError::Transport {
+                url: url.to_string(),
+                message: e.to_string(),
+            })?;
             if status == StatusCode::NOT_MODIFIED {
                 self.stats.not_modified.fetch_add(1, Ordering::Relaxed);
                 self.record_success();
@@ -357,8 +417,15 @@ impl GitHub {
                 .ok()
                 .and_then(|v| v["message"].as_str().map(str::to_string))
                 .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(200).collect());
-            let retry_after = headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
-            let limited = matches!(status.as_u16(), 403 | 429) && (retry_after.is_some() || headers.get("x-ratelimit-remaining").is_some_and(|v| v == "0"));
+            let retry_after = headers
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            let limited = matches!(status.as_u16(), 403 | 429)
+                && (retry_after.is_some()
+                    || headers
+                        .get("x-ratelimit-remaining")
+                        .is_some_and(|v| v == "0"));
             if limited && attempt < self.config.max_attempts {
                 // Secondary limit (retry-after) or spent primary limit (reset): wait, retry.
                 if let Some(secs) = retry_after {
@@ -394,7 +461,10 @@ mod tests {
     fn link_relations_and_pages() {
         let mut h = HeaderMap::new();
         h.insert(LINK, HeaderValue::from_static("<http://h/x?page=2&per_page=100>; rel=\"next\", <http://h/x?page=7&per_page=100>; rel=\"last\""));
-        assert_eq!(link(&h, "next").as_deref(), Some("http://h/x?page=2&per_page=100"));
+        assert_eq!(
+            link(&h, "next").as_deref(),
+            Some("http://h/x?page=2&per_page=100")
+        );
         assert_eq!(link(&h, "last").as_deref().and_then(page_of), Some(7));
         assert_eq!(link(&h, "prev"), None);
     }

@@ -8,7 +8,11 @@ use serde_json::Value;
 pub fn normalize_time(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .map(|t| {
+                t.with_timezone(&chrono::Utc)
+                    .format("%Y-%m-%dT%H:%M:%SZ")
+                    .to_string()
+            })
             .ok()
             .or_else(|| Some(s.clone())),
         Value::Number(n) => n
@@ -29,7 +33,9 @@ fn opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error>
     Ok(v.as_ref().and_then(normalize_time))
 }
 
-fn null_as_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+fn null_as_default<'de, D: Deserializer<'de>, T: Default + Deserialize<'de>>(
+    d: D,
+) -> Result<T, D::Error> {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
@@ -199,8 +205,14 @@ mod tests {
 
     #[test]
     fn timestamps_are_normalized_from_every_form() {
-        assert_eq!(normalize_time(&Value::from("2019-05-15T15:20:41+00:00")).unwrap(), "2019-05-15T15:20:41Z");
-        assert_eq!(normalize_time(&Value::from(1557933565)).unwrap(), "2019-05-15T15:19:25Z");
+        assert_eq!(
+            normalize_time(&Value::from("2019-05-15T15:20:41+00:00")).unwrap(),
+            "2019-05-15T15:20:41Z"
+        );
+        assert_eq!(
+            normalize_time(&Value::from(1557933565)).unwrap(),
+            "2019-05-15T15:19:25Z"
+        );
         assert_eq!(normalize_time(&Value::Null), None);
     }
 
@@ -208,6 +220,9 @@ mod tests {
     fn an_issue_with_nulls_parses() {
         let v = serde_json::json!({"id": 1, "number": 2, "title": "t", "labels": null, "assignees": null, "created_at": "2020-01-01T00:00:00Z", "updated_at": "2020-01-02T00:00:00Z", "closed_at": null});
         let i: Issue = serde_json::from_value(v).unwrap();
-        assert_eq!((i.labels.len(), i.assignees.len(), i.state.as_str()), (0, 0, "open"));
+        assert_eq!(
+            (i.labels.len(), i.assignees.len(), i.state.as_str()),
+            (0, 0, "open")
+        );
     }
 }

@@ -7,7 +7,16 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// The events the mirror understands; anything else is stored and marked ignored.
-pub const HANDLED: &[&str] = &["issues", "issue_comment", "label", "milestone", "sub_issues", "issue_dependencies", "repository", "ping"];
+pub const HANDLED: &[&str] = &[
+    "issues",
+    "issue_comment",
+    "label",
+    "milestone",
+    "sub_issues",
+    "issue_dependencies",
+    "repository",
+    "ping",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -16,8 +25,11 @@ pub enum Outcome {
 }
 
 fn field<T: DeserializeOwned>(payload: &Value, key: &str) -> anyhow::Result<T> {
-    let v = payload.get(key).ok_or_else(|| anyhow::anyhow!("the payload has no '{key}'"))?;
-    serde_json::from_value(v.clone()).map_err(|e| anyhow::anyhow!("the payload's '{key}' cannot be read: {e}"))
+    let v = payload
+        .get(key)
+        .ok_or_else(|| anyhow::anyhow!("the payload has no '{key}'"))?;
+    serde_json::from_value(v.clone())
+        .map_err(|e| anyhow::anyhow!("the payload's '{key}' cannot be read: {e}"))
 }
 
 fn id_of(payload: &Value, key: &str) -> anyhow::Result<i64> {
@@ -31,7 +43,8 @@ fn id_of(payload: &Value, key: &str) -> anyhow::Result<i64> {
 async fn repository(tx: &mut Tx<'_>, payload: &Value) -> anyhow::Result<Option<i64>> {
     match payload.get("repository") {
         Some(v) if v.is_object() => {
-            let r: Repository = serde_json::from_value(v.clone()).map_err(|e| anyhow::anyhow!("the payload's repository cannot be read: {e}"))?;
+            let r: Repository = serde_json::from_value(v.clone())
+                .map_err(|e| anyhow::anyhow!("the payload's repository cannot be read: {e}"))?;
             Ok(Some(projector::repository(tx, &r).await?))
         }
         _ => Ok(None),
@@ -39,12 +52,16 @@ async fn repository(tx: &mut Tx<'_>, payload: &Value) -> anyhow::Result<Option<i
 }
 
 async fn repo_required(tx: &mut Tx<'_>, payload: &Value) -> anyhow::Result<i64> {
-    repository(tx, payload).await?.ok_or_else(|| anyhow::anyhow!("the payload has no repository"))
+    repository(tx, payload)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the payload has no repository"))
 }
 
 /// The repository id of an issue object's `repository_url`, if the mirror holds it.
 async fn repo_of_issue_url(tx: &mut Tx<'_>, issue: &Value) -> anyhow::Result<Option<i64>> {
-    let Some(url) = issue.get("repository_url").and_then(Value::as_str) else { return Ok(None) };
+    let Some(url) = issue.get("repository_url").and_then(Value::as_str) else {
+        return Ok(None);
+    };
     let mut parts = url.rsplit('/');
     let (name, owner) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let row = sqlx::query("SELECT id FROM repositories WHERE full_name_lc = $1")
@@ -68,9 +85,15 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
                     projector::remove_issue(tx, issue_id, "transferred").await?;
                     // The issue's new home, when the mirror follows that repository too.
                     if let Some(changes) = payload.get("changes") {
-                        if let (Some(new_issue), Some(new_repo)) = (changes.get("new_issue"), changes.get("new_repository")) {
+                        if let (Some(new_issue), Some(new_repo)) =
+                            (changes.get("new_issue"), changes.get("new_repository"))
+                        {
                             let r: Repository = serde_json::from_value(new_repo.clone())?;
-                            let known = sqlx::query("SELECT 1 FROM repositories WHERE id = $1").bind(r.id).fetch_optional(&mut **tx).await?.is_some();
+                            let known = sqlx::query("SELECT 1 FROM repositories WHERE id = $1")
+                                .bind(r.id)
+                                .fetch_optional(&mut **tx)
+                                .await?
+                                .is_some();
                             if known {
                                 let i: Issue = serde_json::from_value(new_issue.clone())?;
                                 projector::issue(tx, &mut seen, r.id, &i, None).await?;
@@ -125,34 +148,54 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
         }
         "sub_issues" => {
             repository(tx, payload).await?;
-            let (parent, child) = (id_of(payload, "parent_issue_id")?, id_of(payload, "sub_issue_id")?);
+            let (parent, child) = (
+                id_of(payload, "parent_issue_id")?,
+                id_of(payload, "sub_issue_id")?,
+            );
             for key in ["parent_issue", "sub_issue"] {
                 if let Some(v) = payload.get(key) {
-                    if let (Some(repo), Ok(issue)) = (repo_of_issue_url(tx, v).await?, serde_json::from_value::<Issue>(v.clone())) {
+                    if let (Some(repo), Ok(issue)) = (
+                        repo_of_issue_url(tx, v).await?,
+                        serde_json::from_value::<Issue>(v.clone()),
+                    ) {
                         projector::issue(tx, &mut seen, repo, &issue, None).await?;
                     }
                 }
             }
             match action {
-                "sub_issue_added" | "parent_issue_added" => projector::link_sub_issue(tx, parent, child).await?,
-                "sub_issue_removed" | "parent_issue_removed" => projector::unlink_sub_issue(tx, parent, child).await?,
+                "sub_issue_added" | "parent_issue_added" => {
+                    projector::link_sub_issue(tx, parent, child).await?
+                }
+                "sub_issue_removed" | "parent_issue_removed" => {
+                    projector::unlink_sub_issue(tx, parent, child).await?
+                }
                 _ => return Ok(Outcome::Ignored),
             }
             Ok(Outcome::Processed)
         }
         "issue_dependencies" => {
             repository(tx, payload).await?;
-            let (blocked, blocking) = (id_of(payload, "blocked_issue_id")?, id_of(payload, "blocking_issue_id")?);
+            let (blocked, blocking) = (
+                id_of(payload, "blocked_issue_id")?,
+                id_of(payload, "blocking_issue_id")?,
+            );
             for key in ["blocked_issue", "blocking_issue"] {
                 if let Some(v) = payload.get(key) {
-                    if let (Some(repo), Ok(issue)) = (repo_of_issue_url(tx, v).await?, serde_json::from_value::<Issue>(v.clone())) {
+                    if let (Some(repo), Ok(issue)) = (
+                        repo_of_issue_url(tx, v).await?,
+                        serde_json::from_value::<Issue>(v.clone()),
+                    ) {
                         projector::issue(tx, &mut seen, repo, &issue, None).await?;
                     }
                 }
             }
             match action {
-                "blocked_by_added" | "blocking_added" => projector::add_dependency(tx, blocked, blocking).await?,
-                "blocked_by_removed" | "blocking_removed" => projector::remove_dependency(tx, blocked, blocking).await?,
+                "blocked_by_added" | "blocking_added" => {
+                    projector::add_dependency(tx, blocked, blocking).await?
+                }
+                "blocked_by_removed" | "blocking_removed" => {
+                    projector::remove_dependency(tx, blocked, blocking).await?
+                }
                 _ => return Ok(Outcome::Ignored),
             }
             Ok(Outcome::Processed)

@@ -20,7 +20,11 @@ impl RepoName {
         let (owner, name) = s
             .split_once('/')
             .filter(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'))
-            .ok_or_else(|| anyhow::anyhow!("'{s}' is not a repository: write it OWNER/NAME, for example acme/widgets"))?;
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "'{s}' is not a repository: write it OWNER/NAME, for example acme/widgets"
+                )
+            })?;
         Ok(RepoName {
             owner: owner.to_string(),
             name: name.to_string(),

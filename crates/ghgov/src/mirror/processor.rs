@@ -46,12 +46,15 @@ impl Processor {
         let span = tracing::info_span!("delivery", id = %d.delivery_id, event = %d.event);
         let _enter = span.enter();
         if !HANDLED.contains(&d.event.as_str()) {
-            self.store.finish_delivery(d.id, DeliveryStatus::Ignored, None).await?;
+            self.store
+                .finish_delivery(d.id, DeliveryStatus::Ignored, None)
+                .await?;
             metrics::counter!("ghgov_deliveries_total", "status" => "ignored").increment(1);
             return Ok(());
         }
         let result = async {
-            let payload: serde_json::Value = serde_json::from_str(&d.payload).map_err(|e| anyhow::anyhow!("the payload is not JSON: {e}"))?;
+            let payload: serde_json::Value = serde_json::from_str(&d.payload)
+                .map_err(|e| anyhow::anyhow!("the payload is not JSON: {e}"))?;
             let mut tx = self.store.begin_write().await?;
             let outcome = events::apply(&mut tx, &d.event, &payload).await?;
             tx.commit().await?;
@@ -60,19 +63,28 @@ impl Processor {
         .await;
         match result {
             Ok(outcome) => {
-                let status = if outcome == Outcome::Processed { DeliveryStatus::Processed } else { DeliveryStatus::Ignored };
+                let status = if outcome == Outcome::Processed {
+                    DeliveryStatus::Processed
+                } else {
+                    DeliveryStatus::Ignored
+                };
                 self.store.finish_delivery(d.id, status, None).await?;
-                metrics::counter!("ghgov_deliveries_total", "status" => status.as_str()).increment(1);
+                metrics::counter!("ghgov_deliveries_total", "status" => status.as_str())
+                    .increment(1);
             }
             Err(e) => {
                 let attempt = d.attempts + 1;
                 let next = (attempt < MAX_ATTEMPTS).then(|| {
                     let delay = self.retry_base * 2u32.saturating_pow(attempt as u32 - 1);
-                    (chrono::Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default()).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+                    (chrono::Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default())
+                        .format("%Y-%m-%dT%H:%M:%SZ")
+                        .to_string()
                 });
                 tracing::warn!(attempt, dead = next.is_none(), "delivery failed: {e:#}");
                 metrics::counter!("ghgov_deliveries_total", "status" => if next.is_some() { "retry" } else { "dead" }).increment(1);
-                self.store.retry_delivery(d.id, &format!("{e:#}"), next).await?;
+                self.store
+                    .retry_delivery(d.id, &format!("{e:#}"), next)
+                    .await?;
             }
         }
         Ok(())

@@ -93,8 +93,16 @@ pub async fn user(tx: &mut Tx<'_>, seen: &mut Seen, u: &User) -> anyhow::Result<
     Ok(())
 }
 
-pub async fn label(tx: &mut Tx<'_>, seen: &mut Seen, repo_id: i64, l: &Label) -> anyhow::Result<()> {
-    if !seen.labels.insert((l.id, l.name.clone(), l.color.clone(), l.description.clone())) {
+pub async fn label(
+    tx: &mut Tx<'_>,
+    seen: &mut Seen,
+    repo_id: i64,
+    l: &Label,
+) -> anyhow::Result<()> {
+    if !seen
+        .labels
+        .insert((l.id, l.name.clone(), l.color.clone(), l.description.clone()))
+    {
         return Ok(());
     }
     sqlx::query(
@@ -114,12 +122,23 @@ pub async fn label(tx: &mut Tx<'_>, seen: &mut Seen, repo_id: i64, l: &Label) ->
 }
 
 pub async fn remove_label(tx: &mut Tx<'_>, label_id: i64) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM issue_labels WHERE label_id = $1").bind(label_id).execute(&mut **tx).await?;
-    sqlx::query("DELETE FROM labels WHERE id = $1").bind(label_id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM issue_labels WHERE label_id = $1")
+        .bind(label_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM labels WHERE id = $1")
+        .bind(label_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
-pub async fn milestone(tx: &mut Tx<'_>, seen: &mut Seen, repo_id: i64, m: &Milestone) -> anyhow::Result<()> {
+pub async fn milestone(
+    tx: &mut Tx<'_>,
+    seen: &mut Seen,
+    repo_id: i64,
+    m: &Milestone,
+) -> anyhow::Result<()> {
     if !seen.milestones.insert((m.id, m.updated_at.clone())) {
         return Ok(());
     }
@@ -149,15 +168,30 @@ pub async fn milestone(tx: &mut Tx<'_>, seen: &mut Seen, repo_id: i64, m: &Miles
 }
 
 pub async fn remove_milestone(tx: &mut Tx<'_>, milestone_id: i64) -> anyhow::Result<()> {
-    sqlx::query("UPDATE issues SET milestone_id = NULL WHERE milestone_id = $1").bind(milestone_id).execute(&mut **tx).await?;
-    sqlx::query("DELETE FROM milestones WHERE id = $1").bind(milestone_id).execute(&mut **tx).await?;
+    sqlx::query("UPDATE issues SET milestone_id = NULL WHERE milestone_id = $1")
+        .bind(milestone_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM milestones WHERE id = $1")
+        .bind(milestone_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
 /// Upserts an issue (or pull request stub) with its labels, assignees and milestone.
 /// `generation` marks it as seen by a full sync.
-pub async fn issue(tx: &mut Tx<'_>, seen: &mut Seen, repo_id: i64, i: &Issue, generation: Option<i64>) -> anyhow::Result<Applied> {
-    let tomb = sqlx::query("SELECT 1 FROM issue_tombstones WHERE issue_id = $1").bind(i.id).fetch_optional(&mut **tx).await?;
+pub async fn issue(
+    tx: &mut Tx<'_>,
+    seen: &mut Seen,
+    repo_id: i64,
+    i: &Issue,
+    generation: Option<i64>,
+) -> anyhow::Result<Applied> {
+    let tomb = sqlx::query("SELECT 1 FROM issue_tombstones WHERE issue_id = $1")
+        .bind(i.id)
+        .fetch_optional(&mut **tx)
+        .await?;
     if tomb.is_some() {
         return Ok(Applied::Tombstoned);
     }
@@ -218,19 +252,43 @@ pub async fn issue(tx: &mut Tx<'_>, seen: &mut Seen, repo_id: i64, i: &Issue, ge
     if done.rows_affected() == 0 {
         // Stale, but a full sync still saw it: it exists.
         if let Some(g) = generation {
-            sqlx::query("UPDATE issues SET seen_generation = $1 WHERE id = $2 AND seen_generation < $1").bind(g).bind(i.id).execute(&mut **tx).await?;
+            sqlx::query(
+                "UPDATE issues SET seen_generation = $1 WHERE id = $2 AND seen_generation < $1",
+            )
+            .bind(g)
+            .bind(i.id)
+            .execute(&mut **tx)
+            .await?;
         }
         return Ok(Applied::Stale);
     }
-    sqlx::query("DELETE FROM issue_labels WHERE issue_id = $1").bind(i.id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM issue_labels WHERE issue_id = $1")
+        .bind(i.id)
+        .execute(&mut **tx)
+        .await?;
     for l in &i.labels {
         label(tx, seen, repo_id, l).await?;
-        sqlx::query("INSERT INTO issue_labels (issue_id, label_id) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(i.id).bind(l.id).execute(&mut **tx).await?;
+        sqlx::query(
+            "INSERT INTO issue_labels (issue_id, label_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(i.id)
+        .bind(l.id)
+        .execute(&mut **tx)
+        .await?;
     }
-    sqlx::query("DELETE FROM issue_assignees WHERE issue_id = $1").bind(i.id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM issue_assignees WHERE issue_id = $1")
+        .bind(i.id)
+        .execute(&mut **tx)
+        .await?;
     for a in &i.assignees {
         user(tx, seen, a).await?;
-        sqlx::query("INSERT INTO issue_assignees (issue_id, login) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(i.id).bind(&a.login).execute(&mut **tx).await?;
+        sqlx::query(
+            "INSERT INTO issue_assignees (issue_id, login) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(i.id)
+        .bind(&a.login)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(Applied::Stored)
 }
@@ -238,7 +296,10 @@ pub async fn issue(tx: &mut Tx<'_>, seen: &mut Seen, repo_id: i64, i: &Issue, ge
 /// GitHub says the issue is gone (deleted or transferred): it leaves the mirror, and a
 /// tombstone keeps late events from bringing it back.
 pub async fn remove_issue(tx: &mut Tx<'_>, issue_id: i64, reason: &str) -> anyhow::Result<()> {
-    let repo_number = sqlx::query("SELECT repository_id, number FROM issues WHERE id = $1").bind(issue_id).fetch_optional(&mut **tx).await?;
+    let repo_number = sqlx::query("SELECT repository_id, number FROM issues WHERE id = $1")
+        .bind(issue_id)
+        .fetch_optional(&mut **tx)
+        .await?;
     for sql in [
         "DELETE FROM issue_labels WHERE issue_id = $1",
         "DELETE FROM issue_assignees WHERE issue_id = $1",
@@ -264,9 +325,19 @@ pub async fn remove_issue(tx: &mut Tx<'_>, issue_id: i64, reason: &str) -> anyho
     Ok(())
 }
 
-pub async fn comment(tx: &mut Tx<'_>, seen: &mut Seen, repo_id: i64, c: &Comment, generation: Option<i64>) -> anyhow::Result<Applied> {
+pub async fn comment(
+    tx: &mut Tx<'_>,
+    seen: &mut Seen,
+    repo_id: i64,
+    c: &Comment,
+    generation: Option<i64>,
+) -> anyhow::Result<Applied> {
     let Some(number) = c.issue_number() else {
-        anyhow::bail!("comment {} has no issue number in issue_url '{}'", c.id, c.issue_url);
+        anyhow::bail!(
+            "comment {} has no issue number in issue_url '{}'",
+            c.id,
+            c.issue_url
+        );
     };
     if let Some(u) = &c.user {
         user(tx, seen, u).await?;
@@ -291,7 +362,11 @@ pub async fn comment(tx: &mut Tx<'_>, seen: &mut Seen, repo_id: i64, c: &Comment
     .await?;
     if done.rows_affected() == 0 {
         if let Some(g) = generation {
-            sqlx::query("UPDATE comments SET seen_generation = $1 WHERE id = $2").bind(g).bind(c.id).execute(&mut **tx).await?;
+            sqlx::query("UPDATE comments SET seen_generation = $1 WHERE id = $2")
+                .bind(g)
+                .bind(c.id)
+                .execute(&mut **tx)
+                .await?;
         }
         return Ok(Applied::Stale);
     }
@@ -299,13 +374,19 @@ pub async fn comment(tx: &mut Tx<'_>, seen: &mut Seen, repo_id: i64, c: &Comment
 }
 
 pub async fn remove_comment(tx: &mut Tx<'_>, comment_id: i64) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM comments WHERE id = $1").bind(comment_id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM comments WHERE id = $1")
+        .bind(comment_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
 /// Replaces the sub-issues of `parent` with `children`, in priority order.
 pub async fn set_sub_issues(tx: &mut Tx<'_>, parent: i64, children: &[i64]) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM sub_issue_links WHERE parent_id = $1").bind(parent).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM sub_issue_links WHERE parent_id = $1")
+        .bind(parent)
+        .execute(&mut **tx)
+        .await?;
     for (pos, child) in children.iter().enumerate() {
         // One parent per child: a link elsewhere is superseded.
         sqlx::query(
@@ -322,7 +403,13 @@ pub async fn set_sub_issues(tx: &mut Tx<'_>, parent: i64, children: &[i64]) -> a
 }
 
 pub async fn link_sub_issue(tx: &mut Tx<'_>, parent: i64, child: i64) -> anyhow::Result<()> {
-    let next: i64 = sqlx::query("SELECT COALESCE(MAX(position) + 1, 0) FROM sub_issue_links WHERE parent_id = $1").bind(parent).fetch_one(&mut **tx).await?.get(0);
+    let next: i64 = sqlx::query(
+        "SELECT COALESCE(MAX(position) + 1, 0) FROM sub_issue_links WHERE parent_id = $1",
+    )
+    .bind(parent)
+    .fetch_one(&mut **tx)
+    .await?
+    .get(0);
     sqlx::query(
         "INSERT INTO sub_issue_links (child_id, parent_id, position) VALUES ($1, $2, $3) \
          ON CONFLICT (child_id) DO UPDATE SET parent_id = excluded.parent_id, position = CASE WHEN sub_issue_links.parent_id = excluded.parent_id THEN sub_issue_links.position ELSE excluded.position END",
@@ -336,13 +423,20 @@ pub async fn link_sub_issue(tx: &mut Tx<'_>, parent: i64, child: i64) -> anyhow:
 }
 
 pub async fn unlink_sub_issue(tx: &mut Tx<'_>, parent: i64, child: i64) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM sub_issue_links WHERE parent_id = $1 AND child_id = $2").bind(parent).bind(child).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM sub_issue_links WHERE parent_id = $1 AND child_id = $2")
+        .bind(parent)
+        .bind(child)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
 /// Replaces the issues blocking `blocked`.
 pub async fn set_blocked_by(tx: &mut Tx<'_>, blocked: i64, blockers: &[i64]) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM dependencies WHERE blocked_id = $1").bind(blocked).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM dependencies WHERE blocked_id = $1")
+        .bind(blocked)
+        .execute(&mut **tx)
+        .await?;
     for b in blockers {
         add_dependency(tx, blocked, *b).await?;
     }
@@ -350,16 +444,29 @@ pub async fn set_blocked_by(tx: &mut Tx<'_>, blocked: i64, blockers: &[i64]) -> 
 }
 
 pub async fn add_dependency(tx: &mut Tx<'_>, blocked: i64, blocking: i64) -> anyhow::Result<()> {
-    sqlx::query("INSERT INTO dependencies (blocked_id, blocking_id) VALUES ($1, $2) ON CONFLICT DO NOTHING").bind(blocked).bind(blocking).execute(&mut **tx).await?;
+    sqlx::query(
+        "INSERT INTO dependencies (blocked_id, blocking_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(blocked)
+    .bind(blocking)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
 pub async fn remove_dependency(tx: &mut Tx<'_>, blocked: i64, blocking: i64) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM dependencies WHERE blocked_id = $1 AND blocking_id = $2").bind(blocked).bind(blocking).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM dependencies WHERE blocked_id = $1 AND blocking_id = $2")
+        .bind(blocked)
+        .bind(blocking)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
 pub async fn clear_relations_dirty(tx: &mut Tx<'_>, issue_id: i64) -> anyhow::Result<()> {
-    sqlx::query("UPDATE issues SET relations_dirty = 0 WHERE id = $1").bind(issue_id).execute(&mut **tx).await?;
+    sqlx::query("UPDATE issues SET relations_dirty = 0 WHERE id = $1")
+        .bind(issue_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

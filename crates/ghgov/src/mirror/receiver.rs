@@ -28,8 +28,12 @@ pub struct Receiver {
 
 /// True when `header` (`sha256=HEX`) is the HMAC of `body` under one of `secrets`.
 pub fn signature_ok(secrets: &[String], body: &[u8], header: Option<&str>) -> bool {
-    let Some(hex_sig) = header.and_then(|h| h.strip_prefix("sha256=")) else { return false };
-    let Ok(sig) = hex::decode(hex_sig) else { return false };
+    let Some(hex_sig) = header.and_then(|h| h.strip_prefix("sha256=")) else {
+        return false;
+    };
+    let Ok(sig) = hex::decode(hex_sig) else {
+        return false;
+    };
     secrets.iter().any(|secret| {
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
         mac.update(body);
@@ -71,8 +75,13 @@ impl Receiver {
 
     pub async fn store(&self, delivery: NewDelivery) -> Result<bool, String> {
         let (reply, answer) = oneshot::channel();
-        self.queue.send((delivery, reply)).await.map_err(|_| "the delivery writer stopped".to_string())?;
-        answer.await.map_err(|_| "the delivery writer stopped".to_string())?
+        self.queue
+            .send((delivery, reply))
+            .await
+            .map_err(|_| "the delivery writer stopped".to_string())?;
+        answer
+            .await
+            .map_err(|_| "the delivery writer stopped".to_string())?
     }
 }
 
@@ -84,10 +93,17 @@ pub async fn handle(State(receiver): State<Receiver>, headers: HeaderMap, body: 
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if !signature_ok(&receiver.secrets, &body, header("x-hub-signature-256")) {
         metrics::counter!("ghgov_webhook_rejected_total", "reason" => "signature").increment(1);
-        return problem(StatusCode::UNAUTHORIZED, "missing or invalid X-Hub-Signature-256: check the webhook secret");
+        return problem(
+            StatusCode::UNAUTHORIZED,
+            "missing or invalid X-Hub-Signature-256: check the webhook secret",
+        );
     }
-    let (Some(event), Some(delivery_id)) = (header("x-github-event"), header("x-github-delivery")) else {
-        return problem(StatusCode::BAD_REQUEST, "X-GitHub-Event and X-GitHub-Delivery headers are required");
+    let (Some(event), Some(delivery_id)) = (header("x-github-event"), header("x-github-delivery"))
+    else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "X-GitHub-Event and X-GitHub-Delivery headers are required",
+        );
     };
     let payload: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
@@ -95,26 +111,47 @@ pub async fn handle(State(receiver): State<Receiver>, headers: HeaderMap, body: 
             // The form content type wraps the JSON in `payload=`.
             match serde_urlencoded_payload(&body) {
                 Some(v) => v,
-                None => return problem(StatusCode::BAD_REQUEST, "the form body has no JSON payload"),
+                None => {
+                    return problem(StatusCode::BAD_REQUEST, "the form body has no JSON payload")
+                }
             }
         }
-        Err(e) => return problem(StatusCode::BAD_REQUEST, &format!("the body is not JSON: {e}")),
+        Err(e) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                &format!("the body is not JSON: {e}"),
+            )
+        }
     };
     let delivery = NewDelivery {
         delivery_id: delivery_id.to_string(),
         event: event.to_string(),
-        action: payload.get("action").and_then(|a| a.as_str()).map(str::to_string),
-        repository: payload.get("repository").and_then(|r| r.get("full_name")).and_then(|n| n.as_str()).map(str::to_string),
+        action: payload
+            .get("action")
+            .and_then(|a| a.as_str())
+            .map(str::to_string),
+        repository: payload
+            .get("repository")
+            .and_then(|r| r.get("full_name"))
+            .and_then(|n| n.as_str())
+            .map(str::to_string),
         payload: payload.to_string(),
     };
     match receiver.store(delivery).await {
         Ok(fresh) => {
             metrics::counter!("ghgov_webhook_received_total", "duplicate" => if fresh { "false" } else { "true" }).increment(1);
-            (StatusCode::ACCEPTED, Json(json!({"stored": true, "duplicate": !fresh}))).into_response()
+            (
+                StatusCode::ACCEPTED,
+                Json(json!({"stored": true, "duplicate": !fresh})),
+            )
+                .into_response()
         }
         Err(e) => {
             tracing::error!("could not store delivery {delivery_id}: {e}");
-            problem(StatusCode::SERVICE_UNAVAILABLE, "the delivery could not be stored; GitHub may redeliver it")
+            problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the delivery could not be stored; GitHub may redeliver it",
+            )
         }
     }
 }
@@ -145,6 +182,9 @@ mod tests {
     #[test]
     fn form_bodies_decode() {
         let form = serde_urlencoded::to_string([("payload", "{\"a\":\"b c%\"}")]).unwrap();
-        assert_eq!(serde_urlencoded_payload(form.as_bytes()).unwrap()["a"], "b c%");
+        assert_eq!(
+            serde_urlencoded_payload(form.as_bytes()).unwrap()["a"],
+            "b c%"
+        );
     }
 }

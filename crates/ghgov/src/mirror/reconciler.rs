@@ -13,7 +13,9 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
 /// Total items of a GitHub list, from the `last` page of a one-per-page request.
 async fn remote_total(syncer: &Syncer, path: &str) -> anyhow::Result<i64> {
     match syncer.gh.get(path, false).await? {
-        Fetched::Modified { body, last_page, .. } => Ok(match last_page {
+        Fetched::Modified {
+            body, last_page, ..
+        } => Ok(match last_page {
             Some(n) => n as i64,
             None => body.as_array().map_or(0, |a| a.len() as i64),
         }),
@@ -35,8 +37,13 @@ pub async fn reconcile(syncer: &Syncer, repo: &RepoName) -> anyhow::Result<SyncR
         .fetch_one(&syncer.store.pool)
         .await?
         .get(0);
-    let remote_issues = remote_total(syncer, &format!("/repos/{full}/issues?state=all&per_page=1")).await?;
-    let remote_comments = remote_total(syncer, &format!("/repos/{full}/issues/comments?per_page=1")).await?;
+    let remote_issues = remote_total(
+        syncer,
+        &format!("/repos/{full}/issues?state=all&per_page=1"),
+    )
+    .await?;
+    let remote_comments =
+        remote_total(syncer, &format!("/repos/{full}/issues/comments?per_page=1")).await?;
     if local_issues != remote_issues || local_comments != remote_comments {
         tracing::info!(repository = %full, local_issues, remote_issues, local_comments, remote_comments, "counts differ: full sync");
         report = syncer.sync(repo, SyncKind::Full).await?;

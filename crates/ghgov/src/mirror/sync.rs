@@ -91,19 +91,32 @@ pub struct Syncer {
 }
 
 fn repo_lock(db: &str, repo: &str) -> Arc<tokio::sync::Mutex<()>> {
-    static LOCKS: std::sync::OnceLock<parking_lot::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = std::sync::OnceLock::new();
+    static LOCKS: std::sync::OnceLock<
+        parking_lot::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    > = std::sync::OnceLock::new();
     let key = format!("{db} {}", repo.to_ascii_lowercase());
-    LOCKS.get_or_init(Default::default).lock().entry(key).or_default().clone()
+    LOCKS
+        .get_or_init(Default::default)
+        .lock()
+        .entry(key)
+        .or_default()
+        .clone()
 }
 
 fn since_minus_overlap(since: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(since)
-        .map(|t| (t - chrono::Duration::seconds(OVERLAP_SECONDS)).with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .map(|t| {
+            (t - chrono::Duration::seconds(OVERLAP_SECONDS))
+                .with_timezone(&chrono::Utc)
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+        })
         .unwrap_or_else(|_| since.to_string())
 }
 
 fn list<T: serde::de::DeserializeOwned>(body: Value, what: &str) -> anyhow::Result<Vec<T>> {
-    serde_json::from_value(body).with_context(|| format!("GitHub sent a {what} list ghgov cannot read"))
+    serde_json::from_value(body)
+        .with_context(|| format!("GitHub sent a {what} list ghgov cannot read"))
 }
 
 impl Syncer {
@@ -121,7 +134,10 @@ impl Syncer {
         let lock = repo_lock(&self.store.name, &repo.full());
         let _turn = lock.lock().await;
         let started = Instant::now();
-        let (req0, nm0) = (self.gh.stats.requests.load(Ordering::Relaxed), self.gh.stats.not_modified.load(Ordering::Relaxed));
+        let (req0, nm0) = (
+            self.gh.stats.requests.load(Ordering::Relaxed),
+            self.gh.stats.not_modified.load(Ordering::Relaxed),
+        );
         let op = self.store.start_sync(kind.as_str(), &repo.full()).await?;
         let mut report = SyncReport {
             repository: repo.full(),
@@ -133,19 +149,34 @@ impl Syncer {
         report.requests = self.gh.stats.requests.load(Ordering::Relaxed) - req0;
         report.not_modified = self.gh.stats.not_modified.load(Ordering::Relaxed) - nm0;
         report.seconds = started.elapsed().as_secs_f64();
-        let processed = (report.issues + report.comments + report.labels + report.milestones) as i64;
+        let processed =
+            (report.issues + report.comments + report.labels + report.milestones) as i64;
         let (status, error) = match &result {
             Ok(()) => ("completed", None),
             Err(e) => ("failed", Some(format!("{e:#}"))),
         };
         self.store
-            .finish_sync(op, status, processed, 0, report.requests as i64, report.not_modified as i64, error.as_deref())
+            .finish_sync(
+                op,
+                status,
+                processed,
+                0,
+                report.requests as i64,
+                report.not_modified as i64,
+                error.as_deref(),
+            )
             .await?;
         metrics::counter!("ghgov_sync_operations_total", "type" => kind.as_str(), "status" => status).increment(1);
         result.map(|_| report)
     }
 
-    async fn run(&self, repo: &RepoName, kind: SyncKind, op: i64, report: &mut SyncReport) -> anyhow::Result<()> {
+    async fn run(
+        &self,
+        repo: &RepoName,
+        kind: SyncKind,
+        op: i64,
+        report: &mut SyncReport,
+    ) -> anyhow::Result<()> {
         let repo_id = self.repository(repo).await?;
         report.labels = self.labels(repo, repo_id).await?;
         report.milestones = self.milestones(repo, repo_id).await?;
@@ -193,7 +224,8 @@ impl Syncer {
         let path = format!("/repos/{}", repo.full());
         match self.gh.get(&path, true).await? {
             Fetched::Modified { body, .. } => {
-                let r: Repository = serde_json::from_value(body).context("GitHub sent a repository ghgov cannot read")?;
+                let r: Repository = serde_json::from_value(body)
+                    .context("GitHub sent a repository ghgov cannot read")?;
                 let mut tx = self.store.begin_write().await?;
                 let id = projector::repository(&mut tx, &r).await?;
                 tx.commit().await?;
@@ -226,7 +258,11 @@ impl Syncer {
         loop {
             match self.gh.get(&url, conditional).await? {
                 Fetched::NotModified => return Ok(None),
-                Fetched::Modified { body, next, last_page } => {
+                Fetched::Modified {
+                    body,
+                    next,
+                    last_page,
+                } => {
                     pages += 1;
                     self.progress.page(resource, pages, last_page);
                     items.extend(body.as_array().cloned().unwrap_or_default());
@@ -244,7 +280,9 @@ impl Syncer {
     /// Labels are few: a changed first page means a full listing, authoritative for deletions.
     async fn labels(&self, repo: &RepoName, repo_id: i64) -> anyhow::Result<u64> {
         let path = format!("/repos/{}/labels?per_page=100", repo.full());
-        let Some(items) = self.all_pages(&path, "labels").await? else { return Ok(0) };
+        let Some(items) = self.all_pages(&path, "labels").await? else {
+            return Ok(0);
+        };
         let labels: Vec<Label> = list(Value::Array(items), "label")?;
         let mut tx = self.store.begin_write().await?;
         let mut seen = Seen::default();
@@ -252,7 +290,10 @@ impl Syncer {
             projector::label(&mut tx, &mut seen, repo_id, l).await?;
         }
         let keep: Vec<i64> = labels.iter().map(|l| l.id).collect();
-        let existing = sqlx::query("SELECT id FROM labels WHERE repository_id = $1").bind(repo_id).fetch_all(&mut *tx).await?;
+        let existing = sqlx::query("SELECT id FROM labels WHERE repository_id = $1")
+            .bind(repo_id)
+            .fetch_all(&mut *tx)
+            .await?;
         for r in existing {
             let id: i64 = r.get(0);
             if !keep.contains(&id) {
@@ -266,7 +307,9 @@ impl Syncer {
 
     async fn milestones(&self, repo: &RepoName, repo_id: i64) -> anyhow::Result<u64> {
         let path = format!("/repos/{}/milestones?state=all&per_page=100", repo.full());
-        let Some(items) = self.all_pages(&path, "milestones").await? else { return Ok(0) };
+        let Some(items) = self.all_pages(&path, "milestones").await? else {
+            return Ok(0);
+        };
         let milestones: Vec<Milestone> = list(Value::Array(items), "milestone")?;
         let mut tx = self.store.begin_write().await?;
         let mut seen = Seen::default();
@@ -274,7 +317,10 @@ impl Syncer {
             projector::milestone(&mut tx, &mut seen, repo_id, m).await?;
         }
         let keep: Vec<i64> = milestones.iter().map(|m| m.id).collect();
-        let existing = sqlx::query("SELECT id FROM milestones WHERE repository_id = $1").bind(repo_id).fetch_all(&mut *tx).await?;
+        let existing = sqlx::query("SELECT id FROM milestones WHERE repository_id = $1")
+            .bind(repo_id)
+            .fetch_all(&mut *tx)
+            .await?;
         for r in existing {
             let id: i64 = r.get(0);
             if !keep.contains(&id) {
@@ -287,14 +333,25 @@ impl Syncer {
     }
 
     /// Projects one page of issues and moves the cursor, in one transaction.
-    async fn issue_page(&self, repo: &RepoName, repo_id: i64, body: Value, generation: Option<i64>, resource: &str, cursor: &SyncCursor) -> anyhow::Result<(u64, Option<String>)> {
+    async fn issue_page(
+        &self,
+        repo: &RepoName,
+        repo_id: i64,
+        body: Value,
+        generation: Option<i64>,
+        resource: &str,
+        cursor: &SyncCursor,
+    ) -> anyhow::Result<(u64, Option<String>)> {
         let issues: Vec<Issue> = list(body, "issue")?;
         let mut tx = self.store.begin_write().await?;
         let mut seen = Seen::default();
         let mut max_updated: Option<String> = None;
         for i in &issues {
             projector::issue(&mut tx, &mut seen, repo_id, i, generation).await?;
-            if max_updated.as_deref().is_none_or(|m| i.updated_at.as_str() > m) {
+            if max_updated
+                .as_deref()
+                .is_none_or(|m| i.updated_at.as_str() > m)
+            {
                 max_updated = Some(i.updated_at.clone());
             }
         }
@@ -305,11 +362,20 @@ impl Syncer {
 
     /// Every issue, oldest first (a stable order); issues the listing no longer shows are
     /// checked one by one and removed when GitHub confirms they are gone.
-    async fn issues_full(&self, repo: &RepoName, repo_id: i64, op: i64) -> anyhow::Result<(u64, u64)> {
+    async fn issues_full(
+        &self,
+        repo: &RepoName,
+        repo_id: i64,
+        op: i64,
+    ) -> anyhow::Result<(u64, u64)> {
         let full = repo.full();
         let resume = self.store.cursor(&full, "issues_full").await?;
         // An unfinished full sync is resumed: same generation, from its next page.
-        let generation = if resume.generation > 0 { resume.generation } else { op };
+        let generation = if resume.generation > 0 {
+            resume.generation
+        } else {
+            op
+        };
         if resume.generation > 0 && resume.since.as_deref() == Some(LISTED) {
             return Ok((0, 0));
         }
@@ -321,7 +387,14 @@ impl Syncer {
         let mut pages = 0;
         let mut max_updated: Option<String> = self.store.cursor(&full, "issues").await?.since;
         loop {
-            let Fetched::Modified { body, next, last_page } = self.gh.get(&url, false).await? else { unreachable!("unconditional") };
+            let Fetched::Modified {
+                body,
+                next,
+                last_page,
+            } = self.gh.get(&url, false).await?
+            else {
+                unreachable!("unconditional")
+            };
             pages += 1;
             self.progress.page("issues", pages, last_page);
             let cursor = SyncCursor {
@@ -329,7 +402,16 @@ impl Syncer {
                 next_url: next.clone(),
                 generation,
             };
-            let (n, page_max) = self.issue_page(repo, repo_id, body, Some(generation), "issues_full", &cursor).await?;
+            let (n, page_max) = self
+                .issue_page(
+                    repo,
+                    repo_id,
+                    body,
+                    Some(generation),
+                    "issues_full",
+                    &cursor,
+                )
+                .await?;
             count += n;
             if page_max.as_deref() > max_updated.as_deref() {
                 max_updated = page_max;
@@ -341,33 +423,75 @@ impl Syncer {
         }
         // Issues this generation did not see are gone, unless GitHub still shows them (a
         // deletion during the listing shifts pages).
-        let unseen = sqlx::query("SELECT id, number FROM issues WHERE repository_id = $1 AND seen_generation <> $2")
-            .bind(repo_id)
-            .bind(generation)
-            .fetch_all(&self.store.pool)
-            .await?;
+        let unseen = sqlx::query(
+            "SELECT id, number FROM issues WHERE repository_id = $1 AND seen_generation <> $2",
+        )
+        .bind(repo_id)
+        .bind(generation)
+        .fetch_all(&self.store.pool)
+        .await?;
         let mut removed = 0;
         for r in unseen {
             let (id, number): (i64, i64) = (r.get(0), r.get(1));
-            removed += self.confirm_issue(repo, repo_id, id, number, generation).await? as u64;
+            removed += self
+                .confirm_issue(repo, repo_id, id, number, generation)
+                .await? as u64;
         }
         let mut tx = self.store.begin_write().await?;
-        save_cursor(&mut tx, &full, "issues_full", &SyncCursor { since: Some(LISTED.into()), next_url: None, generation }).await?;
+        save_cursor(
+            &mut tx,
+            &full,
+            "issues_full",
+            &SyncCursor {
+                since: Some(LISTED.into()),
+                next_url: None,
+                generation,
+            },
+        )
+        .await?;
         // An empty repository still gets a cursor, so its next sync is incremental.
         let since = max_updated.unwrap_or_else(|| EPOCH.to_string());
-        save_cursor(&mut tx, &full, "issues", &SyncCursor { since: Some(since), next_url: None, generation: 0 }).await?;
+        save_cursor(
+            &mut tx,
+            &full,
+            "issues",
+            &SyncCursor {
+                since: Some(since),
+                next_url: None,
+                generation: 0,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok((count, removed))
     }
 
     /// Asks GitHub about one issue the listing did not show; true if it was removed.
-    async fn confirm_issue(&self, repo: &RepoName, repo_id: i64, id: i64, number: i64, generation: i64) -> anyhow::Result<bool> {
-        match self.gh.get(&format!("/repos/{}/issues/{number}", repo.full()), false).await {
+    async fn confirm_issue(
+        &self,
+        repo: &RepoName,
+        repo_id: i64,
+        id: i64,
+        number: i64,
+        generation: i64,
+    ) -> anyhow::Result<bool> {
+        match self
+            .gh
+            .get(&format!("/repos/{}/issues/{number}", repo.full()), false)
+            .await
+        {
             Ok(Fetched::Modified { body, .. }) => {
                 let issue: Issue = serde_json::from_value(body)?;
                 let mut tx = self.store.begin_write().await?;
                 if issue.id == id {
-                    projector::issue(&mut tx, &mut Seen::default(), repo_id, &issue, Some(generation)).await?;
+                    projector::issue(
+                        &mut tx,
+                        &mut Seen::default(),
+                        repo_id,
+                        &issue,
+                        Some(generation),
+                    )
+                    .await?;
                     tx.commit().await?;
                     return Ok(false);
                 }
@@ -378,7 +502,11 @@ impl Syncer {
             Ok(Fetched::NotModified) => Ok(false),
             Err(e) if matches!(e.status(), Some(404) | Some(410)) => {
                 let mut tx = self.store.begin_write().await?;
-                let reason = if e.status() == Some(410) { "deleted" } else { "not_found" };
+                let reason = if e.status() == Some(410) {
+                    "deleted"
+                } else {
+                    "not_found"
+                };
                 projector::remove_issue(&mut tx, id, reason).await?;
                 tx.commit().await?;
                 Ok(true)
@@ -392,7 +520,9 @@ impl Syncer {
     async fn issues_incremental(&self, repo: &RepoName, repo_id: i64) -> anyhow::Result<u64> {
         let full = repo.full();
         let cursor = self.store.cursor(&full, "issues").await?;
-        let Some(since) = cursor.since.clone() else { return Ok(0) };
+        let Some(since) = cursor.since.clone() else {
+            return Ok(0);
+        };
         let (mut url, mut conditional) = match &cursor.next_url {
             Some(next) => (next.clone(), false),
             None => (format!("/repos/{full}/issues?state=all&sort=updated&direction=desc&per_page=100&since={}", since_minus_overlap(&since)), true),
@@ -403,7 +533,11 @@ impl Syncer {
         loop {
             let (body, next, last_page) = match self.gh.get(&url, conditional).await? {
                 Fetched::NotModified => break,
-                Fetched::Modified { body, next, last_page } => (body, next, last_page),
+                Fetched::Modified {
+                    body,
+                    next,
+                    last_page,
+                } => (body, next, last_page),
             };
             pages += 1;
             self.progress.page("issues", pages, last_page);
@@ -413,7 +547,9 @@ impl Syncer {
                 next_url: next.clone(),
                 generation: 0,
             };
-            let (n, page_max) = self.issue_page(repo, repo_id, body, None, "issues", &page_cursor).await?;
+            let (n, page_max) = self
+                .issue_page(repo, repo_id, body, None, "issues", &page_cursor)
+                .await?;
             if conditional {
                 self.gh.commit_etag(&url).await;
             }
@@ -428,19 +564,40 @@ impl Syncer {
             conditional = false;
         }
         let mut tx = self.store.begin_write().await?;
-        save_cursor(&mut tx, &full, "issues", &SyncCursor { since: max_updated, next_url: None, generation: 0 }).await?;
+        save_cursor(
+            &mut tx,
+            &full,
+            "issues",
+            &SyncCursor {
+                since: max_updated,
+                next_url: None,
+                generation: 0,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(count)
     }
 
-    async fn comment_page(&self, repo_id: i64, body: Value, generation: Option<i64>, full: &str, resource: &str, cursor: &SyncCursor) -> anyhow::Result<(u64, Option<String>)> {
+    async fn comment_page(
+        &self,
+        repo_id: i64,
+        body: Value,
+        generation: Option<i64>,
+        full: &str,
+        resource: &str,
+        cursor: &SyncCursor,
+    ) -> anyhow::Result<(u64, Option<String>)> {
         let comments: Vec<Comment> = list(body, "comment")?;
         let mut tx = self.store.begin_write().await?;
         let mut seen = Seen::default();
         let mut max_updated: Option<String> = None;
         for c in &comments {
             projector::comment(&mut tx, &mut seen, repo_id, c, generation).await?;
-            if max_updated.as_deref().is_none_or(|m| c.updated_at.as_str() > m) {
+            if max_updated
+                .as_deref()
+                .is_none_or(|m| c.updated_at.as_str() > m)
+            {
                 max_updated = Some(c.updated_at.clone());
             }
         }
@@ -452,7 +609,11 @@ impl Syncer {
     async fn comments_full(&self, repo: &RepoName, repo_id: i64, op: i64) -> anyhow::Result<u64> {
         let full = repo.full();
         let resume = self.store.cursor(&full, "comments_full").await?;
-        let generation = if resume.generation > 0 { resume.generation } else { op };
+        let generation = if resume.generation > 0 {
+            resume.generation
+        } else {
+            op
+        };
         if resume.generation > 0 && resume.since.as_deref() == Some(LISTED) {
             return Ok(0);
         }
@@ -464,11 +625,31 @@ impl Syncer {
         let mut pages = 0;
         let mut max_updated = self.store.cursor(&full, "comments").await?.since;
         loop {
-            let Fetched::Modified { body, next, last_page } = self.gh.get(&url, false).await? else { unreachable!("unconditional") };
+            let Fetched::Modified {
+                body,
+                next,
+                last_page,
+            } = self.gh.get(&url, false).await?
+            else {
+                unreachable!("unconditional")
+            };
             pages += 1;
             self.progress.page("comments", pages, last_page);
-            let cursor = SyncCursor { since: None, next_url: next.clone(), generation };
-            let (n, page_max) = self.comment_page(repo_id, body, Some(generation), &full, "comments_full", &cursor).await?;
+            let cursor = SyncCursor {
+                since: None,
+                next_url: next.clone(),
+                generation,
+            };
+            let (n, page_max) = self
+                .comment_page(
+                    repo_id,
+                    body,
+                    Some(generation),
+                    &full,
+                    "comments_full",
+                    &cursor,
+                )
+                .await?;
             count += n;
             if page_max.as_deref() > max_updated.as_deref() {
                 max_updated = page_max;
@@ -480,10 +661,34 @@ impl Syncer {
         }
         let mut tx = self.store.begin_write().await?;
         // A full listing is authoritative: comments it did not show were deleted.
-        sqlx::query("DELETE FROM comments WHERE repository_id = $1 AND seen_generation <> $2").bind(repo_id).bind(generation).execute(&mut *tx).await?;
-        save_cursor(&mut tx, &full, "comments_full", &SyncCursor { since: Some(LISTED.into()), next_url: None, generation }).await?;
+        sqlx::query("DELETE FROM comments WHERE repository_id = $1 AND seen_generation <> $2")
+            .bind(repo_id)
+            .bind(generation)
+            .execute(&mut *tx)
+            .await?;
+        save_cursor(
+            &mut tx,
+            &full,
+            "comments_full",
+            &SyncCursor {
+                since: Some(LISTED.into()),
+                next_url: None,
+                generation,
+            },
+        )
+        .await?;
         let since = max_updated.unwrap_or_else(|| EPOCH.to_string());
-        save_cursor(&mut tx, &full, "comments", &SyncCursor { since: Some(since), next_url: None, generation: 0 }).await?;
+        save_cursor(
+            &mut tx,
+            &full,
+            "comments",
+            &SyncCursor {
+                since: Some(since),
+                next_url: None,
+                generation: 0,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(count)
     }
@@ -491,7 +696,9 @@ impl Syncer {
     async fn comments_incremental(&self, repo: &RepoName, repo_id: i64) -> anyhow::Result<u64> {
         let full = repo.full();
         let cursor = self.store.cursor(&full, "comments").await?;
-        let Some(since) = cursor.since.clone() else { return Ok(0) };
+        let Some(since) = cursor.since.clone() else {
+            return Ok(0);
+        };
         let (mut url, mut conditional) = match &cursor.next_url {
             Some(next) => (next.clone(), false),
             None => (format!("/repos/{full}/issues/comments?sort=updated&direction=desc&per_page=100&since={}", since_minus_overlap(&since)), true),
@@ -502,12 +709,22 @@ impl Syncer {
         loop {
             let (body, next, last_page) = match self.gh.get(&url, conditional).await? {
                 Fetched::NotModified => break,
-                Fetched::Modified { body, next, last_page } => (body, next, last_page),
+                Fetched::Modified {
+                    body,
+                    next,
+                    last_page,
+                } => (body, next, last_page),
             };
             pages += 1;
             self.progress.page("comments", pages, last_page);
-            let page_cursor = SyncCursor { since: cursor.since.clone(), next_url: next.clone(), generation: 0 };
-            let (n, page_max) = self.comment_page(repo_id, body, None, &full, "comments", &page_cursor).await?;
+            let page_cursor = SyncCursor {
+                since: cursor.since.clone(),
+                next_url: next.clone(),
+                generation: 0,
+            };
+            let (n, page_max) = self
+                .comment_page(repo_id, body, None, &full, "comments", &page_cursor)
+                .await?;
             if conditional {
                 self.gh.commit_etag(&url).await;
             }
@@ -522,7 +739,17 @@ impl Syncer {
             conditional = false;
         }
         let mut tx = self.store.begin_write().await?;
-        save_cursor(&mut tx, &full, "comments", &SyncCursor { since: max_updated, next_url: None, generation: 0 }).await?;
+        save_cursor(
+            &mut tx,
+            &full,
+            "comments",
+            &SyncCursor {
+                since: max_updated,
+                next_url: None,
+                generation: 0,
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(count)
     }
@@ -536,16 +763,25 @@ impl Syncer {
             .await?;
         let (mut parents, mut deps) = (0, 0);
         for r in dirty {
-            let (id, number, sub_total, blocked_total): (i64, i64, i64, i64) = (r.get(0), r.get(1), r.get(2), r.get(3));
+            let (id, number, sub_total, blocked_total): (i64, i64, i64, i64) =
+                (r.get(0), r.get(1), r.get(2), r.get(3));
             let children = if sub_total > 0 {
                 parents += 1;
-                self.ids(&format!("/repos/{}/issues/{number}/sub_issues?per_page=100", repo.full())).await?
+                self.ids(&format!(
+                    "/repos/{}/issues/{number}/sub_issues?per_page=100",
+                    repo.full()
+                ))
+                .await?
             } else {
                 Vec::new()
             };
             let blockers = if blocked_total > 0 {
                 deps += 1;
-                self.ids(&format!("/repos/{}/issues/{number}/dependencies/blocked_by?per_page=100", repo.full())).await?
+                self.ids(&format!(
+                    "/repos/{}/issues/{number}/dependencies/blocked_by?per_page=100",
+                    repo.full()
+                ))
+                .await?
             } else {
                 Vec::new()
             };
@@ -562,8 +798,15 @@ impl Syncer {
         let mut ids = Vec::new();
         let mut url = first.to_string();
         loop {
-            let Fetched::Modified { body, next, .. } = self.gh.get(&url, false).await? else { unreachable!("unconditional") };
-            ids.extend(body.as_array().into_iter().flatten().filter_map(|i| i["id"].as_i64()));
+            let Fetched::Modified { body, next, .. } = self.gh.get(&url, false).await? else {
+                unreachable!("unconditional")
+            };
+            ids.extend(
+                body.as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| i["id"].as_i64()),
+            );
             match next {
                 Some(n) => url = n,
                 None => break,

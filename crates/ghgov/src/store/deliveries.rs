@@ -17,7 +17,13 @@ pub enum DeliveryStatus {
 }
 
 impl DeliveryStatus {
-    pub const ALL: [DeliveryStatus; 5] = [Self::Pending, Self::Processed, Self::Failed, Self::Ignored, Self::Dead];
+    pub const ALL: [DeliveryStatus; 5] = [
+        Self::Pending,
+        Self::Processed,
+        Self::Failed,
+        Self::Ignored,
+        Self::Dead,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -116,7 +122,12 @@ impl Store {
         Ok(rows.iter().map(row).collect())
     }
 
-    pub async fn finish_delivery(&self, id: i64, status: DeliveryStatus, error: Option<&str>) -> anyhow::Result<()> {
+    pub async fn finish_delivery(
+        &self,
+        id: i64,
+        status: DeliveryStatus,
+        error: Option<&str>,
+    ) -> anyhow::Result<()> {
         sqlx::query("UPDATE deliveries SET status = $1, processed_at = $2, error = $3, attempts = attempts + 1, next_attempt_at = NULL WHERE id = $4")
             .bind(status.as_str())
             .bind(now_text())
@@ -128,8 +139,17 @@ impl Store {
     }
 
     /// Records a failed attempt: retried at `next_attempt_at`, or dead after the last one.
-    pub async fn retry_delivery(&self, id: i64, error: &str, next_attempt_at: Option<String>) -> anyhow::Result<()> {
-        let status = if next_attempt_at.is_some() { "pending" } else { "dead" };
+    pub async fn retry_delivery(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: Option<String>,
+    ) -> anyhow::Result<()> {
+        let status = if next_attempt_at.is_some() {
+            "pending"
+        } else {
+            "dead"
+        };
         sqlx::query("UPDATE deliveries SET status = $1, error = $2, attempts = attempts + 1, next_attempt_at = $3, processed_at = $4 WHERE id = $5")
             .bind(status)
             .bind(error)
@@ -141,19 +161,33 @@ impl Store {
         Ok(())
     }
 
-    pub async fn list_deliveries(&self, status: Option<DeliveryStatus>, limit: i64, offset: i64) -> anyhow::Result<(Vec<DeliveryRow>, i64)> {
-        let filter = status.map(|s| format!("WHERE status = '{}'", s.as_str())).unwrap_or_default();
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM deliveries {filter} ORDER BY id DESC LIMIT $1 OFFSET $2"))
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&self.pool)
+    pub async fn list_deliveries(
+        &self,
+        status: Option<DeliveryStatus>,
+        limit: i64,
+        offset: i64,
+    ) -> anyhow::Result<(Vec<DeliveryRow>, i64)> {
+        let filter = status
+            .map(|s| format!("WHERE status = '{}'", s.as_str()))
+            .unwrap_or_default();
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM deliveries {filter} ORDER BY id DESC LIMIT $1 OFFSET $2"
+        ))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        let total = self
+            .count(&format!("SELECT COUNT(*) FROM deliveries {filter}"))
             .await?;
-        let total = self.count(&format!("SELECT COUNT(*) FROM deliveries {filter}")).await?;
         Ok((rows.iter().map(row).collect(), total))
     }
 
     pub async fn delivery(&self, id: i64) -> anyhow::Result<Option<DeliveryRow>> {
-        let r = sqlx::query(&format!("SELECT {COLUMNS} FROM deliveries WHERE id = $1")).bind(id).fetch_optional(&self.pool).await?;
+        let r = sqlx::query(&format!("SELECT {COLUMNS} FROM deliveries WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(r.as_ref().map(row))
     }
 
@@ -167,7 +201,12 @@ impl Store {
     }
 
     pub async fn delivery_counts(&self) -> anyhow::Result<Vec<(String, i64)>> {
-        let rows = sqlx::query("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1))).collect())
+        let rows = sqlx::query("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
+            .collect())
     }
 }

@@ -5,7 +5,10 @@ use sqlx::Row;
 
 impl Store {
     pub async fn etag(&self, key: &str) -> anyhow::Result<Option<String>> {
-        let row = sqlx::query("SELECT etag FROM etags WHERE request_key = $1").bind(key).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT etag FROM etags WHERE request_key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.map(|r| r.get(0)))
     }
 
@@ -23,7 +26,10 @@ impl Store {
     }
 
     pub async fn delete_etag(&self, key: &str) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM etags WHERE request_key = $1").bind(key).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM etags WHERE request_key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

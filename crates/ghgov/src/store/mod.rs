@@ -97,13 +97,18 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await.context("applying database migrations")?;
+        migrator
+            .run(&self.pool)
+            .await
+            .context("applying database migrations")?;
         Ok(())
     }
 
     /// Versions of the applied migrations.
     pub async fn migrations(&self) -> anyhow::Result<Vec<i64>> {
-        let rows = sqlx::query("SELECT version FROM _sqlx_migrations ORDER BY version").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT version FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.iter().map(|r| r.get::<i64, _>(0)).collect())
     }
 
@@ -161,6 +166,9 @@ mod tests {
     #[tokio::test]
     async fn unknown_schemes_are_refused_with_a_hint() {
         let err = Store::connect("mysql://x").await.err().unwrap().to_string();
-        assert!(err.contains("sqlite://") && err.contains("postgres://"), "{err}");
+        assert!(
+            err.contains("sqlite://") && err.contains("postgres://"),
+            "{err}"
+        );
     }
 }

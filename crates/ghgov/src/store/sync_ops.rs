@@ -62,7 +62,16 @@ impl Store {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub async fn finish_sync(&self, id: i64, status: &str, processed: i64, failed: i64, requests: i64, not_modified: i64, error: Option<&str>) -> anyhow::Result<()> {
+    pub async fn finish_sync(
+        &self,
+        id: i64,
+        status: &str,
+        processed: i64,
+        failed: i64,
+        requests: i64,
+        not_modified: i64,
+        error: Option<&str>,
+    ) -> anyhow::Result<()> {
         sqlx::query(
             "UPDATE sync_operations SET status = $1, completed_at = $2, records_processed = $3, records_failed = $4, requests = $5, not_modified = $6, error = $7 WHERE id = $8",
         )
@@ -79,22 +88,32 @@ impl Store {
         Ok(())
     }
 
-    pub async fn sync_operations(&self, repository: Option<&str>, limit: i64, offset: i64) -> anyhow::Result<(Vec<SyncOperation>, i64)> {
+    pub async fn sync_operations(
+        &self,
+        repository: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> anyhow::Result<(Vec<SyncOperation>, i64)> {
         let (filter, arg) = match repository {
             Some(r) => ("WHERE repository = $3", r.to_string()),
             None => ("WHERE $3 = $3", String::new()),
         };
-        let rows = sqlx::query(&format!("SELECT {OP_COLUMNS} FROM sync_operations {filter} ORDER BY id DESC LIMIT $1 OFFSET $2"))
-            .bind(limit)
-            .bind(offset)
-            .bind(&arg)
-            .fetch_all(&self.pool)
-            .await?;
-        let total: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM sync_operations {}", filter.replace("$3", "$1")))
-            .bind(&arg)
-            .fetch_one(&self.pool)
-            .await?
-            .get(0);
+        let rows = sqlx::query(&format!(
+            "SELECT {OP_COLUMNS} FROM sync_operations {filter} ORDER BY id DESC LIMIT $1 OFFSET $2"
+        ))
+        .bind(limit)
+        .bind(offset)
+        .bind(&arg)
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 = sqlx::query(&format!(
+            "SELECT COUNT(*) FROM sync_operations {}",
+            filter.replace("$3", "$1")
+        ))
+        .bind(&arg)
+        .fetch_one(&self.pool)
+        .await?
+        .get(0);
         Ok((rows.iter().map(op).collect(), total))
     }
 
@@ -119,14 +138,24 @@ impl Store {
             .unwrap_or_default())
     }
 
-    pub async fn all_cursors(&self) -> anyhow::Result<Vec<(String, String, Option<String>, Option<String>)>> {
+    pub async fn all_cursors(
+        &self,
+    ) -> anyhow::Result<Vec<(String, String, Option<String>, Option<String>)>> {
         let rows = sqlx::query("SELECT repository, resource, since, updated_at FROM sync_cursors ORDER BY repository, resource").fetch_all(&self.pool).await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect())
+        Ok(rows
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect())
     }
 }
 
 /// Writes a cursor inside the caller's transaction, so a page and its cursor commit together.
-pub async fn save_cursor(tx: &mut sqlx::Transaction<'_, sqlx::Any>, repository: &str, resource: &str, cursor: &SyncCursor) -> anyhow::Result<()> {
+pub async fn save_cursor(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    repository: &str,
+    resource: &str,
+    cursor: &SyncCursor,
+) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO sync_cursors (repository, resource, since, next_url, generation, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (repository, resource) DO UPDATE SET since = excluded.since, next_url = excluded.next_url, generation = excluded.generation, updated_at = excluded.updated_at",

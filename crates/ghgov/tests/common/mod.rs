@@ -27,7 +27,8 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn sqlite() -> TestDb {
-        let path = std::env::temp_dir().join(format!("ghgov-test-{}.db", uuid::Uuid::new_v4().simple()));
+        let path =
+            std::env::temp_dir().join(format!("ghgov-test-{}.db", uuid::Uuid::new_v4().simple()));
         TestDb {
             url: format!("sqlite://{}", path.display()),
             admin: None,
@@ -46,9 +47,15 @@ impl TestDb {
         };
         sqlx::any::install_default_drivers();
         let name = format!("ghgov_test_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&server).await.expect("connect to GHGOV_TEST_POSTGRES_URL");
-        conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create a test database");
-        let (base, _) = server.rsplit_once('/').expect("a database URL ends in /DBNAME");
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&server)
+            .await
+            .expect("connect to GHGOV_TEST_POSTGRES_URL");
+        conn.execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .expect("create a test database");
+        let (base, _) = server
+            .rsplit_once('/')
+            .expect("a database URL ends in /DBNAME");
         Some(TestDb {
             url: format!("{base}/{name}"),
             admin: Some((server, name)),
@@ -57,8 +64,11 @@ impl TestDb {
 
     pub async fn drop(self) {
         if let Some((server, name)) = self.admin {
-            if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&server).await {
-                let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+            if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&server).await
+            {
+                let _ = conn
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await;
             }
         } else if let Some(path) = self.url.strip_prefix("sqlite://") {
             for suffix in ["", "-wal", "-shm"] {
@@ -85,7 +95,9 @@ where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let Some(db) = TestDb::postgres(test).await else { return };
+    let Some(db) = TestDb::postgres(test).await else {
+        return;
+    };
     scenario(db.url.clone()).await;
     db.drop().await;
 }
@@ -101,7 +113,8 @@ macro_rules! on_both_backends {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                super::common::on_postgres(concat!(module_path!(), "::postgres"), super::$scenario).await
+                super::common::on_postgres(concat!(module_path!(), "::postgres"), super::$scenario)
+                    .await
             }
         }
     };
@@ -111,11 +124,24 @@ pub fn repo() -> RepoName {
     RepoName::parse("acme/widgets").unwrap()
 }
 
-pub fn seed(issues: usize, comments: usize, labels: usize, milestones: usize, pulls: usize) -> SeedDoc {
+pub fn seed(
+    issues: usize,
+    comments: usize,
+    labels: usize,
+    milestones: usize,
+    pulls: usize,
+) -> SeedDoc {
     SeedDoc {
         repos: vec![SeedRepo {
             full_name: "acme/widgets".into(),
-            generate: Some(Generate { issues, comments, labels, milestones, pulls, seed: 11 }),
+            generate: Some(Generate {
+                issues,
+                comments,
+                labels,
+                milestones,
+                pulls,
+                seed: 11,
+            }),
             ..Default::default()
         }],
     }
@@ -163,7 +189,12 @@ pub async fn ghgov(db: &str, fh: &FakeHub) -> Running {
 /// Waits until no delivery is pending (or fails after 30 s).
 pub async fn processed(store: &Store) {
     for _ in 0..3000 {
-        if store.count("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'").await.unwrap() == 0 {
+        if store
+            .count("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'")
+            .await
+            .unwrap()
+            == 0
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -172,7 +203,13 @@ pub async fn processed(store: &Store) {
 }
 
 /// POSTs a signed webhook delivery to ghgov.
-pub async fn deliver(url: &str, event: &str, id: &str, body: &[u8], secret: &str) -> reqwest::Response {
+pub async fn deliver(
+    url: &str,
+    event: &str,
+    id: &str,
+    body: &[u8],
+    secret: &str,
+) -> reqwest::Response {
     reqwest::Client::new()
         .post(format!("{url}/webhooks/github"))
         .header("X-GitHub-Event", event)
@@ -186,7 +223,12 @@ pub async fn deliver(url: &str, event: &str, id: &str, body: &[u8], secret: &str
 }
 
 pub async fn api(url: &str, token: &str, path: &str) -> (u16, Value) {
-    let r = reqwest::Client::new().get(format!("{url}{path}")).bearer_auth(token).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .get(format!("{url}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
 }
@@ -199,12 +241,31 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
         let w = fh.hub.world.read();
         let r = &w.repos[w.repo_idx("acme", "widgets").unwrap()];
         for i in r.issues.iter().filter(|i| i.gone.is_none()) {
-            let mut labels: Vec<String> = i.labels.iter().filter_map(|l| r.label(*l)).map(|l| l.name.clone()).collect();
+            let mut labels: Vec<String> = i
+                .labels
+                .iter()
+                .filter_map(|l| r.label(*l))
+                .map(|l| l.name.clone())
+                .collect();
             labels.sort();
             let mut assignees = i.assignees.clone();
             assignees.sort();
-            let milestone = i.milestone.and_then(|m| r.milestone(m)).map(|m| m.title.clone()).unwrap_or_default();
-            want.push(format!("issue {} {:?} {} {:?} {} {:?} {:?} {}", i.number, i.title, i.state.as_str(), i.body, i.pull_request, labels, assignees, milestone));
+            let milestone = i
+                .milestone
+                .and_then(|m| r.milestone(m))
+                .map(|m| m.title.clone())
+                .unwrap_or_default();
+            want.push(format!(
+                "issue {} {:?} {} {:?} {} {:?} {:?} {}",
+                i.number,
+                i.title,
+                i.state.as_str(),
+                i.body,
+                i.pull_request,
+                labels,
+                assignees,
+                milestone
+            ));
             for (pos, c) in i.sub_issues.iter().enumerate() {
                 want.push(format!("sub {} {} {pos}", i.id, c));
             }
@@ -216,7 +277,12 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
             want.push(format!("label {} {} {:?}", l.name, l.color, l.description));
         }
         for m in r.milestones.iter().filter(|m| !m.deleted) {
-            want.push(format!("milestone {} {} {}", m.number, m.title, m.state.as_str()));
+            want.push(format!(
+                "milestone {} {} {}",
+                m.number,
+                m.title,
+                m.state.as_str()
+            ));
         }
         for c in &r.comments {
             want.push(format!("comment {} {} {:?}", c.id, c.issue_number, c.body));
@@ -249,20 +315,64 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
             row.get::<Option<String>, _>(6).unwrap_or_default()
         ));
     }
-    for row in sqlx::query("SELECT parent_id, child_id, position FROM sub_issue_links").fetch_all(pool).await.unwrap() {
-        got.push(format!("sub {} {} {}", row.get::<i64, _>(0), row.get::<i64, _>(1), row.get::<i64, _>(2)));
+    for row in sqlx::query("SELECT parent_id, child_id, position FROM sub_issue_links")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    {
+        got.push(format!(
+            "sub {} {} {}",
+            row.get::<i64, _>(0),
+            row.get::<i64, _>(1),
+            row.get::<i64, _>(2)
+        ));
     }
-    for row in sqlx::query("SELECT blocked_id, blocking_id FROM dependencies").fetch_all(pool).await.unwrap() {
-        got.push(format!("dep {} {}", row.get::<i64, _>(0), row.get::<i64, _>(1)));
+    for row in sqlx::query("SELECT blocked_id, blocking_id FROM dependencies")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    {
+        got.push(format!(
+            "dep {} {}",
+            row.get::<i64, _>(0),
+            row.get::<i64, _>(1)
+        ));
     }
-    for row in sqlx::query("SELECT name, color, description FROM labels").fetch_all(pool).await.unwrap() {
-        got.push(format!("label {} {} {:?}", row.get::<String, _>(0), row.get::<String, _>(1), row.get::<Option<String>, _>(2)));
+    for row in sqlx::query("SELECT name, color, description FROM labels")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    {
+        got.push(format!(
+            "label {} {} {:?}",
+            row.get::<String, _>(0),
+            row.get::<String, _>(1),
+            row.get::<Option<String>, _>(2)
+        ));
     }
-    for row in sqlx::query("SELECT number, title, state FROM milestones").fetch_all(pool).await.unwrap() {
-        got.push(format!("milestone {} {} {}", row.get::<i64, _>(0), row.get::<String, _>(1), row.get::<String, _>(2)));
+    for row in sqlx::query("SELECT number, title, state FROM milestones")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    {
+        got.push(format!(
+            "milestone {} {} {}",
+            row.get::<i64, _>(0),
+            row.get::<String, _>(1),
+            row.get::<String, _>(2)
+        ));
     }
-    for row in sqlx::query("SELECT id, issue_number, body FROM comments").fetch_all(pool).await.unwrap() {
-        got.push(format!("comment {} {} {:?}", row.get::<i64, _>(0), row.get::<i64, _>(1), row.get::<Option<String>, _>(2).unwrap_or_default()));
+    for row in sqlx::query("SELECT id, issue_number, body FROM comments")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+    {
+        got.push(format!(
+            "comment {} {} {:?}",
+            row.get::<i64, _>(0),
+            row.get::<i64, _>(1),
+            row.get::<Option<String>, _>(2).unwrap_or_default()
+        ));
     }
     want.sort();
     got.sort();
