@@ -346,8 +346,8 @@ impl Syncer {
         let mut tx = self.store.begin_write().await?;
         let mut seen = Seen::default();
         let mut max_updated: Option<String> = None;
+        projector::issues(&mut tx, &mut seen, repo_id, &issues, generation).await?;
         for i in &issues {
-            projector::issue(&mut tx, &mut seen, repo_id, i, generation).await?;
             if max_updated
                 .as_deref()
                 .is_none_or(|m| i.updated_at.as_str() > m)
