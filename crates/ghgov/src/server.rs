@@ -66,12 +66,13 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<Running> {
     };
     let mut processor = Processor::new(store.clone());
     processor.retry_base = opts.retry_base;
-    tokio::spawn(processor.clone().run());
     let receiver = Receiver::start(
         store.clone(),
         opts.webhook_secrets.clone(),
         processor.wake.clone(),
     );
+    processor.ingest_waiting = receiver.waiting.clone();
+    tokio::spawn(processor.clone().run());
     if let (Some(gh), Some(interval)) = (&gh, opts.reconcile_interval) {
         if !opts.repos.is_empty() {
             tokio::spawn(reconciler::run(

@@ -181,7 +181,13 @@ pub async fn remove_milestone(tx: &mut Tx<'_>, milestone_id: i64) -> anyhow::Res
 
 /// Upserts an issue (or pull request stub) with its labels, assignees and milestone.
 /// `generation` marks it as seen by a full sync.
-pub async fn issue(tx: &mut Tx<'_>, seen: &mut Seen, repo_id: i64, i: &Issue, generation: Option<i64>) -> anyhow::Result<Applied> {
+pub async fn issue(
+    tx: &mut Tx<'_>,
+    seen: &mut Seen,
+    repo_id: i64,
+    i: &Issue,
+    generation: Option<i64>,
+) -> anyhow::Result<Applied> {
     Ok(issues(tx, seen, repo_id, std::slice::from_ref(i), generation).await?[0])
 }
 
@@ -192,25 +198,41 @@ fn id_list(ids: impl Iterator<Item = i64>) -> String {
 /// `($1, $2), ($3, $4), …` for `rows` rows of `width` values.
 fn placeholders(rows: usize, width: usize) -> String {
     (0..rows)
-        .map(|r| format!("({})", (1..=width).map(|c| format!("${}", r * width + c)).collect::<Vec<_>>().join(", ")))
+        .map(|r| {
+            format!(
+                "({})",
+                (1..=width)
+                    .map(|c| format!("${}", r * width + c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 /// A page of issues in a few statements: the checks and the label and assignee rows are
 /// written for the whole page at once (a sync page costs ~110 statements, not ~1,000).
-pub async fn issues(tx: &mut Tx<'_>, seen: &mut Seen, repo_id: i64, page: &[Issue], generation: Option<i64>) -> anyhow::Result<Vec<Applied>> {
+pub async fn issues(
+    tx: &mut Tx<'_>,
+    seen: &mut Seen,
+    repo_id: i64,
+    page: &[Issue],
+    generation: Option<i64>,
+) -> anyhow::Result<Vec<Applied>> {
     if page.is_empty() {
         return Ok(Vec::new());
     }
     // Ids come from parsed integers, so listing them inline is safe.
     let ids = id_list(page.iter().map(|i| i.id));
-    let tombstoned: HashSet<i64> = sqlx::query(&format!("SELECT issue_id FROM issue_tombstones WHERE issue_id IN ({ids})"))
-        .fetch_all(&mut **tx)
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let tombstoned: HashSet<i64> = sqlx::query(&format!(
+        "SELECT issue_id FROM issue_tombstones WHERE issue_id IN ({ids})"
+    ))
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
     // The relations of an issue need fetching when GitHub says it has some, or when the
     // mirror holds some (they may have been removed).
     let linked: HashSet<i64> = sqlx::query(&format!(
@@ -254,24 +276,44 @@ pub async fn issues(tx: &mut Tx<'_>, seen: &mut Seen, repo_id: i64, page: &[Issu
         }
     }
     let stored_ids = id_list(stored.iter().map(|i| i.id));
-    sqlx::query(&format!("DELETE FROM issue_labels WHERE issue_id IN ({stored_ids})")).execute(&mut **tx).await?;
-    sqlx::query(&format!("DELETE FROM issue_assignees WHERE issue_id IN ({stored_ids})")).execute(&mut **tx).await?;
-    let mut pairs: Vec<(i64, i64)> = stored.iter().flat_map(|i| i.labels.iter().map(move |l| (i.id, l.id))).collect();
+    sqlx::query(&format!(
+        "DELETE FROM issue_labels WHERE issue_id IN ({stored_ids})"
+    ))
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(&format!(
+        "DELETE FROM issue_assignees WHERE issue_id IN ({stored_ids})"
+    ))
+    .execute(&mut **tx)
+    .await?;
+    let mut pairs: Vec<(i64, i64)> = stored
+        .iter()
+        .flat_map(|i| i.labels.iter().map(move |l| (i.id, l.id)))
+        .collect();
     pairs.sort_unstable();
     pairs.dedup();
     for chunk in pairs.chunks(400) {
-        let sql = format!("INSERT INTO issue_labels (issue_id, label_id) VALUES {} ON CONFLICT DO NOTHING", placeholders(chunk.len(), 2));
+        let sql = format!(
+            "INSERT INTO issue_labels (issue_id, label_id) VALUES {} ON CONFLICT DO NOTHING",
+            placeholders(chunk.len(), 2)
+        );
         let mut q = sqlx::query(&sql);
         for (issue, label) in chunk {
             q = q.bind(*issue).bind(*label);
         }
         q.execute(&mut **tx).await?;
     }
-    let mut logins: Vec<(i64, &str)> = stored.iter().flat_map(|i| i.assignees.iter().map(move |a| (i.id, a.login.as_str()))).collect();
+    let mut logins: Vec<(i64, &str)> = stored
+        .iter()
+        .flat_map(|i| i.assignees.iter().map(move |a| (i.id, a.login.as_str())))
+        .collect();
     logins.sort_unstable();
     logins.dedup();
     for chunk in logins.chunks(400) {
-        let sql = format!("INSERT INTO issue_assignees (issue_id, login) VALUES {} ON CONFLICT DO NOTHING", placeholders(chunk.len(), 2));
+        let sql = format!(
+            "INSERT INTO issue_assignees (issue_id, login) VALUES {} ON CONFLICT DO NOTHING",
+            placeholders(chunk.len(), 2)
+        );
         let mut q = sqlx::query(&sql);
         for (issue, login) in chunk {
             q = q.bind(*issue).bind(*login);
@@ -281,7 +323,13 @@ pub async fn issues(tx: &mut Tx<'_>, seen: &mut Seen, repo_id: i64, page: &[Issu
     Ok(outcomes)
 }
 
-async fn upsert_issue(tx: &mut Tx<'_>, repo_id: i64, i: &Issue, generation: Option<i64>, has_links: bool) -> anyhow::Result<Applied> {
+async fn upsert_issue(
+    tx: &mut Tx<'_>,
+    repo_id: i64,
+    i: &Issue,
+    generation: Option<i64>,
+    has_links: bool,
+) -> anyhow::Result<Applied> {
     let sub = i.sub_issues_summary.clone().unwrap_or_default();
     let deps = i.issue_dependencies_summary.clone().unwrap_or_default();
     let dirty = flag(sub.total > 0 || deps.total_blocked_by > 0 || has_links);

@@ -11,6 +11,7 @@ use axum::Json;
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Notify};
 
@@ -24,6 +25,9 @@ type Job = (NewDelivery, oneshot::Sender<Result<bool, String>>);
 pub struct Receiver {
     secrets: Arc<Vec<String>>,
     queue: mpsc::Sender<Job>,
+    /// Deliveries waiting to be stored; the processor steps aside while there are any,
+    /// because acknowledging GitHub in time matters more than projecting at once.
+    pub waiting: Arc<AtomicUsize>,
 }
 
 /// True when `header` (`sha256=HEX`) is the HMAC of `body` under one of `secrets`.
@@ -70,18 +74,25 @@ impl Receiver {
         Receiver {
             secrets: Arc::new(secrets),
             queue: tx,
+            waiting: Arc::new(AtomicUsize::new(0)),
         }
     }
 
     pub async fn store(&self, delivery: NewDelivery) -> Result<bool, String> {
         let (reply, answer) = oneshot::channel();
-        self.queue
-            .send((delivery, reply))
-            .await
-            .map_err(|_| "the delivery writer stopped".to_string())?;
-        answer
-            .await
-            .map_err(|_| "the delivery writer stopped".to_string())?
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let result = async {
+            self.queue
+                .send((delivery, reply))
+                .await
+                .map_err(|_| "the delivery writer stopped".to_string())?;
+            answer
+                .await
+                .map_err(|_| "the delivery writer stopped".to_string())?
+        }
+        .await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        result
     }
 }
 
@@ -105,37 +116,34 @@ pub async fn handle(State(receiver): State<Receiver>, headers: HeaderMap, body: 
             "X-GitHub-Event and X-GitHub-Delivery headers are required",
         );
     };
-    let payload: serde_json::Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(_) if body.starts_with(b"payload=") => {
+    // Only the action and repository are read here; the payload is stored as it came.
+    let (text, head) = match std::str::from_utf8(&body).ok().and_then(|t| {
+        serde_json::from_str::<Head>(t)
+            .ok()
+            .map(|h| (t.to_string(), h))
+    }) {
+        Some(parsed) => parsed,
+        None if body.starts_with(b"payload=") => match serde_urlencoded_payload(&body) {
             // The form content type wraps the JSON in `payload=`.
-            match serde_urlencoded_payload(&body) {
-                Some(v) => v,
-                None => {
-                    return problem(StatusCode::BAD_REQUEST, "the form body has no JSON payload")
+            Some(json) => match serde_json::from_str::<Head>(&json) {
+                Ok(h) => (json, h),
+                Err(e) => {
+                    return problem(
+                        StatusCode::BAD_REQUEST,
+                        &format!("the form payload is not a JSON object: {e}"),
+                    )
                 }
-            }
-        }
-        Err(e) => {
-            return problem(
-                StatusCode::BAD_REQUEST,
-                &format!("the body is not JSON: {e}"),
-            )
-        }
+            },
+            None => return problem(StatusCode::BAD_REQUEST, "the form body has no JSON payload"),
+        },
+        None => return problem(StatusCode::BAD_REQUEST, "the body is not a JSON object"),
     };
     let delivery = NewDelivery {
         delivery_id: delivery_id.to_string(),
         event: event.to_string(),
-        action: payload
-            .get("action")
-            .and_then(|a| a.as_str())
-            .map(str::to_string),
-        repository: payload
-            .get("repository")
-            .and_then(|r| r.get("full_name"))
-            .and_then(|n| n.as_str())
-            .map(str::to_string),
-        payload: payload.to_string(),
+        action: head.action,
+        repository: head.repository.and_then(|r| r.full_name),
+        payload: text,
     };
     match receiver.store(delivery).await {
         Ok(fresh) => {
@@ -156,11 +164,25 @@ pub async fn handle(State(receiver): State<Receiver>, headers: HeaderMap, body: 
     }
 }
 
-/// The JSON inside a form-encoded body (`payload=…`).
-fn serde_urlencoded_payload(body: &[u8]) -> Option<serde_json::Value> {
+/// The fields of a payload the receiver files a delivery under.
+#[derive(serde::Deserialize)]
+struct Head {
+    action: Option<String>,
+    repository: Option<RepoHead>,
+}
+
+#[derive(serde::Deserialize)]
+struct RepoHead {
+    full_name: Option<String>,
+}
+
+/// The JSON text inside a form-encoded body (`payload=…`).
+fn serde_urlencoded_payload(body: &[u8]) -> Option<String> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).ok()?;
-    let (_, json) = pairs.into_iter().find(|(k, _)| k == "payload")?;
-    serde_json::from_str(&json).ok()
+    pairs
+        .into_iter()
+        .find(|(k, _)| k == "payload")
+        .map(|(_, json)| json)
 }
 
 #[cfg(test)]

@@ -292,7 +292,7 @@ impl Syncer {
         let keep: Vec<i64> = labels.iter().map(|l| l.id).collect();
         let existing = sqlx::query("SELECT id FROM labels WHERE repository_id = $1")
             .bind(repo_id)
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut **tx)
             .await?;
         for r in existing {
             let id: i64 = r.get(0);
@@ -319,7 +319,7 @@ impl Syncer {
         let keep: Vec<i64> = milestones.iter().map(|m| m.id).collect();
         let existing = sqlx::query("SELECT id FROM milestones WHERE repository_id = $1")
             .bind(repo_id)
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut **tx)
             .await?;
         for r in existing {
             let id: i64 = r.get(0);
@@ -664,7 +664,7 @@ impl Syncer {
         sqlx::query("DELETE FROM comments WHERE repository_id = $1 AND seen_generation <> $2")
             .bind(repo_id)
             .bind(generation)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         save_cursor(
             &mut tx,

@@ -102,7 +102,7 @@ impl Store {
             .bind(&d.repository)
             .bind(&d.payload)
             .bind(&now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             fresh.push(done.rows_affected() > 0);
         }

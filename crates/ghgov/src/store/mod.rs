@@ -29,6 +29,34 @@ pub struct Store {
     pub backend: Backend,
     /// The database URL (without password), which names this store in process-wide locks.
     pub name: Arc<str>,
+    /// SQLite takes one writer at a time. Writers of this process queue here, in order,
+    /// instead of meeting SQLite's busy handler (which sleeps and retries).
+    write_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction, holding the store's write turn until it commits or is dropped.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::Transaction<'static, sqlx::Any>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -82,6 +110,7 @@ impl Store {
             pool,
             backend,
             name: redact(&url).into(),
+            write_lock: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 
@@ -112,13 +141,22 @@ impl Store {
         Ok(rows.iter().map(|r| r.get::<i64, _>(0)).collect())
     }
 
-    /// A transaction that writes. On SQLite it takes the write lock at once (`BEGIN
-    /// IMMEDIATE`): a transaction that reads first and upgrades later would fail with
-    /// "database is locked" when another writer got there in between, instead of waiting.
-    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    /// A transaction that writes. On SQLite it waits for this process's write turn and then
+    /// takes the write lock at once (`BEGIN IMMEDIATE`): a transaction that reads first and
+    /// upgrades later would fail with "database is locked" instead of waiting.
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => {
+                let turn = self.write_lock.clone().lock_owned().await;
+                Ok(WriteTx {
+                    tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _turn: Some(turn),
+                })
+            }
+            Backend::Postgres => Ok(WriteTx {
+                tx: self.pool.begin().await?,
+                _turn: None,
+            }),
         }
     }
 
