@@ -88,6 +88,8 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<Running> {
         repos: Arc::new(opts.repos.clone()),
         processor: processor.clone(),
         metrics: crate::telemetry::metrics(),
+        cache: Arc::default(),
+        touched: Arc::default(),
     };
     let app = api::router(state, receiver);
     let listener = TcpListener::bind(opts.listen)

@@ -117,6 +117,26 @@ async fn api_over_a_mirror(db: String) {
         );
     }
 
+    // Answers are cached while the mirror is unchanged, and only then.
+    let needle = "/api/v1/issues?state=all&q=haystack";
+    assert_eq!(
+        api(&url, &read, needle).await.1["data"][0]["title"],
+        "Needle in the haystack"
+    );
+    c.patch(format!("{}/repos/acme/widgets/issues/2", fh.url))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"title": "Renamed needle in the haystack"}))
+        .send()
+        .await
+        .unwrap();
+    fh.hub.clock.advance(chrono::Duration::seconds(2));
+    s.sync(&repo(), SyncKind::Incremental).await.unwrap();
+    assert_eq!(
+        api(&url, &read, needle).await.1["data"][0]["title"],
+        "Renamed needle in the haystack",
+        "a change reaches the next answer"
+    );
+
     // One issue with its relations.
     let (s2, detail) = api(&url, &read, &format!("/api/v1/issues/{}", id(2))).await;
     assert_eq!(s2, 200, "{detail}");

@@ -1,8 +1,10 @@
 //! `GET /api/v1/issues` (filters, sort, pages), `GET /issues/{id}` with its relations, and
 //! `GET /issues/{id}/comments`.
 
-use super::{bad_request, not_found, ApiResult, AppState, Paging};
+use super::{bad_request, json_bytes, not_found, ApiResult, AppState, Paging};
+use axum::extract::RawQuery;
 use axum::extract::{Path, Query, State};
+use axum::response::Response;
 use axum::Json;
 use serde_json::{json, Value};
 use sqlx::any::AnyRow;
@@ -146,8 +148,27 @@ async fn details(
 
 pub async fn list(
     State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
     Query(q): Query<Vec<(String, String)>>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
+    // The same question of an unchanged mirror gets the same answer.
+    let key = format!("issues?{}", raw.unwrap_or_default());
+    let version = state.store.mirror_version().await?;
+    if let Some(body) = state.cache.get(&key, version) {
+        return Ok(json_bytes(body));
+    }
+    let fill = state.cache.fill_lock(&key);
+    let _filling = fill.lock().await;
+    if let Some(body) = state.cache.get(&key, version) {
+        return Ok(json_bytes(body));
+    }
+    let answer = list_uncached(&state, &q).await?;
+    let body = axum::body::Bytes::from(serde_json::to_vec(&answer).map_err(anyhow::Error::from)?);
+    state.cache.put(key, version, body.clone());
+    Ok(json_bytes(body))
+}
+
+async fn list_uncached(state: &AppState, q: &[(String, String)]) -> ApiResult<Value> {
     let one = |k: &str| {
         q.iter()
             .rev()
@@ -184,7 +205,8 @@ pub async fn list(
     }
     for (_, label) in q.iter().filter(|(k, _)| k == "label") {
         f.push(
-            |n| format!("EXISTS (SELECT 1 FROM issue_labels il JOIN labels l ON l.id = il.label_id WHERE il.issue_id = i.id AND l.name_lc = ${n})"),
+            // Driven by the label's own index: the issues carrying it, not every issue.
+            |n| format!("i.id IN (SELECT il.issue_id FROM issue_labels il WHERE il.label_id IN (SELECT l.id FROM labels l WHERE l.name_lc = ${n}))"),
             Arg::S(label.to_lowercase()),
         );
     }
@@ -281,12 +303,12 @@ pub async fn list(
         .bind(paging.offset())
         .fetch_all(&state.store.pool)
         .await?;
-    let (labels, assignees, milestones) = details(&state, &rows).await?;
+    let (labels, assignees, milestones) = details(state, &rows).await?;
     let data = rows
         .iter()
         .map(|r| issue_json(r, &labels, &assignees, &milestones))
         .collect();
-    Ok(Json(paging.envelope(data, total)))
+    Ok(paging.envelope(data, total))
 }
 
 async fn brief(state: &AppState, sql: &str, id: i64) -> ApiResult<Vec<Value>> {

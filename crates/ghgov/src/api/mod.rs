@@ -27,6 +27,55 @@ pub struct AppState {
     pub repos: Arc<Vec<RepoName>>,
     pub processor: Processor,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    pub cache: Arc<ResponseCache>,
+    /// When each token's `last_used_at` was last written (at most once a minute).
+    pub touched: Arc<parking_lot::Mutex<std::collections::HashMap<i64, Instant>>>,
+}
+
+/// Answers of read endpoints, valid while the mirror's version is unchanged.
+#[derive(Default)]
+pub struct ResponseCache {
+    entries: parking_lot::Mutex<std::collections::HashMap<String, (i64, axum::body::Bytes)>>,
+    /// One computation per key at a time: concurrent misses wait for the first.
+    fills: parking_lot::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// Entries kept before the cache starts over.
+const CACHE_ENTRIES: usize = 2048;
+
+impl ResponseCache {
+    pub fn get(&self, key: &str, version: i64) -> Option<axum::body::Bytes> {
+        self.entries
+            .lock()
+            .get(key)
+            .filter(|(v, _)| *v == version)
+            .map(|(_, b)| b.clone())
+    }
+
+    pub fn fill_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut f = self.fills.lock();
+        if f.len() >= CACHE_ENTRIES {
+            f.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+        f.entry(key.to_string()).or_default().clone()
+    }
+
+    pub fn put(&self, key: String, version: i64, body: axum::body::Bytes) {
+        let mut e = self.entries.lock();
+        if e.len() >= CACHE_ENTRIES {
+            e.clear();
+        }
+        e.insert(key, (version, body));
+    }
+}
+
+/// A JSON answer from already serialised bytes.
+pub fn json_bytes(body: axum::body::Bytes) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
 
 /// An error answer: `{"error": "..."}` with a status.
@@ -108,7 +157,19 @@ async fn auth(State(state): State<AppState>, mut req: Request, next: Next) -> Re
     };
     match state.store.check_token(&token).await {
         Ok(Some((id, scope))) => {
-            let _ = state.store.touch_token(id).await;
+            let due = {
+                let mut touched = state.touched.lock();
+                let due = touched
+                    .get(&id)
+                    .is_none_or(|t| t.elapsed() > std::time::Duration::from_secs(60));
+                if due {
+                    touched.insert(id, Instant::now());
+                }
+                due
+            };
+            if due {
+                let _ = state.store.touch_token(id).await;
+            }
             req.extensions_mut().insert(scope);
             next.run(req).await
         }

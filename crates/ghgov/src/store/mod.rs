@@ -41,7 +41,10 @@ pub struct WriteTx {
 }
 
 impl WriteTx {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE mirror_version SET version = version + 1 WHERE id = 1")
+            .execute(&mut *self.tx)
+            .await?;
         self.tx.commit().await
     }
 }
@@ -96,7 +99,8 @@ impl Store {
                             conn.execute("PRAGMA journal_mode = WAL").await?;
                             conn.execute("PRAGMA synchronous = FULL").await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
-                            conn.execute("PRAGMA cache_size = -32000").await?;
+                            // 8 MB of page cache per connection keeps the server small.
+                            conn.execute("PRAGMA cache_size = -8000").await?;
                             Ok(())
                         })
                     })
@@ -158,6 +162,16 @@ impl Store {
                 _turn: None,
             }),
         }
+    }
+
+    /// The mirror's change counter (see `WriteTx::commit`).
+    pub async fn mirror_version(&self) -> anyhow::Result<i64> {
+        Ok(
+            sqlx::query("SELECT version FROM mirror_version WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await?
+                .get(0),
+        )
     }
 
     pub async fn ping(&self) -> anyhow::Result<()> {
