@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 
 pub const MAX_ATTEMPTS: i64 = 5;
 /// Deliveries projected per transaction.
-const BATCH: i64 = 32;
+const BATCH: i64 = 4;
 
 #[derive(Clone)]
 pub struct Processor {

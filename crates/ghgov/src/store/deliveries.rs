@@ -85,28 +85,53 @@ fn row(r: &AnyRow) -> DeliveryRow {
 }
 
 impl Store {
-    /// Stores a batch in one transaction (one fsync for many deliveries). Returns, for each
-    /// delivery, whether it was new.
+    /// Stores a batch in one transaction (one fsync for many deliveries) and few statements
+    /// (each statement is a round trip to the database). Returns, for each delivery, whether
+    /// it was new.
     pub async fn insert_deliveries(&self, batch: &[NewDelivery]) -> anyhow::Result<Vec<bool>> {
         let mut tx = self.begin_write().await?;
         let now = now_text();
-        let mut fresh = Vec::with_capacity(batch.len());
-        for d in batch {
-            let done = sqlx::query(
-                "INSERT INTO deliveries (delivery_id, event, action, repository, payload, received_at, status) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'pending') ON CONFLICT (delivery_id) DO NOTHING",
-            )
-            .bind(&d.delivery_id)
-            .bind(&d.event)
-            .bind(&d.action)
-            .bind(&d.repository)
-            .bind(&d.payload)
-            .bind(&now)
-            .execute(&mut **tx)
-            .await?;
-            fresh.push(done.rows_affected() > 0);
+        let mut fresh_ids = std::collections::HashSet::new();
+        for chunk in batch.chunks(100) {
+            let values = (0..chunk.len())
+                .map(|r| {
+                    let b = r * 6;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, 'pending')",
+                        b + 1,
+                        b + 2,
+                        b + 3,
+                        b + 4,
+                        b + 5,
+                        b + 6
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO deliveries (delivery_id, event, action, repository, payload, received_at, status) VALUES {values} \
+                 ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id"
+            );
+            let mut q = sqlx::query(&sql);
+            for d in chunk {
+                q = q
+                    .bind(&d.delivery_id)
+                    .bind(&d.event)
+                    .bind(&d.action)
+                    .bind(&d.repository)
+                    .bind(&d.payload)
+                    .bind(&now);
+            }
+            for row in q.fetch_all(&mut **tx).await? {
+                fresh_ids.insert(row.get::<String, _>(0));
+            }
         }
         tx.commit().await?;
+        // The same id twice in one batch: the first is the new one.
+        let mut fresh = Vec::with_capacity(batch.len());
+        for d in batch {
+            fresh.push(fresh_ids.remove(&d.delivery_id));
+        }
         Ok(fresh)
     }
 
