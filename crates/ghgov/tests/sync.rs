@@ -148,6 +148,11 @@ async fn full_then_incremental(db: String) {
         .iter()
         .all(|o| o.status == "completed" && o.completed_at.is_some()));
     assert_eq!(ops[2].sync_type, "full");
+    assert!(
+        ops.iter()
+            .all(|o| o.cursor.as_deref().is_some_and(|c| c.ends_with('Z'))),
+        "each operation records the cursor it left"
+    );
 }
 on_both_backends!(full_then_incremental_sync, full_then_incremental);
 

@@ -345,6 +345,13 @@ async fn failing_deliveries_go_dead_and_can_be_replayed(db: String) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(dead.len(), 1, "marked dead after its last attempt");
+    let failed_then_dead = gg
+        .store
+        .list_deliveries(Some(ghgov::store::DeliveryStatus::Failed), 10, 0)
+        .await
+        .unwrap()
+        .1;
+    assert_eq!(failed_then_dead, 0, "no longer waiting for a retry");
     assert_eq!(dead[0].attempts, ghgov::mirror::processor::MAX_ATTEMPTS);
     assert!(
         dead[0].error.as_deref().unwrap_or("").contains("issue"),

@@ -180,7 +180,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
     };
     let pending = state
         .store
-        .count("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'")
+        .count("SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'failed')")
         .await
         .unwrap_or(-1);
     let overall = match (&db, github["status"].as_str()) {
@@ -214,10 +214,11 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
                 .map_or(0, |(_, n)| *n);
             metrics::gauge!("ghgov_deliveries", "status" => s.as_str()).set(n as f64);
         }
-        let pending = counts
+        let pending: i64 = counts
             .iter()
-            .find(|(k, _)| k == "pending")
-            .map_or(0, |(_, n)| *n);
+            .filter(|(k, _)| k == "pending" || k == "failed")
+            .map(|(_, n)| *n)
+            .sum();
         metrics::gauge!("ghgov_delivery_queue_depth").set(pending as f64);
     }
     if let Some(gh) = &state.gh {

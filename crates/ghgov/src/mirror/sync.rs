@@ -166,6 +166,14 @@ impl Syncer {
                 error.as_deref(),
             )
             .await?;
+        // The operation records where the mirror stands: the issues cursor it left.
+        if let Ok(c) = self.store.cursor(&repo.full(), "issues").await {
+            let _ = sqlx::query("UPDATE sync_operations SET cursor = $1 WHERE id = $2")
+                .bind(c.since)
+                .bind(op)
+                .execute(&self.store.pool)
+                .await;
+        }
         metrics::counter!("ghgov_sync_operations_total", "type" => kind.as_str(), "status" => status).increment(1);
         result.map(|_| report)
     }

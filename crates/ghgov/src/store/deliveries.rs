@@ -138,7 +138,7 @@ impl Store {
     /// Pending deliveries due now, oldest first (GitHub's order per repository).
     pub async fn due_deliveries(&self, limit: i64) -> anyhow::Result<Vec<DeliveryRow>> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM deliveries WHERE status = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY id LIMIT $2"
+            "SELECT {COLUMNS} FROM deliveries WHERE status IN ('pending', 'failed') AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY id LIMIT $2"
         ))
         .bind(now_text())
         .bind(limit)
@@ -170,8 +170,9 @@ impl Store {
         error: &str,
         next_attempt_at: Option<String>,
     ) -> anyhow::Result<()> {
+        // `failed`: an attempt failed and another is scheduled; `dead`: no attempts left.
         let status = if next_attempt_at.is_some() {
-            "pending"
+            "failed"
         } else {
             "dead"
         };
