@@ -84,6 +84,50 @@ impl Progress for NoProgress {
     fn page(&self, _: &str, _: u64, _: Option<u64>) {}
 }
 
+/// The two lists a sync pages through with cursors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Paged {
+    Issues,
+    Comments,
+}
+
+impl Paged {
+    /// Also the name of its incremental cursor.
+    fn name(self) -> &'static str {
+        match self {
+            Paged::Issues => "issues",
+            Paged::Comments => "comments",
+        }
+    }
+    fn full_resource(self) -> &'static str {
+        match self {
+            Paged::Issues => "issues_full",
+            Paged::Comments => "comments_full",
+        }
+    }
+    fn full_url(self, full: &str) -> String {
+        match self {
+            Paged::Issues => {
+                format!("/repos/{full}/issues?state=all&sort=created&direction=asc&per_page=100")
+            }
+            Paged::Comments => format!("/repos/{full}/issues/comments?per_page=100"),
+        }
+    }
+    fn since_url(self, full: &str, since: &str) -> String {
+        match self {
+            Paged::Issues => format!("/repos/{full}/issues?state=all&sort=updated&direction=desc&per_page=100&since={since}"),
+            Paged::Comments => format!("/repos/{full}/issues/comments?sort=updated&direction=desc&per_page=100&since={since}"),
+        }
+    }
+}
+
+/// What a full listing saw.
+struct Listing {
+    count: u64,
+    generation: i64,
+    newest: Option<String>,
+}
+
 pub struct Syncer {
     pub store: Store,
     pub gh: Arc<GitHub>,
@@ -201,7 +245,7 @@ impl Syncer {
         }
         // After a full listing this fetches the first incremental page once, so the
         // conditional request of the next sync has an ETag to send.
-        let changed = self.issues_incremental(repo, repo_id).await?;
+        let changed = self.list_incremental(Paged::Issues, repo, repo_id).await?;
         if !issues_full {
             // After a full listing this only re-reads the overlap: not new records.
             report.issues += changed;
@@ -212,7 +256,9 @@ impl Syncer {
         if comments_full {
             report.comments += self.comments_full(repo, repo_id, op).await?;
         }
-        let changed = self.comments_incremental(repo, repo_id).await?;
+        let changed = self
+            .list_incremental(Paged::Comments, repo, repo_id)
+            .await?;
         if !comments_full {
             report.comments += changed;
         }
@@ -340,44 +386,51 @@ impl Syncer {
         Ok(milestones.len() as u64)
     }
 
-    /// Projects one page of issues and moves the cursor, in one transaction.
-    async fn issue_page(
+    /// Projects one page and moves the cursor, in one transaction. Returns the items on the
+    /// page and the newest `updated_at` among them.
+    async fn page(
         &self,
-        repo: &RepoName,
+        what: Paged,
         repo_id: i64,
+        full: &str,
         body: Value,
-        generation: Option<i64>,
         resource: &str,
         cursor: &SyncCursor,
     ) -> anyhow::Result<(u64, Option<String>)> {
-        let issues: Vec<Issue> = list(body, "issue")?;
+        // Full listings carry their generation in the cursor; incremental pages have none.
+        let generation = (cursor.generation > 0).then_some(cursor.generation);
         let mut tx = self.store.begin_write().await?;
         let mut seen = Seen::default();
-        let mut max_updated: Option<String> = None;
-        projector::issues(&mut tx, &mut seen, repo_id, &issues, generation).await?;
-        for i in &issues {
-            if max_updated
-                .as_deref()
-                .is_none_or(|m| i.updated_at.as_str() > m)
-            {
-                max_updated = Some(i.updated_at.clone());
+        let stamps: Vec<String> = match what {
+            Paged::Issues => {
+                let issues: Vec<Issue> = list(body, "issue")?;
+                projector::issues(&mut tx, &mut seen, repo_id, &issues, generation).await?;
+                issues.into_iter().map(|i| i.updated_at).collect()
             }
-        }
-        save_cursor(&mut tx, &repo.full(), resource, cursor).await?;
+            Paged::Comments => {
+                let comments: Vec<Comment> = list(body, "comment")?;
+                for c in &comments {
+                    projector::comment(&mut tx, &mut seen, repo_id, c, generation).await?;
+                }
+                comments.into_iter().map(|c| c.updated_at).collect()
+            }
+        };
+        save_cursor(&mut tx, full, resource, cursor).await?;
         tx.commit().await?;
-        Ok((issues.len() as u64, max_updated))
+        let newest = stamps.iter().max().cloned();
+        Ok((stamps.len() as u64, newest))
     }
 
-    /// Every issue, oldest first (a stable order); issues the listing no longer shows are
-    /// checked one by one and removed when GitHub confirms they are gone.
-    async fn issues_full(
+    /// Lists every item of `what` under one generation, oldest first (a stable order),
+    /// resuming an unfinished listing. None when this generation's listing already ended.
+    async fn list_full(
         &self,
-        repo: &RepoName,
+        what: Paged,
         repo_id: i64,
+        full: &str,
         op: i64,
-    ) -> anyhow::Result<(u64, u64)> {
-        let full = repo.full();
-        let resume = self.store.cursor(&full, "issues_full").await?;
+    ) -> anyhow::Result<Option<Listing>> {
+        let resume = self.store.cursor(full, what.full_resource()).await?;
         // An unfinished full sync is resumed: same generation, from its next page.
         let generation = if resume.generation > 0 {
             resume.generation
@@ -385,15 +438,18 @@ impl Syncer {
             op
         };
         if resume.generation > 0 && resume.since.as_deref() == Some(LISTED) {
-            return Ok((0, 0));
+            return Ok(None);
         }
         let mut url = match resume.next_url {
             Some(next) if resume.generation > 0 => next,
-            _ => format!("/repos/{full}/issues?state=all&sort=created&direction=asc&per_page=100"),
+            _ => what.full_url(full),
         };
-        let mut count = 0;
+        let mut listing = Listing {
+            count: 0,
+            generation,
+            newest: self.store.cursor(full, what.name()).await?.since,
+        };
         let mut pages = 0;
-        let mut max_updated: Option<String> = self.store.cursor(&full, "issues").await?.since;
         loop {
             let Fetched::Modified {
                 body,
@@ -404,65 +460,41 @@ impl Syncer {
                 unreachable!("unconditional")
             };
             pages += 1;
-            self.progress.page("issues", pages, last_page);
+            self.progress.page(what.name(), pages, last_page);
             let cursor = SyncCursor {
                 since: None,
                 next_url: next.clone(),
                 generation,
             };
-            let (n, page_max) = self
-                .issue_page(
-                    repo,
-                    repo_id,
-                    body,
-                    Some(generation),
-                    "issues_full",
-                    &cursor,
-                )
+            let (n, page_newest) = self
+                .page(what, repo_id, full, body, what.full_resource(), &cursor)
                 .await?;
-            count += n;
-            if page_max.as_deref() > max_updated.as_deref() {
-                max_updated = page_max;
+            listing.count += n;
+            if page_newest.as_deref() > listing.newest.as_deref() {
+                listing.newest = page_newest;
             }
             match next {
                 Some(n) => url = n,
-                None => break,
+                None => return Ok(Some(listing)),
             }
         }
-        // Issues this generation did not see are gone, unless GitHub still shows them (a
-        // deletion during the listing shifts pages).
-        let unseen = sqlx::query(
-            "SELECT id, number FROM issues WHERE repository_id = $1 AND seen_generation <> $2",
-        )
-        .bind(repo_id)
-        .bind(generation)
-        .fetch_all(&self.store.pool)
-        .await?;
-        let mut removed = 0;
-        for r in unseen {
-            let (id, number): (i64, i64) = (r.get(0), r.get(1));
-            removed += self
-                .confirm_issue(repo, repo_id, id, number, generation)
-                .await? as u64;
-        }
+    }
+
+    /// Marks a full listing done and moves the incremental cursor to what it saw; an empty
+    /// list still gets a cursor, so its next sync is incremental.
+    async fn finish_full(&self, what: Paged, full: &str, listing: &Listing) -> anyhow::Result<()> {
         let mut tx = self.store.begin_write().await?;
+        let done = SyncCursor {
+            since: Some(LISTED.into()),
+            next_url: None,
+            generation: listing.generation,
+        };
+        save_cursor(&mut tx, full, what.full_resource(), &done).await?;
+        let since = listing.newest.clone().unwrap_or_else(|| EPOCH.to_string());
         save_cursor(
             &mut tx,
-            &full,
-            "issues_full",
-            &SyncCursor {
-                since: Some(LISTED.into()),
-                next_url: None,
-                generation,
-            },
-        )
-        .await?;
-        // An empty repository still gets a cursor, so its next sync is incremental.
-        let since = max_updated.unwrap_or_else(|| EPOCH.to_string());
-        save_cursor(
-            &mut tx,
-            &full,
-            "issues",
+            full,
+            what.name(),
             &SyncCursor {
                 since: Some(since),
                 next_url: None,
@@ -471,7 +503,56 @@ impl Syncer {
         )
         .await?;
         tx.commit().await?;
-        Ok((count, removed))
+        Ok(())
+    }
+
+    /// Every issue; issues the listing no longer shows are checked one by one and removed
+    /// when GitHub confirms they are gone.
+    async fn issues_full(
+        &self,
+        repo: &RepoName,
+        repo_id: i64,
+        op: i64,
+    ) -> anyhow::Result<(u64, u64)> {
+        let full = repo.full();
+        let Some(listing) = self.list_full(Paged::Issues, repo_id, &full, op).await? else {
+            return Ok((0, 0));
+        };
+        // Issues this generation did not see are gone, unless GitHub still shows them (a
+        // deletion during the listing shifts pages).
+        let unseen = sqlx::query(
+            "SELECT id, number FROM issues WHERE repository_id = $1 AND seen_generation <> $2",
+        )
+        .bind(repo_id)
+        .bind(listing.generation)
+        .fetch_all(&self.store.pool)
+        .await?;
+        let mut removed = 0;
+        for r in unseen {
+            let (id, number): (i64, i64) = (r.get(0), r.get(1));
+            removed += self
+                .confirm_issue(repo, repo_id, id, number, listing.generation)
+                .await? as u64;
+        }
+        self.finish_full(Paged::Issues, &full, &listing).await?;
+        Ok((listing.count, removed))
+    }
+
+    /// Every comment; a full listing is authoritative: comments it did not show were deleted.
+    async fn comments_full(&self, repo: &RepoName, repo_id: i64, op: i64) -> anyhow::Result<u64> {
+        let full = repo.full();
+        let Some(listing) = self.list_full(Paged::Comments, repo_id, &full, op).await? else {
+            return Ok(0);
+        };
+        let mut tx = self.store.begin_write().await?;
+        sqlx::query("DELETE FROM comments WHERE repository_id = $1 AND seen_generation <> $2")
+            .bind(repo_id)
+            .bind(listing.generation)
+            .execute(&mut **tx)
+            .await?;
+        tx.commit().await?;
+        self.finish_full(Paged::Comments, &full, &listing).await?;
+        Ok(listing.count)
     }
 
     /// Asks GitHub about one issue the listing did not show; true if it was removed.
@@ -523,21 +604,28 @@ impl Syncer {
         }
     }
 
-    /// Issues updated since the cursor, newest first: when nothing changed the first page
-    /// answers 304 and the sync costs no rate limit.
-    async fn issues_incremental(&self, repo: &RepoName, repo_id: i64) -> anyhow::Result<u64> {
+    /// Items updated since the cursor, newest first: when nothing changed the conditional
+    /// first page answers 304 and the sync costs no rate limit. (Newest first also means an
+    /// item updated during the listing moves to pages already read instead of being skipped;
+    /// the next sync picks it up.)
+    async fn list_incremental(
+        &self,
+        what: Paged,
+        repo: &RepoName,
+        repo_id: i64,
+    ) -> anyhow::Result<u64> {
         let full = repo.full();
-        let cursor = self.store.cursor(&full, "issues").await?;
+        let cursor = self.store.cursor(&full, what.name()).await?;
         let Some(since) = cursor.since.clone() else {
             return Ok(0);
         };
         let (mut url, mut conditional) = match &cursor.next_url {
             Some(next) => (next.clone(), false),
-            None => (format!("/repos/{full}/issues?state=all&sort=updated&direction=desc&per_page=100&since={}", since_minus_overlap(&since)), true),
+            None => (what.since_url(&full, &since_minus_overlap(&since)), true),
         };
         let mut count = 0;
         let mut pages = 0;
-        let mut max_updated = Some(since);
+        let mut newest = Some(since);
         loop {
             let (body, next, last_page) = match self.gh.get(&url, conditional).await? {
                 Fetched::NotModified => break,
@@ -548,22 +636,22 @@ impl Syncer {
                 } => (body, next, last_page),
             };
             pages += 1;
-            self.progress.page("issues", pages, last_page);
+            self.progress.page(what.name(), pages, last_page);
             // The new `since` is written only when the listing is complete.
             let page_cursor = SyncCursor {
                 since: cursor.since.clone(),
                 next_url: next.clone(),
                 generation: 0,
             };
-            let (n, page_max) = self
-                .issue_page(repo, repo_id, body, None, "issues", &page_cursor)
+            let (n, page_newest) = self
+                .page(what, repo_id, &full, body, what.name(), &page_cursor)
                 .await?;
             if conditional {
                 self.gh.commit_etag(&url).await;
             }
             count += n;
-            if page_max.as_deref() > max_updated.as_deref() {
-                max_updated = page_max;
+            if page_newest.as_deref() > newest.as_deref() {
+                newest = page_newest;
             }
             match next {
                 Some(n) => url = n,
@@ -575,184 +663,9 @@ impl Syncer {
         save_cursor(
             &mut tx,
             &full,
-            "issues",
+            what.name(),
             &SyncCursor {
-                since: max_updated,
-                next_url: None,
-                generation: 0,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(count)
-    }
-
-    async fn comment_page(
-        &self,
-        repo_id: i64,
-        body: Value,
-        generation: Option<i64>,
-        full: &str,
-        resource: &str,
-        cursor: &SyncCursor,
-    ) -> anyhow::Result<(u64, Option<String>)> {
-        let comments: Vec<Comment> = list(body, "comment")?;
-        let mut tx = self.store.begin_write().await?;
-        let mut seen = Seen::default();
-        let mut max_updated: Option<String> = None;
-        for c in &comments {
-            projector::comment(&mut tx, &mut seen, repo_id, c, generation).await?;
-            if max_updated
-                .as_deref()
-                .is_none_or(|m| c.updated_at.as_str() > m)
-            {
-                max_updated = Some(c.updated_at.clone());
-            }
-        }
-        save_cursor(&mut tx, full, resource, cursor).await?;
-        tx.commit().await?;
-        Ok((comments.len() as u64, max_updated))
-    }
-
-    async fn comments_full(&self, repo: &RepoName, repo_id: i64, op: i64) -> anyhow::Result<u64> {
-        let full = repo.full();
-        let resume = self.store.cursor(&full, "comments_full").await?;
-        let generation = if resume.generation > 0 {
-            resume.generation
-        } else {
-            op
-        };
-        if resume.generation > 0 && resume.since.as_deref() == Some(LISTED) {
-            return Ok(0);
-        }
-        let mut url = match resume.next_url {
-            Some(next) if resume.generation > 0 => next,
-            _ => format!("/repos/{full}/issues/comments?per_page=100"),
-        };
-        let mut count = 0;
-        let mut pages = 0;
-        let mut max_updated = self.store.cursor(&full, "comments").await?.since;
-        loop {
-            let Fetched::Modified {
-                body,
-                next,
-                last_page,
-            } = self.gh.get(&url, false).await?
-            else {
-                unreachable!("unconditional")
-            };
-            pages += 1;
-            self.progress.page("comments", pages, last_page);
-            let cursor = SyncCursor {
-                since: None,
-                next_url: next.clone(),
-                generation,
-            };
-            let (n, page_max) = self
-                .comment_page(
-                    repo_id,
-                    body,
-                    Some(generation),
-                    &full,
-                    "comments_full",
-                    &cursor,
-                )
-                .await?;
-            count += n;
-            if page_max.as_deref() > max_updated.as_deref() {
-                max_updated = page_max;
-            }
-            match next {
-                Some(n) => url = n,
-                None => break,
-            }
-        }
-        let mut tx = self.store.begin_write().await?;
-        // A full listing is authoritative: comments it did not show were deleted.
-        sqlx::query("DELETE FROM comments WHERE repository_id = $1 AND seen_generation <> $2")
-            .bind(repo_id)
-            .bind(generation)
-            .execute(&mut **tx)
-            .await?;
-        save_cursor(
-            &mut tx,
-            &full,
-            "comments_full",
-            &SyncCursor {
-                since: Some(LISTED.into()),
-                next_url: None,
-                generation,
-            },
-        )
-        .await?;
-        let since = max_updated.unwrap_or_else(|| EPOCH.to_string());
-        save_cursor(
-            &mut tx,
-            &full,
-            "comments",
-            &SyncCursor {
-                since: Some(since),
-                next_url: None,
-                generation: 0,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(count)
-    }
-
-    async fn comments_incremental(&self, repo: &RepoName, repo_id: i64) -> anyhow::Result<u64> {
-        let full = repo.full();
-        let cursor = self.store.cursor(&full, "comments").await?;
-        let Some(since) = cursor.since.clone() else {
-            return Ok(0);
-        };
-        let (mut url, mut conditional) = match &cursor.next_url {
-            Some(next) => (next.clone(), false),
-            None => (format!("/repos/{full}/issues/comments?sort=updated&direction=desc&per_page=100&since={}", since_minus_overlap(&since)), true),
-        };
-        let mut count = 0;
-        let mut max_updated = Some(since);
-        let mut pages = 0;
-        loop {
-            let (body, next, last_page) = match self.gh.get(&url, conditional).await? {
-                Fetched::NotModified => break,
-                Fetched::Modified {
-                    body,
-                    next,
-                    last_page,
-                } => (body, next, last_page),
-            };
-            pages += 1;
-            self.progress.page("comments", pages, last_page);
-            let page_cursor = SyncCursor {
-                since: cursor.since.clone(),
-                next_url: next.clone(),
-                generation: 0,
-            };
-            let (n, page_max) = self
-                .comment_page(repo_id, body, None, &full, "comments", &page_cursor)
-                .await?;
-            if conditional {
-                self.gh.commit_etag(&url).await;
-            }
-            count += n;
-            if page_max.as_deref() > max_updated.as_deref() {
-                max_updated = page_max;
-            }
-            match next {
-                Some(n) => url = n,
-                None => break,
-            }
-            conditional = false;
-        }
-        let mut tx = self.store.begin_write().await?;
-        save_cursor(
-            &mut tx,
-            &full,
-            "comments",
-            &SyncCursor {
-                since: max_updated,
+                since: newest,
                 next_url: None,
                 generation: 0,
             },
