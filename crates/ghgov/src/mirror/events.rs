@@ -71,6 +71,27 @@ async fn repo_of_issue_url(tx: &mut Tx<'_>, issue: &Value) -> anyhow::Result<Opt
     Ok(row.map(|r| sqlx::Row::get(&r, 0)))
 }
 
+/// Projects the issue objects a relation event carries (their summaries changed), when
+/// the mirror follows their repositories.
+async fn embedded_issues(
+    tx: &mut Tx<'_>,
+    seen: &mut Seen,
+    payload: &Value,
+    keys: [&str; 2],
+) -> anyhow::Result<()> {
+    for key in keys {
+        if let Some(v) = payload.get(key) {
+            if let (Some(repo), Ok(issue)) = (
+                repo_of_issue_url(tx, v).await?,
+                serde_json::from_value::<Issue>(v.clone()),
+            ) {
+                projector::issue(tx, seen, repo, &issue, None).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Result<Outcome> {
     let action = payload.get("action").and_then(Value::as_str).unwrap_or("");
     let mut seen = Seen::default();
@@ -152,16 +173,7 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
                 id_of(payload, "parent_issue_id")?,
                 id_of(payload, "sub_issue_id")?,
             );
-            for key in ["parent_issue", "sub_issue"] {
-                if let Some(v) = payload.get(key) {
-                    if let (Some(repo), Ok(issue)) = (
-                        repo_of_issue_url(tx, v).await?,
-                        serde_json::from_value::<Issue>(v.clone()),
-                    ) {
-                        projector::issue(tx, &mut seen, repo, &issue, None).await?;
-                    }
-                }
-            }
+            embedded_issues(tx, &mut seen, payload, ["parent_issue", "sub_issue"]).await?;
             match action {
                 "sub_issue_added" | "parent_issue_added" => {
                     projector::link_sub_issue(tx, parent, child).await?
@@ -179,16 +191,7 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
                 id_of(payload, "blocked_issue_id")?,
                 id_of(payload, "blocking_issue_id")?,
             );
-            for key in ["blocked_issue", "blocking_issue"] {
-                if let Some(v) = payload.get(key) {
-                    if let (Some(repo), Ok(issue)) = (
-                        repo_of_issue_url(tx, v).await?,
-                        serde_json::from_value::<Issue>(v.clone()),
-                    ) {
-                        projector::issue(tx, &mut seen, repo, &issue, None).await?;
-                    }
-                }
-            }
+            embedded_issues(tx, &mut seen, payload, ["blocked_issue", "blocking_issue"]).await?;
             match action {
                 "blocked_by_added" | "blocking_added" => {
                     projector::add_dependency(tx, blocked, blocking).await?

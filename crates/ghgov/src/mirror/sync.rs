@@ -134,6 +134,25 @@ pub struct Syncer {
     pub progress: Box<dyn Progress>,
 }
 
+/// Ids of `table` rows of the repository that a complete listing did not show: GitHub
+/// deleted them.
+async fn unlisted(
+    tx: &mut projector::Tx<'_>,
+    table: &'static str,
+    repo_id: i64,
+    listed: &std::collections::HashSet<i64>,
+) -> anyhow::Result<Vec<i64>> {
+    let rows = sqlx::query(&format!("SELECT id FROM {table} WHERE repository_id = $1"))
+        .bind(repo_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.get::<i64, _>(0))
+        .filter(|id| !listed.contains(id))
+        .collect())
+}
+
 fn repo_lock(db: &str, repo: &str) -> Arc<tokio::sync::Mutex<()>> {
     static LOCKS: std::sync::OnceLock<
         parking_lot::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -343,16 +362,9 @@ impl Syncer {
         for l in &labels {
             projector::label(&mut tx, &mut seen, repo_id, l).await?;
         }
-        let keep: Vec<i64> = labels.iter().map(|l| l.id).collect();
-        let existing = sqlx::query("SELECT id FROM labels WHERE repository_id = $1")
-            .bind(repo_id)
-            .fetch_all(&mut **tx)
-            .await?;
-        for r in existing {
-            let id: i64 = r.get(0);
-            if !keep.contains(&id) {
-                projector::remove_label(&mut tx, id).await?;
-            }
+        let listed = labels.iter().map(|l| l.id).collect();
+        for id in unlisted(&mut tx, "labels", repo_id, &listed).await? {
+            projector::remove_label(&mut tx, id).await?;
         }
         tx.commit().await?;
         self.gh.commit_etag(&path).await;
@@ -370,16 +382,9 @@ impl Syncer {
         for m in &milestones {
             projector::milestone(&mut tx, &mut seen, repo_id, m).await?;
         }
-        let keep: Vec<i64> = milestones.iter().map(|m| m.id).collect();
-        let existing = sqlx::query("SELECT id FROM milestones WHERE repository_id = $1")
-            .bind(repo_id)
-            .fetch_all(&mut **tx)
-            .await?;
-        for r in existing {
-            let id: i64 = r.get(0);
-            if !keep.contains(&id) {
-                projector::remove_milestone(&mut tx, id).await?;
-            }
+        let listed = milestones.iter().map(|m| m.id).collect();
+        for id in unlisted(&mut tx, "milestones", repo_id, &listed).await? {
+            projector::remove_milestone(&mut tx, id).await?;
         }
         tx.commit().await?;
         self.gh.commit_etag(&path).await;
