@@ -8,6 +8,7 @@ pub mod api;
 pub mod cli;
 pub mod demo;
 pub mod github;
+pub mod governance;
 pub mod mirror;
 pub mod server;
 pub mod store;

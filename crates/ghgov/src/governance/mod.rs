@@ -1,0 +1,15 @@
+//! The governance engine: a configuration (rules) and a specification (what to build)
+//! become a desired state, which is validated, diffed against the mirror into a plan,
+//! approved where the rules ask for it, and applied through the one writer.
+//!
+//! config, spec, markdown, load: the input documents
+//! validate: every problem at once, with paths and hints
+//! generate, assign: the desired state (issues, labels, milestones, links, agents)
+//! plan: the desired state against the mirror
+//! apply: journaled, paced, resumable writes
+//! compliance: how well the governed issues follow the rules
+
+pub mod config;
+pub mod desired;
+pub mod problems;
+pub mod spec;
