@@ -4,6 +4,7 @@
 
 mod deliveries;
 mod etags;
+pub mod governance;
 mod sync_ops;
 mod tokens;
 

@@ -1,0 +1,610 @@
+//! Storage of the governance engine: configuration versions, plans and their approval,
+//! the apply journal, the key table and the audit trail.
+
+use super::{now_text, Store, WriteTx};
+use anyhow::Context;
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigVersion {
+    pub repository: String,
+    pub version: i64,
+    pub config: Value,
+    pub actor: String,
+    pub created_at: String,
+    /// Top-level parts that differ from the previous version.
+    pub changes: Vec<String>,
+}
+
+fn config_row(r: &AnyRow) -> anyhow::Result<ConfigVersion> {
+    Ok(ConfigVersion {
+        repository: r.get("repository"),
+        version: r.get("version"),
+        config: serde_json::from_str(&r.get::<String, _>("config"))?,
+        actor: r.get("actor"),
+        created_at: r.get("created_at"),
+        changes: serde_json::from_str(&r.get::<String, _>("changes"))?,
+    })
+}
+
+/// The top-level fields (and `governance_rules.*` parts) in which two configurations differ.
+pub fn config_changes(before: Option<&Value>, after: &Value) -> Vec<String> {
+    let Some(before) = before else {
+        return vec!["(first version)".into()];
+    };
+    let mut keys: Vec<String> = Vec::new();
+    let empty = serde_json::Map::new();
+    let b = before.as_object().unwrap_or(&empty);
+    let a = after.as_object().unwrap_or(&empty);
+    let mut names: Vec<&String> = b.keys().chain(a.keys()).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        if b.get(name) == a.get(name) {
+            continue;
+        }
+        match (b.get(name), a.get(name)) {
+            (Some(Value::Object(bo)), Some(Value::Object(ao))) if name == "governance_rules" => {
+                let mut inner: Vec<&String> = bo.keys().chain(ao.keys()).collect();
+                inner.sort();
+                inner.dedup();
+                keys.extend(
+                    inner
+                        .into_iter()
+                        .filter(|k| bo.get(*k) != ao.get(*k))
+                        .map(|k| format!("{name}.{k}")),
+                );
+            }
+            _ => keys.push(name.clone()),
+        }
+    }
+    keys
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanStatus {
+    /// Ready to apply, no approval needed.
+    Planned,
+    PendingApproval,
+    Approved,
+    Applying,
+    Applied,
+    Failed,
+}
+
+impl PlanStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanStatus::Planned => "planned",
+            PlanStatus::PendingApproval => "pending_approval",
+            PlanStatus::Approved => "approved",
+            PlanStatus::Applying => "applying",
+            PlanStatus::Applied => "applied",
+            PlanStatus::Failed => "failed",
+        }
+    }
+    pub fn parse(s: &str) -> PlanStatus {
+        match s {
+            "pending_approval" => PlanStatus::PendingApproval,
+            "approved" => PlanStatus::Approved,
+            "applying" => PlanStatus::Applying,
+            "applied" => PlanStatus::Applied,
+            "failed" => PlanStatus::Failed,
+            _ => PlanStatus::Planned,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanRow {
+    pub id: i64,
+    pub repository: String,
+    pub status: PlanStatus,
+    pub plan: Value,
+    pub config_version: Option<i64>,
+    pub spec_digest: String,
+    pub needs_approval: Vec<String>,
+    pub created_by: String,
+    pub created_at: String,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<String>,
+    pub updated_at: String,
+    pub adds: i64,
+    pub changes: i64,
+    pub destroys: i64,
+    pub error: Option<String>,
+}
+
+fn plan_row(r: &AnyRow) -> anyhow::Result<PlanRow> {
+    let needs: String = r.get("needs_approval");
+    Ok(PlanRow {
+        id: r.get("id"),
+        repository: r.get("repository"),
+        status: PlanStatus::parse(&r.get::<String, _>("status")),
+        plan: serde_json::from_str(&r.get::<String, _>("plan"))?,
+        config_version: r.get("config_version"),
+        spec_digest: r.get("spec_digest"),
+        needs_approval: needs
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
+        created_by: r.get("created_by"),
+        created_at: r.get("created_at"),
+        approved_by: r.get("approved_by"),
+        approved_at: r.get("approved_at"),
+        updated_at: r.get("updated_at"),
+        adds: r.get("adds"),
+        changes: r.get("changes"),
+        destroys: r.get("destroys"),
+        error: r.get("error"),
+    })
+}
+
+pub struct NewPlan<'a> {
+    pub repository: &'a str,
+    pub plan: &'a Value,
+    pub config_version: Option<i64>,
+    pub spec_digest: &'a str,
+    pub needs_approval: &'a [String],
+    pub created_by: &'a str,
+    pub counts: (i64, i64, i64),
+}
+
+/// Why an approval was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ApprovalError {
+    #[error("there is no plan {0}")]
+    NotFound(i64),
+    #[error("plan {id} is {status}, not waiting for approval")]
+    NotPending { id: i64, status: &'static str },
+    #[error("plan {id} was created by {creator}; it must be approved by a different principal")]
+    SamePrincipal { id: i64, creator: String },
+    #[error(transparent)]
+    Store(#[from] anyhow::Error),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JournalRow {
+    pub step: i64,
+    pub object_key: String,
+    pub action: String,
+    pub method: String,
+    pub path: String,
+    pub status: String,
+    pub result_id: Option<i64>,
+    pub error: Option<String>,
+    pub created_at: String,
+    pub completed_at: Option<String>,
+}
+
+pub struct Intent<'a> {
+    pub plan_id: i64,
+    pub step: i64,
+    pub object_key: &'a str,
+    pub action: &'a str,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub request: &'a Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub repository: Option<String>,
+    pub actor: String,
+    pub action: String,
+    pub object_kind: String,
+    pub object_key: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub correlation_id: String,
+    pub at: String,
+}
+
+pub struct NewAudit<'a> {
+    pub repository: Option<&'a str>,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub object_kind: &'a str,
+    pub object_key: &'a str,
+    pub before: Option<&'a Value>,
+    pub after: Option<&'a Value>,
+    pub correlation_id: &'a str,
+}
+
+fn json_text(v: Option<&Value>) -> Option<String> {
+    v.map(|v| v.to_string())
+}
+
+impl Store {
+    /// Stores `config` as the repository's newest version, unless it equals the newest
+    /// already stored. Returns the version that holds it.
+    pub async fn save_config(
+        &self,
+        repository: &str,
+        config: &Value,
+        actor: &str,
+    ) -> anyhow::Result<ConfigVersion> {
+        let repository = repository.to_ascii_lowercase();
+        let mut tx = self.begin_write().await?;
+        let latest = sqlx::query(
+            "SELECT repository, version, config, actor, created_at, changes FROM governance_configs WHERE repository = $1 ORDER BY version DESC LIMIT 1",
+        )
+        .bind(&repository)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| config_row(&r))
+        .transpose()?;
+        if let Some(l) = &latest {
+            if &l.config == config {
+                return Ok(l.clone());
+            }
+        }
+        let version = latest.as_ref().map_or(1, |l| l.version + 1);
+        let changes = config_changes(latest.as_ref().map(|l| &l.config), config);
+        let now = now_text();
+        sqlx::query("INSERT INTO governance_configs (repository, version, config, actor, created_at, changes) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&repository)
+            .bind(version)
+            .bind(config.to_string())
+            .bind(actor)
+            .bind(&now)
+            .bind(serde_json::to_string(&changes)?)
+            .execute(&mut **tx)
+            .await?;
+        audit(
+            &mut tx,
+            NewAudit {
+                repository: Some(&repository),
+                actor,
+                action: "config.save",
+                object_kind: "governance_config",
+                object_key: &format!("{repository}@{version}"),
+                before: latest.as_ref().map(|l| &l.config),
+                after: Some(config),
+                correlation_id: &format!("config-{repository}-{version}"),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ConfigVersion {
+            repository,
+            version,
+            config: config.clone(),
+            actor: actor.into(),
+            created_at: now,
+            changes,
+        })
+    }
+
+    pub async fn latest_config(&self, repository: &str) -> anyhow::Result<Option<ConfigVersion>> {
+        sqlx::query("SELECT repository, version, config, actor, created_at, changes FROM governance_configs WHERE repository = $1 ORDER BY version DESC LIMIT 1")
+            .bind(repository.to_ascii_lowercase())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| config_row(&r))
+            .transpose()
+    }
+
+    pub async fn config_version(
+        &self,
+        repository: &str,
+        version: i64,
+    ) -> anyhow::Result<Option<ConfigVersion>> {
+        sqlx::query("SELECT repository, version, config, actor, created_at, changes FROM governance_configs WHERE repository = $1 AND version = $2")
+            .bind(repository.to_ascii_lowercase())
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| config_row(&r))
+            .transpose()
+    }
+
+    /// Every version, newest first.
+    pub async fn config_versions(&self, repository: &str) -> anyhow::Result<Vec<ConfigVersion>> {
+        sqlx::query("SELECT repository, version, config, actor, created_at, changes FROM governance_configs WHERE repository = $1 ORDER BY version DESC")
+            .bind(repository.to_ascii_lowercase())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(config_row)
+            .collect()
+    }
+
+    pub async fn create_plan(&self, p: NewPlan<'_>) -> anyhow::Result<PlanRow> {
+        let status = if p.needs_approval.is_empty() {
+            PlanStatus::Planned
+        } else {
+            PlanStatus::PendingApproval
+        };
+        let now = now_text();
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query("INSERT INTO governance_plans (repository, status, plan, config_version, spec_digest, needs_approval, created_by, created_at, updated_at, adds, changes, destroys) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11) RETURNING id")
+            .bind(p.repository.to_ascii_lowercase())
+            .bind(status.as_str())
+            .bind(p.plan.to_string())
+            .bind(p.config_version)
+            .bind(p.spec_digest)
+            .bind(p.needs_approval.join(","))
+            .bind(p.created_by)
+            .bind(&now)
+            .bind(p.counts.0)
+            .bind(p.counts.1)
+            .bind(p.counts.2)
+            .fetch_one(&mut **tx)
+            .await?
+            .get(0);
+        audit(
+            &mut tx,
+            NewAudit {
+                repository: Some(p.repository),
+                actor: p.created_by,
+                action: "plan.create",
+                object_kind: "governance_plan",
+                object_key: &id.to_string(),
+                before: None,
+                after: Some(&serde_json::json!({"status": status.as_str(), "add": p.counts.0, "change": p.counts.1, "destroy": p.counts.2, "needs_approval": p.needs_approval})),
+                correlation_id: &format!("plan-{id}"),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.plan(id)
+            .await?
+            .context("a plan vanished right after it was stored")
+    }
+
+    pub async fn plan(&self, id: i64) -> anyhow::Result<Option<PlanRow>> {
+        sqlx::query("SELECT * FROM governance_plans WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| plan_row(&r))
+            .transpose()
+    }
+
+    /// Plans of a repository, newest first (without their bodies' details trimmed).
+    pub async fn plans(&self, repository: &str, limit: i64) -> anyhow::Result<Vec<PlanRow>> {
+        sqlx::query("SELECT * FROM governance_plans WHERE repository = $1 ORDER BY id DESC LIMIT $2")
+            .bind(repository.to_ascii_lowercase())
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(plan_row)
+            .collect()
+    }
+
+    pub async fn set_plan_status(
+        &self,
+        id: i64,
+        status: PlanStatus,
+        error: Option<&str>,
+    ) -> anyhow::Result<()> {
+        sqlx::query("UPDATE governance_plans SET status = $1, error = $2, updated_at = $3 WHERE id = $4")
+            .bind(status.as_str())
+            .bind(error)
+            .bind(now_text())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Approves a pending plan. The creator may not approve their own plan (four eyes).
+    pub async fn approve_plan(&self, id: i64, approver: &str) -> Result<PlanRow, ApprovalError> {
+        let mut tx = self.begin_write().await.map_err(anyhow::Error::from)?;
+        let row = sqlx::query("SELECT * FROM governance_plans WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(anyhow::Error::from)?
+            .map(|r| plan_row(&r))
+            .transpose()?
+            .ok_or(ApprovalError::NotFound(id))?;
+        if row.status != PlanStatus::PendingApproval {
+            return Err(ApprovalError::NotPending {
+                id,
+                status: row.status.as_str(),
+            });
+        }
+        if row.created_by == approver {
+            return Err(ApprovalError::SamePrincipal {
+                id,
+                creator: row.created_by,
+            });
+        }
+        let now = now_text();
+        sqlx::query("UPDATE governance_plans SET status = 'approved', approved_by = $1, approved_at = $2, updated_at = $2 WHERE id = $3 AND status = 'pending_approval'")
+            .bind(approver)
+            .bind(&now)
+            .bind(id)
+            .execute(&mut **tx)
+            .await
+            .map_err(anyhow::Error::from)?;
+        audit(
+            &mut tx,
+            NewAudit {
+                repository: Some(&row.repository),
+                actor: approver,
+                action: "plan.approve",
+                object_kind: "governance_plan",
+                object_key: &id.to_string(),
+                before: Some(&serde_json::json!({"status": "pending_approval"})),
+                after: Some(&serde_json::json!({"status": "approved", "needs_approval": row.needs_approval})),
+                correlation_id: &format!("plan-{id}"),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(anyhow::Error::from)?;
+        Ok(self.plan(id).await?.ok_or(ApprovalError::NotFound(id))?)
+    }
+
+    pub async fn journal(&self, plan_id: i64) -> anyhow::Result<Vec<JournalRow>> {
+        let rows = sqlx::query("SELECT step, object_key, action, method, path, status, result_id, error, created_at, completed_at FROM governance_journal WHERE plan_id = $1 ORDER BY step")
+            .bind(plan_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| JournalRow {
+                step: r.get("step"),
+                object_key: r.get("object_key"),
+                action: r.get("action"),
+                method: r.get("method"),
+                path: r.get("path"),
+                status: r.get("status"),
+                result_id: r.get("result_id"),
+                error: r.get("error"),
+                created_at: r.get("created_at"),
+                completed_at: r.get("completed_at"),
+            })
+            .collect())
+    }
+
+    /// Records that a write is about to be sent. Committed before the request goes out.
+    pub async fn journal_intent(&self, i: Intent<'_>) -> anyhow::Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO governance_journal (plan_id, step, object_key, action, method, path, request, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'intent', $8) \
+             ON CONFLICT (plan_id, step) DO UPDATE SET status = 'intent', method = excluded.method, path = excluded.path, request = excluded.request, error = NULL, completed_at = NULL")
+            .bind(i.plan_id)
+            .bind(i.step)
+            .bind(i.object_key)
+            .bind(i.action)
+            .bind(i.method)
+            .bind(i.path)
+            .bind(i.request.to_string())
+            .bind(now_text())
+            .execute(&mut **tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn journal_failed(&self, plan_id: i64, step: i64, error: &str) -> anyhow::Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE governance_journal SET status = 'failed', error = $1, completed_at = $2 WHERE plan_id = $3 AND step = $4")
+            .bind(error)
+            .bind(now_text())
+            .bind(plan_id)
+            .bind(step)
+            .execute(&mut **tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn issue_keys(&self, repository: &str) -> anyhow::Result<HashMap<String, (i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT issue_key, issue_id, issue_number FROM governance_keys WHERE repository = $1",
+        )
+        .bind(repository.to_ascii_lowercase())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<String, _>(0), (r.get::<i64, _>(1), r.get::<i64, _>(2))))
+            .collect())
+    }
+
+    pub async fn audit_entries(
+        &self,
+        repository: Option<&str>,
+        correlation_id: Option<&str>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, repository, actor, action, object_kind, object_key, before_state, after_state, correlation_id, at FROM audit_log \
+             WHERE (CAST($1 AS TEXT) IS NULL OR repository = $1) AND (CAST($2 AS TEXT) IS NULL OR correlation_id = $2) ORDER BY id DESC LIMIT $3",
+        )
+        .bind(repository.map(|r| r.to_ascii_lowercase()))
+        .bind(correlation_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let parse = |c: &str| -> anyhow::Result<Option<Value>> {
+                    r.get::<Option<String>, _>(c)
+                        .map(|s| serde_json::from_str(&s))
+                        .transpose()
+                        .map_err(Into::into)
+                };
+                Ok(AuditEntry {
+                    id: r.get("id"),
+                    repository: r.get("repository"),
+                    actor: r.get("actor"),
+                    action: r.get("action"),
+                    object_kind: r.get("object_kind"),
+                    object_key: r.get("object_key"),
+                    before: parse("before_state")?,
+                    after: parse("after_state")?,
+                    correlation_id: r.get("correlation_id"),
+                    at: r.get("at"),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Completes a journaled step inside the transaction that also records its effects.
+pub async fn journal_done(
+    tx: &mut WriteTx,
+    plan_id: i64,
+    step: i64,
+    result_id: Option<i64>,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE governance_journal SET status = 'done', result_id = $1, error = NULL, completed_at = $2 WHERE plan_id = $3 AND step = $4")
+        .bind(result_id)
+        .bind(now_text())
+        .bind(plan_id)
+        .bind(step)
+        .execute(&mut ***tx)
+        .await?;
+    Ok(())
+}
+
+/// Records which issue carries `key`.
+pub async fn save_key(
+    tx: &mut WriteTx,
+    repository: &str,
+    key: &str,
+    issue_id: i64,
+    issue_number: i64,
+    plan_id: Option<i64>,
+) -> anyhow::Result<()> {
+    sqlx::query("INSERT INTO governance_keys (repository, issue_key, issue_id, issue_number, plan_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (repository, issue_key) DO UPDATE SET issue_id = excluded.issue_id, issue_number = excluded.issue_number, plan_id = excluded.plan_id, updated_at = excluded.updated_at")
+        .bind(repository.to_ascii_lowercase())
+        .bind(key)
+        .bind(issue_id)
+        .bind(issue_number)
+        .bind(plan_id)
+        .bind(now_text())
+        .execute(&mut ***tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn audit(tx: &mut WriteTx, a: NewAudit<'_>) -> anyhow::Result<()> {
+    sqlx::query("INSERT INTO audit_log (repository, actor, action, object_kind, object_key, before_state, after_state, correlation_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+        .bind(a.repository.map(|r| r.to_ascii_lowercase()))
+        .bind(a.actor)
+        .bind(a.action)
+        .bind(a.object_kind)
+        .bind(a.object_key)
+        .bind(json_text(a.before))
+        .bind(json_text(a.after))
+        .bind(a.correlation_id)
+        .bind(now_text())
+        .execute(&mut ***tx)
+        .await?;
+    Ok(())
+}
