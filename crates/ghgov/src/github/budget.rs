@@ -19,6 +19,27 @@ struct State {
     seen: Snapshot,
     blocked_until: Option<Instant>,
     next_write: Option<Instant>,
+    /// Send times of the writes of the last hour (reserved slots), oldest first.
+    writes: std::collections::VecDeque<Instant>,
+}
+
+/// GitHub's secondary limits on content-creating requests: this many per sliding window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteLimits {
+    pub per_minute: usize,
+    pub per_hour: usize,
+}
+
+impl WriteLimits {
+    pub const GITHUB: WriteLimits = WriteLimits {
+        per_minute: 80,
+        per_hour: 500,
+    };
+    /// No window (tests against a fakehub without secondary limits).
+    pub const NONE: WriteLimits = WriteLimits {
+        per_minute: 0,
+        per_hour: 0,
+    };
 }
 
 #[derive(Debug)]
@@ -26,7 +47,11 @@ pub struct Budget {
     state: Mutex<State>,
     /// Minimum gap between content-creating requests (GitHub asks for about one a second).
     write_interval: Duration,
+    limits: WriteLimits,
 }
+
+const MINUTE: Duration = Duration::from_secs(60);
+const HOUR: Duration = Duration::from_secs(3600);
 
 fn header_u64(h: &HeaderMap, name: &str) -> Option<u64> {
     h.get(name)?.to_str().ok()?.trim().parse().ok()
@@ -34,9 +59,14 @@ fn header_u64(h: &HeaderMap, name: &str) -> Option<u64> {
 
 impl Budget {
     pub fn new(write_interval: Duration) -> Self {
+        Self::with_limits(write_interval, WriteLimits::NONE)
+    }
+
+    pub fn with_limits(write_interval: Duration, limits: WriteLimits) -> Self {
         Budget {
             state: Mutex::new(State::default()),
             write_interval,
+            limits,
         }
     }
 
@@ -80,7 +110,29 @@ impl Budget {
             }
         }
         if write {
-            let slot = s.next_write.map_or(now + wait, |n| n.max(now + wait));
+            let mut slot = s.next_write.map_or(now + wait, |n| n.max(now + wait));
+            // Sliding windows, as GitHub counts them: the write may go once the one
+            // `per_minute` writes back has left the minute (likewise for the hour).
+            while s
+                .writes
+                .front()
+                .is_some_and(|t| slot.saturating_duration_since(*t) >= HOUR)
+            {
+                s.writes.pop_front();
+            }
+            for (limit, window) in [
+                (self.limits.per_minute, MINUTE),
+                (self.limits.per_hour, HOUR),
+            ] {
+                if limit > 0 && s.writes.len() >= limit {
+                    let oldest_in_window = s.writes[s.writes.len() - limit];
+                    slot = slot.max(oldest_in_window + window);
+                }
+            }
+            s.writes.push_back(slot);
+            if s.writes.len() > self.limits.per_hour.max(self.limits.per_minute) {
+                s.writes.pop_front();
+            }
             s.next_write = Some(slot + self.write_interval);
             wait = slot.saturating_duration_since(now);
         }
@@ -114,6 +166,28 @@ mod tests {
         b.observe(&headers(0, 1_000));
         assert_eq!(b.delay(false, 900), Duration::from_secs(101));
         assert_eq!(b.snapshot().remaining, Some(0));
+    }
+
+    #[test]
+    fn writes_stay_inside_the_sliding_windows() {
+        let b = Budget::with_limits(
+            Duration::ZERO,
+            WriteLimits {
+                per_minute: 3,
+                per_hour: 5,
+            },
+        );
+        let waits: Vec<Duration> = (0..6).map(|_| b.delay(true, 0)).collect();
+        assert!(waits[..3].iter().all(|w| w.is_zero()), "{waits:?}");
+        // The fourth waits for the first to leave the minute.
+        assert!(
+            waits[3] > Duration::from_secs(59) && waits[3] <= MINUTE,
+            "{waits:?}"
+        );
+        // The sixth waits for the first to leave the hour.
+        assert!(waits[5] > Duration::from_secs(3599), "{waits:?}");
+        // Reads are never held by the write windows.
+        assert_eq!(b.delay(false, 0), Duration::ZERO);
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub struct GitHubConfig {
     pub breaker_cooldown: Duration,
     /// Minimum gap between content-creating requests.
     pub write_interval: Duration,
+    /// Secondary-limit windows the client keeps its writes inside.
+    pub write_limits: super::budget::WriteLimits,
     /// A read-only client refuses every write (plans and dry runs use one).
     pub read_only: bool,
 }
@@ -49,6 +51,7 @@ impl GitHubConfig {
             breaker_threshold: 10,
             breaker_cooldown: Duration::from_secs(30),
             write_interval: Duration::from_millis(1000),
+            write_limits: super::budget::WriteLimits::GITHUB,
             read_only: false,
         }
     }
@@ -60,6 +63,7 @@ impl GitHubConfig {
             max_wait: Duration::from_millis(20),
             breaker_cooldown: Duration::from_millis(50),
             write_interval: Duration::ZERO,
+            write_limits: super::budget::WriteLimits::NONE,
             ..Self::new(base_url, token)
         }
     }
@@ -178,7 +182,10 @@ impl GitHub {
         let token_key = hex::encode(&Sha256::digest(config.token.as_bytes())[..8]);
         Ok(GitHub {
             http,
-            budget: Arc::new(Budget::new(config.write_interval)),
+            budget: Arc::new(Budget::with_limits(
+                config.write_interval,
+                config.write_limits,
+            )),
             stats: Arc::new(RequestStats::default()),
             etags,
             pending_etags: Mutex::default(),

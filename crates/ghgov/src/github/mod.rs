@@ -5,5 +5,5 @@ mod budget;
 mod client;
 pub mod types;
 
-pub use budget::Budget;
+pub use budget::{Budget, WriteLimits};
 pub use client::{Fetched, GitHub, GitHubConfig, GitHubError, RequestStats};

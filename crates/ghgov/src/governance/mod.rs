@@ -10,6 +10,8 @@
 //! compliance: how well the governed issues follow the rules
 
 pub mod config;
+pub mod current;
 pub mod desired;
+pub mod plan;
 pub mod problems;
 pub mod spec;

@@ -372,14 +372,16 @@ impl Store {
 
     /// Plans of a repository, newest first (without their bodies' details trimmed).
     pub async fn plans(&self, repository: &str, limit: i64) -> anyhow::Result<Vec<PlanRow>> {
-        sqlx::query("SELECT * FROM governance_plans WHERE repository = $1 ORDER BY id DESC LIMIT $2")
-            .bind(repository.to_ascii_lowercase())
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(plan_row)
-            .collect()
+        sqlx::query(
+            "SELECT * FROM governance_plans WHERE repository = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(repository.to_ascii_lowercase())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(plan_row)
+        .collect()
     }
 
     pub async fn set_plan_status(
@@ -388,13 +390,15 @@ impl Store {
         status: PlanStatus,
         error: Option<&str>,
     ) -> anyhow::Result<()> {
-        sqlx::query("UPDATE governance_plans SET status = $1, error = $2, updated_at = $3 WHERE id = $4")
-            .bind(status.as_str())
-            .bind(error)
-            .bind(now_text())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE governance_plans SET status = $1, error = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(status.as_str())
+        .bind(error)
+        .bind(now_text())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -501,7 +505,10 @@ impl Store {
         Ok(())
     }
 
-    pub async fn issue_keys(&self, repository: &str) -> anyhow::Result<HashMap<String, (i64, i64)>> {
+    pub async fn issue_keys(
+        &self,
+        repository: &str,
+    ) -> anyhow::Result<HashMap<String, (i64, i64)>> {
         let rows = sqlx::query(
             "SELECT issue_key, issue_id, issue_number FROM governance_keys WHERE repository = $1",
         )
@@ -510,7 +517,12 @@ impl Store {
         .await?;
         Ok(rows
             .iter()
-            .map(|r| (r.get::<String, _>(0), (r.get::<i64, _>(1), r.get::<i64, _>(2))))
+            .map(|r| {
+                (
+                    r.get::<String, _>(0),
+                    (r.get::<i64, _>(1), r.get::<i64, _>(2)),
+                )
+            })
             .collect())
     }
 
