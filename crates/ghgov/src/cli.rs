@@ -1,6 +1,7 @@
 //! The `ghgov` command line. Every flag has a `GHGOV_*` environment fallback.
 
 use crate::github::{GitHub, GitHubConfig};
+use crate::governance::commands as gov;
 use crate::mirror::sync::{Progress, SyncKind, Syncer};
 use crate::mirror::RepoName;
 use crate::server::{self, ServeOptions};
@@ -16,7 +17,7 @@ use std::time::Duration;
 #[command(
     name = "ghgov",
     version,
-    about = "Self-hosted GitHub governance and tracking: a faithful mirror of your repositories' issues, served over a REST API."
+    about = "Self-hosted GitHub governance and tracking: a faithful mirror of your repositories' issues, and a governance engine that turns a project specification into an Epic → Feature → Task hierarchy on GitHub."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -37,6 +38,16 @@ pub enum Command {
     /// Manage GitHub webhooks.
     #[command(subcommand)]
     Hooks(HooksCommand),
+    /// Check a project specification and a governance configuration; every problem at once.
+    Validate(gov::ValidateArgs),
+    /// Show what applying the specification would change on GitHub, and store the plan.
+    Plan(gov::PlanArgs),
+    /// Create and update the issue hierarchy on GitHub (journaled, paced, resumable).
+    Apply(gov::ApplyArgs),
+    /// Approve a plan that waits for approval (by a principal other than its creator).
+    Approve(gov::ApproveArgs),
+    /// How well the governed issues follow the rules, with each violation and its fix.
+    Compliance(gov::ComplianceArgs),
 }
 
 #[derive(Args, Clone)]
@@ -180,6 +191,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(t) => token(t).await,
+        Command::Validate(a) => gov::validate(a).await,
+        Command::Plan(a) => gov::plan(a).await,
+        Command::Apply(a) => gov::apply(a).await,
+        Command::Approve(a) => gov::approve(a).await,
+        Command::Compliance(a) => gov::compliance(a).await,
         Command::Hooks(HooksCommand::Install {
             repository,
             url,

@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1` (bearer tokens), plus the open `/health`, `/metrics` and
 //! `/version`, and the webhook receiver at `/webhooks/github`.
 
+mod governance;
 mod issues;
 mod ops;
 mod resources;
@@ -140,6 +141,10 @@ impl Paging {
     }
 }
 
+/// Who is calling: `token:NAME` (recorded in plans, approvals and the audit log).
+#[derive(Debug, Clone)]
+pub struct Principal(pub String);
+
 /// Bearer-token authentication for `/api/v1`; the token's scope goes into the request.
 async fn auth(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let token = req
@@ -155,8 +160,8 @@ async fn auth(State(state): State<AppState>, mut req: Request, next: Next) -> Re
     let Some(token) = token else {
         return ApiError(StatusCode::UNAUTHORIZED, "an API token is required: Authorization: Bearer TOKEN (create one with `ghgov token create`)".into()).into_response();
     };
-    match state.store.check_token(&token).await {
-        Ok(Some((id, scope))) => {
+    match state.store.authenticate(&token).await {
+        Ok(Some((id, scope, name))) => {
             let due = {
                 let mut touched = state.touched.lock();
                 let due = touched
@@ -171,6 +176,7 @@ async fn auth(State(state): State<AppState>, mut req: Request, next: Next) -> Re
                 let _ = state.store.touch_token(id).await;
             }
             req.extensions_mut().insert(scope);
+            req.extensions_mut().insert(Principal(format!("token:{name}")));
             next.run(req).await
         }
         Ok(None) => ApiError(
@@ -223,6 +229,24 @@ pub fn router(state: AppState, receiver: Receiver) -> Router {
         .route("/sync/status", get(ops::sync_status))
         .route("/sync/operations", get(ops::sync_operations))
         .route("/webhooks/events", get(ops::webhook_events))
+        .route(
+            "/governance/config/{org}/{repo}",
+            get(governance::get_config).put(governance::put_config),
+        )
+        .route(
+            "/governance/config/{org}/{repo}/versions",
+            get(governance::config_versions),
+        )
+        .route("/governance/validate", post(governance::validate))
+        .route("/governance/generate", post(governance::generate))
+        .route("/governance/plans", get(governance::plans))
+        .route("/governance/plans/{id}", get(governance::plan))
+        .route("/governance/plans/{id}/approve", post(governance::approve))
+        .route(
+            "/governance/compliance/{org}/{repo}",
+            get(governance::compliance),
+        )
+        .route("/governance/audit", get(governance::audit))
         .route("/webhooks/events/{id}/replay", post(ops::replay))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth));
     let open = Router::new()

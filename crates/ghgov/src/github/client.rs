@@ -229,7 +229,9 @@ impl GitHub {
             (Some(store), true) => store.etag(&key).await.ok().flatten(),
             _ => None,
         };
-        let (status, headers, body) = self.send(Method::GET, &url, None, etag.as_deref()).await?;
+        let (status, headers, body) = self
+            .send(Method::GET, &url, None, etag.as_deref(), true)
+            .await?;
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
         }
@@ -279,11 +281,36 @@ impl GitHub {
         path: &str,
         body: &Value,
     ) -> Result<Value, GitHubError> {
+        self.write_with(method, path, body, true).await
+    }
+
+    /// Like `write`, but a failure that leaves it unknown whether GitHub acted (a timeout, a
+    /// 5xx) is returned instead of retried: for writes that are not idempotent, such as
+    /// creating an issue, the caller first looks whether the write landed. Answers that
+    /// say the request was refused (rate limits) are still waited out and retried.
+    pub async fn write_once(
+        &self,
+        method: Method,
+        path: &str,
+        body: &Value,
+    ) -> Result<Value, GitHubError> {
+        self.write_with(method, path, body, false).await
+    }
+
+    async fn write_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: &Value,
+        retry_ambiguous: bool,
+    ) -> Result<Value, GitHubError> {
         if self.config.read_only {
             return Err(GitHubError::ReadOnly(format!("{method} {path}")));
         }
         let url = self.url(path);
-        let (_, _, bytes) = self.send(method, &url, Some(body), None).await?;
+        let (_, _, bytes) = self
+            .send(method, &url, Some(body), None, retry_ambiguous)
+            .await?;
         if bytes.is_empty() {
             return Ok(Value::Null);
         }
@@ -346,6 +373,7 @@ impl GitHub {
         url: &str,
         body: Option<&Value>,
         etag: Option<&str>,
+        retry_ambiguous: bool,
     ) -> Result<(StatusCode, HeaderMap, axum::body::Bytes), GitHubError> {
         let write = is_write(&method);
         let mut attempt = 0;
@@ -383,7 +411,7 @@ impl GitHub {
                         e.to_string()
                     };
                     self.record_failure(message.clone());
-                    if attempt >= self.config.max_attempts {
+                    if attempt >= self.config.max_attempts || !retry_ambiguous {
                         return Err(GitHubError::Transport {
                             url: url.to_string(),
                             message,
@@ -441,7 +469,7 @@ impl GitHub {
                 self.stats.retries.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
-            if status.is_server_error() && attempt < self.config.max_attempts {
+            if status.is_server_error() && attempt < self.config.max_attempts && retry_ambiguous {
                 self.record_failure(format!("{status} from {url}"));
                 self.stats.retries.fetch_add(1, Ordering::Relaxed);
                 tokio::time::sleep(self.backoff(attempt)).await;

@@ -9,6 +9,7 @@
 //! apply: journaled, paced, resumable writes
 //! compliance: how well the governed issues follow the rules
 
+pub mod apply;
 pub mod config;
 pub mod current;
 pub mod desired;

@@ -71,6 +71,20 @@ impl Store {
         Ok(row.and_then(|r| Scope::parse(&r.get::<String, _>(1)).map(|s| (r.get::<i64, _>(0), s))))
     }
 
+    /// Id, scope and name (the principal) of a valid, unrevoked token.
+    pub async fn authenticate(&self, token: &str) -> anyhow::Result<Option<(i64, Scope, String)>> {
+        let row = sqlx::query(
+            "SELECT id, scope, name FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(hash_token(token))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.and_then(|r| {
+            Scope::parse(&r.get::<String, _>(1))
+                .map(|s| (r.get::<i64, _>(0), s, r.get::<String, _>(2)))
+        }))
+    }
+
     pub async fn touch_token(&self, id: i64) -> anyhow::Result<()> {
         sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
             .bind(now_text())

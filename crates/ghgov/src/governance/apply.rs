@@ -1,0 +1,680 @@
+//! Apply: the plan's changes sent through the one writer, in dependency order (labels,
+//! milestones, epics, features, tasks, sub-issue links, dependencies).
+//!
+//! Every write is journaled as an intent (committed) before it is sent, and its outcome,
+//! the key table, the mirror projection and the audit row are committed together after.
+//! Killed at any moment, a re-apply converges: finished steps are skipped, and a step whose
+//! intent has no outcome is resolved first. For an issue create that means looking for the
+//! key's marker on GitHub, so a create that did land is never sent twice.
+
+use super::desired::key_in_body;
+use super::plan::{Action, Change, Plan, Target};
+use crate::github::types::{Issue, Label, Milestone, Repository};
+use crate::github::{Fetched, GitHub, GitHubError};
+use crate::mirror::projector::{self, Seen};
+use crate::mirror::RepoName;
+use crate::store::governance::{audit, journal_done, save_key, Intent, NewAudit, PlanStatus};
+use crate::store::Store;
+use anyhow::{anyhow, Context};
+use reqwest::Method;
+use serde_json::{json, Value};
+use sqlx::Row;
+use std::collections::{HashMap, HashSet};
+
+/// Told of every finished step (for progress bars and ETAs).
+pub trait ApplyProgress: Send + Sync {
+    fn step(&self, done: usize, total: usize, what: &str);
+}
+
+pub struct Applier<'a> {
+    pub store: &'a Store,
+    pub gh: &'a GitHub,
+    pub repo: &'a RepoName,
+    pub actor: &'a str,
+    pub progress: Option<&'a dyn ApplyProgress>,
+    /// Test hook: stop (as if killed) right after sending this many writes, before their
+    /// outcome is recorded.
+    pub crash_after_writes: Option<usize>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApplyReport {
+    pub added: usize,
+    pub changed: usize,
+    pub destroyed: usize,
+    /// Steps found finished by an earlier, interrupted apply.
+    pub resumed: usize,
+    /// Requests sent that change something on GitHub.
+    pub writes: usize,
+}
+
+impl ApplyReport {
+    pub fn summary_line(&self) -> String {
+        format!(
+            "Apply complete: {} added, {} changed, {} destroyed.",
+            self.added, self.changed, self.destroyed
+        )
+    }
+}
+
+/// The simulated kill of `crash_after_writes`.
+#[derive(Debug, thiserror::Error)]
+#[error("apply stopped on purpose after {0} writes (crash injection)")]
+pub struct InjectedCrash(pub usize);
+
+/// What a step produced: the GitHub object id to remember (issue id, label id…).
+struct Outcome {
+    result_id: Option<i64>,
+    after: Value,
+}
+
+struct Run<'a> {
+    a: &'a Applier<'a>,
+    plan_id: i64,
+    repo_id: i64,
+    correlation: String,
+    /// Key → (issue id, number), filled as issues are found or created.
+    keys: HashMap<String, (i64, i64)>,
+    /// Milestone title (lower case) → number.
+    milestones: HashMap<String, i64>,
+    writes: usize,
+}
+
+impl<'a> Applier<'a> {
+    /// Applies stored plan `plan_id`. Safe to call again after any failure or kill.
+    pub async fn apply(&self, plan_id: i64, plan: &Plan) -> anyhow::Result<ApplyReport> {
+        self.store
+            .set_plan_status(plan_id, PlanStatus::Applying, None)
+            .await?;
+        let result = self.run(plan_id, plan).await;
+        match &result {
+            Ok(_) => {
+                self.store
+                    .set_plan_status(plan_id, PlanStatus::Applied, None)
+                    .await?
+            }
+            Err(e) if e.downcast_ref::<InjectedCrash>().is_some() => {}
+            Err(e) => {
+                self.store
+                    .set_plan_status(plan_id, PlanStatus::Failed, Some(&format!("{e:#}")))
+                    .await?
+            }
+        }
+        result
+    }
+
+    async fn run(&self, plan_id: i64, plan: &Plan) -> anyhow::Result<ApplyReport> {
+        let repo_id = self.repository_id().await?;
+        let mut run = Run {
+            a: self,
+            plan_id,
+            repo_id,
+            correlation: format!("plan-{plan_id}"),
+            keys: self.store.issue_keys(&self.repo.full()).await?,
+            milestones: HashMap::new(),
+            writes: 0,
+        };
+        run.load_milestones().await?;
+        let journal: HashMap<i64, String> = self
+            .store
+            .journal(plan_id)
+            .await?
+            .into_iter()
+            .map(|j| (j.step, j.status))
+            .collect();
+        let mut report = ApplyReport::default();
+        let total = plan.changes.len();
+        for (step, change) in plan.changes.iter().enumerate() {
+            let step = step as i64;
+            let status = journal.get(&step).map(String::as_str);
+            if status == Some("done") {
+                report.resumed += 1;
+            } else {
+                run.step(step, change, status == Some("intent")).await?;
+            }
+            match change.action {
+                Action::Create => report.added += 1,
+                Action::Update => report.changed += 1,
+                Action::Delete | Action::Close => report.destroyed += 1,
+            }
+            if let Some(p) = self.progress {
+                p.step(step as usize + 1, total, &change.target.key());
+            }
+        }
+        report.writes = run.writes;
+        Ok(report)
+    }
+
+    /// The repository's id in the mirror, fetched (and mirrored) when it was never synced.
+    async fn repository_id(&self) -> anyhow::Result<i64> {
+        if let Some(r) = sqlx::query("SELECT id FROM repositories WHERE full_name_lc = $1")
+            .bind(self.repo.full().to_ascii_lowercase())
+            .fetch_optional(&self.store.pool)
+            .await?
+        {
+            return Ok(r.get(0));
+        }
+        let path = format!("/repos/{}", self.repo.full());
+        let Fetched::Modified { body, .. } = self.gh.get(&path, false).await? else {
+            return Err(anyhow!("GitHub answered 304 to an unconditional request"));
+        };
+        let repo: Repository = serde_json::from_value(body).context("reading the repository")?;
+        let mut tx = self.store.begin_write().await?;
+        let id = projector::repository(&mut tx, &repo).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+}
+
+fn base(repo: &RepoName) -> String {
+    format!("/repos/{}", repo.full())
+}
+
+fn issue_kind_name(t: &Target) -> &'static str {
+    match t {
+        Target::Issue { kind, .. } => kind.as_str(),
+        other => other.kind(),
+    }
+}
+
+impl Run<'_> {
+    async fn load_milestones(&mut self) -> anyhow::Result<()> {
+        let rows = sqlx::query("SELECT title, number FROM milestones WHERE repository_id = $1")
+            .bind(self.repo_id)
+            .fetch_all(&self.a.store.pool)
+            .await?;
+        self.milestones = rows
+            .iter()
+            .map(|r| (r.get::<String, _>(0).to_lowercase(), r.get::<i64, _>(1)))
+            .collect();
+        Ok(())
+    }
+
+    fn issue(&self, key: &str) -> anyhow::Result<(i64, i64)> {
+        self.keys.get(key).copied().ok_or_else(|| {
+            anyhow!("issue {key} is neither on GitHub nor created by this plan; run `ghgov plan` again")
+        })
+    }
+
+    async fn step(&mut self, step: i64, change: &Change, in_flight: bool) -> anyhow::Result<()> {
+        // An issue create that may have landed before a crash: find it by its key.
+        if let (Target::Issue { key, .. }, Action::Create) = (&change.target, change.action) {
+            let known = self.keys.get(key).copied();
+            if known.is_some() || in_flight {
+                self.journal_resolution(step, change).await?;
+            }
+            if let Some((id, number)) = known {
+                return self
+                    .finish(step, change, Outcome {
+                        result_id: Some(id),
+                        after: json!({"number": number, "found": "key table"}),
+                    }, None)
+                    .await;
+            }
+            if in_flight {
+                if let Some(issue) = self.find_issue_by_key(key).await? {
+                    let after = json!({"number": issue.number, "found": "marker"});
+                    return self
+                        .finish(step, change, Outcome { result_id: Some(issue.id), after }, Some(Projection::Issue(Box::new(issue))))
+                        .await;
+                }
+            }
+        }
+        let (method, path, body) = self.request(change)?;
+        self.a
+            .store
+            .journal_intent(Intent {
+                plan_id: self.plan_id,
+                step,
+                object_key: &change.target.key(),
+                action: match change.action {
+                    Action::Create => "create",
+                    Action::Update => "update",
+                    Action::Delete => "delete",
+                    Action::Close => "close",
+                },
+                method: method.as_str(),
+                path: &path,
+                request: &body,
+            })
+            .await?;
+        let creates_issue = matches!(
+            (&change.target, change.action),
+            (Target::Issue { .. }, Action::Create)
+        );
+        let mut attempt = 0;
+        let sent = loop {
+            attempt += 1;
+            let sent = if creates_issue {
+                self.a.gh.write_once(method.clone(), &path, &body).await
+            } else {
+                self.a.gh.write(method.clone(), &path, &body).await
+            };
+            self.writes += 1;
+            if self.a.crash_after_writes == Some(self.writes) {
+                return Err(InjectedCrash(self.writes).into());
+            }
+            // A create that failed without saying whether it landed: look before resending.
+            match (&sent, &change.target) {
+                (Err(e), Target::Issue { key, .. }) if creates_issue && ambiguous(e) && attempt < 5 => {
+                    tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
+                    if let Some(issue) = self.find_issue_by_key(key).await? {
+                        let after = json!({"number": issue.number, "found": "marker"});
+                        return self
+                            .finish(step, change, Outcome { result_id: Some(issue.id), after }, Some(Projection::Issue(Box::new(issue))))
+                            .await;
+                    }
+                }
+                _ => break sent,
+            }
+        };
+        let response = match sent {
+            Ok(v) => v,
+            Err(e) => match self.converged_anyway(change, &e).await? {
+                Some(v) => v,
+                None => {
+                    let message = format!("{} {}: {e}", method, path);
+                    self.a
+                        .store
+                        .journal_failed(self.plan_id, step, &message)
+                        .await?;
+                    return Err(anyhow!(e)).with_context(|| {
+                        format!(
+                            "applying {} {} (step {} of plan {}); fix the cause and run the apply again: finished steps are not repeated",
+                            change.target.kind(),
+                            change.target.key(),
+                            step + 1,
+                            self.plan_id
+                        )
+                    });
+                }
+            },
+        };
+        let (outcome, projection) = self.outcome(change, response)?;
+        self.finish(step, change, outcome, projection).await
+    }
+
+    /// Journals a step that is settled by looking, not by writing.
+    async fn journal_resolution(&self, step: i64, change: &Change) -> anyhow::Result<()> {
+        self.a
+            .store
+            .journal_intent(Intent {
+                plan_id: self.plan_id,
+                step,
+                object_key: &change.target.key(),
+                action: "resolve",
+                method: "GET",
+                path: "",
+                request: &Value::Null,
+            })
+            .await
+    }
+
+    /// Method, path and body of the write that carries out `change`.
+    fn request(&self, c: &Change) -> anyhow::Result<(Method, String, Value)> {
+        let b = base(self.a.repo);
+        let fields: serde_json::Map<String, Value> = c
+            .fields
+            .iter()
+            .map(|f| (f.field.clone(), f.after.clone()))
+            .collect();
+        Ok(match (&c.target, c.action) {
+            (Target::Label { name }, Action::Create) => (
+                Method::POST,
+                format!("{b}/labels"),
+                json!({"name": name, "color": fields.get("color"), "description": fields.get("description")}),
+            ),
+            (Target::Label { name }, Action::Update) => (
+                Method::PATCH,
+                format!("{b}/labels/{}", encode(name)),
+                Value::Object(fields),
+            ),
+            (Target::Label { name }, _) => (
+                Method::DELETE,
+                format!("{b}/labels/{}", encode(name)),
+                Value::Null,
+            ),
+            (Target::Milestone { title }, Action::Create) => {
+                let mut body = json!({"title": title});
+                if let Some(Value::String(d)) = fields.get("description") {
+                    body["description"] = json!(d);
+                }
+                if let Some(Value::String(due)) = fields.get("due_on") {
+                    body["due_on"] = json!(noon(due));
+                }
+                (Method::POST, format!("{b}/milestones"), body)
+            }
+            (Target::Milestone { .. }, Action::Update) => {
+                let mut body = Value::Object(fields.clone());
+                if let Some(Value::String(due)) = fields.get("due_on") {
+                    body["due_on"] = json!(noon(due));
+                }
+                (
+                    Method::PATCH,
+                    format!("{b}/milestones/{}", c.number.unwrap_or_default()),
+                    body,
+                )
+            }
+            (Target::Milestone { .. }, _) => (
+                Method::DELETE,
+                format!("{b}/milestones/{}", c.number.unwrap_or_default()),
+                Value::Null,
+            ),
+            (Target::Issue { .. }, Action::Create | Action::Update) => {
+                let mut body = Value::Object(fields.clone());
+                if let Some(Value::String(title)) = fields.get("milestone") {
+                    let number = self.milestones.get(&title.to_lowercase()).ok_or_else(|| {
+                        anyhow!("milestone {title:?} does not exist on GitHub; run `ghgov plan` again so the plan creates it")
+                    })?;
+                    body["milestone"] = json!(number);
+                }
+                match c.action {
+                    Action::Create => (Method::POST, format!("{b}/issues"), body),
+                    _ => (
+                        Method::PATCH,
+                        format!("{b}/issues/{}", c.number.unwrap_or_default()),
+                        body,
+                    ),
+                }
+            }
+            (Target::Issue { .. }, _) => (
+                Method::PATCH,
+                format!("{b}/issues/{}", c.number.unwrap_or_default()),
+                json!({"state": "closed", "state_reason": "not_planned"}),
+            ),
+            (Target::SubIssue { parent, child }, _) => {
+                let (_, parent_number) = self.issue(parent)?;
+                let (child_id, _) = self.issue(child)?;
+                let mut body = json!({"sub_issue_id": child_id});
+                if c.action == Action::Update {
+                    body["replace_parent"] = json!(true);
+                }
+                (
+                    Method::POST,
+                    format!("{b}/issues/{parent_number}/sub_issues"),
+                    body,
+                )
+            }
+            (Target::Dependency { blocked, blocking }, _) => {
+                let (_, blocked_number) = self.issue(blocked)?;
+                let (blocking_id, _) = self.issue(blocking)?;
+                (
+                    Method::POST,
+                    format!("{b}/issues/{blocked_number}/dependencies/blocked_by"),
+                    json!({"issue_id": blocking_id}),
+                )
+            }
+        })
+    }
+
+    /// A refused write whose effect is already there (a label or milestone that exists, a
+    /// link already made, a label already deleted) counts as done; returns what to record.
+    async fn converged_anyway(
+        &self,
+        c: &Change,
+        e: &GitHubError,
+    ) -> anyhow::Result<Option<Value>> {
+        let b = base(self.a.repo);
+        match (e.status(), &c.target, c.action) {
+            (Some(422), Target::Label { name }, Action::Create) => {
+                Ok(self.fetch(&format!("{b}/labels/{}", encode(name))).await?)
+            }
+            (Some(422), Target::Milestone { title }, Action::Create) => {
+                let list = self
+                    .fetch(&format!("{b}/milestones?state=all&per_page=100"))
+                    .await?
+                    .unwrap_or(Value::Null);
+                Ok(list.as_array().and_then(|a| {
+                    a.iter()
+                        .find(|m| m["title"].as_str().is_some_and(|t| t.eq_ignore_ascii_case(title)))
+                        .cloned()
+                }))
+            }
+            (Some(404), Target::Label { .. } | Target::Milestone { .. }, Action::Delete) => {
+                Ok(Some(Value::Null))
+            }
+            (Some(422), Target::SubIssue { parent, child }, _) => {
+                let (parent_id, _) = self.issue(parent)?;
+                let (_, child_number) = self.issue(child)?;
+                let current = self
+                    .fetch(&format!("{b}/issues/{child_number}/parent"))
+                    .await?;
+                Ok(current
+                    .filter(|p| p["id"].as_i64() == Some(parent_id))
+                    .map(|_| Value::Null))
+            }
+            (Some(422), Target::Dependency { blocked, blocking }, _) => {
+                let (_, blocked_number) = self.issue(blocked)?;
+                let (blocking_id, _) = self.issue(blocking)?;
+                let list = self
+                    .fetch(&format!(
+                        "{b}/issues/{blocked_number}/dependencies/blocked_by?per_page=100"
+                    ))
+                    .await?
+                    .unwrap_or(Value::Null);
+                let there = list
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|i| i["id"].as_i64() == Some(blocking_id)));
+                Ok(there.then_some(Value::Null))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn fetch(&self, path: &str) -> anyhow::Result<Option<Value>> {
+        match self.a.gh.get(path, false).await {
+            Ok(Fetched::Modified { body, .. }) => Ok(Some(body)),
+            Ok(Fetched::NotModified) => Ok(None),
+            Err(e) if e.status() == Some(404) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Looks through the repository's newest issues for one carrying `key`.
+    async fn find_issue_by_key(&self, key: &str) -> anyhow::Result<Option<Issue>> {
+        let mut next = Some(format!(
+            "{}/issues?state=all&sort=created&direction=desc&per_page=100",
+            base(self.a.repo)
+        ));
+        // Creates of one apply are recent: a few pages reach back far enough.
+        let mut pages = 0;
+        while let Some(url) = next.take() {
+            pages += 1;
+            let Fetched::Modified { body, next: n, .. } = self.a.gh.get(&url, false).await? else {
+                break;
+            };
+            let issues: Vec<Issue> = serde_json::from_value(body)?;
+            if let Some(found) = issues.into_iter().find(|i| {
+                i.pull_request.is_none()
+                    && i.body.as_deref().and_then(key_in_body) == Some(key)
+            }) {
+                return Ok(Some(found));
+            }
+            if pages < 20 {
+                next = n;
+            }
+        }
+        Ok(None)
+    }
+
+    fn outcome(
+        &self,
+        c: &Change,
+        response: Value,
+    ) -> anyhow::Result<(Outcome, Option<Projection>)> {
+        let id = response["id"].as_i64();
+        let projection = match &c.target {
+            _ if response.is_null() => None,
+            Target::Label { .. } if c.action != Action::Delete => Some(Projection::Label(
+                serde_json::from_value(response.clone()).context("reading GitHub's label")?,
+            )),
+            Target::Milestone { .. } if c.action != Action::Delete => Some(Projection::Milestone(
+                serde_json::from_value(response.clone()).context("reading GitHub's milestone")?,
+            )),
+            Target::Issue { .. } => Some(Projection::Issue(Box::new(
+                serde_json::from_value(response.clone()).context("reading GitHub's issue")?,
+            ))),
+            _ => None,
+        };
+        let projection = match (&c.target, c.action, projection) {
+            (Target::Label { .. }, Action::Delete, _) => c.number.map(Projection::LabelGone),
+            (Target::Milestone { .. }, Action::Delete, _) => c.number.map(Projection::MilestoneGone),
+            (Target::SubIssue { parent, child }, _, _) => Some(Projection::SubIssue(
+                self.issue(parent)?.0,
+                self.issue(child)?.0,
+            )),
+            (Target::Dependency { blocked, blocking }, _, _) => Some(Projection::Dependency(
+                self.issue(blocked)?.0,
+                self.issue(blocking)?.0,
+            )),
+            (_, _, p) => p,
+        };
+        let after = match &c.target {
+            Target::Issue { .. } => json!({"number": response["number"], "fields": c.fields.iter().map(|f| (&f.field, &f.after)).collect::<HashMap<_, _>>()}),
+            _ => json!(c.fields.iter().map(|f| (&f.field, &f.after)).collect::<HashMap<_, _>>()),
+        };
+        Ok((Outcome { result_id: id, after }, projection))
+    }
+
+    /// Records a finished step: journal, key table, mirror and audit in one transaction.
+    async fn finish(
+        &mut self,
+        step: i64,
+        c: &Change,
+        outcome: Outcome,
+        projection: Option<Projection>,
+    ) -> anyhow::Result<()> {
+        let store = self.a.store;
+        let repo = self.a.repo.full();
+        let mut tx = store.begin_write().await?;
+        let mut seen = Seen::default();
+        match &projection {
+            Some(Projection::Issue(issue)) => {
+                projector::issue(&mut tx, &mut seen, self.repo_id, issue, None).await?;
+                if let Target::Issue { key, .. } = &c.target {
+                    save_key(&mut tx, &repo, key, issue.id, issue.number, Some(self.plan_id)).await?;
+                    self.keys.insert(key.clone(), (issue.id, issue.number));
+                }
+            }
+            Some(Projection::Label(l)) => {
+                projector::label(&mut tx, &mut seen, self.repo_id, l).await?
+            }
+            Some(Projection::LabelGone(id)) => projector::remove_label(&mut tx, *id).await?,
+            Some(Projection::Milestone(m)) => {
+                projector::milestone(&mut tx, &mut seen, self.repo_id, m).await?;
+                self.milestones.insert(m.title.to_lowercase(), m.number);
+            }
+            Some(Projection::MilestoneGone(number)) => {
+                if let Some(r) = sqlx::query("SELECT id FROM milestones WHERE repository_id = $1 AND number = $2")
+                    .bind(self.repo_id)
+                    .bind(number)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                {
+                    projector::remove_milestone(&mut tx, r.get(0)).await?;
+                }
+            }
+            Some(Projection::SubIssue(parent, child)) => {
+                projector::link_sub_issue(&mut tx, *parent, *child).await?
+            }
+            Some(Projection::Dependency(blocked, blocking)) => {
+                projector::add_dependency(&mut tx, *blocked, *blocking).await?
+            }
+            None => {}
+        }
+        // An issue found in the key table was recorded when it was created.
+        if let (Target::Issue { key, .. }, None) = (&c.target, &projection) {
+            if let Some(&(id, number)) = self.keys.get(key) {
+                save_key(&mut tx, &repo, key, id, number, Some(self.plan_id)).await?;
+            }
+        }
+        journal_done(&mut tx, self.plan_id, step, outcome.result_id).await?;
+        let before: Value = json!(c
+            .fields
+            .iter()
+            .map(|f| (&f.field, &f.before))
+            .collect::<HashMap<_, _>>());
+        audit(
+            &mut tx,
+            NewAudit {
+                repository: Some(&repo),
+                actor: self.a.actor,
+                action: match c.action {
+                    Action::Create => "create",
+                    Action::Update => "update",
+                    Action::Delete => "delete",
+                    Action::Close => "close",
+                },
+                object_kind: issue_kind_name(&c.target),
+                object_key: &c.target.key(),
+                before: (c.action != Action::Create).then_some(&before),
+                after: Some(&outcome.after),
+                correlation_id: &self.correlation,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+enum Projection {
+    Issue(Box<Issue>),
+    Label(Label),
+    LabelGone(i64),
+    Milestone(Milestone),
+    MilestoneGone(i64),
+    SubIssue(i64, i64),
+    Dependency(i64, i64),
+}
+
+/// A failure after which the write may or may not have happened.
+fn ambiguous(e: &GitHubError) -> bool {
+    matches!(e, GitHubError::Transport { .. }) || e.status().is_some_and(|s| s >= 500)
+}
+
+/// GitHub rounds due dates: a day sent at noon UTC stays that day in every time zone.
+fn noon(day: &str) -> String {
+    if day.len() == 10 {
+        format!("{day}T12:00:00Z")
+    } else {
+        day.to_string()
+    }
+}
+
+/// A label name as a path segment.
+fn encode(name: &str) -> String {
+    let mut out = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Keys of the plan's issue creates (to find in-flight ones).
+pub fn created_keys(plan: &Plan) -> HashSet<String> {
+    plan.changes
+        .iter()
+        .filter(|c| c.action == Action::Create)
+        .filter_map(|c| match &c.target {
+            Target::Issue { key, .. } => Some(key.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_names_are_path_safe() {
+        assert_eq!(encode("agent:dev"), "agent%3Adev");
+        assert_eq!(encode("priority high"), "priority%20high");
+        assert_eq!(noon("2026-04-05"), "2026-04-05T12:00:00Z");
+    }
+}

@@ -1,0 +1,499 @@
+//! `ghgov validate | plan | apply | approve | compliance`.
+
+use super::apply::{Applier, ApplyProgress, ApplyReport};
+use super::compliance;
+use super::config::GovernanceConfig;
+use super::engine::{self, check, repository_of, Documents, Planner};
+use super::load::{config_from_value, read_document};
+use super::plan::Plan;
+use crate::cli::{DbArgs, GitHubArgs};
+use crate::github::GitHub;
+use crate::store::governance::PlanStatus;
+use crate::store::Store;
+use anyhow::{anyhow, bail, Context};
+use clap::Args;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the documents come from.
+#[derive(Args, Clone)]
+pub struct DocArgs {
+    /// The project specification: YAML, JSON or Markdown.
+    #[arg(long, env = "GHGOV_SPEC")]
+    pub spec: Option<PathBuf>,
+    /// The governance configuration (YAML or JSON). Without it, the newest version stored
+    /// for the repository (PUT /api/v1/governance/config/{org}/{repo}) is used; with it, the
+    /// file is stored as a new version when it differs.
+    #[arg(long, env = "GHGOV_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The repository, OWNER/NAME; must match the specification's organization/repository.
+    #[arg(long, env = "GHGOV_REPO")]
+    pub repo: Option<String>,
+    /// Treat warnings (such as empty required documentation) as errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// Who is acting (recorded in plans, approvals and the audit log).
+    #[arg(long, env = "GHGOV_ACTOR", default_value_t = default_actor())]
+    pub actor: String,
+}
+
+fn default_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "local".into());
+    format!("cli:{user}")
+}
+
+#[derive(Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub docs: DocArgs,
+    /// Print the problems as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(flatten)]
+    pub github: GitHubArgs,
+}
+
+#[derive(Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub docs: DocArgs,
+    /// Print the plan as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Allow a plan that removes more than 25% of an authoritative kind.
+    #[arg(long)]
+    pub force: bool,
+    /// Diff against the mirror as it is, without syncing the repository first.
+    #[arg(long)]
+    pub no_refresh: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(flatten)]
+    pub github: GitHubArgs,
+}
+
+#[derive(Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub docs: DocArgs,
+    /// Apply a stored plan (from `ghgov plan` or POST /api/v1/governance/generate)
+    /// instead of planning afresh; also resumes an interrupted apply.
+    #[arg(long, value_name = "ID")]
+    pub plan: Option<i64>,
+    /// Skip the interactive confirmation.
+    #[arg(long)]
+    pub auto_approve: bool,
+    #[arg(long)]
+    pub force: bool,
+    /// Minimum milliseconds between writes (GitHub asks for about one a second; its
+    /// secondary limits allow 80 a minute and 500 an hour, which ghgov always keeps to).
+    #[arg(long, env = "GHGOV_WRITE_INTERVAL_MS", default_value_t = 1000)]
+    pub write_interval_ms: u64,
+    /// Do not keep writes inside the 80/min and 500/h windows. Only for servers without
+    /// secondary limits (a GitHub Enterprise server configured so, `fakehub
+    /// --secondary-limits off`); `retry-after` answers are still honoured.
+    #[arg(long)]
+    pub no_secondary_limits: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(flatten)]
+    pub github: GitHubArgs,
+}
+
+#[derive(Args)]
+pub struct ApproveArgs {
+    /// The plan's id.
+    pub id: i64,
+    /// Who approves; must differ from the plan's creator.
+    #[arg(long, env = "GHGOV_ACTOR", default_value_t = default_actor())]
+    pub actor: String,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Args)]
+pub struct ComplianceArgs {
+    /// The repository, OWNER/NAME.
+    #[arg(long, env = "GHGOV_REPO")]
+    pub repo: String,
+    /// The governance configuration; default: the newest stored version.
+    #[arg(long, env = "GHGOV_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Check the mirror as it is, without syncing first (also when no token is given).
+    #[arg(long)]
+    pub no_refresh: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(flatten)]
+    pub github: GitHubArgs,
+}
+
+/// A failed check: the report is printed, the exit status is 1.
+#[derive(Debug, thiserror::Error)]
+#[error("{errors} error(s) in the specification or configuration; nothing was planned or written")]
+pub struct Invalid {
+    pub errors: usize,
+}
+
+/// Reads the specification and the configuration (file, else the newest stored version).
+async fn documents(
+    docs: &DocArgs,
+    store: Option<&Store>,
+) -> anyhow::Result<(Documents, bool)> {
+    let spec_path = docs
+        .spec
+        .as_ref()
+        .ok_or_else(|| anyhow!("--spec FILE is required: the project specification (YAML, JSON or Markdown; see examples/project-spec.yml)"))?;
+    let spec = read_document(spec_path, "specification")?;
+    let (config, from_file) = match &docs.config {
+        Some(p) => (read_document(p, "configuration")?, true),
+        None => {
+            let repo = docs.repo.clone().or_else(|| {
+                Some(format!(
+                    "{}/{}",
+                    spec["organization"].as_str()?,
+                    spec["repository"].as_str()?
+                ))
+            });
+            let stored = match (store, &repo) {
+                (Some(s), Some(r)) => s.latest_config(r).await?,
+                _ => None,
+            };
+            let stored = stored.ok_or_else(|| {
+                anyhow!(
+                    "no governance configuration for {}: pass --config FILE (see examples/governance.yml) or store one with PUT /api/v1/governance/config/OWNER/NAME",
+                    repo.unwrap_or_else(|| "this repository".into())
+                )
+            })?;
+            (stored.config, false)
+        }
+    };
+    Ok((Documents { spec, config }, from_file))
+}
+
+fn print_report(report: &super::problems::Report, json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(report).unwrap_or_default()
+        );
+    } else {
+        eprint!("{}", report.render());
+    }
+}
+
+pub async fn validate(args: ValidateArgs) -> anyhow::Result<()> {
+    // The database is only consulted for a stored configuration.
+    let store = match args.docs.config {
+        None => Some(Store::open(&args.db.db).await?),
+        Some(_) => None,
+    };
+    let (docs, _) = documents(&args.docs, store.as_ref()).await?;
+    match check(&docs, args.docs.strict) {
+        Ok(checked) => {
+            repository_of(&checked.spec, args.docs.repo.as_deref())?;
+            if args.json {
+                print_report(&checked.report, true);
+            } else {
+                print!("{}", checked.report.render());
+                let issues = engine::spec_keys(&checked.spec).len();
+                println!(
+                    "The specification is valid: {} epics, {issues} issues for {}/{}.",
+                    checked.spec.project_scope.epic_definitions.len(),
+                    checked.spec.organization,
+                    checked.spec.repository
+                );
+            }
+            Ok(())
+        }
+        Err(report) => {
+            print_report(&report, args.json);
+            Err(Invalid {
+                errors: report.errors(),
+            }
+            .into())
+        }
+    }
+}
+
+/// Checks, stores the configuration version, plans and stores the plan.
+async fn plan_and_store(
+    docs: &DocArgs,
+    store: &Store,
+    gh: &GitHub,
+    force: bool,
+    refresh: bool,
+    json: bool,
+) -> anyhow::Result<(crate::store::governance::PlanRow, Plan)> {
+    let (documents, from_file) = documents(docs, Some(store)).await?;
+    let checked = match check(&documents, docs.strict) {
+        Ok(c) => c,
+        Err(report) => {
+            print_report(&report, json);
+            return Err(Invalid {
+                errors: report.errors(),
+            }
+            .into());
+        }
+    };
+    let repo = repository_of(&checked.spec, docs.repo.as_deref())?;
+    let version = if from_file {
+        store
+            .save_config(&repo.full(), &documents.config, &docs.actor)
+            .await?
+            .version
+    } else {
+        store
+            .latest_config(&repo.full())
+            .await?
+            .map_or(0, |c| c.version)
+    };
+    let mut planner = Planner::new(store.clone(), gh);
+    planner.refresh = refresh;
+    let started = std::time::Instant::now();
+    let (plan, desired) = planner.plan(&checked.spec, &checked.config, force).await?;
+    eprintln!(
+        "plan computed in {} ms ({} issues, {} labels, {} milestones, {} links desired{})",
+        started.elapsed().as_millis(),
+        desired.issues.len(),
+        desired.labels.len(),
+        desired.milestones.len(),
+        desired.sub_issues.len() + desired.dependencies.len(),
+        if refresh { ", mirror refreshed first" } else { "" }
+    );
+    let row = engine::store_plan(store, &plan, Some(version), &documents.spec, &docs.actor).await?;
+    Ok((row, plan))
+}
+
+fn github(
+    args: &GitHubArgs,
+    store: &Store,
+    write_interval: Option<Duration>,
+) -> anyhow::Result<GitHub> {
+    let mut config = args.config()?;
+    if let Some(w) = write_interval {
+        config.write_interval = w;
+    }
+    GitHub::new(config, Some(store.clone()))
+}
+
+pub async fn plan(args: PlanArgs) -> anyhow::Result<()> {
+    let store = Store::open(&args.db.db).await?;
+    let gh = github(&args.github, &store, None)?;
+    let (row, plan) =
+        plan_and_store(&args.docs, &store, &gh, args.force, !args.no_refresh, args.json).await?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "id": row.id, "status": row.status, "plan": plan
+            }))?
+        );
+        return Ok(());
+    }
+    println!(
+        "Saved as plan {} ({}). Apply it with `ghgov apply --plan {}`{}.\n",
+        row.id,
+        row.status.as_str(),
+        row.id,
+        if row.status == PlanStatus::PendingApproval {
+            format!(" once another principal has run `ghgov approve {}`", row.id)
+        } else {
+            String::new()
+        }
+    );
+    print!("{}", plan.render());
+    Ok(())
+}
+
+/// Progress on a terminal: a bar with an ETA; elsewhere a line every tenth of the way.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    last_tenth: std::sync::atomic::AtomicUsize,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = indicatif::ProgressBar::new(total as u64);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "applying {bar:30} {pos}/{len} · {msg} · ETA {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            b
+        });
+        Progress {
+            bar,
+            last_tenth: Default::default(),
+        }
+    }
+}
+
+impl ApplyProgress for Progress {
+    fn step(&self, done: usize, total: usize, what: &str) {
+        match &self.bar {
+            Some(b) => {
+                b.set_position(done as u64);
+                b.set_message(what.to_string());
+            }
+            None => {
+                let tenth = done * 10 / total.max(1);
+                let before = self
+                    .last_tenth
+                    .swap(tenth, std::sync::atomic::Ordering::Relaxed);
+                if tenth != before {
+                    eprintln!("applied {done}/{total} ({what})");
+                }
+            }
+        }
+    }
+}
+
+fn confirm(auto_approve: bool) -> anyhow::Result<()> {
+    if auto_approve {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("refusing to apply without confirmation: run it in a terminal to answer the prompt, or pass --auto-approve");
+    }
+    print!("\nDo you want to perform these actions? Only 'yes' will be accepted: ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if answer.trim() != "yes" {
+        bail!("apply cancelled: nothing was written");
+    }
+    Ok(())
+}
+
+pub async fn apply(args: ApplyArgs) -> anyhow::Result<()> {
+    let store = Store::open(&args.db.db).await?;
+    let mut gh_config = args.github.config()?;
+    gh_config.write_interval = Duration::from_millis(args.write_interval_ms);
+    if args.no_secondary_limits {
+        gh_config.write_limits = crate::github::WriteLimits::NONE;
+    }
+    let gh = GitHub::new(gh_config, Some(store.clone()))?;
+    let (row, plan) = match args.plan {
+        Some(id) => {
+            let row = store
+                .plan(id)
+                .await?
+                .ok_or_else(|| anyhow!("there is no plan {id}; `ghgov plan` creates one"))?;
+            let plan: Plan = serde_json::from_value(row.plan.clone())
+                .context("reading the stored plan")?;
+            print!("{}", plan.render());
+            (row, plan)
+        }
+        None => {
+            let (row, plan) =
+                plan_and_store(&args.docs, &store, &gh, args.force, true, false).await?;
+            println!("Saved as plan {} ({}).\n", row.id, row.status.as_str());
+            print!("{}", plan.render());
+            (row, plan)
+        }
+    };
+    match row.status {
+        PlanStatus::PendingApproval => bail!(
+            "plan {} needs approval ({}) by a principal other than {}: run `ghgov approve {}` as them (or POST /api/v1/governance/plans/{}/approve), then `ghgov apply --plan {}`",
+            row.id,
+            row.needs_approval.join(", "),
+            row.created_by,
+            row.id,
+            row.id,
+            row.id
+        ),
+        PlanStatus::Applied => {
+            println!("Plan {} was applied already.", row.id);
+            println!("{}", ApplyReport::default().summary_line());
+            return Ok(());
+        }
+        _ => {}
+    }
+    let report = if plan.changes.is_empty() {
+        store
+            .set_plan_status(row.id, PlanStatus::Applied, None)
+            .await?;
+        ApplyReport::default()
+    } else {
+        confirm(args.auto_approve)?;
+        let repo = crate::mirror::RepoName::parse(&plan.repository)?;
+        let progress = Progress::new(plan.changes.len());
+        let applier = Applier {
+            store: &store,
+            gh: &gh,
+            repo: &repo,
+            actor: &args.docs.actor,
+            progress: Some(&progress),
+            crash_after_writes: None,
+        };
+        let result = applier.apply(row.id, &plan).await;
+        if let Some(b) = &progress.bar {
+            b.finish_and_clear();
+        }
+        result.with_context(|| {
+            format!("plan {} stopped; `ghgov apply --plan {}` resumes it", row.id, row.id)
+        })?
+    };
+    println!(
+        "\n{} writes sent{}.",
+        report.writes,
+        if report.resumed > 0 {
+            format!(", {} steps finished by an earlier run", report.resumed)
+        } else {
+            String::new()
+        }
+    );
+    println!("{}", report.summary_line());
+    Ok(())
+}
+
+pub async fn approve(args: ApproveArgs) -> anyhow::Result<()> {
+    let store = Store::open(&args.db.db).await?;
+    let row = store.approve_plan(args.id, &args.actor).await?;
+    println!(
+        "Plan {} approved by {} ({}). Apply it with `ghgov apply --plan {}`.",
+        row.id,
+        args.actor,
+        row.needs_approval.join(", "),
+        row.id
+    );
+    Ok(())
+}
+
+pub async fn compliance(args: ComplianceArgs) -> anyhow::Result<()> {
+    let store = Store::open(&args.db.db).await?;
+    let repo = crate::mirror::RepoName::parse(&args.repo)?;
+    let config: GovernanceConfig = match &args.config {
+        Some(p) => config_from_value(&read_document(p, "configuration")?)?,
+        None => {
+            let stored = store.latest_config(&repo.full()).await?.ok_or_else(|| {
+                anyhow!("no governance configuration stored for {repo}: pass --config FILE")
+            })?;
+            config_from_value(&stored.config)?
+        }
+    };
+    if !args.no_refresh && args.github.github_token.is_some() {
+        let gh = std::sync::Arc::new(github(&args.github, &store, None)?.read_only());
+        crate::mirror::sync::Syncer::new(store.clone(), gh)
+            .sync(&repo, crate::mirror::sync::SyncKind::Incremental)
+            .await?;
+    }
+    let report = compliance::report(&store, &repo.full(), &config).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.render());
+    }
+    Ok(())
+}
