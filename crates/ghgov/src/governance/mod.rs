@@ -9,7 +9,9 @@
 //! apply: journaled, paced, resumable writes
 //! compliance: how well the governed issues follow the rules
 
+pub mod assign;
 pub mod config;
 pub mod desired;
+pub mod generate;
 pub mod problems;
 pub mod spec;
