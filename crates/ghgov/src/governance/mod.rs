@@ -10,9 +10,14 @@
 //! compliance: how well the governed issues follow the rules
 
 pub mod apply;
+pub mod assign;
+pub mod commands;
+pub mod compliance;
 pub mod config;
 pub mod current;
 pub mod desired;
+pub mod engine;
+pub mod generate;
 pub mod plan;
 pub mod problems;
 pub mod spec;

@@ -123,7 +123,7 @@ impl Report {
     /// Every problem, errors first, then a summary line.
     pub fn render(&self) -> String {
         let mut sorted: Vec<&Problem> = self.problems.iter().collect();
-        sorted.sort_by(|a, b| a.severity.cmp(&b.severity));
+        sorted.sort_by_key(|p| p.severity);
         let mut out = String::new();
         for p in sorted {
             out.push_str(&p.render());

@@ -99,6 +99,8 @@ pub struct FeatureDef {
 /// A task is written either as its key alone or as a mapping.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+// A bare key is common and small; boxing the mapping would only make the type harder to use.
+#[allow(clippy::large_enum_variant)]
 pub enum TaskEntry {
     Key(String),
     Full(TaskDef),
