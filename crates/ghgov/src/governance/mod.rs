@@ -13,3 +13,4 @@ pub mod config;
 pub mod desired;
 pub mod problems;
 pub mod spec;
+pub mod validate;
