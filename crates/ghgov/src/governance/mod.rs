@@ -21,3 +21,4 @@ pub mod generate;
 pub mod plan;
 pub mod problems;
 pub mod spec;
+pub mod validate;
