@@ -359,6 +359,9 @@ fn documentation(s: &ProjectSpec, c: &GovernanceConfig, r: &mut Report) {
     for (i, e) in s.project_scope.epic_definitions.iter().enumerate() {
         for &section in &required {
             let items = match section {
+                // Generation fills an epic's acceptance criteria from its success criteria
+                // when it has none of its own.
+                "acceptance_criteria" if !filled(&e.acceptance_criteria) => &e.success_criteria,
                 "acceptance_criteria" => &e.acceptance_criteria,
                 "technical_specs" => &e.technical_specs,
                 "success_criteria" => &e.success_criteria,
@@ -564,9 +567,12 @@ fn template_placeholders(s: &ProjectSpec, c: &GovernanceConfig, r: &mut Report) 
             }
         }
     }
-    for (i, j, _, f) in features(s) {
+    for (i, j, e, f) in features(s) {
         if let Some(t) = feature_template(c, f) {
-            let names = unfilled(patterns(t), &f.variables);
+            // A feature sees its epic's variables too (its own win), as generation does.
+            let mut vars = e.variables.clone();
+            vars.extend(f.variables.clone());
+            let names = unfilled(patterns(t), &vars);
             if !names.is_empty() {
                 let source = format!("feature template `{}`", t.template_id);
                 r.push(placeholder_problem(
