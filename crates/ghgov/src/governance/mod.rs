@@ -11,5 +11,7 @@
 
 pub mod config;
 pub mod desired;
+pub mod load;
+pub mod markdown;
 pub mod problems;
 pub mod spec;
