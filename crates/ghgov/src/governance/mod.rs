@@ -18,6 +18,8 @@ pub mod current;
 pub mod desired;
 pub mod engine;
 pub mod generate;
+pub mod load;
+pub mod markdown;
 pub mod plan;
 pub mod problems;
 pub mod spec;
