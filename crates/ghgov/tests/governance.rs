@@ -63,8 +63,13 @@ impl Setup {
         (row.id, plan, desired)
     }
 
-    async fn apply(&self, id: i64, plan: &Plan, crash: Option<usize>) -> anyhow::Result<ApplyReport> {
-        let repo = repo();
+    async fn apply(
+        &self,
+        id: i64,
+        plan: &Plan,
+        crash: Option<usize>,
+    ) -> anyhow::Result<ApplyReport> {
+        let repo = ghgov::mirror::RepoName::parse(&plan.repository).unwrap();
         Applier {
             store: &self.store,
             gh: &self.gh,
@@ -80,11 +85,15 @@ impl Setup {
 
 /// fakehub's issues of acme/widgets by key; panics on a key carried twice.
 fn hub_issues(fh: &FakeHub) -> HashMap<String, fakehub::model::Issue> {
+    hub_issues_of(fh, "acme/widgets")
+}
+
+fn hub_issues_of(fh: &FakeHub, full_name: &str) -> HashMap<String, fakehub::model::Issue> {
     let world = fh.hub.world.read();
     let repo = world
         .repos
         .iter()
-        .find(|r| r.full_name() == "acme/widgets")
+        .find(|r| r.full_name() == full_name)
         .unwrap();
     let mut by_key = HashMap::new();
     for i in &repo.issues {
@@ -104,7 +113,7 @@ fn hub_issues(fh: &FakeHub) -> HashMap<String, fakehub::model::Issue> {
 /// fakehub holds exactly the desired hierarchy: every issue once, with its title, labels,
 /// milestone and type; every sub-issue link; every dependency.
 fn assert_hub_matches(fh: &FakeHub, desired: &DesiredState) {
-    let issues = hub_issues(fh);
+    let issues = hub_issues_of(fh, &desired.repository);
     let want: HashSet<&str> = desired.issues.iter().map(|i| i.key.as_str()).collect();
     let have: HashSet<&str> = issues.keys().map(String::as_str).collect();
     assert_eq!(have, want, "issue keys on fakehub");
@@ -112,7 +121,7 @@ fn assert_hub_matches(fh: &FakeHub, desired: &DesiredState) {
     let repo = world
         .repos
         .iter()
-        .find(|r| r.full_name() == "acme/widgets")
+        .find(|r| r.full_name() == desired.repository)
         .unwrap();
     let label_name: HashMap<u64, String> = repo
         .labels
@@ -185,7 +194,11 @@ async fn example_applies_exactly_and_once(db: String) {
     let c = checked(&example_docs());
     let (id, plan, desired) = s.plan(&c, "alice").await;
     assert_eq!(plan.to_destroy, 0);
-    assert!(plan.to_add > desired.issues.len(), "{}", plan.summary_line());
+    assert!(
+        plan.to_add > desired.issues.len(),
+        "{}",
+        plan.summary_line()
+    );
     assert!(desired.issues.len() >= 30, "the example is realistic");
     assert!(!desired.dependencies.is_empty(), "cross-epic dependencies");
     let report = s.apply(id, &plan, None).await.unwrap();
@@ -200,7 +213,12 @@ async fn example_applies_exactly_and_once(db: String) {
     // Planned again, nothing is left to do and nothing is written.
     let before = writes(&fh);
     let (id2, plan2, _) = s.plan(&c, "alice").await;
-    assert_eq!(plan2.summary_line(), "Plan: 0 to add, 0 to change, 0 to destroy.", "{}", plan2.render());
+    assert_eq!(
+        plan2.summary_line(),
+        "Plan: 0 to add, 0 to change, 0 to destroy.",
+        "{}",
+        plan2.render()
+    );
     let report = s.apply(id2, &plan2, None).await.unwrap();
     assert_eq!(report.writes, 0);
     assert_eq!(writes(&fh), before, "a second apply writes nothing");
@@ -242,19 +260,28 @@ async fn apply_with_crashes(s: &Setup, id: i64, plan: &Plan, k: usize) -> usize 
 }
 
 async fn crashes_at_every_kth_write_converge(db: String) {
-    for k in [1, 2, 5, 13] {
-        let fh = empty_hub().await;
-        let s = setup(&db, &fh).await;
-        let c = checked(&example_docs());
-        // Each k starts from a clean database as well.
-        sqlx::query("DELETE FROM governance_keys")
-            .execute(&s.store.pool)
-            .await
-            .unwrap();
+    // One repository per k: GitHub never reuses ids, and neither does one fakehub.
+    let ks = [1usize, 2, 5, 13];
+    let fh = fakehub(fakehub::SeedDoc {
+        repos: ks
+            .iter()
+            .map(|k| fakehub::SeedRepo {
+                full_name: format!("acme/widgets-{k}"),
+                ..Default::default()
+            })
+            .collect(),
+    })
+    .await;
+    let s = setup(&db, &fh).await;
+    for k in ks {
+        let mut docs = example_docs();
+        docs.spec["repository"] = json!(format!("widgets-{k}"));
+        docs.config["repository"] = json!(format!("widgets-{k}"));
+        let c = checked(&docs);
         let (id, plan, desired) = s.plan(&c, "alice").await;
         let crashes = apply_with_crashes(&s, id, &plan, k).await;
         assert!(crashes > 0, "k = {k}: the crash was injected");
-        // hub_issues panics on any duplicate key.
+        // hub_issues_of panics on any duplicate key.
         assert_hub_matches(&fh, &desired);
         let (_, again, _) = s.plan(&c, "alice").await;
         assert_eq!(
@@ -263,7 +290,6 @@ async fn crashes_at_every_kth_write_converge(db: String) {
             "k = {k}: {}",
             again.render()
         );
-        fh.shutdown().await;
     }
 }
 on_both_backends!(crashes_converge, crashes_at_every_kth_write_converge);
@@ -300,7 +326,10 @@ async fn approval_needs_another_principal(db: String) {
         json!(["epic_creation", "milestone_changes"]);
     let c = checked(&docs);
     let (id, plan, _) = s.plan(&c, "alice").await;
-    assert_eq!(plan.needs_approval, vec!["epic_creation", "milestone_changes"]);
+    assert_eq!(
+        plan.needs_approval,
+        vec!["epic_creation", "milestone_changes"]
+    );
     let row = s.store.plan(id).await.unwrap().unwrap();
     assert_eq!(row.status, PlanStatus::PendingApproval);
     let own = s.store.approve_plan(id, "alice").await.unwrap_err();
@@ -316,7 +345,11 @@ async fn approval_needs_another_principal(db: String) {
     docs.spec["project_scope"]["epic_definitions"][1]["feature_breakdown"][0]["feature_title"] =
         json!("Retitled feature");
     let (id2, plan2, _) = s.plan(&checked(&docs), "alice").await;
-    assert!(plan2.needs_approval.is_empty(), "{:?}", plan2.needs_approval);
+    assert!(
+        plan2.needs_approval.is_empty(),
+        "{:?}",
+        plan2.needs_approval
+    );
     assert_eq!(
         s.store.plan(id2).await.unwrap().unwrap().status,
         PlanStatus::Planned
@@ -339,7 +372,10 @@ async fn removals_are_guarded(db: String) {
     docs.spec["project_scope"]["epic_definitions"] = json!([epics[0]]);
     docs.spec["project_scope"]["cross_epic_dependencies"] = json!([]);
     let planner = Planner::new(s.store.clone(), &s.gh);
-    let (plan, _) = planner.plan(&checked(&docs).spec, &c.config, false).await.unwrap();
+    let (plan, _) = planner
+        .plan(&checked(&docs).spec, &c.config, false)
+        .await
+        .unwrap();
     assert_eq!(plan.to_destroy, 0, "{}", plan.render());
 
     // With issues authoritative, closing two thirds of them needs --force.
@@ -354,16 +390,24 @@ async fn removals_are_guarded(db: String) {
         .unwrap();
     let report = s.apply(row.id, &plan, None).await.unwrap();
     assert_eq!(report.destroyed, plan.to_destroy);
-    let open = hub_issues(&fh)
-        .values()
-        .filter(|i| i.is_open())
-        .count();
-    assert_eq!(open, kept.issues.len(), "only the kept epic's issues stay open");
+    let open = hub_issues(&fh).values().filter(|i| i.is_open()).count();
+    assert_eq!(
+        open,
+        kept.issues.len(),
+        "only the kept epic's issues stay open"
+    );
 }
 on_both_backends!(removals, removals_are_guarded);
 
-async fn send(method: reqwest::Method, url: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let mut r = reqwest::Client::new().request(method, url).bearer_auth(token);
+async fn send(
+    method: reqwest::Method,
+    url: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut r = reqwest::Client::new()
+        .request(method, url)
+        .bearer_auth(token);
     if let Some(b) = body {
         r = r.json(&b);
     }
@@ -378,9 +422,18 @@ async fn rest_api_covers_the_workflow(db: String) {
     let server = ghgov(&db, &fh).await;
     let url = server.url();
     let store = Store::open(&db).await.unwrap();
-    let (_, alice) = store.create_token("alice", ghgov::store::Scope::Write).await.unwrap();
-    let (_, bob) = store.create_token("bob", ghgov::store::Scope::Write).await.unwrap();
-    let (_, reader) = store.create_token("reader", ghgov::store::Scope::Read).await.unwrap();
+    let (_, alice) = store
+        .create_token("alice", ghgov::store::Scope::Write)
+        .await
+        .unwrap();
+    let (_, bob) = store
+        .create_token("bob", ghgov::store::Scope::Write)
+        .await
+        .unwrap();
+    let (_, reader) = store
+        .create_token("reader", ghgov::store::Scope::Read)
+        .await
+        .unwrap();
     let cfg_url = format!("{url}/api/v1/governance/config/acme/widgets");
     let docs = example_docs();
 
@@ -412,7 +465,13 @@ async fn rest_api_covers_the_workflow(db: String) {
     broken["agent_service_mappings"]["agent:dev"]["capabilities"] = json!(42);
     let (status, body) = send(Method::PUT, &cfg_url, &alice, Some(broken)).await;
     assert_eq!(status, 422, "{body}");
-    assert!(body["error"].as_str().unwrap_or_default().contains("capabilities"), "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("capabilities"),
+        "{body}"
+    );
 
     // Validate: problems with paths; a Markdown specification is accepted as text.
     let mut bad = docs.spec.clone();
@@ -426,11 +485,14 @@ async fn rest_api_covers_the_workflow(db: String) {
     .await;
     assert_eq!(status, 200);
     assert_eq!(body["valid"], false, "{body}");
-    assert!(body["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|p| p["path"] == "project_scope.epic_definitions[0].priority"), "{body}");
+    assert!(
+        body["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["path"] == "project_scope.epic_definitions[0].priority"),
+        "{body}"
+    );
     let markdown = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/project-spec.md"),
     )
@@ -464,7 +526,13 @@ async fn rest_api_covers_the_workflow(db: String) {
     assert_eq!(body["approved_by"], "token:bob");
     let (status, _) = send(Method::POST, &approve, &bob, None).await;
     assert_eq!(status, 409);
-    let (_, body) = send(Method::GET, &format!("{url}/api/v1/governance/plans/{id}"), &reader, None).await;
+    let (_, body) = send(
+        Method::GET,
+        &format!("{url}/api/v1/governance/plans/{id}"),
+        &reader,
+        None,
+    )
+    .await;
     assert_eq!(body["record"]["status"], "approved");
     assert!(body["text"].as_str().unwrap().contains("Plan: "), "{body}");
 
@@ -481,7 +549,13 @@ async fn rest_api_covers_the_workflow(db: String) {
     .await;
     assert_eq!(status, 200, "{body}");
     let governed = body["governed_issues"].as_u64().unwrap();
-    assert_eq!(governed as usize, plan.changes.iter().filter(|c| c.target.kind() == "issue").count());
+    assert_eq!(
+        governed as usize,
+        plan.changes
+            .iter()
+            .filter(|c| c.target.kind() == "issue")
+            .count()
+    );
     assert_eq!(body["rules"]["hierarchy"]["share"], 1.0, "{body}");
     assert_eq!(body["rules"]["labels"]["share"], 1.0, "{body}");
     let (_, audit) = send(
@@ -497,7 +571,12 @@ async fn rest_api_covers_the_workflow(db: String) {
         .iter()
         .filter_map(|a| a["action"].as_str())
         .collect();
-    assert!(actions.contains("plan.create") && actions.contains("plan.approve") && actions.contains("create"), "{actions:?}");
+    assert!(
+        actions.contains("plan.create")
+            && actions.contains("plan.approve")
+            && actions.contains("create"),
+        "{actions:?}"
+    );
     server.shutdown().await;
 }
 on_both_backends!(rest_api, rest_api_covers_the_workflow);
@@ -519,12 +598,23 @@ async fn compliance_finds_violations(db: String) {
         .iter()
         .filter(|i| !i.missing_sections.is_empty())
         .count();
-    assert_eq!(report.rules["sections"].total - report.rules["sections"].passing, missing);
+    assert_eq!(
+        report.rules["sections"].total - report.rules["sections"].passing,
+        missing
+    );
 
     // Someone removes a feature's labels and unlinks a task on GitHub.
     let issues = hub_issues(&fh);
-    let feature = desired.issues.iter().find(|i| i.key.starts_with("feature/")).unwrap();
-    let task = desired.issues.iter().find(|i| i.key.starts_with("task/")).unwrap();
+    let feature = desired
+        .issues
+        .iter()
+        .find(|i| i.key.starts_with("feature/"))
+        .unwrap();
+    let task = desired
+        .issues
+        .iter()
+        .find(|i| i.key.starts_with("task/"))
+        .unwrap();
     let client = reqwest::Client::new();
     let n = issues[&feature.key].number;
     client
@@ -535,7 +625,10 @@ async fn compliance_finds_violations(db: String) {
         .unwrap();
     let parent = issues[task.parent.as_ref().unwrap()].number;
     client
-        .delete(format!("{}/repos/acme/widgets/issues/{parent}/sub_issue", fh.url))
+        .delete(format!(
+            "{}/repos/acme/widgets/issues/{parent}/sub_issue",
+            fh.url
+        ))
         .header("Authorization", format!("token {GH_TOKEN}"))
         .json(&json!({"sub_issue_id": issues[&task.key].id}))
         .send()
@@ -557,11 +650,30 @@ async fn compliance_finds_violations(db: String) {
             .map(|v| v.rule.as_str())
             .collect()
     };
-    assert!(rules_of(&feature.key).contains(&"labels"), "{}", report.render());
-    assert!(rules_of(&feature.key).contains(&"agent"), "{}", report.render());
-    assert!(rules_of(&task.key).contains(&"hierarchy"), "{}", report.render());
-    let v = report.violations.iter().find(|v| v.key == task.key && v.rule == "hierarchy").unwrap();
-    assert!(v.url.as_deref().unwrap_or_default().contains("/issues/"), "a link: {v:?}");
+    assert!(
+        rules_of(&feature.key).contains(&"labels"),
+        "{}",
+        report.render()
+    );
+    assert!(
+        rules_of(&feature.key).contains(&"agent"),
+        "{}",
+        report.render()
+    );
+    assert!(
+        rules_of(&task.key).contains(&"hierarchy"),
+        "{}",
+        report.render()
+    );
+    let v = report
+        .violations
+        .iter()
+        .find(|v| v.key == task.key && v.rule == "hierarchy")
+        .unwrap();
+    assert!(
+        v.url.as_deref().unwrap_or_default().contains("/issues/"),
+        "a link: {v:?}"
+    );
     assert!(!v.fix.is_empty());
 
     // The next plan repairs both.

@@ -49,12 +49,13 @@ pub async fn get_config(
         Some(v) => state.store.config_version(&repo.full(), v).await?,
         None => state.store.latest_config(&repo.full()).await?,
     };
-    let found = found.ok_or_else(|| {
-        not_found(format!(
+    let found =
+        found.ok_or_else(|| {
+            not_found(format!(
             "no governance configuration{} for {repo}; PUT one to /api/v1/governance/config/{repo}",
             q.version.map(|v| format!(" version {v}")).unwrap_or_default()
         ))
-    })?;
+        })?;
     Ok(Json(json!(found)))
 }
 
@@ -83,7 +84,8 @@ pub async fn put_config(
     require(scope, Scope::Write)?;
     let repo = repo_of(&org, &repo)?;
     let text = std::str::from_utf8(&body).map_err(|_| bad_request("the body is not UTF-8"))?;
-    let mut config = parse_text(text, "configuration").map_err(|e| bad_request(format!("{e:#}")))?;
+    let mut config =
+        parse_text(text, "configuration").map_err(|e| bad_request(format!("{e:#}")))?;
     if let Value::Object(m) = &mut config {
         m.entry("organization").or_insert(json!(repo.owner));
         m.entry("repository").or_insert(json!(repo.name));
@@ -106,7 +108,11 @@ pub async fn put_config(
             format!("the configuration is invalid:\n{}", report.render()),
         ));
     }
-    let before = state.store.latest_config(&repo.full()).await?.map(|c| c.version);
+    let before = state
+        .store
+        .latest_config(&repo.full())
+        .await?
+        .map(|c| c.version);
     let saved = state
         .store
         .save_config(&repo.full(), &config, &principal.0)
@@ -116,7 +122,12 @@ pub async fn put_config(
     } else {
         StatusCode::CREATED
     };
-    Ok((status, Json(json!({"version": saved.version, "actor": saved.actor, "created_at": saved.created_at, "changes": saved.changes, "warnings": report.problems}))))
+    Ok((
+        status,
+        Json(
+            json!({"version": saved.version, "actor": saved.actor, "created_at": saved.created_at, "changes": saved.changes, "warnings": report.problems}),
+        ),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -134,8 +145,11 @@ pub struct ValidateBody {
 /// The documents of a validate/generate body; the configuration defaults to the newest
 /// stored version of the specification's repository.
 async fn documents(state: &AppState, body: ValidateBody) -> ApiResult<(Documents, Option<i64>)> {
-    let spec = document(body.spec, "spec")?
-        .ok_or_else(|| bad_request("`spec` is required: the project specification (object, or YAML/JSON/Markdown text)"))?;
+    let spec = document(body.spec, "spec")?.ok_or_else(|| {
+        bad_request(
+            "`spec` is required: the project specification (object, or YAML/JSON/Markdown text)",
+        )
+    })?;
     match document(body.config, "config")? {
         Some(config) => Ok((Documents { spec, config }, None)),
         None => {
@@ -193,7 +207,8 @@ pub async fn generate(
             format!("the documents are invalid:\n{}", report.render()),
         )
     })?;
-    let repo = engine::repository_of(&checked.spec, None).map_err(|e| bad_request(e.to_string()))?;
+    let repo =
+        engine::repository_of(&checked.spec, None).map_err(|e| bad_request(e.to_string()))?;
     let version = match stored_version {
         Some(v) => v,
         None => {
@@ -215,14 +230,22 @@ pub async fn generate(
     let (plan, _) = planner
         .plan(&checked.spec, &checked.config, force)
         .await
-        .map_err(|e| match e.downcast_ref::<crate::governance::plan::RemovalRefused>() {
-            Some(r) => ApiError(StatusCode::CONFLICT, r.to_string().replace("--force", "\"force\": true")),
-            None => ApiError::from(e),
-        })?;
-    let row = engine::store_plan(&state.store, &plan, Some(version), &docs.spec, &principal.0).await?;
+        .map_err(
+            |e| match e.downcast_ref::<crate::governance::plan::RemovalRefused>() {
+                Some(r) => ApiError(
+                    StatusCode::CONFLICT,
+                    r.to_string().replace("--force", "\"force\": true"),
+                ),
+                None => ApiError::from(e),
+            },
+        )?;
+    let row =
+        engine::store_plan(&state.store, &plan, Some(version), &docs.spec, &principal.0).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": row.id, "status": row.status, "needs_approval": row.needs_approval, "summary": plan.summary_line(), "plan": plan, "text": plan.render()})),
+        Json(
+            json!({"id": row.id, "status": row.status, "needs_approval": row.needs_approval, "summary": plan.summary_line(), "plan": plan, "text": plan.render()}),
+        ),
     ))
 }
 
@@ -248,10 +271,7 @@ pub async fn plans(
     Ok(Json(json!({"repository": repo.full(), "data": data})))
 }
 
-pub async fn plan(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+pub async fn plan(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let row = state
         .store
         .plan(id)
@@ -261,7 +281,9 @@ pub async fn plan(
         .map(|p| p.render())
         .unwrap_or_default();
     let journal = state.store.journal(id).await?;
-    Ok(Json(json!({"plan_id": row.id, "text": text, "journal": journal, "record": row})))
+    Ok(Json(
+        json!({"plan_id": row.id, "text": text, "journal": journal, "record": row}),
+    ))
 }
 
 pub async fn approve(
@@ -272,7 +294,9 @@ pub async fn approve(
 ) -> ApiResult<Json<Value>> {
     require(scope, Scope::Write)?;
     match state.store.approve_plan(id, &principal.0).await {
-        Ok(row) => Ok(Json(json!({"id": row.id, "status": row.status, "approved_by": row.approved_by, "approved_at": row.approved_at}))),
+        Ok(row) => Ok(Json(
+            json!({"id": row.id, "status": row.status, "approved_by": row.approved_by, "approved_at": row.approved_at}),
+        )),
         Err(e @ ApprovalError::NotFound(_)) => Err(not_found(e.to_string())),
         Err(e @ ApprovalError::SamePrincipal { .. }) => {
             Err(ApiError(StatusCode::FORBIDDEN, e.to_string()))
@@ -289,11 +313,15 @@ pub async fn compliance(
     Path((org, repo)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let repo = repo_of(&org, &repo)?;
-    let stored = state.store.latest_config(&repo.full()).await?.ok_or_else(|| {
-        not_found(format!(
+    let stored = state
+        .store
+        .latest_config(&repo.full())
+        .await?
+        .ok_or_else(|| {
+            not_found(format!(
             "no governance configuration for {repo}; PUT one to /api/v1/governance/config/{repo}"
         ))
-    })?;
+        })?;
     let config = config_from_value(&stored.config).map_err(|e| bad_request(format!("{e:#}")))?;
     let report = compliance::report(&state.store, &repo.full(), &config).await?;
     Ok(Json(json!(report)))

@@ -176,7 +176,8 @@ async fn auth(State(state): State<AppState>, mut req: Request, next: Next) -> Re
                 let _ = state.store.touch_token(id).await;
             }
             req.extensions_mut().insert(scope);
-            req.extensions_mut().insert(Principal(format!("token:{name}")));
+            req.extensions_mut()
+                .insert(Principal(format!("token:{name}")));
             next.run(req).await
         }
         Ok(None) => ApiError(

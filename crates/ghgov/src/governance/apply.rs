@@ -192,7 +192,9 @@ impl Run<'_> {
 
     fn issue(&self, key: &str) -> anyhow::Result<(i64, i64)> {
         self.keys.get(key).copied().ok_or_else(|| {
-            anyhow!("issue {key} is neither on GitHub nor created by this plan; run `ghgov plan` again")
+            anyhow!(
+                "issue {key} is neither on GitHub nor created by this plan; run `ghgov plan` again"
+            )
         })
     }
 
@@ -205,19 +207,41 @@ impl Run<'_> {
             }
             if let Some((id, number)) = known {
                 return self
-                    .finish(step, change, Outcome {
-                        result_id: Some(id),
-                        after: json!({"number": number, "found": "key table"}),
-                    }, None)
+                    .finish(
+                        step,
+                        change,
+                        Outcome {
+                            result_id: Some(id),
+                            after: json!({"number": number, "found": "key table"}),
+                        },
+                        None,
+                    )
                     .await;
             }
             if in_flight {
                 if let Some(issue) = self.find_issue_by_key(key).await? {
                     let after = json!({"number": issue.number, "found": "marker"});
                     return self
-                        .finish(step, change, Outcome { result_id: Some(issue.id), after }, Some(Projection::Issue(Box::new(issue))))
+                        .finish(
+                            step,
+                            change,
+                            Outcome {
+                                result_id: Some(issue.id),
+                                after,
+                            },
+                            Some(Projection::Issue(Box::new(issue))),
+                        )
                         .await;
                 }
+            }
+        }
+        // Any other step left in flight: if its effect is there, record it without a write.
+        if in_flight
+            && !matches!(change.target, Target::Issue { .. } if change.action == Action::Create)
+        {
+            if let Some(response) = self.effect_present(change).await? {
+                let (outcome, projection) = self.outcome(change, response)?;
+                return self.finish(step, change, outcome, projection).await;
             }
         }
         let (method, path, body) = self.request(change)?;
@@ -256,12 +280,22 @@ impl Run<'_> {
             }
             // A create that failed without saying whether it landed: look before resending.
             match (&sent, &change.target) {
-                (Err(e), Target::Issue { key, .. }) if creates_issue && ambiguous(e) && attempt < 5 => {
+                (Err(e), Target::Issue { key, .. })
+                    if creates_issue && ambiguous(e) && attempt < 5 =>
+                {
                     tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
                     if let Some(issue) = self.find_issue_by_key(key).await? {
                         let after = json!({"number": issue.number, "found": "marker"});
                         return self
-                            .finish(step, change, Outcome { result_id: Some(issue.id), after }, Some(Projection::Issue(Box::new(issue))))
+                            .finish(
+                                step,
+                                change,
+                                Outcome {
+                                    result_id: Some(issue.id),
+                                    after,
+                                },
+                                Some(Projection::Issue(Box::new(issue))),
+                            )
                             .await;
                     }
                 }
@@ -408,32 +442,110 @@ impl Run<'_> {
     }
 
     /// A refused write whose effect is already there (a label or milestone that exists, a
-    /// link already made, a label already deleted) counts as done; returns what to record.
-    async fn converged_anyway(
-        &self,
-        c: &Change,
-        e: &GitHubError,
-    ) -> anyhow::Result<Option<Value>> {
+    /// link already made, something already deleted) counts as done.
+    async fn converged_anyway(&self, c: &Change, e: &GitHubError) -> anyhow::Result<Option<Value>> {
+        match (e.status(), c.action) {
+            (Some(422), _) | (Some(404), Action::Delete) => self.effect_present(c).await,
+            _ => Ok(None),
+        }
+    }
+
+    /// Whether `c` has already taken effect on GitHub, found by reading; returns what to
+    /// record (the object, or null for links and deletions). Resolves steps left in flight
+    /// by a crash without sending them again.
+    async fn effect_present(&self, c: &Change) -> anyhow::Result<Option<Value>> {
         let b = base(self.a.repo);
-        match (e.status(), &c.target, c.action) {
-            (Some(422), Target::Label { name }, Action::Create) => {
-                Ok(self.fetch(&format!("{b}/labels/{}", encode(name))).await?)
+        match (&c.target, c.action) {
+            (Target::Label { name }, Action::Delete) => {
+                let gone = self
+                    .fetch(&format!("{b}/labels/{}", encode(name)))
+                    .await?
+                    .is_none();
+                Ok(gone.then_some(Value::Null))
             }
-            (Some(422), Target::Milestone { title }, Action::Create) => {
+            (Target::Label { name }, _) => {
+                let found = self.fetch(&format!("{b}/labels/{}", encode(name))).await?;
+                Ok(found.filter(|l| {
+                    c.action == Action::Create
+                        || c.fields.iter().all(|f| match f.field.as_str() {
+                            "color" => {
+                                l["color"].as_str().map(str::to_lowercase)
+                                    == f.after.as_str().map(str::to_lowercase)
+                            }
+                            other => l[other] == f.after,
+                        })
+                }))
+            }
+            (Target::Milestone { title }, _) => {
                 let list = self
                     .fetch(&format!("{b}/milestones?state=all&per_page=100"))
                     .await?
                     .unwrap_or(Value::Null);
-                Ok(list.as_array().and_then(|a| {
+                let found = list.as_array().and_then(|a| {
                     a.iter()
-                        .find(|m| m["title"].as_str().is_some_and(|t| t.eq_ignore_ascii_case(title)))
+                        .find(|m| {
+                            m["title"]
+                                .as_str()
+                                .is_some_and(|t| t.eq_ignore_ascii_case(title))
+                        })
                         .cloned()
-                }))
+                });
+                Ok(match c.action {
+                    Action::Delete => found.is_none().then_some(Value::Null),
+                    Action::Create => found,
+                    _ => found.filter(|m| {
+                        c.fields.iter().all(|f| match f.field.as_str() {
+                            "due_on" => {
+                                m["due_on"].as_str().map(|d| &d[..d.len().min(10)])
+                                    == f.after.as_str()
+                            }
+                            other => m[other] == f.after,
+                        })
+                    }),
+                })
             }
-            (Some(404), Target::Label { .. } | Target::Milestone { .. }, Action::Delete) => {
-                Ok(Some(Value::Null))
+            (Target::Issue { .. }, Action::Create) => Ok(None),
+            (Target::Issue { .. }, _) => {
+                let Some(issue) = self
+                    .fetch(&format!("{b}/issues/{}", c.number.unwrap_or_default()))
+                    .await?
+                else {
+                    return Ok(None);
+                };
+                let names = |v: &Value| -> Vec<String> {
+                    v.as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|x| {
+                                    x["name"].as_str().or(x["login"].as_str()).or(x.as_str())
+                                })
+                                .map(str::to_lowercase)
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                };
+                let done = c.fields.iter().all(|f| match f.field.as_str() {
+                    "labels" | "assignees" => {
+                        let have = names(&issue[f.field.as_str()]);
+                        names(&f.after).iter().all(|n| have.contains(n))
+                    }
+                    "milestone" => {
+                        issue["milestone"]["title"].as_str().map(str::to_lowercase)
+                            == f.after.as_str().map(str::to_lowercase)
+                    }
+                    "type" => {
+                        issue["type"]["name"].as_str().map(str::to_lowercase)
+                            == f.after.as_str().map(str::to_lowercase)
+                    }
+                    "body" => {
+                        issue["body"].as_str().map(str::trim_end)
+                            == f.after.as_str().map(str::trim_end)
+                    }
+                    other => issue[other] == f.after,
+                });
+                Ok(done.then_some(issue))
             }
-            (Some(422), Target::SubIssue { parent, child }, _) => {
+            (Target::SubIssue { parent, child }, _) => {
                 let (parent_id, _) = self.issue(parent)?;
                 let (_, child_number) = self.issue(child)?;
                 let current = self
@@ -443,7 +555,7 @@ impl Run<'_> {
                     .filter(|p| p["id"].as_i64() == Some(parent_id))
                     .map(|_| Value::Null))
             }
-            (Some(422), Target::Dependency { blocked, blocking }, _) => {
+            (Target::Dependency { blocked, blocking }, _) => {
                 let (_, blocked_number) = self.issue(blocked)?;
                 let (blocking_id, _) = self.issue(blocking)?;
                 let list = self
@@ -457,7 +569,6 @@ impl Run<'_> {
                     .is_some_and(|a| a.iter().any(|i| i["id"].as_i64() == Some(blocking_id)));
                 Ok(there.then_some(Value::Null))
             }
-            _ => Ok(None),
         }
     }
 
@@ -485,8 +596,7 @@ impl Run<'_> {
             };
             let issues: Vec<Issue> = serde_json::from_value(body)?;
             if let Some(found) = issues.into_iter().find(|i| {
-                i.pull_request.is_none()
-                    && i.body.as_deref().and_then(key_in_body) == Some(key)
+                i.pull_request.is_none() && i.body.as_deref().and_then(key_in_body) == Some(key)
             }) {
                 return Ok(Some(found));
             }
@@ -518,7 +628,9 @@ impl Run<'_> {
         };
         let projection = match (&c.target, c.action, projection) {
             (Target::Label { .. }, Action::Delete, _) => c.number.map(Projection::LabelGone),
-            (Target::Milestone { .. }, Action::Delete, _) => c.number.map(Projection::MilestoneGone),
+            (Target::Milestone { .. }, Action::Delete, _) => {
+                c.number.map(Projection::MilestoneGone)
+            }
             (Target::SubIssue { parent, child }, _, _) => Some(Projection::SubIssue(
                 self.issue(parent)?.0,
                 self.issue(child)?.0,
@@ -530,10 +642,22 @@ impl Run<'_> {
             (_, _, p) => p,
         };
         let after = match &c.target {
-            Target::Issue { .. } => json!({"number": response["number"], "fields": c.fields.iter().map(|f| (&f.field, &f.after)).collect::<HashMap<_, _>>()}),
-            _ => json!(c.fields.iter().map(|f| (&f.field, &f.after)).collect::<HashMap<_, _>>()),
+            Target::Issue { .. } => {
+                json!({"number": response["number"], "fields": c.fields.iter().map(|f| (&f.field, &f.after)).collect::<HashMap<_, _>>()})
+            }
+            _ => json!(c
+                .fields
+                .iter()
+                .map(|f| (&f.field, &f.after))
+                .collect::<HashMap<_, _>>()),
         };
-        Ok((Outcome { result_id: id, after }, projection))
+        Ok((
+            Outcome {
+                result_id: id,
+                after,
+            },
+            projection,
+        ))
     }
 
     /// Records a finished step: journal, key table, mirror and audit in one transaction.
@@ -552,7 +676,15 @@ impl Run<'_> {
             Some(Projection::Issue(issue)) => {
                 projector::issue(&mut tx, &mut seen, self.repo_id, issue, None).await?;
                 if let Target::Issue { key, .. } = &c.target {
-                    save_key(&mut tx, &repo, key, issue.id, issue.number, Some(self.plan_id)).await?;
+                    save_key(
+                        &mut tx,
+                        &repo,
+                        key,
+                        issue.id,
+                        issue.number,
+                        Some(self.plan_id),
+                    )
+                    .await?;
                     self.keys.insert(key.clone(), (issue.id, issue.number));
                 }
             }
@@ -565,11 +697,13 @@ impl Run<'_> {
                 self.milestones.insert(m.title.to_lowercase(), m.number);
             }
             Some(Projection::MilestoneGone(number)) => {
-                if let Some(r) = sqlx::query("SELECT id FROM milestones WHERE repository_id = $1 AND number = $2")
-                    .bind(self.repo_id)
-                    .bind(number)
-                    .fetch_optional(&mut **tx)
-                    .await?
+                if let Some(r) = sqlx::query(
+                    "SELECT id FROM milestones WHERE repository_id = $1 AND number = $2",
+                )
+                .bind(self.repo_id)
+                .bind(number)
+                .fetch_optional(&mut **tx)
+                .await?
                 {
                     projector::remove_milestone(&mut tx, r.get(0)).await?;
                 }

@@ -144,10 +144,7 @@ pub struct Invalid {
 }
 
 /// Reads the specification and the configuration (file, else the newest stored version).
-async fn documents(
-    docs: &DocArgs,
-    store: Option<&Store>,
-) -> anyhow::Result<(Documents, bool)> {
+async fn documents(docs: &DocArgs, store: Option<&Store>) -> anyhow::Result<(Documents, bool)> {
     let spec_path = docs
         .spec
         .as_ref()
@@ -267,7 +264,11 @@ async fn plan_and_store(
         desired.labels.len(),
         desired.milestones.len(),
         desired.sub_issues.len() + desired.dependencies.len(),
-        if refresh { ", mirror refreshed first" } else { "" }
+        if refresh {
+            ", mirror refreshed first"
+        } else {
+            ""
+        }
     );
     let row = engine::store_plan(store, &plan, Some(version), &documents.spec, &docs.actor).await?;
     Ok((row, plan))
@@ -288,8 +289,15 @@ fn github(
 pub async fn plan(args: PlanArgs) -> anyhow::Result<()> {
     let store = Store::open(&args.db.db).await?;
     let gh = github(&args.github, &store, None)?;
-    let (row, plan) =
-        plan_and_store(&args.docs, &store, &gh, args.force, !args.no_refresh, args.json).await?;
+    let (row, plan) = plan_and_store(
+        &args.docs,
+        &store,
+        &gh,
+        args.force,
+        !args.no_refresh,
+        args.json,
+    )
+    .await?;
     if args.json {
         println!(
             "{}",
@@ -390,8 +398,8 @@ pub async fn apply(args: ApplyArgs) -> anyhow::Result<()> {
                 .plan(id)
                 .await?
                 .ok_or_else(|| anyhow!("there is no plan {id}; `ghgov plan` creates one"))?;
-            let plan: Plan = serde_json::from_value(row.plan.clone())
-                .context("reading the stored plan")?;
+            let plan: Plan =
+                serde_json::from_value(row.plan.clone()).context("reading the stored plan")?;
             print!("{}", plan.render());
             (row, plan)
         }
@@ -442,7 +450,10 @@ pub async fn apply(args: ApplyArgs) -> anyhow::Result<()> {
             b.finish_and_clear();
         }
         result.with_context(|| {
-            format!("plan {} stopped; `ghgov apply --plan {}` resumes it", row.id, row.id)
+            format!(
+                "plan {} stopped; `ghgov apply --plan {}` resumes it",
+                row.id, row.id
+            )
         })?
     };
     println!(

@@ -79,7 +79,11 @@ fn has_label(issue: &CurrentIssue, name: &str) -> bool {
 }
 
 /// Checks every governed issue of `state` against `config`.
-pub fn assess(repository: &str, state: &CurrentState, config: &GovernanceConfig) -> ComplianceReport {
+pub fn assess(
+    repository: &str,
+    state: &CurrentState,
+    config: &GovernanceConfig,
+) -> ComplianceReport {
     let labels = &config.label_configuration;
     let kind_label = |k: IssueKind| -> String {
         let renamed = match k {
@@ -186,12 +190,17 @@ pub fn assess(repository: &str, state: &CurrentState, config: &GovernanceConfig)
         );
 
         // Hierarchy: epics at the top, features under epics, tasks under features.
-        let parent_key = issue.parent_id.and_then(|p| by_id.get(&p).map(|k| k.as_str()));
+        let parent_key = issue
+            .parent_id
+            .and_then(|p| by_id.get(&p).map(|k| k.as_str()));
         let parent_kind = parent_key.and_then(kind_of);
         let (pass, expected) = match kind {
             IssueKind::Epic => (issue.parent_id.is_none(), "no parent"),
             IssueKind::Feature => (parent_kind == Some(IssueKind::Epic), "an epic as parent"),
-            IssueKind::Task => (parent_kind == Some(IssueKind::Feature), "a feature as parent"),
+            IssueKind::Task => (
+                parent_kind == Some(IssueKind::Feature),
+                "a feature as parent",
+            ),
         };
         check(
             "hierarchy",
@@ -201,7 +210,9 @@ pub fn assess(repository: &str, state: &CurrentState, config: &GovernanceConfig)
                 issue.number,
                 kind.as_str(),
                 parent_key.map_or_else(
-                    || issue.parent_id.map_or("none".into(), |_| "an ungoverned issue".into()),
+                    || issue
+                        .parent_id
+                        .map_or("none".into(), |_| "an ungoverned issue".into()),
                     |k| k.to_string()
                 )
             ),
@@ -297,7 +308,10 @@ mod tests {
     fn sections_are_found_up_to_the_next_heading() {
         let body = "<!-- x -->\nIntro\n\n## Acceptance criteria\n- works\n\n## Technical specs\n_To be written: add it_\n";
         assert_eq!(section(body, "Acceptance criteria"), Some("- works"));
-        assert_eq!(section(body, "Technical specs"), Some("_To be written: add it_"));
+        assert_eq!(
+            section(body, "Technical specs"),
+            Some("_To be written: add it_")
+        );
         assert_eq!(section(body, "Success criteria"), None);
     }
 }
