@@ -512,6 +512,11 @@ fn type_hint(message: &str) -> String {
     }
 }
 
+/// A document given as text (API bodies): its format sniffed from the content.
+pub fn parse_text(text: &str, what: &str) -> anyhow::Result<Value> {
+    parse_document(text, Format::sniff(text), what)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -762,9 +767,4 @@ mod tests {
             &from_yaml.project_scope.epic_definitions[0].feature_breakdown[0].task_breakdown;
         assert!(matches!(tasks[0], TaskEntry::Full(_)));
     }
-}
-
-/// A document given as text (API bodies): its format sniffed from the content.
-pub fn parse_text(text: &str, what: &str) -> anyhow::Result<Value> {
-    parse_document(text, Format::sniff(text), what)
 }

@@ -448,7 +448,7 @@ impl Store {
         )
         .await?;
         tx.commit().await.map_err(anyhow::Error::from)?;
-        Ok(self.plan(id).await?.ok_or(ApprovalError::NotFound(id))?)
+        self.plan(id).await?.ok_or(ApprovalError::NotFound(id))
     }
 
     pub async fn journal(&self, plan_id: i64) -> anyhow::Result<Vec<JournalRow>> {
