@@ -302,6 +302,15 @@ async fn api_over_a_mirror(db: String) {
         .await
         .unwrap();
     assert!(openapi["paths"]["/api/v1/issues"]["get"].is_object());
+    for path in [
+        "/api/v1/governance/config/{org}/{repo}",
+        "/api/v1/governance/validate",
+        "/api/v1/governance/generate",
+        "/api/v1/governance/plans/{id}/approve",
+        "/api/v1/governance/compliance/{org}/{repo}",
+    ] {
+        assert!(openapi["paths"][path].is_object(), "{path} is documented");
+    }
 
     // GitHub down: degraded, not unhealthy.
     fh.hub
