@@ -216,3 +216,99 @@ async fn plan_approve_apply_and_compliance() {
     assert!(report["governed_issues"].as_u64().unwrap() >= 30);
     db.drop().await;
 }
+
+/// A real kill (SIGKILL) in the middle of an apply, then a resume: no duplicate issue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_apply_resumes_without_duplicates() {
+    let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
+    let db = TestDb::sqlite().await;
+    let common = [
+        "--repo".to_string(),
+        "acme/widgets".into(),
+        "--db".into(),
+        db.url.clone(),
+        "--github-url".into(),
+        fh.url.clone(),
+        "--github-token".into(),
+        GH_TOKEN.into(),
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ghgov"))
+        .args([
+            "apply",
+            "--auto-approve",
+            "--write-interval-ms",
+            "20",
+            "--no-secondary-limits",
+            "--spec",
+            &example("project-spec.yml").display().to_string(),
+            "--config",
+            &example("governance.yml").display().to_string(),
+        ])
+        .args(&common)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once it is well into the issues.
+    for _ in 0..6000 {
+        if fh.hub.stats.totals().writes >= 30 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = fh.hub.stats.totals().writes;
+    assert!(before >= 30, "the apply was under way when killed");
+
+    let mut args = vec![
+        "apply".to_string(),
+        "--plan".into(),
+        "1".into(),
+        "--auto-approve".into(),
+        "--write-interval-ms".into(),
+        "0".into(),
+        "--no-secondary-limits".into(),
+    ];
+    args.extend(common.iter().cloned());
+    let (ok, out, err) = run(&args);
+    assert!(ok, "{err}");
+    assert!(out.contains("steps finished by an earlier run"), "{out}");
+    assert!(
+        out.lines().last().unwrap().starts_with("Apply complete:"),
+        "{out}"
+    );
+
+    // Every key on exactly one issue, and nothing left to do.
+    let world = fh.hub.world.read();
+    let repo = world
+        .repos
+        .iter()
+        .find(|r| r.full_name() == "acme/widgets")
+        .unwrap();
+    let mut keys = std::collections::HashSet::new();
+    for i in &repo.issues {
+        if let Some(k) = i
+            .body
+            .as_deref()
+            .and_then(ghgov::governance::desired::key_in_body)
+        {
+            assert!(keys.insert(k.to_string()), "duplicate issue for {k}");
+        }
+    }
+    drop(world);
+    let mut args = vec![
+        "plan".to_string(),
+        "--spec".into(),
+        example("project-spec.yml").display().to_string(),
+    ];
+    args.extend(common.iter().cloned());
+    let (ok, out, err) = run(&args);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.lines().last(),
+        Some("Plan: 0 to add, 0 to change, 0 to destroy."),
+        "{out}"
+    );
+    db.drop().await;
+}

@@ -88,6 +88,7 @@ pub struct ApplyArgs {
     /// Skip the interactive confirmation.
     #[arg(long)]
     pub auto_approve: bool,
+    /// Allow a plan that removes more than 25% of an authoritative kind.
     #[arg(long)]
     pub force: bool,
     /// Minimum milliseconds between writes (GitHub asks for about one a second; its
