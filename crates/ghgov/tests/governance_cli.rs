@@ -280,23 +280,24 @@ async fn a_killed_apply_resumes_without_duplicates() {
     );
 
     // Every key on exactly one issue, and nothing left to do.
-    let world = fh.hub.world.read();
-    let repo = world
-        .repos
-        .iter()
-        .find(|r| r.full_name() == "acme/widgets")
-        .unwrap();
-    let mut keys = std::collections::HashSet::new();
-    for i in &repo.issues {
-        if let Some(k) = i
-            .body
-            .as_deref()
-            .and_then(ghgov::governance::desired::key_in_body)
-        {
-            assert!(keys.insert(k.to_string()), "duplicate issue for {k}");
+    {
+        let world = fh.hub.world.read();
+        let repo = world
+            .repos
+            .iter()
+            .find(|r| r.full_name() == "acme/widgets")
+            .unwrap();
+        let mut keys = std::collections::HashSet::new();
+        for i in &repo.issues {
+            if let Some(k) = i
+                .body
+                .as_deref()
+                .and_then(ghgov::governance::desired::key_in_body)
+            {
+                assert!(keys.insert(k.to_string()), "duplicate issue for {k}");
+            }
         }
     }
-    drop(world);
     let mut args = vec![
         "plan".to_string(),
         "--spec".into(),
