@@ -68,13 +68,15 @@ if [[ " $which " == *" a "* ]]; then
     end=$(date +%s.%N)
     w1=$(stat "$FH" writes); r1=$(stat "$FH" requests_total); limited=$(stat "$FH" rate_limited)
     writes=$((w1 - w0)); requests=$((r1 - r0))
-    python3 - "$start" "$end" "$writes" "$requests" "$limited" "$interval" <<'PY'
+    # The minimum: one request per object the plan creates (labels, milestone, 89 issues, 88 links).
+    minimum=$(grep -o '^Plan: [0-9]* to add' "$tmp/apply.out" | grep -o '[0-9]*')
+    python3 - "$start" "$end" "$writes" "$requests" "$limited" "$interval" "$minimum" <<'PY'
 import sys
-start, end, writes, requests, limited, interval = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+start, end, writes, requests, limited, interval, minimum = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], int(sys.argv[7])
 wall = end - start
 floor = writes / 80 * 60   # 80 content-creating requests a minute
 print(f"RESULT governance_apply_89 write_interval_ms={interval} seconds={wall:.1f} floor_seconds={floor:.1f} ratio={wall/floor:.2f} "
-      f"writes={writes} minimum_writes={1+1+2+89+88} requests_total={requests} secondary_limit_answers={limited}")
+      f"writes={writes} minimum_writes={minimum} requests_total={requests} secondary_limit_answers={limited}")
 PY
     grep '^Apply complete' "$tmp/apply.out"
     "$GHGOV" plan "${args[@]}" | tail -n 1

@@ -52,6 +52,9 @@ pub struct Budget {
 
 const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
+/// GitHub times a request when it arrives, not when it was sent: a little slack keeps the
+/// 81st write of a minute from arriving a hair early.
+const WINDOW_MARGIN: Duration = Duration::from_millis(250);
 
 fn header_u64(h: &HeaderMap, name: &str) -> Option<u64> {
     h.get(name)?.to_str().ok()?.trim().parse().ok()
@@ -126,7 +129,7 @@ impl Budget {
             ] {
                 if limit > 0 && s.writes.len() >= limit {
                     let oldest_in_window = s.writes[s.writes.len() - limit];
-                    slot = slot.max(oldest_in_window + window);
+                    slot = slot.max(oldest_in_window + window + WINDOW_MARGIN);
                 }
             }
             s.writes.push_back(slot);
@@ -181,7 +184,7 @@ mod tests {
         assert!(waits[..3].iter().all(|w| w.is_zero()), "{waits:?}");
         // The fourth waits for the first to leave the minute.
         assert!(
-            waits[3] > Duration::from_secs(59) && waits[3] <= MINUTE,
+            waits[3] > Duration::from_secs(59) && waits[3] <= MINUTE + WINDOW_MARGIN,
             "{waits:?}"
         );
         // The sixth waits for the first to leave the hour.

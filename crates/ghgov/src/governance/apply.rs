@@ -78,6 +78,8 @@ struct Run<'a> {
     /// Milestone title (lower case) → number.
     milestones: HashMap<String, i64>,
     writes: usize,
+    /// When the step being resolved was journaled, minus a margin for clock skew.
+    flight_since: Option<String>,
 }
 
 impl<'a> Applier<'a> {
@@ -113,23 +115,26 @@ impl<'a> Applier<'a> {
             keys: self.store.issue_keys(&self.repo.full()).await?,
             milestones: HashMap::new(),
             writes: 0,
+            flight_since: None,
         };
         run.load_milestones().await?;
-        let journal: HashMap<i64, String> = self
+        let journal: HashMap<i64, (String, String)> = self
             .store
             .journal(plan_id)
             .await?
             .into_iter()
-            .map(|j| (j.step, j.status))
+            .map(|j| (j.step, (j.status, j.created_at)))
             .collect();
         let mut report = ApplyReport::default();
         let total = plan.changes.len();
         for (step, change) in plan.changes.iter().enumerate() {
             let step = step as i64;
-            let status = journal.get(&step).map(String::as_str);
+            let entry = journal.get(&step);
+            let status = entry.map(|(s, _)| s.as_str());
             if status == Some("done") {
                 report.resumed += 1;
             } else {
+                run.flight_since = entry.map(|(_, at)| minutes_before(at, 10));
                 run.step(step, change, status == Some("intent")).await?;
             }
             match change.action {
@@ -201,11 +206,8 @@ impl Run<'_> {
     async fn step(&mut self, step: i64, change: &Change, in_flight: bool) -> anyhow::Result<()> {
         // An issue create that may have landed before a crash: find it by its key.
         if let (Target::Issue { key, .. }, Action::Create) = (&change.target, change.action) {
-            let known = self.keys.get(key).copied();
-            if known.is_some() || in_flight {
+            if let Some((id, number)) = self.keys.get(key).copied() {
                 self.journal_resolution(step, change).await?;
-            }
-            if let Some((id, number)) = known {
                 return self
                     .finish(
                         step,
@@ -218,30 +220,12 @@ impl Run<'_> {
                     )
                     .await;
             }
-            if in_flight {
-                if let Some(issue) = self.find_issue_by_key(key).await? {
-                    let after = json!({"number": issue.number, "found": "marker"});
-                    return self
-                        .finish(
-                            step,
-                            change,
-                            Outcome {
-                                result_id: Some(issue.id),
-                                after,
-                            },
-                            Some(Projection::Issue(Box::new(issue))),
-                        )
-                        .await;
-                }
-            }
         }
-        // Any other step left in flight: if its effect is there, record it without a write.
-        if in_flight
-            && !matches!(change.target, Target::Issue { .. } if change.action == Action::Create)
-        {
+        // A step left in flight by a crash: if its effect is there, record it without a write.
+        if in_flight {
             if let Some(response) = self.effect_present(change).await? {
-                let (outcome, projection) = self.outcome(change, response)?;
-                return self.finish(step, change, outcome, projection).await;
+                self.journal_resolution(step, change).await?;
+                return self.settle(step, change, response).await;
             }
         }
         let (method, path, body) = self.request(change)?;
@@ -280,23 +264,12 @@ impl Run<'_> {
             }
             // A create that failed without saying whether it landed: look before resending.
             match (&sent, &change.target) {
-                (Err(e), Target::Issue { key, .. })
-                    if creates_issue && ambiguous(e) && attempt < 5 =>
-                {
+                (Err(e), Target::Issue { .. }) if creates_issue && ambiguous(e) && attempt < 5 => {
                     tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
-                    if let Some(issue) = self.find_issue_by_key(key).await? {
-                        let after = json!({"number": issue.number, "found": "marker"});
-                        return self
-                            .finish(
-                                step,
-                                change,
-                                Outcome {
-                                    result_id: Some(issue.id),
-                                    after,
-                                },
-                                Some(Projection::Issue(Box::new(issue))),
-                            )
-                            .await;
+                    self.flight_since
+                        .get_or_insert_with(|| minutes_before(&crate::store::now_text(), 10));
+                    if let Some(response) = self.effect_present(change).await? {
+                        return self.settle(step, change, response).await;
                     }
                 }
                 _ => break sent,
@@ -324,6 +297,11 @@ impl Run<'_> {
                 }
             },
         };
+        self.settle(step, change, response).await
+    }
+
+    /// Records a step whose result GitHub gave (or that was found by reading).
+    async fn settle(&mut self, step: i64, change: &Change, response: Value) -> anyhow::Result<()> {
         let (outcome, projection) = self.outcome(change, response)?;
         self.finish(step, change, outcome, projection).await
     }
@@ -504,7 +482,7 @@ impl Run<'_> {
                     }),
                 })
             }
-            (Target::Issue { .. }, Action::Create) => Ok(None),
+            (Target::Issue { key, .. }, Action::Create) => self.find_issue_by_key(key).await,
             (Target::Issue { .. }, _) => {
                 let Some(issue) = self
                     .fetch(&format!("{b}/issues/{}", c.number.unwrap_or_default()))
@@ -581,8 +559,9 @@ impl Run<'_> {
         }
     }
 
-    /// Looks through the repository's newest issues for one carrying `key`.
-    async fn find_issue_by_key(&self, key: &str) -> anyhow::Result<Option<Issue>> {
+    /// Looks through the repository's newest issues for one carrying `key`, back to when
+    /// the step in flight was journaled.
+    async fn find_issue_by_key(&self, key: &str) -> anyhow::Result<Option<Value>> {
         let mut next = Some(format!(
             "{}/issues?state=all&sort=created&direction=desc&per_page=100",
             base(self.a.repo)
@@ -594,13 +573,20 @@ impl Run<'_> {
             let Fetched::Modified { body, next: n, .. } = self.a.gh.get(&url, false).await? else {
                 break;
             };
-            let issues: Vec<Issue> = serde_json::from_value(body)?;
-            if let Some(found) = issues.into_iter().find(|i| {
-                i.pull_request.is_none() && i.body.as_deref().and_then(key_in_body) == Some(key)
+            let issues = body.as_array().cloned().unwrap_or_default();
+            if let Some(found) = issues.iter().find(|i| {
+                i.get("pull_request").is_none()
+                    && i["body"].as_str().and_then(key_in_body) == Some(key)
             }) {
-                return Ok(Some(found));
+                return Ok(Some(found.clone()));
             }
-            if pages < 20 {
+            // Newest first: once the page reaches issues created before the write was
+            // journaled, the create did not land.
+            let older = issues
+                .last()
+                .and_then(|i| i["created_at"].as_str())
+                .is_some_and(|c| self.flight_since.as_deref().is_some_and(|since| c < since));
+            if !older && pages < MAX_SEARCH_PAGES {
                 next = n;
             }
         }
@@ -762,9 +748,25 @@ enum Projection {
     Dependency(i64, i64),
 }
 
+/// How far back a search for an issue by its key goes when it does not know when the
+/// create was sent (100 issues a page).
+const MAX_SEARCH_PAGES: usize = 50;
+
 /// A failure after which the write may or may not have happened.
 fn ambiguous(e: &GitHubError) -> bool {
     matches!(e, GitHubError::Transport { .. }) || e.status().is_some_and(|s| s >= 500)
+}
+
+/// `at` (a stored timestamp) minus `minutes`, in the same format.
+fn minutes_before(at: &str, minutes: i64) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| {
+            (t - chrono::Duration::minutes(minutes))
+                .with_timezone(&chrono::Utc)
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+        })
+        .unwrap_or_else(|_| at.to_string())
 }
 
 /// GitHub rounds due dates: a day sent at noon UTC stays that day in every time zone.

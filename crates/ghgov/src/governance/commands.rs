@@ -401,6 +401,13 @@ pub async fn apply(args: ApplyArgs) -> anyhow::Result<()> {
                 .ok_or_else(|| anyhow!("there is no plan {id}; `ghgov plan` creates one"))?;
             let plan: Plan =
                 serde_json::from_value(row.plan.clone()).context("reading the stored plan")?;
+            if row.status != PlanStatus::Applied {
+                if let Some(newer) = store.newer_applied_plan(&row.repository, id).await? {
+                    bail!(
+                        "plan {id} is stale: plan {newer} was applied after it was made, so its changes may undo newer ones. Run `ghgov plan` (or `ghgov apply --spec …`) again"
+                    );
+                }
+            }
             print!("{}", plan.render());
             (row, plan)
         }

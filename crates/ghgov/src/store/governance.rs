@@ -384,6 +384,23 @@ impl Store {
         .collect()
     }
 
+    /// A plan of the same repository made after `id` and applied (in part or in full): it
+    /// makes plan `id` stale.
+    pub async fn newer_applied_plan(
+        &self,
+        repository: &str,
+        id: i64,
+    ) -> anyhow::Result<Option<i64>> {
+        Ok(sqlx::query(
+            "SELECT id FROM governance_plans WHERE repository = $1 AND id > $2 AND status IN ('applying', 'applied', 'failed') ORDER BY id LIMIT 1",
+        )
+        .bind(repository.to_ascii_lowercase())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| r.get::<i64, _>(0)))
+    }
+
     pub async fn set_plan_status(
         &self,
         id: i64,
