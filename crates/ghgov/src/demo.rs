@@ -1,13 +1,18 @@
 //! `ghgov serve --demo`: everything on one machine with nothing to set up. An in-process
 //! fakehub plays GitHub with a seeded demo repository; ghgov mirrors it into SQLite, with
-//! webhooks wired, and prints the URL and a ready read token.
+//! webhooks wired, governs it with the example specification, and prints the URL and a
+//! ready read token.
 
 use crate::cli::{install_hook, shutdown_signal, ServeArgs};
-use crate::github::{GitHub, GitHubConfig};
+use crate::github::{GitHub, GitHubConfig, WriteLimits};
+use crate::governance::apply::{Applier, ApplyReport};
+use crate::governance::engine::{self, check, Documents, Planner};
+use crate::governance::load::parse_text;
+use crate::governance::plan::Plan;
 use crate::mirror::sync::{SyncKind, Syncer};
 use crate::mirror::RepoName;
 use crate::server::{self, ServeOptions};
-use crate::store::Scope;
+use crate::store::{Scope, Store};
 use fakehub::{FakeHub, Generate, Options, SeedDoc, SeedRepo, Settings, TokenSpec};
 use rand::RngCore;
 use serde_json::json;
@@ -36,63 +41,51 @@ pub fn seed() -> SeedDoc {
     }
 }
 
-/// A small Epic → Feature → Task tree with one dependency, made over fakehub's REST API
-/// (so it looks exactly as GitHub would show it).
-async fn build_hierarchy(gh: &GitHub) -> anyhow::Result<()> {
-    let base = format!("/repos/{DEMO_REPO}");
-    let create = |title: &str, labels: Vec<&str>| json!({"title": title, "labels": labels, "body": "Created by the ghgov demo."});
-    let epic = gh
-        .write(
-            reqwest::Method::POST,
-            &format!("{base}/issues"),
-            &create("Epic: self-serve onboarding", vec!["enhancement"]),
-        )
-        .await?;
-    let mut features = Vec::new();
-    for name in ["Feature: sign-up flow", "Feature: welcome tour"] {
-        let f = gh
-            .write(
-                reqwest::Method::POST,
-                &format!("{base}/issues"),
-                &create(name, vec!["enhancement"]),
-            )
-            .await?;
-        gh.write(
-            reqwest::Method::POST,
-            &format!("{base}/issues/{}/sub_issues", epic["number"]),
-            &json!({"sub_issue_id": f["id"]}),
-        )
-        .await?;
-        for task in ["design", "build", "test"] {
-            let t = gh
-                .write(
-                    reqwest::Method::POST,
-                    &format!("{base}/issues"),
-                    &create(
-                        &format!("Task: {task} {}", name.trim_start_matches("Feature: ")),
-                        vec![],
-                    ),
-                )
-                .await?;
-            gh.write(
-                reqwest::Method::POST,
-                &format!("{base}/issues/{}/sub_issues", f["number"]),
-                &json!({"sub_issue_id": t["id"]}),
-            )
-            .await?;
-        }
-        features.push(f);
+/// The example specification and configuration (examples/), pointed at the demo repository.
+fn demo_documents() -> anyhow::Result<Documents> {
+    let mut spec = parse_text(
+        include_str!("../../../examples/project-spec.yml"),
+        "example specification",
+    )?;
+    let mut config = parse_text(
+        include_str!("../../../examples/governance.yml"),
+        "example configuration",
+    )?;
+    let (owner, name) = DEMO_REPO.split_once('/').expect("OWNER/NAME");
+    for doc in [&mut spec, &mut config] {
+        doc["organization"] = json!(owner);
+        doc["repository"] = json!(name);
     }
-    gh.write(
-        reqwest::Method::POST,
-        &format!(
-            "{base}/issues/{}/dependencies/blocked_by",
-            features[1]["number"]
-        ),
-        &json!({"issue_id": features[0]["id"]}),
-    )
+    Ok(Documents { spec, config })
+}
+
+/// Governs the demo repository: the example specification is validated, planned and
+/// applied (made after the hook exists, so the new issues also arrive by webhook).
+async fn govern(store: &Store, gh: &GitHub) -> anyhow::Result<(Plan, ApplyReport)> {
+    let docs = demo_documents()?;
+    let checked = check(&docs, false).map_err(|report| {
+        anyhow::anyhow!("the example documents are invalid:\n{}", report.render())
+    })?;
+    let version = store
+        .save_config(DEMO_REPO, &docs.config, "demo")
+        .await?
+        .version;
+    let (plan, _) = Planner::new(store.clone(), gh)
+        .plan(&checked.spec, &checked.config, false)
+        .await?;
+    let row = engine::store_plan(store, &plan, Some(version), &docs.spec, "demo").await?;
+    let repo = RepoName::parse(DEMO_REPO)?;
+    let report = Applier {
+        store,
+        gh,
+        repo: &repo,
+        actor: "demo",
+        progress: None,
+        crash_after_writes: None,
+    }
+    .apply(row.id, &plan)
     .await?;
-    Ok(())
+    Ok((plan, report))
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -100,6 +93,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         seed: Some(seed()),
         settings: Settings {
             tokens: vec![TokenSpec::parse(&format!("demo-admin:{DEMO_TOKEN}"))],
+            // The demo applies ~80 writes at once; secondary limits would hold it a minute.
+            secondary_limits: false,
             ..Default::default()
         },
         ..Default::default()
@@ -120,7 +115,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     rand::thread_rng().fill_bytes(&mut secret);
     let secret = hex::encode(secret);
     let mut config = GitHubConfig::new(&fh.url, DEMO_TOKEN);
-    config.write_interval = Duration::from_millis(50);
+    config.write_interval = Duration::from_millis(20);
+    config.write_limits = WriteLimits::NONE;
     let repo = RepoName::parse(DEMO_REPO)?;
     let mut running = server::start(ServeOptions {
         listen: args.listen,
@@ -137,8 +133,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .sync(&repo, SyncKind::Full)
         .await?;
     install_hook(&gh, &repo, &running.url(), &secret).await?;
-    // Made after the hook exists, so these arrive in the mirror by webhook.
-    build_hierarchy(&gh).await?;
+    let (plan, applied) = govern(&running.store, &gh).await?;
     let (_, token) = running.store.create_token("demo", Scope::Read).await?;
     let url = running.url();
     println!("ghgov demo is running");
@@ -150,7 +145,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     );
     println!("  database:   {db}");
     println!("  mirrored:   {}", report.summary());
+    println!(
+        "  governed:   examples/project-spec.yml applied to {DEMO_REPO}: {} ({})",
+        applied.summary_line(),
+        plan.summary_line()
+    );
     println!("  try:        curl -H 'Authorization: Bearer {token}' '{url}/api/v1/issues?repo={DEMO_REPO}&state=open&per_page=5'");
+    println!("  compliance: curl -H 'Authorization: Bearer {token}' '{url}/api/v1/governance/compliance/{DEMO_REPO}'");
     println!("  edit an issue in fakehub and watch the webhook update the mirror:");
     println!("              curl -X PATCH -H 'Authorization: token {DEMO_TOKEN}' -d '{{\"state\":\"closed\"}}' {}/repos/{DEMO_REPO}/issues/1", fh.url);
     println!("read token (Ctrl-C stops the demo):");

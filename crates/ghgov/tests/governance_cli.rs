@@ -211,7 +211,10 @@ async fn plan_approve_apply_and_compliance() {
 
     // The plan made before that apply is stale now.
     let (ok, _, err) = cli.run("apply", &["--plan", "2", "--auto-approve"]);
-    assert!(!ok && err.contains("plan 2 is stale: plan 3 was applied"), "{err}");
+    assert!(
+        !ok && err.contains("plan 2 is stale: plan 3 was applied"),
+        "{err}"
+    );
 
     let (ok, out, err) = cli.run("compliance", &["--json"]);
     assert!(ok, "{err}");
