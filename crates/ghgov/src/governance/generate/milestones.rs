@@ -2,13 +2,13 @@
 //! `auto_milestone_creation` is on), shared by its features and tasks. Epics naming the
 //! same milestone share one, due when the last of them is.
 
-use super::duration::duration_days;
 use super::placeholders::{fill, values_for};
 use super::tree::{non_blank, Item};
 use super::Start;
 use crate::governance::config::GovernanceConfig;
 use crate::governance::desired::{DesiredMilestone, IssueKind};
 use crate::governance::problems::{field, Document, Problem, Report};
+use crate::governance::validate::parse_duration;
 use chrono::{Days, NaiveDate};
 use std::collections::BTreeMap;
 
@@ -146,8 +146,9 @@ fn due_date(
             field(POLICIES, "default_duration"),
         ),
     };
-    let due = duration_days(duration)
-        .and_then(|days| u64::try_from(days).ok())
+    // Whole days, rounded up: "36 hours" is due on the second day.
+    let due = parse_duration(duration)
+        .and_then(|d| u64::try_from((d.num_seconds() + 86_399) / 86_400).ok())
         .and_then(|days| start.date.checked_add_days(Days::new(days)));
     if due.is_none() {
         report.push(Problem::warning(

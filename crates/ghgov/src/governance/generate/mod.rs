@@ -8,7 +8,6 @@
 
 mod agents;
 mod body;
-mod duration;
 mod issues;
 mod labels;
 mod links;
