@@ -223,6 +223,19 @@ async fn example_applies_exactly_and_once(db: String) {
     assert_eq!(report.writes, 0);
     assert_eq!(writes(&fh), before, "a second apply writes nothing");
 
+    // The Markdown form of the same plan has nothing to add either.
+    let markdown = Documents {
+        spec: example("project-spec.md"),
+        config: example("governance.yml"),
+    };
+    let (_, plan_md, _) = s.plan(&checked(&markdown), "alice").await;
+    assert_eq!(
+        plan_md.summary_line(),
+        "Plan: 0 to add, 0 to change, 0 to destroy.",
+        "{}",
+        plan_md.render()
+    );
+
     // Every write is in the audit trail under the plan's correlation id.
     let audit = s
         .store
