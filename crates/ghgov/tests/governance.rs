@@ -354,6 +354,23 @@ async fn approval_needs_another_principal(db: String) {
     assert!(again.to_string().contains("not waiting"), "{again}");
     s.apply(id, &plan, None).await.unwrap();
 
+    // A specification flagged for human review waits too, and keeps its metadata.
+    let mut flagged = docs.clone();
+    flagged.config["governance_rules"]["compliance_requirements"]["approval_workflows"] = json!([]);
+    flagged.spec["generation_metadata"] =
+        json!({"specification_source": "conversation_history", "human_review_required": true});
+    flagged.spec["project_scope"]["epic_definitions"][0]["epic_title"] = json!("Reviewed title");
+    let (id_flagged, plan_flagged, _) = s.plan(&checked(&flagged), "alice").await;
+    assert_eq!(plan_flagged.needs_approval, vec!["human_review"]);
+    assert_eq!(
+        plan_flagged.generation_metadata.as_ref().unwrap()["specification_source"],
+        "conversation_history"
+    );
+    assert_eq!(
+        s.store.plan(id_flagged).await.unwrap().unwrap().status,
+        PlanStatus::PendingApproval
+    );
+
     // Only epic creation and milestone changes need approval: a title change does not.
     docs.spec["project_scope"]["epic_definitions"][1]["feature_breakdown"][0]["feature_title"] =
         json!("Retitled feature");

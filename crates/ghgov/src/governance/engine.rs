@@ -167,7 +167,18 @@ impl Planner {
             today: self.today,
         };
         let desired = generate(spec, config, &ctx);
-        let plan = diff(&desired, &current, config, force)?;
+        let mut plan = diff(&desired, &current, config, force)?;
+        plan.generation_metadata = spec.generation_metadata.clone();
+        // A specification its generator flagged for review waits for a person, whatever
+        // the configuration's workflows say.
+        let review = spec
+            .generation_metadata
+            .as_ref()
+            .and_then(|m| m["human_review_required"].as_bool())
+            == Some(true);
+        if review && !plan.changes.is_empty() {
+            plan.needs_approval.push("human_review".into());
+        }
         Ok((plan, desired))
     }
 }

@@ -116,8 +116,12 @@ pub struct Plan {
     pub to_destroy: usize,
     pub unchanged: usize,
     pub warnings: Vec<Problem>,
-    /// Approval workflows (`epic_creation`, `milestone_changes`) this plan triggers.
+    /// Approval workflows (`epic_creation`, `milestone_changes`, `human_review`) this plan
+    /// triggers.
     pub needs_approval: Vec<String>,
+    /// The specification's `generation_metadata`, kept with the plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation_metadata: Option<Value>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -550,6 +554,7 @@ pub fn diff(
         changes,
         warnings,
         needs_approval,
+        generation_metadata: None,
     })
 }
 
