@@ -19,7 +19,7 @@ use anyhow::{anyhow, Context};
 use reqwest::Method;
 use serde_json::{json, Value};
 use sqlx::Row;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Told of every finished step (for progress bars and ETAs).
 pub trait ApplyProgress: Send + Sync {
@@ -789,18 +789,6 @@ fn encode(name: &str) -> String {
         }
     }
     out
-}
-
-/// Keys of the plan's issue creates (to find in-flight ones).
-pub fn created_keys(plan: &Plan) -> HashSet<String> {
-    plan.changes
-        .iter()
-        .filter(|c| c.action == Action::Create)
-        .filter_map(|c| match &c.target {
-            Target::Issue { key, .. } => Some(key.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -219,10 +219,11 @@ pub async fn read(
     for r in &rows {
         push(r, None);
     }
+    let marked: HashSet<i64> = rows.iter().map(|r| r.get::<i64, _>(0)).collect();
     let missing: Vec<i64> = keyed
         .keys()
         .copied()
-        .filter(|id| !rows.iter().any(|r| r.get::<i64, _>(0) == *id))
+        .filter(|id| !marked.contains(id))
         .collect();
     for chunk in missing.chunks(500) {
         let extra = sqlx::query(&format!(

@@ -8,7 +8,7 @@ use super::desired::{DesiredIssue, DesiredState, IssueKind};
 use super::problems::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// Removing more than this share of a kind's existing objects needs `--force`.
 pub const MAX_REMOVAL_SHARE: f64 = 0.25;
@@ -721,14 +721,6 @@ impl Plan {
             "Plan: {} to add, {} to change, {} to destroy.",
             self.to_add, self.to_change, self.to_destroy
         )
-    }
-
-    pub fn counts(&self) -> HashMap<&'static str, usize> {
-        HashMap::from([
-            ("add", self.to_add),
-            ("change", self.to_change),
-            ("destroy", self.to_destroy),
-        ])
     }
 }
 
