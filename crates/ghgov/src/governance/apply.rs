@@ -14,7 +14,7 @@ use crate::github::{Fetched, GitHub, GitHubError};
 use crate::mirror::projector::{self, Seen};
 use crate::mirror::RepoName;
 use crate::store::governance::{audit, journal_done, save_key, Intent, NewAudit, PlanStatus};
-use crate::store::Store;
+use crate::store::{seconds_before, Store};
 use anyhow::{anyhow, Context};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -134,7 +134,7 @@ impl<'a> Applier<'a> {
             if status == Some("done") {
                 report.resumed += 1;
             } else {
-                run.flight_since = entry.map(|(_, at)| minutes_before(at, 10));
+                run.flight_since = entry.map(|(_, at)| seconds_before(at, SEARCH_SLACK_SECONDS));
                 run.step(step, change, status == Some("intent")).await?;
             }
             match change.action {
@@ -235,12 +235,7 @@ impl Run<'_> {
                 plan_id: self.plan_id,
                 step,
                 object_key: &change.target.key(),
-                action: match change.action {
-                    Action::Create => "create",
-                    Action::Update => "update",
-                    Action::Delete => "delete",
-                    Action::Close => "close",
-                },
+                action: change.action.as_str(),
                 method: method.as_str(),
                 path: &path,
                 request: &body,
@@ -266,8 +261,9 @@ impl Run<'_> {
             match (&sent, &change.target) {
                 (Err(e), Target::Issue { .. }) if creates_issue && ambiguous(e) && attempt < 5 => {
                     tokio::time::sleep(std::time::Duration::from_millis(200 * attempt)).await;
-                    self.flight_since
-                        .get_or_insert_with(|| minutes_before(&crate::store::now_text(), 10));
+                    self.flight_since.get_or_insert_with(|| {
+                        seconds_before(&crate::store::now_text(), SEARCH_SLACK_SECONDS)
+                    });
                     if let Some(response) = self.effect_present(change).await? {
                         return self.settle(step, change, response).await;
                     }
@@ -719,12 +715,7 @@ impl Run<'_> {
             NewAudit {
                 repository: Some(&repo),
                 actor: self.a.actor,
-                action: match c.action {
-                    Action::Create => "create",
-                    Action::Update => "update",
-                    Action::Delete => "delete",
-                    Action::Close => "close",
-                },
+                action: c.action.as_str(),
                 object_kind: issue_kind_name(&c.target),
                 object_key: &c.target.key(),
                 before: (c.action != Action::Create).then_some(&before),
@@ -752,21 +743,13 @@ enum Projection {
 /// create was sent (100 issues a page).
 const MAX_SEARCH_PAGES: usize = 50;
 
+/// How much earlier than the journaled time a search by key looks (clock skew between
+/// ghgov and GitHub).
+const SEARCH_SLACK_SECONDS: i64 = 600;
+
 /// A failure after which the write may or may not have happened.
 fn ambiguous(e: &GitHubError) -> bool {
     matches!(e, GitHubError::Transport { .. }) || e.status().is_some_and(|s| s >= 500)
-}
-
-/// `at` (a stored timestamp) minus `minutes`, in the same format.
-fn minutes_before(at: &str, minutes: i64) -> String {
-    chrono::DateTime::parse_from_rfc3339(at)
-        .map(|t| {
-            (t - chrono::Duration::minutes(minutes))
-                .with_timezone(&chrono::Utc)
-                .format("%Y-%m-%dT%H:%M:%SZ")
-                .to_string()
-        })
-        .unwrap_or_else(|_| at.to_string())
 }
 
 /// GitHub rounds due dates: a day sent at noon UTC stays that day in every time zone.

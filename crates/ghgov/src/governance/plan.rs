@@ -79,6 +79,18 @@ pub enum Action {
     Close,
 }
 
+impl Action {
+    /// The name used in JSON, the journal and the audit log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Close => "close",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FieldChange {
     pub field: String,

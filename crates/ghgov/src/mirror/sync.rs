@@ -166,17 +166,6 @@ fn repo_lock(db: &str, repo: &str) -> Arc<tokio::sync::Mutex<()>> {
         .clone()
 }
 
-fn since_minus_overlap(since: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(since)
-        .map(|t| {
-            (t - chrono::Duration::seconds(OVERLAP_SECONDS))
-                .with_timezone(&chrono::Utc)
-                .format("%Y-%m-%dT%H:%M:%SZ")
-                .to_string()
-        })
-        .unwrap_or_else(|_| since.to_string())
-}
-
 fn list<T: serde::de::DeserializeOwned>(body: Value, what: &str) -> anyhow::Result<Vec<T>> {
     serde_json::from_value(body)
         .with_context(|| format!("GitHub sent a {what} list ghgov cannot read"))
@@ -626,7 +615,13 @@ impl Syncer {
         };
         let (mut url, mut conditional) = match &cursor.next_url {
             Some(next) => (next.clone(), false),
-            None => (what.since_url(&full, &since_minus_overlap(&since)), true),
+            None => (
+                what.since_url(
+                    &full,
+                    &crate::store::seconds_before(&since, OVERLAP_SECONDS),
+                ),
+                true,
+            ),
         };
         let mut count = 0;
         let mut pages = 0;

@@ -205,6 +205,19 @@ pub fn now_text() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// A stored timestamp moved `seconds` earlier, in the same format (unchanged when it does
+/// not parse).
+pub fn seconds_before(at: &str, seconds: i64) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| {
+            (t - chrono::Duration::seconds(seconds))
+                .with_timezone(&chrono::Utc)
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string()
+        })
+        .unwrap_or_else(|_| at.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
