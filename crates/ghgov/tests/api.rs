@@ -332,4 +332,7 @@ async fn api_over_a_mirror(db: String) {
     fh.hub.faults.set(Default::default()).unwrap();
     gg.shutdown().await;
 }
-on_both_backends!(rest_api, api_over_a_mirror);
+
+suite!(both: [
+    api_over_a_mirror,
+]);

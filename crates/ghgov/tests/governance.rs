@@ -257,7 +257,6 @@ async fn example_applies_exactly_and_once(db: String) {
     s.apply(id3, &plan3, None).await.unwrap();
     assert_hub_matches(&fh, &desired3);
 }
-on_both_backends!(example_applies, example_applies_exactly_and_once);
 
 /// Applies with a simulated kill after every k-th write until the apply completes.
 async fn apply_with_crashes(s: &Setup, id: i64, plan: &Plan, k: usize) -> usize {
@@ -305,7 +304,6 @@ async fn crashes_at_every_kth_write_converge(db: String) {
         );
     }
 }
-on_both_backends!(crashes_converge, crashes_at_every_kth_write_converge);
 
 async fn secondary_limit_answers_are_waited_out(db: String) {
     let fh = empty_hub().await;
@@ -329,7 +327,6 @@ async fn secondary_limit_answers_are_waited_out(db: String) {
     fh.hub.faults.set(Default::default()).unwrap();
     assert_hub_matches(&fh, &desired);
 }
-on_both_backends!(secondary_limits, secondary_limit_answers_are_waited_out);
 
 async fn approval_needs_another_principal(db: String) {
     let fh = empty_hub().await;
@@ -385,7 +382,6 @@ async fn approval_needs_another_principal(db: String) {
         PlanStatus::Planned
     );
 }
-on_both_backends!(approvals, approval_needs_another_principal);
 
 async fn removals_are_guarded(db: String) {
     let fh = empty_hub().await;
@@ -427,7 +423,6 @@ async fn removals_are_guarded(db: String) {
         "only the kept epic's issues stay open"
     );
 }
-on_both_backends!(removals, removals_are_guarded);
 
 async fn send(
     method: reqwest::Method,
@@ -609,7 +604,6 @@ async fn rest_api_covers_the_workflow(db: String) {
     );
     server.shutdown().await;
 }
-on_both_backends!(rest_api, rest_api_covers_the_workflow);
 
 async fn compliance_finds_violations(db: String) {
     let fh = empty_hub().await;
@@ -712,4 +706,13 @@ async fn compliance_finds_violations(db: String) {
     s.apply(id, &plan, None).await.unwrap();
     assert_hub_matches(&fh, &desired);
 }
-on_both_backends!(compliance, compliance_finds_violations);
+
+suite!(both: [
+    example_applies_exactly_and_once,
+    crashes_at_every_kth_write_converge,
+    secondary_limit_answers_are_waited_out,
+    approval_needs_another_principal,
+    removals_are_guarded,
+    rest_api_covers_the_workflow,
+    compliance_finds_violations,
+]);

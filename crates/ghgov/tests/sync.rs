@@ -154,7 +154,6 @@ async fn full_then_incremental(db: String) {
         "each operation records the cursor it left"
     );
 }
-on_both_backends!(full_then_incremental_sync, full_then_incremental);
 
 async fn deletions_and_transfers_leave_the_mirror(db: String) {
     let fh = fakehub(seed(120, 30, 4, 2, 0)).await;
@@ -210,10 +209,6 @@ async fn deletions_and_transfers_leave_the_mirror(db: String) {
         .unwrap();
     assert_mirror_equals(&fh, &s.store).await;
 }
-on_both_backends!(
-    deletions_and_transfers,
-    deletions_and_transfers_leave_the_mirror
-);
 
 async fn faults_during_sync_still_end_correct(db: String) {
     let fh = fakehub(seed(600, 150, 6, 2, 10)).await;
@@ -242,7 +237,6 @@ async fn faults_during_sync_still_end_correct(db: String) {
     fh.hub.faults.set(Default::default()).unwrap();
     assert_mirror_equals(&fh, &s.store).await;
 }
-on_both_backends!(faults_during_sync, faults_during_sync_still_end_correct);
 
 async fn an_aborted_sync_resumes_without_duplicates(db: String) {
     let fh = fakehub(seed(1500, 300, 5, 2, 0)).await;
@@ -296,7 +290,10 @@ async fn an_aborted_sync_resumes_without_duplicates(db: String) {
         "failed syncs are recorded too"
     );
 }
-on_both_backends!(
-    aborted_sync_resumes,
-    an_aborted_sync_resumes_without_duplicates
-);
+
+suite!(both: [
+    full_then_incremental,
+    deletions_and_transfers_leave_the_mirror,
+    faults_during_sync_still_end_correct,
+    an_aborted_sync_resumes_without_duplicates,
+]);

@@ -77,7 +77,6 @@ async fn signature_headers_and_size(db: String) {
     );
     gg.shutdown().await;
 }
-on_both_backends!(signatures_and_headers, signature_headers_and_size);
 
 async fn corpus_examples_are_projected_or_ignored(db: String) {
     let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
@@ -146,7 +145,6 @@ async fn corpus_examples_are_projected_or_ignored(db: String) {
     }
     gg.shutdown().await;
 }
-on_both_backends!(corpus_examples, corpus_examples_are_projected_or_ignored);
 
 /// Drives a mix of changes through fakehub with a webhook wired to ghgov.
 async fn churn(fh: &fakehub::FakeHub, rounds: usize) {
@@ -268,10 +266,6 @@ async fn lost_and_reordered_webhooks_are_repaired_by_reconcile(db: String) {
     assert_eq!(dups, 0);
     gg.shutdown().await;
 }
-on_both_backends!(
-    lost_webhooks,
-    lost_and_reordered_webhooks_are_repaired_by_reconcile
-);
 
 async fn webhooks_alone_keep_the_mirror_exact(db: String) {
     let fh = fakehub(seed(80, 20, 4, 2, 0)).await;
@@ -318,7 +312,6 @@ async fn webhooks_alone_keep_the_mirror_exact(db: String) {
     assert_mirror_equals(&fh, &gg.store).await;
     gg.shutdown().await;
 }
-on_both_backends!(webhooks_alone, webhooks_alone_keep_the_mirror_exact);
 
 async fn failing_deliveries_go_dead_and_can_be_replayed(db: String) {
     let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
@@ -366,4 +359,11 @@ async fn failing_deliveries_go_dead_and_can_be_replayed(db: String) {
     );
     gg.shutdown().await;
 }
-on_both_backends!(dead_letters, failing_deliveries_go_dead_and_can_be_replayed);
+
+suite!(both: [
+    signature_headers_and_size,
+    corpus_examples_are_projected_or_ignored,
+    lost_and_reordered_webhooks_are_repaired_by_reconcile,
+    webhooks_alone_keep_the_mirror_exact,
+    failing_deliveries_go_dead_and_can_be_replayed,
+]);

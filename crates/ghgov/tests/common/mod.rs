@@ -9,11 +9,11 @@ use ghgov::mirror::sync::Syncer;
 use ghgov::mirror::RepoName;
 use ghgov::server::{self, Running, ServeOptions};
 use ghgov::store::Store;
+use libtest_mimic::{Arguments, Completion, Trial};
 use serde_json::Value;
 use sqlx::Executor;
 use std::future::Future;
-use std::io::Write;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 pub const GH_TOKEN: &str = "gh-token";
@@ -35,21 +35,15 @@ impl TestDb {
         }
     }
 
-    /// A fresh PostgreSQL database, or None (said loudly) when no server is configured.
-    pub async fn postgres(test: &str) -> Option<TestDb> {
-        let Ok(server) = std::env::var("GHGOV_TEST_POSTGRES_URL") else {
-            if std::env::var("CI").is_ok() {
-                panic!("CI must run the PostgreSQL pass: GHGOV_TEST_POSTGRES_URL is not set");
-            }
-            // Written past the test harness's capture, so the skip is visible.
-            let _ = writeln!(std::io::stderr(), "SKIPPED on PostgreSQL: {test} (set GHGOV_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres to run it)");
-            return None;
-        };
+    /// A fresh PostgreSQL database on the server the suite found (see [`postgres_server`]),
+    /// or None when there is none.
+    pub async fn postgres() -> Option<TestDb> {
+        let server = postgres_server().as_ref().ok()?.clone();
         sqlx::any::install_default_drivers();
         let name = format!("ghgov_test_{}", uuid::Uuid::new_v4().simple());
         let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&server)
             .await
-            .expect("connect to GHGOV_TEST_POSTGRES_URL");
+            .expect("connect to the PostgreSQL test server");
         conn.execute(format!("CREATE DATABASE {name}").as_str())
             .await
             .expect("create a test database");
@@ -78,44 +72,108 @@ impl TestDb {
     }
 }
 
-/// Runs a scenario on SQLite.
-pub async fn on_sqlite<F, Fut>(scenario: F)
-where
-    F: FnOnce(String) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let db = TestDb::sqlite().await;
-    scenario(db.url.clone()).await;
-    db.drop().await;
+/// Where the suite's PostgreSQL tests run: `GHGOV_TEST_POSTGRES_URL`, else a server at
+/// the default local address if one answers. `Err` holds why they cannot run.
+pub fn postgres_server() -> &'static Result<String, String> {
+    static SERVER: OnceLock<Result<String, String>> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        if let Ok(url) = std::env::var("GHGOV_TEST_POSTGRES_URL") {
+            return Ok(url);
+        }
+        let probe = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the PostgreSQL probe")
+            .block_on(async {
+                sqlx::any::install_default_drivers();
+                tokio::time::timeout(
+                    Duration::from_secs(3),
+                    <sqlx::AnyConnection as sqlx::Connection>::connect(DEFAULT_POSTGRES),
+                )
+                .await
+            });
+        match probe {
+            Ok(Ok(_)) => Ok(DEFAULT_POSTGRES.to_string()),
+            Ok(Err(e)) => Err(format!("no PostgreSQL server: GHGOV_TEST_POSTGRES_URL is unset and {DEFAULT_POSTGRES} refused ({e})")),
+            Err(_) => Err(format!("no PostgreSQL server: GHGOV_TEST_POSTGRES_URL is unset and {DEFAULT_POSTGRES} did not answer within 3 s")),
+        }
+    })
 }
 
-/// Runs a scenario on its own PostgreSQL database (skipped loudly without a server).
-pub async fn on_postgres<F, Fut>(test: &str, scenario: F)
-where
-    F: FnOnce(String) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    let Some(db) = TestDb::postgres(test).await else {
-        return;
-    };
-    scenario(db.url.clone()).await;
-    db.drop().await;
+/// The address tried when `GHGOV_TEST_POSTGRES_URL` is unset.
+pub const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Runs `future` on a fresh two-thread runtime, as `#[tokio::test]` would.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a test runtime")
+        .block_on(future)
 }
 
-/// Declares `NAME::sqlite` and `NAME::postgres` tests running `scenario(db_url)`.
+/// A test that needs no database of the harness's.
+pub fn plain<F, Fut>(name: &str, test: F) -> Trial
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = ()>,
+{
+    Trial::test(name, move || {
+        block_on(test());
+        Ok(())
+    })
+}
+
+/// `NAME::sqlite` and `NAME::postgres`, each running `scenario(db_url)` on a database of
+/// its own. Without a PostgreSQL server the second is reported as ignored, with the reason;
+/// under `CI` it fails instead, because CI must run both.
+pub fn both<F, Fut>(name: &str, scenario: F) -> [Trial; 2]
+where
+    F: Fn(String) -> Fut + Send + Sync + Copy + 'static,
+    Fut: Future<Output = ()>,
+{
+    let sqlite = Trial::test(format!("{name}::sqlite"), move || {
+        block_on(async move {
+            let db = TestDb::sqlite().await;
+            scenario(db.url.clone()).await;
+            db.drop().await;
+        });
+        Ok(())
+    });
+    let postgres = Trial::ignorable_test(format!("{name}::postgres"), move || {
+        if let Err(why) = postgres_server() {
+            if std::env::var("CI").is_ok() {
+                return Err(format!("CI must run the PostgreSQL pass: {why}").into());
+            }
+            return Ok(Completion::ignored_with(why));
+        }
+        block_on(async move {
+            let db = TestDb::postgres().await.expect("a PostgreSQL server");
+            scenario(db.url.clone()).await;
+            db.drop().await;
+        });
+        Ok(Completion::Completed)
+    });
+    [sqlite, postgres]
+}
+
+/// Runs the trials with libtest's command line (filters, `--ignored`, `--test-threads`…).
+pub fn run(trials: Vec<Trial>) -> ! {
+    libtest_mimic::run(&Arguments::from_args(), trials).exit()
+}
+
+/// `fn main` of a test binary: `suite!(both: [scenario, …], plain: [test, …])` makes
+/// `scenario::sqlite` and `scenario::postgres` of each scenario (an `async fn(String)`
+/// taking the database URL) and one test of each plain `async fn()`.
 #[macro_export]
-macro_rules! on_both_backends {
-    ($name:ident, $scenario:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::common::on_sqlite(super::$scenario).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::common::on_postgres(concat!(module_path!(), "::postgres"), super::$scenario)
-                    .await
-            }
+macro_rules! suite {
+    (both: [$($scenario:ident),* $(,)?] $(, plain: [$($test:ident),* $(,)?])? $(,)?) => {
+        fn main() {
+            let mut trials = Vec::new();
+            $( trials.extend(common::both(stringify!($scenario), $scenario)); )*
+            $($( trials.push(common::plain(stringify!($test), $test)); )*)?
+            common::run(trials)
         }
     };
 }
