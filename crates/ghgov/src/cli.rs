@@ -2,14 +2,19 @@
 
 use crate::github::{GitHub, GitHubConfig};
 use crate::governance::commands as gov;
+use crate::mirror::processor::RetrySchedule;
+use crate::mirror::receiver::WebhookLimits;
+use crate::mirror::scope::RepoScope;
 use crate::mirror::sync::{Progress, SyncKind, Syncer};
 use crate::mirror::RepoName;
-use crate::server::{self, ServeOptions};
+use crate::secret::{self, Secret};
+use crate::server::{self, HttpLimits, ServeOptions};
 use crate::store::{Scope, Store};
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,6 +37,8 @@ pub enum Command {
     Sync(SyncArgs),
     /// Apply pending database migrations and exit.
     Migrate(DbArgs),
+    /// Drop the payloads of old finished webhook deliveries (the server does it hourly).
+    Prune(PruneArgs),
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -66,20 +73,97 @@ pub struct GitHubArgs {
         default_value = "https://api.github.com"
     )]
     pub github_url: String,
-    /// Personal access token.
+    /// Personal access token (prefer --github-token-file: a flag is visible to other users
+    /// of the machine in the process list).
     #[arg(long, env = "GHGOV_GITHUB_TOKEN", hide_env_values = true)]
     pub github_token: Option<String>,
+    /// A file holding the personal access token (one line).
+    #[arg(
+        long,
+        env = "GHGOV_GITHUB_TOKEN_FILE",
+        conflicts_with = "github_token",
+        value_name = "PATH"
+    )]
+    pub github_token_file: Option<PathBuf>,
 }
 
 impl GitHubArgs {
+    /// The token from --github-token or --github-token-file, if either is given.
+    pub fn token(&self) -> anyhow::Result<Option<Secret>> {
+        match (&self.github_token, &self.github_token_file) {
+            (Some(t), _) => Ok(Some(Secret::new(
+                t.clone(),
+                "--github-token (or GHGOV_GITHUB_TOKEN)",
+            )?)),
+            (None, Some(path)) => Ok(Some(secret::from_file(path, "the GitHub token")?)),
+            (None, None) => Ok(None),
+        }
+    }
+
+    pub fn has_token(&self) -> bool {
+        self.github_token.is_some() || self.github_token_file.is_some()
+    }
+
     pub fn config(&self) -> anyhow::Result<GitHubConfig> {
-        let token = self.github_token.clone().ok_or_else(|| {
+        let token = self.token()?.ok_or_else(|| {
             anyhow::anyhow!(
-                "a GitHub token is needed: pass --github-token or set GHGOV_GITHUB_TOKEN"
+                "a GitHub token is needed: pass --github-token-file PATH or --github-token, or set GHGOV_GITHUB_TOKEN"
             )
         })?;
-        Ok(GitHubConfig::new(&self.github_url, &token))
+        Ok(GitHubConfig::with_secret(&self.github_url, token))
     }
+}
+
+/// Webhook secrets: repeatable flags, files, or the environment.
+#[derive(Args, Clone, Default)]
+pub struct SecretArgs {
+    /// Webhook secret; repeat the flag to accept several during a rotation. Without it (and
+    /// without --webhook-secret-file), GHGOV_WEBHOOK_SECRET is read: comma-separated, each
+    /// item trimmed.
+    #[arg(long = "webhook-secret", value_name = "SECRET")]
+    pub webhook_secrets: Vec<String>,
+    /// A file of webhook secrets, one per line; repeatable.
+    #[arg(long = "webhook-secret-file", value_name = "PATH")]
+    pub webhook_secret_files: Vec<PathBuf>,
+}
+
+/// The variable that holds webhook secrets when no flag gives them.
+pub const SECRET_ENV: &str = "GHGOV_WEBHOOK_SECRET";
+
+impl SecretArgs {
+    /// Every secret, each refused when empty or only whitespace: an empty HMAC key would
+    /// let anyone sign a delivery.
+    pub fn secrets(&self, env: Option<&str>) -> anyhow::Result<Vec<Secret>> {
+        let mut out = Vec::new();
+        for (k, value) in self.webhook_secrets.iter().enumerate() {
+            out.push(Secret::new(
+                value.clone(),
+                &format!("--webhook-secret (occurrence {})", k + 1),
+            )?);
+        }
+        for path in &self.webhook_secret_files {
+            out.extend(secret::lines_from_file(path, "webhook secrets")?);
+        }
+        if out.is_empty() {
+            if let Some(text) = env {
+                out = secrets_from_env(text)?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `GHGOV_WEBHOOK_SECRET`: comma-separated, each item trimmed, none empty.
+pub fn secrets_from_env(text: &str) -> anyhow::Result<Vec<Secret>> {
+    text.split(',')
+        .enumerate()
+        .map(|(k, item)| {
+            Secret::new(
+                item.trim(),
+                &format!("item {} of {SECRET_ENV} (comma-separated)", k + 1),
+            )
+        })
+        .collect()
 }
 
 #[derive(Args)]
@@ -91,23 +175,94 @@ pub struct ServeArgs {
     pub db: DbArgs,
     #[command(flatten)]
     pub github: GitHubArgs,
-    /// Webhook secret; repeat (or comma-separate in the environment) to accept several during rotation.
-    #[arg(
-        long = "webhook-secret",
-        env = "GHGOV_WEBHOOK_SECRET",
-        value_delimiter = ',',
-        hide_env_values = true
-    )]
-    pub webhook_secrets: Vec<String>,
-    /// Repositories to mirror and reconcile (OWNER/NAME); repeatable.
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+    /// Repositories to mirror and reconcile: OWNER/NAME, or OWNER/* for every repository of
+    /// an owner; repeatable. Webhooks about other repositories are stored and ignored, and
+    /// only an admin token may add one at run time.
     #[arg(long = "repo", env = "GHGOV_REPOS", value_delimiter = ',')]
     pub repos: Vec<String>,
     /// Seconds between reconciles (an incremental sync that repairs missed webhooks).
     #[arg(long, env = "GHGOV_RECONCILE_INTERVAL", default_value_t = 900)]
     pub reconcile_interval: u64,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Run a self-contained demo: SQLite plus an in-process fakehub with a demo repository.
     #[arg(long)]
     pub demo: bool,
+}
+
+/// Bounds on what clients may cost the server, and how long deliveries are kept.
+#[derive(Args, Clone)]
+pub struct LimitArgs {
+    /// The largest webhook body accepted, in bytes (GitHub sends at most 25 MB).
+    #[arg(long, env = "GHGOV_WEBHOOK_MAX_BODY", default_value_t = 25 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
+    pub webhook_max_body: u64,
+    /// Webhook bodies read at once, before their signatures can be checked.
+    #[arg(long, env = "GHGOV_WEBHOOK_MAX_READERS", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub webhook_max_readers: u64,
+    /// Seconds a connection has to send a request's headers.
+    #[arg(long, env = "GHGOV_HEADER_READ_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout: u64,
+    /// Seconds a request has to send its whole body.
+    #[arg(long, env = "GHGOV_BODY_READ_TIMEOUT", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_read_timeout: u64,
+    /// The largest API request body, in bytes.
+    #[arg(long, env = "GHGOV_MAX_REQUEST_BODY", default_value_t = 10 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1024..=1024 * 1024 * 1024))]
+    pub max_request_body: u64,
+    /// Seconds shutdown waits for requests in flight before closing their connections.
+    #[arg(long, env = "GHGOV_SHUTDOWN_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_timeout: u64,
+    /// Days the payloads of processed and ignored deliveries are kept (the rows stay; dead
+    /// ones are kept until replayed or discarded); 0 keeps them forever.
+    #[arg(long, env = "GHGOV_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(0..=36_500))]
+    pub retention_days: u64,
+    /// Seconds between attempts of a failing webhook delivery; one more failure after the
+    /// last makes it dead.
+    #[arg(long, env = "GHGOV_WEBHOOK_RETRY_SCHEDULE", default_value = "5,10,20,40,80",
+          value_parser = RetrySchedule::parse)]
+    pub webhook_retry_schedule: RetrySchedule,
+}
+
+impl LimitArgs {
+    pub fn webhook(&self) -> WebhookLimits {
+        WebhookLimits {
+            max_body: self.webhook_max_body as usize,
+            max_readers: self.webhook_max_readers as usize,
+            body_timeout: Duration::from_secs(self.body_read_timeout),
+            ..WebhookLimits::default()
+        }
+    }
+
+    pub fn http(&self) -> HttpLimits {
+        HttpLimits {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout),
+            body_read_timeout: Duration::from_secs(self.body_read_timeout),
+            max_api_body: self.max_request_body as usize,
+            shutdown_timeout: Duration::from_secs(self.shutdown_timeout),
+        }
+    }
+
+    pub fn retention(&self) -> Option<Duration> {
+        (self.retention_days > 0).then(|| Duration::from_secs(self.retention_days * 86_400))
+    }
+}
+
+#[derive(Args)]
+pub struct PruneArgs {
+    /// Drop the payloads of deliveries finished more than this many days ago.
+    #[arg(long, env = "GHGOV_RETENTION_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=36_500))]
+    pub retention_days: u64,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Args)]
@@ -139,9 +294,14 @@ pub enum TokenCommand {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// Revoke a token by id or name.
+    /// Revoke a token by its name (or by id with --id).
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["name", "id"])))]
     Revoke {
-        id_or_name: String,
+        /// The token's name, exactly.
+        name: Option<String>,
+        /// The token's id (the first column of `ghgov token list`) instead of its name.
+        #[arg(long)]
+        id: Option<i64>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -156,12 +316,39 @@ pub enum HooksCommand {
         /// ghgov's public base URL; the hook posts to URL/webhooks/github.
         #[arg(long)]
         url: String,
-        /// The secret GitHub signs with (use the same as --webhook-secret).
-        #[arg(long, env = "GHGOV_WEBHOOK_SECRET", hide_env_values = true)]
-        secret: String,
+        /// The secret GitHub signs with (one of the server's --webhook-secret values).
+        /// Without it, --secret-file or GHGOV_WEBHOOK_SECRET (a single secret) is used.
+        #[arg(long, hide_env_values = true)]
+        secret: Option<String>,
+        /// A file holding the secret (one line).
+        #[arg(long, conflicts_with = "secret", value_name = "PATH")]
+        secret_file: Option<PathBuf>,
         #[command(flatten)]
         github: GitHubArgs,
     },
+}
+
+/// The one secret `hooks install` gives GitHub.
+fn hook_secret(flag: Option<String>, file: Option<PathBuf>) -> anyhow::Result<Secret> {
+    if let Some(s) = flag {
+        return Secret::new(s, "--secret");
+    }
+    if let Some(path) = file {
+        return secret::from_file(&path, "the webhook secret");
+    }
+    let env = std::env::var(SECRET_ENV).map_err(|_| {
+        anyhow::anyhow!(
+            "a webhook secret is needed: pass --secret-file PATH or --secret, or set {SECRET_ENV}"
+        )
+    })?;
+    let mut all = secrets_from_env(&env)?;
+    if all.len() != 1 {
+        anyhow::bail!(
+            "{SECRET_ENV} holds {} secrets (a rotation); pass the one GitHub should sign with as --secret",
+            all.len()
+        );
+    }
+    Ok(all.remove(0))
 }
 
 struct Bar(indicatif::ProgressBar);
@@ -191,6 +378,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(t) => token(t).await,
+        Command::Prune(args) => {
+            let store = Store::open(&args.db.db).await?;
+            let keep = Duration::from_secs(args.retention_days * 86_400);
+            let dropped = server::prune(&store, &crate::clock::system(), keep).await?;
+            println!(
+                "dropped the payloads of {dropped} deliveries finished more than {} days ago",
+                args.retention_days
+            );
+            Ok(())
+        }
         Command::Validate(a) => gov::validate(a).await,
         Command::Plan(a) => gov::plan(a).await,
         Command::Apply(a) => gov::apply(a).await,
@@ -200,9 +397,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             repository,
             url,
             secret,
+            secret_file,
             github,
         }) => {
             let repo = RepoName::parse(&repository)?;
+            let secret = hook_secret(secret, secret_file)?;
             let gh = GitHub::new(github.config()?, None)?;
             let id = install_hook(&gh, &repo, &url, &secret).await?;
             println!(
@@ -214,18 +413,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Creates the repository webhook (all events, JSON, signed with `secret`).
+/// The webhook events ghgov subscribes to: the ones it handles (GitHub sends `ping`
+/// unasked).
+pub fn subscribed_events() -> Vec<&'static str> {
+    crate::mirror::events::HANDLED
+        .iter()
+        .copied()
+        .filter(|e| *e != "ping")
+        .collect()
+}
+
+/// Creates the repository webhook (the events ghgov handles, JSON, signed with `secret`).
 pub async fn install_hook(
     gh: &GitHub,
     repo: &RepoName,
     public_url: &str,
-    secret: &str,
+    secret: &Secret,
 ) -> anyhow::Result<i64> {
     let body = json!({
         "name": "web",
         "active": true,
-        "events": ["*"],
-        "config": {"url": format!("{}/webhooks/github", public_url.trim_end_matches('/')), "content_type": "json", "secret": secret, "insecure_ssl": "0"},
+        "events": subscribed_events(),
+        "config": {"url": format!("{}/webhooks/github", public_url.trim_end_matches('/')), "content_type": "json", "secret": secret.expose(), "insecure_ssl": "0"},
     });
     let hook = gh
         .write(
@@ -240,31 +449,8 @@ pub async fn install_hook(
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let repos = args
-        .repos
-        .iter()
-        .map(|r| RepoName::parse(r))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    if args.webhook_secrets.is_empty() {
-        tracing::warn!("no --webhook-secret: every webhook delivery will be refused with 401");
-    }
-    let github = match &args.github.github_token {
-        Some(_) => Some(args.github.config()?),
-        None => {
-            tracing::warn!("no --github-token: syncs and reconciles are off");
-            None
-        }
-    };
-    let mut running = server::start(ServeOptions {
-        listen: args.listen,
-        db: args.db.db.clone(),
-        github,
-        webhook_secrets: args.webhook_secrets.clone(),
-        repos,
-        reconcile_interval: Some(Duration::from_secs(args.reconcile_interval.max(1))),
-        retry_base: Duration::from_secs(2),
-    })
-    .await?;
+    let options = serve_options(&args, std::env::var(SECRET_ENV).ok().as_deref())?;
+    let mut running = server::start(options).await?;
     eprintln!("ghgov listening on {}", running.url());
     let stop = running.stop_handle();
     tokio::spawn(async move {
@@ -275,6 +461,39 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
     running.wait().await;
     Ok(())
+}
+
+/// Checks every flag of `serve` before anything starts; `env_secrets` is
+/// GHGOV_WEBHOOK_SECRET.
+pub fn serve_options(args: &ServeArgs, env_secrets: Option<&str>) -> anyhow::Result<ServeOptions> {
+    let scope = RepoScope::parse_all(&args.repos)?;
+    let webhook_secrets = args.secrets.secrets(env_secrets)?;
+    if webhook_secrets.is_empty() {
+        tracing::warn!("no webhook secret (--webhook-secret, --webhook-secret-file, {SECRET_ENV}): every webhook delivery will be refused with 401");
+    }
+    if scope.patterns().is_empty() {
+        tracing::warn!("no --repo: webhooks will be stored and ignored, and only an admin token can add a repository");
+    }
+    let github = if args.github.has_token() {
+        Some(args.github.config()?)
+    } else {
+        tracing::warn!(
+            "no GitHub token (--github-token-file, --github-token): syncs and reconciles are off"
+        );
+        None
+    };
+    Ok(ServeOptions {
+        listen: args.listen,
+        github,
+        webhook_secrets,
+        scope,
+        reconcile_interval: Some(Duration::from_secs(args.reconcile_interval.max(1))),
+        retries: args.limits.webhook_retry_schedule.clone(),
+        webhook: args.limits.webhook(),
+        http: args.limits.http(),
+        retention: args.limits.retention(),
+        ..ServeOptions::new(&args.db.db)
+    })
 }
 
 pub async fn shutdown_signal() {
@@ -355,14 +574,23 @@ async fn token(cmd: TokenCommand) -> anyhow::Result<()> {
                 );
             }
         }
-        TokenCommand::Revoke { id_or_name, db } => {
+        TokenCommand::Revoke { name, id, db } => {
             let store = Store::open(&db.db).await?;
-            if !store.revoke_token(&id_or_name).await? {
-                anyhow::bail!(
-                    "no active token with id or name '{id_or_name}' (see `ghgov token list`)"
-                );
+            match (name, id) {
+                (_, Some(id)) => {
+                    if !store.revoke_token_id(id).await? {
+                        anyhow::bail!("no active token with id {id} (see `ghgov token list`)");
+                    }
+                    println!("revoked token {id}");
+                }
+                (Some(name), None) => {
+                    if !store.revoke_token(&name).await? {
+                        anyhow::bail!("no active token named '{name}' (see `ghgov token list`; use --id N for an id)");
+                    }
+                    println!("revoked {name}");
+                }
+                (None, None) => anyhow::bail!("name the token to revoke, or give --id N"),
             }
-            println!("revoked {id_or_name}");
         }
     }
     Ok(())

@@ -9,6 +9,7 @@ use crate::governance::apply::{Applier, ApplyReport};
 use crate::governance::engine::{self, check, Documents, Planner};
 use crate::governance::load::parse_text;
 use crate::governance::plan::Plan;
+use crate::mirror::scope::{RepoPattern, RepoScope};
 use crate::mirror::sync::{SyncKind, Syncer};
 use crate::mirror::RepoName;
 use crate::server::{self, ServeOptions};
@@ -114,18 +115,23 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut secret = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut secret);
     let secret = hex::encode(secret);
+    let token_name = format!("demo-{}", &secret[..8]);
+    let secret = crate::secret::Secret::from(secret.as_str());
     let mut config = GitHubConfig::new(&fh.url, DEMO_TOKEN);
     config.write_interval = Duration::from_millis(20);
     config.write_limits = WriteLimits::NONE;
     let repo = RepoName::parse(DEMO_REPO)?;
     let mut running = server::start(ServeOptions {
         listen: args.listen,
-        db: db.clone(),
         github: Some(config.clone()),
         webhook_secrets: vec![secret.clone()],
-        repos: vec![repo.clone()],
+        scope: RepoScope::new(vec![RepoPattern::One(repo.clone())]),
         reconcile_interval: Some(Duration::from_secs(args.reconcile_interval.max(1))),
-        retry_base: Duration::from_secs(2),
+        webhook: args.limits.webhook(),
+        http: args.limits.http(),
+        retention: args.limits.retention(),
+        retries: args.limits.webhook_retry_schedule.clone(),
+        ..ServeOptions::new(&db)
     })
     .await?;
     let gh = Arc::new(GitHub::new(config, Some(running.store.clone()))?);
@@ -134,7 +140,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await?;
     install_hook(&gh, &repo, &running.url(), &secret).await?;
     let (plan, applied) = govern(&running.store, &gh).await?;
-    let (_, token) = running.store.create_token("demo", Scope::Read).await?;
+    let (_, token) = running.store.create_token(&token_name, Scope::Read).await?;
     let url = running.url();
     println!("ghgov demo is running");
     println!("  API:        {url}/api/v1  (OpenAPI: {url}/api/v1/openapi.json)");

@@ -6,10 +6,12 @@
 
 pub mod api;
 pub mod cli;
+pub mod clock;
 pub mod demo;
 pub mod github;
 pub mod governance;
 pub mod mirror;
+pub mod secret;
 pub mod server;
 pub mod store;
 pub mod telemetry;

@@ -26,7 +26,14 @@ async fn api_over_a_mirror(db: String) {
     .await
     .unwrap();
     c.patch(format!("{}/repos/acme/widgets/issues/2", fh.url)).bearer_auth(GH_TOKEN).json(&json!({"labels": ["bug", "ui-x"], "assignees": ["zed"], "milestone": 1, "title": "Needle in the haystack"})).send().await.unwrap();
-    let gg = ghgov(&db, &fh).await;
+    // A clock of the test's: /health reuses its GitHub check for 30 s of it.
+    let clock = ghgov::clock::ManualClock::at(chrono::Utc::now());
+    let gg = ghgov::server::start(ghgov::server::ServeOptions {
+        clock: std::sync::Arc::new(clock.clone()),
+        ..serve_options(&db, &fh)
+    })
+    .await
+    .unwrap();
     let s = ghgov::mirror::sync::Syncer::new(gg.store.clone(), gg.gh.clone().unwrap());
     s.sync(&repo(), SyncKind::Full).await.unwrap();
     let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
@@ -312,7 +319,8 @@ async fn api_over_a_mirror(db: String) {
         assert!(openapi["paths"][path].is_object(), "{path} is documented");
     }
 
-    // GitHub down: degraded, not unhealthy.
+    // GitHub down: degraded, not unhealthy (once the cached check is older than 30 s).
+    clock.advance(std::time::Duration::from_secs(31));
     fh.hub
         .faults
         .set(fakehub::faults::FaultSettings {

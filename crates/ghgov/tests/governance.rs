@@ -448,11 +448,15 @@ async fn rest_api_covers_the_workflow(db: String) {
     let url = server.url();
     let store = Store::open(&db).await.unwrap();
     let (_, alice) = store
-        .create_token("alice", ghgov::store::Scope::Write)
+        .create_token("alice", ghgov::store::Scope::Admin)
         .await
         .unwrap();
     let (_, bob) = store
-        .create_token("bob", ghgov::store::Scope::Write)
+        .create_token("bob", ghgov::store::Scope::Admin)
+        .await
+        .unwrap();
+    let (_, writer) = store
+        .create_token("writer", ghgov::store::Scope::Write)
         .await
         .unwrap();
     let (_, reader) = store
@@ -544,8 +548,15 @@ async fn rest_api_covers_the_workflow(db: String) {
     assert_eq!(body["status"], "pending_approval");
     assert!(body["summary"].as_str().unwrap().starts_with("Plan: "));
     let approve = format!("{url}/api/v1/governance/plans/{id}/approve");
-    let (status, _) = send(Method::POST, &approve, &alice, None).await;
-    assert_eq!(status, 403, "the creator cannot approve");
+    let (status, body) = send(Method::POST, &approve, &writer, None).await;
+    assert_eq!(status, 403, "approving needs the admin scope: {body}");
+    assert!(body["error"].as_str().unwrap().contains("admin"), "{body}");
+    let (status, body) = send(Method::POST, &approve, &alice, None).await;
+    assert_eq!(status, 403, "the creator cannot approve: {body}");
+    assert!(
+        !body["error"].as_str().unwrap().contains("admin token"),
+        "{body}"
+    );
     let (status, body) = send(Method::POST, &approve, &bob, None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["approved_by"], "token:bob");

@@ -209,6 +209,13 @@ pub async fn generate(
     })?;
     let repo =
         engine::repository_of(&checked.spec, None).map_err(|e| bad_request(e.to_string()))?;
+    // Planning syncs the repository into the mirror: only one the server mirrors.
+    if !state.scope.allows(&state.store, &repo.full()).await? {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            state.scope.refusal(&repo.full()),
+        ));
+    }
     let version = match stored_version {
         Some(v) => v,
         None => {
@@ -292,7 +299,8 @@ pub async fn approve(
     Extension(principal): Extension<Principal>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
-    require(scope, Scope::Write)?;
+    // Approval is the second pair of eyes on changes to GitHub: an admin's.
+    require(scope, Scope::Admin)?;
     match state.store.approve_plan(id, &principal.0).await {
         Ok(row) => Ok(Json(
             json!({"id": row.id, "status": row.status, "approved_by": row.approved_by, "approved_at": row.approved_at}),

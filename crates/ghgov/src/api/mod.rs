@@ -5,11 +5,14 @@ mod governance;
 mod issues;
 mod ops;
 mod resources;
+pub mod usage;
 
+use crate::clock::SharedClock;
 use crate::github::GitHub;
 use crate::mirror::processor::Processor;
-use crate::mirror::receiver::{self, Receiver, MAX_PAYLOAD};
-use crate::mirror::RepoName;
+use crate::mirror::receiver::{self, Receiver};
+use crate::mirror::scope::RepoScope;
+use crate::server::http::{bounded_body, HttpLimits};
 use crate::store::{Scope, Store};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::StatusCode;
@@ -25,12 +28,16 @@ use std::time::Instant;
 pub struct AppState {
     pub store: Store,
     pub gh: Option<Arc<GitHub>>,
-    pub repos: Arc<Vec<RepoName>>,
+    /// The repositories this server mirrors.
+    pub scope: Arc<RepoScope>,
     pub processor: Processor,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     pub cache: Arc<ResponseCache>,
-    /// When each token's `last_used_at` was last written (at most once a minute).
-    pub touched: Arc<parking_lot::Mutex<std::collections::HashMap<i64, Instant>>>,
+    /// Token use, written down off the request path.
+    pub usage: Arc<usage::TokenUsage>,
+    /// The last GitHub check of `/health`, reused for a while.
+    pub health: Arc<ops::HealthCache>,
+    pub clock: SharedClock,
 }
 
 /// Answers of read endpoints, valid while the mirror's version is unchanged.
@@ -162,19 +169,9 @@ async fn auth(State(state): State<AppState>, mut req: Request, next: Next) -> Re
     };
     match state.store.authenticate(&token).await {
         Ok(Some((id, scope, name))) => {
-            let due = {
-                let mut touched = state.touched.lock();
-                let due = touched
-                    .get(&id)
-                    .is_none_or(|t| t.elapsed() > std::time::Duration::from_secs(60));
-                if due {
-                    touched.insert(id, Instant::now());
-                }
-                due
-            };
-            if due {
-                let _ = state.store.touch_token(id).await;
-            }
+            state
+                .usage
+                .record(id, crate::store::timestamp(state.clock.now()));
             req.extensions_mut().insert(scope);
             req.extensions_mut()
                 .insert(Principal(format!("token:{name}")));
@@ -196,8 +193,12 @@ pub fn require(scope: Scope, needed: Scope) -> ApiResult<()> {
         Err(ApiError(
             StatusCode::FORBIDDEN,
             format!(
-                "this needs a {} token; yours is {}",
-                needed.as_str(),
+                "this needs {} token; yours is {}",
+                match needed {
+                    Scope::Admin => "an admin",
+                    Scope::Write => "a write (or admin)",
+                    Scope::Read => "a read",
+                },
                 scope.as_str()
             ),
         ))
@@ -218,7 +219,7 @@ async fn observe(matched: Option<MatchedPath>, req: Request, next: Next) -> Resp
     response
 }
 
-pub fn router(state: AppState, receiver: Receiver) -> Router {
+pub fn router(state: AppState, receiver: Receiver, limits: HttpLimits) -> Router {
     let api = Router::new()
         .route("/repos", get(resources::repos))
         .route("/issues", get(issues::list))
@@ -249,6 +250,11 @@ pub fn router(state: AppState, receiver: Receiver) -> Router {
         )
         .route("/governance/audit", get(governance::audit))
         .route("/webhooks/events/{id}/replay", post(ops::replay))
+        .route("/webhooks/events/{id}/discard", post(ops::discard))
+        // Layers run outermost last-added first: the token is checked, then the body read
+        // within its bounds, then the handler runs.
+        .route_layer(axum::middleware::from_fn_with_state(limits, bounded_body))
+        .layer(DefaultBodyLimit::max(limits.max_api_body))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth));
     let open = Router::new()
         .route("/health", get(ops::health))
@@ -258,10 +264,9 @@ pub fn router(state: AppState, receiver: Receiver) -> Router {
         .route("/api/v1/metrics", get(ops::metrics))
         .route("/api/v1/version", get(ops::version))
         .route("/api/v1/openapi.json", get(ops::openapi));
+    // The receiver reads its body itself: only after the signature header's form is checked.
     let webhooks = Router::new()
         .route("/webhooks/github", post(receiver::handle))
-        // Bodies over 25 MB are refused with 413 before they are read in full.
-        .layer(DefaultBodyLimit::max(MAX_PAYLOAD))
         .with_state(receiver);
     Router::new()
         .nest("/api/v1", api)

@@ -1,9 +1,10 @@
 //! Sync control, the webhook delivery log, health, metrics, version and the OpenAPI document.
 
-use super::{bad_request, not_found, require, ApiError, ApiResult, AppState, Paging};
+use super::{bad_request, not_found, require, ApiError, ApiResult, AppState, Paging, Principal};
+use crate::clock::SharedClock;
 use crate::mirror::sync::{SyncKind, Syncer};
 use crate::mirror::RepoName;
-use crate::store::{DeliveryStatus, Scope};
+use crate::store::{DeliveryStatus, Requeue, Scope};
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -18,15 +19,19 @@ pub struct TriggerBody {
     repository: String,
     #[serde(default)]
     sync_type: Option<String>,
+    /// Add a repository outside the configured set to the mirror (admin scope only).
+    #[serde(default)]
+    admit: bool,
 }
 
 pub async fn trigger_sync(
     State(state): State<AppState>,
     Extension(scope): Extension<Scope>,
+    Extension(principal): Extension<Principal>,
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     require(scope, Scope::Write)?;
-    let body: TriggerBody = serde_json::from_slice(&body).map_err(|e| bad_request(format!("expected {{\"repository\": \"OWNER/NAME\", \"sync_type\": \"full\"|\"incremental\"}}: {e}")))?;
+    let body: TriggerBody = serde_json::from_slice(&body).map_err(|e| bad_request(format!("expected {{\"repository\": \"OWNER/NAME\", \"sync_type\": \"full\"|\"incremental\", \"admit\": false}}: {e}")))?;
     let repo = RepoName::parse(&body.repository).map_err(|e| bad_request(e.to_string()))?;
     let kind = match body.sync_type.as_deref().unwrap_or("incremental") {
         "full" => SyncKind::Full,
@@ -43,6 +48,22 @@ pub async fn trigger_sync(
             "no GitHub connection is configured (--github-url, --github-token)".into(),
         )
     })?;
+    // The server's token may read far more than the operator chose to mirror.
+    let mut admitted = false;
+    if !state.scope.allows(&state.store, &repo.full()).await? {
+        if !body.admit {
+            return Err(ApiError(
+                StatusCode::FORBIDDEN,
+                state.scope.refusal(&repo.full()),
+            ));
+        }
+        require(scope, Scope::Admin)?;
+        admitted = state
+            .store
+            .admit_repository(&repo.full(), &principal.0)
+            .await?;
+        tracing::info!(repository = %repo, by = %principal.0, "repository admitted to the mirror");
+    }
     let syncer = Syncer::new(state.store.clone(), gh);
     let repo_name = repo.full();
     tokio::spawn(async move {
@@ -54,7 +75,7 @@ pub async fn trigger_sync(
     Ok((
         StatusCode::ACCEPTED,
         Json(
-            json!({"accepted": true, "repository": repo_name, "sync_type": kind.as_str(), "operations": "/api/v1/sync/operations"}),
+            json!({"accepted": true, "repository": repo_name, "sync_type": kind.as_str(), "admitted": admitted, "operations": "/api/v1/sync/operations"}),
         ),
     ))
 }
@@ -63,7 +84,13 @@ pub async fn sync_status(State(state): State<AppState>) -> ApiResult<Json<Value>
     let cursors = state.store.all_cursors().await?;
     let (recent, _) = state.store.sync_operations(None, 50, 0).await?;
     let mut repos: Vec<Value> = Vec::new();
-    let mut names: Vec<String> = state.repos.iter().map(|r| r.full()).collect();
+    let mut names: Vec<String> = state
+        .scope
+        .to_reconcile(&state.store)
+        .await?
+        .iter()
+        .map(|r| r.full())
+        .collect();
     for (repo, ..) in &cursors {
         if !names.contains(repo) {
             names.push(repo.clone());
@@ -154,8 +181,10 @@ pub async fn replay(
     Path(id): Path<i64>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     require(scope, Scope::Write)?;
-    if !state.store.replay_delivery(id).await? {
-        return Err(not_found(format!("no webhook event with id {id}")));
+    match state.store.replay_delivery(id).await? {
+        Requeue::Done => {}
+        Requeue::NotFound => return Err(not_found(format!("no webhook event with id {id}"))),
+        Requeue::Refused(why) => return Err(ApiError(StatusCode::CONFLICT, why)),
     }
     state.processor.wake.notify_one();
     Ok((
@@ -164,19 +193,64 @@ pub async fn replay(
     ))
 }
 
+/// Gives up on a dead delivery (it stays listed, as `discarded`).
+pub async fn discard(
+    State(state): State<AppState>,
+    Extension(scope): Extension<Scope>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    require(scope, Scope::Write)?;
+    let now = crate::store::timestamp(state.clock.now());
+    match state.store.discard_delivery(id, &now).await? {
+        Requeue::Done => Ok(Json(json!({"discarded": id, "status": "discarded"}))),
+        Requeue::NotFound => Err(not_found(format!("no webhook event with id {id}"))),
+        Requeue::Refused(why) => Err(ApiError(StatusCode::CONFLICT, why)),
+    }
+}
+
+/// How long `/health` reuses its GitHub check: the endpoint is open, and each check costs a
+/// GitHub request.
+pub const HEALTH_GITHUB_TTL: Duration = Duration::from_secs(30);
+
+/// The last GitHub check. Callers arriving while a check runs wait for it rather than
+/// starting their own.
+#[derive(Default)]
+pub struct HealthCache(tokio::sync::Mutex<Option<(chrono::DateTime<chrono::Utc>, Value)>>);
+
+impl HealthCache {
+    async fn github(&self, gh: &crate::github::GitHub, clock: &SharedClock) -> Value {
+        let mut last = self.0.lock().await;
+        let now = clock.now();
+        if let Some((at, v)) = &*last {
+            if (now - *at)
+                .to_std()
+                .is_ok_and(|age| age < HEALTH_GITHUB_TTL)
+            {
+                return v.clone();
+            }
+        }
+        let checked = match tokio::time::timeout(
+            Duration::from_secs(3),
+            gh.get("/rate_limit", false),
+        )
+        .await
+        {
+            Ok(Ok(_)) => {
+                json!({"status": "ok", "rate_limit_remaining": gh.budget.snapshot().remaining})
+            }
+            Ok(Err(e)) => json!({"status": "error", "error": e.to_string()}),
+            Err(_) => json!({"status": "error", "error": "timed out after 3s"}),
+        };
+        *last = Some((now, checked.clone()));
+        checked
+    }
+}
+
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let db = state.store.ping().await;
     let github = match &state.gh {
         None => json!({"status": "not_configured"}),
-        Some(gh) => {
-            match tokio::time::timeout(Duration::from_secs(3), gh.get("/rate_limit", false)).await {
-                Ok(Ok(_)) => {
-                    json!({"status": "ok", "rate_limit_remaining": gh.budget.snapshot().remaining})
-                }
-                Ok(Err(e)) => json!({"status": "error", "error": e.to_string()}),
-                Err(_) => json!({"status": "error", "error": "timed out after 3s"}),
-            }
-        }
+        Some(gh) => state.health.github(gh, &state.clock).await,
     };
     let pending = state
         .store

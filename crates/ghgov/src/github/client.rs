@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 pub struct GitHubConfig {
     /// `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise.
     pub base_url: String,
-    pub token: String,
+    pub token: crate::secret::Secret,
     pub max_attempts: u32,
     pub backoff_base: Duration,
     /// The longest single wait (retry-after, rate-limit reset) the client accepts; past it
@@ -41,9 +41,13 @@ pub struct GitHubConfig {
 
 impl GitHubConfig {
     pub fn new(base_url: &str, token: &str) -> Self {
+        Self::with_secret(base_url, crate::secret::Secret::from(token))
+    }
+
+    pub fn with_secret(base_url: &str, token: crate::secret::Secret) -> Self {
         GitHubConfig {
             base_url: base_url.trim_end_matches('/').to_string(),
-            token: token.to_string(),
+            token,
             max_attempts: 6,
             backoff_base: Duration::from_millis(500),
             max_wait: Duration::from_secs(3600),
@@ -179,7 +183,7 @@ fn is_write(m: &Method) -> bool {
 impl GitHub {
     pub fn new(config: GitHubConfig, etags: Option<Store>) -> anyhow::Result<GitHub> {
         let http = reqwest::Client::builder().timeout(config.timeout).build()?;
-        let token_key = hex::encode(&Sha256::digest(config.token.as_bytes())[..8]);
+        let token_key = hex::encode(&Sha256::digest(config.token.expose().as_bytes())[..8]);
         Ok(GitHub {
             http,
             budget: Arc::new(Budget::with_limits(
@@ -210,6 +214,14 @@ impl GitHub {
             breaker: Mutex::new(Breaker::default()),
             token_key: self.token_key.clone(),
         }
+    }
+
+    /// The Authorization header, marked sensitive so no debug output shows it.
+    fn authorization(&self) -> HeaderValue {
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", self.config.token.expose()))
+            .unwrap_or_else(|_| HeaderValue::from_static(""));
+        value.set_sensitive(true);
+        value
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -384,7 +396,7 @@ impl GitHub {
             let mut req = self
                 .http
                 .request(method.clone(), url)
-                .header(AUTHORIZATION, format!("Bearer {}", self.config.token))
+                .header(AUTHORIZATION, self.authorization())
                 .header(ACCEPT, "application/vnd.github+json")
                 .header("X-GitHub-Api-Version", "2022-11-28")
                 .header(USER_AGENT, concat!("ghgov/", env!("CARGO_PKG_VERSION")));

@@ -502,7 +502,7 @@ pub async fn compliance(args: ComplianceArgs) -> anyhow::Result<()> {
             config_from_value(&stored.config)?
         }
     };
-    if !args.no_refresh && args.github.github_token.is_some() {
+    if !args.no_refresh && args.github.has_token() {
         let gh = std::sync::Arc::new(github(&args.github, &store, None)?.read_only());
         crate::mirror::sync::Syncer::new(store.clone(), gh)
             .sync(&repo, crate::mirror::sync::SyncKind::Incremental)

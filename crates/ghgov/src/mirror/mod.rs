@@ -6,6 +6,7 @@ pub mod processor;
 pub mod projector;
 pub mod receiver;
 pub mod reconciler;
+pub mod scope;
 pub mod sync;
 
 /// `OWNER/NAME`, validated.

@@ -1,45 +1,84 @@
-//! `POST /webhooks/github`: verify the signature (constant time, several secrets for
-//! rotation), store the delivery durably, answer 202, and let the processor project it.
-//! Stores are grouped: deliveries arriving together share one transaction (one fsync).
+//! `POST /webhooks/github`: check the signature header's form before reading anything,
+//! read the body within a size limit, a deadline and a bound on concurrent unauthenticated
+//! readers, verify the signature (constant time, several secrets for rotation), store the
+//! delivery durably, answer 202, and let the processor project it. Stores are grouped:
+//! deliveries arriving together share one transaction (one fsync).
 
+use crate::secret::Secret;
 use crate::store::{NewDelivery, Store};
-use axum::body::Bytes;
-use axum::extract::State;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use hmac::{Hmac, Mac};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::json;
 use sha2::Sha256;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot, Notify};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 
 /// GitHub caps payloads at 25 MB.
 pub const MAX_PAYLOAD: usize = 25 * 1024 * 1024;
 const BATCH: usize = 256;
 
+/// What an unauthenticated sender may cost before its signature is checked.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookLimits {
+    /// The largest body read (GitHub's own cap by default).
+    pub max_body: usize,
+    /// Bodies read at once; together with `max_body` this bounds the memory strangers can
+    /// hold.
+    pub max_readers: usize,
+    /// How long a request may wait for a reader's turn before it is answered 503.
+    pub reader_wait: Duration,
+    /// The whole body must arrive within this.
+    pub body_timeout: Duration,
+}
+
+impl Default for WebhookLimits {
+    fn default() -> Self {
+        WebhookLimits {
+            max_body: MAX_PAYLOAD,
+            max_readers: 64,
+            reader_wait: Duration::from_secs(5),
+            body_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
 type Job = (NewDelivery, oneshot::Sender<Result<bool, String>>);
 
 #[derive(Clone)]
 pub struct Receiver {
-    secrets: Arc<Vec<String>>,
+    secrets: Arc<Vec<Secret>>,
     queue: mpsc::Sender<Job>,
+    limits: WebhookLimits,
+    readers: Arc<Semaphore>,
     /// Deliveries waiting to be stored; the processor steps aside while there are any,
     /// because acknowledging GitHub in time matters more than projecting at once.
     pub waiting: Arc<AtomicUsize>,
 }
 
+/// The bytes of a well-formed `X-Hub-Signature-256` (`sha256=` and 64 hex digits).
+fn signature_bytes(header: Option<&str>) -> Option<Vec<u8>> {
+    let hex_sig = header?.strip_prefix("sha256=")?;
+    if hex_sig.len() != 64 {
+        return None;
+    }
+    hex::decode(hex_sig).ok()
+}
+
 /// True when `header` (`sha256=HEX`) is the HMAC of `body` under one of `secrets`.
-pub fn signature_ok(secrets: &[String], body: &[u8], header: Option<&str>) -> bool {
-    let Some(hex_sig) = header.and_then(|h| h.strip_prefix("sha256=")) else {
-        return false;
-    };
-    let Ok(sig) = hex::decode(hex_sig) else {
+pub fn signature_ok(secrets: &[Secret], body: &[u8], header: Option<&str>) -> bool {
+    let Some(sig) = signature_bytes(header) else {
         return false;
     };
     secrets.iter().any(|secret| {
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes()).expect("any key length");
         mac.update(body);
         // verify_slice compares in constant time.
         mac.verify_slice(&sig).is_ok()
@@ -48,7 +87,12 @@ pub fn signature_ok(secrets: &[String], body: &[u8], header: Option<&str>) -> bo
 
 impl Receiver {
     /// Starts the batching writer; `wake` is notified after each stored batch.
-    pub fn start(store: Store, secrets: Vec<String>, wake: Arc<Notify>) -> Receiver {
+    pub fn start(
+        store: Store,
+        secrets: Vec<Secret>,
+        limits: WebhookLimits,
+        wake: Arc<Notify>,
+    ) -> Receiver {
         let (tx, mut rx) = mpsc::channel::<Job>(8192);
         tokio::spawn(async move {
             let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
@@ -74,6 +118,8 @@ impl Receiver {
         Receiver {
             secrets: Arc::new(secrets),
             queue: tx,
+            readers: Arc::new(Semaphore::new(limits.max_readers.max(1))),
+            limits,
             waiting: Arc::new(AtomicUsize::new(0)),
         }
     }
@@ -100,11 +146,99 @@ fn problem(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({"error": message}))).into_response()
 }
 
-pub async fn handle(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> Response {
+/// Why a body could not be read.
+enum ReadFailure {
+    TooLarge,
+    TimedOut,
+    Broken(String),
+}
+
+/// Reads the whole body within the size limit and the deadline.
+async fn read_body(body: Body, limits: &WebhookLimits) -> Result<Bytes, ReadFailure> {
+    let limited = Limited::new(body, limits.max_body);
+    match tokio::time::timeout(limits.body_timeout, limited.collect()).await {
+        Err(_) => Err(ReadFailure::TimedOut),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<LengthLimitError>() => Err(ReadFailure::TooLarge),
+        Ok(Err(e)) => Err(ReadFailure::Broken(e.to_string())),
+    }
+}
+
+fn rejected(reason: &'static str, status: StatusCode, message: &str) -> Response {
+    metrics::counter!("ghgov_webhook_rejected_total", "reason" => reason).increment(1);
+    problem(status, message)
+}
+
+pub async fn handle(State(receiver): State<Receiver>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let headers: HeaderMap = parts.headers;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    // Nothing is read from a sender that does not even claim a signature.
+    if signature_bytes(header("x-hub-signature-256")).is_none() {
+        return rejected(
+            "signature",
+            StatusCode::UNAUTHORIZED,
+            "missing or malformed X-Hub-Signature-256 (expected sha256= and 64 hex digits): check the webhook secret",
+        );
+    }
+    let limits = receiver.limits;
+    let declared = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_body as u64) {
+        return rejected(
+            "size",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "the body is larger than {} bytes (--webhook-max-body)",
+                limits.max_body
+            ),
+        );
+    }
+    let Ok(Ok(turn)) =
+        tokio::time::timeout(limits.reader_wait, receiver.readers.clone().acquire_owned()).await
+    else {
+        return rejected(
+            "busy",
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!(
+                "{} webhook bodies are being read already (--webhook-max-readers); GitHub may redeliver this one",
+                limits.max_readers
+            ),
+        );
+    };
+    let body = match read_body(body, &limits).await {
+        Ok(b) => b,
+        Err(ReadFailure::TooLarge) => {
+            return rejected(
+                "size",
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "the body is larger than {} bytes (--webhook-max-body)",
+                    limits.max_body
+                ),
+            )
+        }
+        Err(ReadFailure::TimedOut) => {
+            return rejected(
+                "timeout",
+                StatusCode::REQUEST_TIMEOUT,
+                &format!(
+                    "the body did not arrive within {} s (--body-read-timeout)",
+                    limits.body_timeout.as_secs_f64()
+                ),
+            )
+        }
+        Err(ReadFailure::Broken(e)) => {
+            return rejected(
+                "body",
+                StatusCode::BAD_REQUEST,
+                &format!("the body could not be read: {e}"),
+            )
+        }
+    };
+    drop(turn);
     if !signature_ok(&receiver.secrets, &body, header("x-hub-signature-256")) {
-        metrics::counter!("ghgov_webhook_rejected_total", "reason" => "signature").increment(1);
-        return problem(
+        return rejected(
+            "signature",
             StatusCode::UNAUTHORIZED,
             "missing or invalid X-Hub-Signature-256: check the webhook secret",
         );
@@ -193,12 +327,16 @@ mod tests {
     fn any_of_several_secrets_verifies() {
         let body = b"{\"zen\":\"x\"}";
         let sig = fakehub::webhooks::sign("new", body);
-        let secrets = vec!["old".to_string(), "new".to_string()];
+        let secret = |s: &str| Secret::new(s, "test").unwrap();
+        let secrets = vec![secret("old"), secret("new")];
         assert!(signature_ok(&secrets, body, Some(&sig)));
-        assert!(!signature_ok(&["old".to_string()], body, Some(&sig)));
+        assert!(!signature_ok(&[secret("old")], body, Some(&sig)));
         assert!(!signature_ok(&secrets, body, None));
         assert!(!signature_ok(&secrets, body, Some("sha256=nothex")));
         assert!(!signature_ok(&secrets, b"tampered", Some(&sig)));
+        // Truncated or padded digests are malformed, not compared.
+        assert!(!signature_ok(&secrets, body, Some(&sig[..sig.len() - 2])));
+        assert!(signature_bytes(Some(&format!("{sig}00"))).is_none());
     }
 
     #[test]

@@ -2,10 +2,12 @@
 //! missed. It also compares issue and comment counts with GitHub's (one request each) and,
 //! when they differ, a full listing finds what was deleted while a webhook was lost.
 
+use super::scope::RepoScope;
 use super::sync::{SyncKind, SyncReport, Syncer};
 use super::RepoName;
 use crate::github::Fetched;
 use sqlx::Row;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
@@ -51,14 +53,20 @@ pub async fn reconcile(syncer: &Syncer, repo: &RepoName) -> anyhow::Result<SyncR
     Ok(report)
 }
 
-/// Reconciles every repository now and then every `interval`, until the process stops.
-pub async fn run(syncer: Syncer, repos: Vec<RepoName>, interval: Duration) {
+/// Reconciles every mirrored repository (see `RepoScope::to_reconcile`) now and then every
+/// `interval`, until the process stops.
+pub async fn run(syncer: Syncer, scope: Arc<RepoScope>, interval: Duration) {
     loop {
-        for repo in &repos {
-            match reconcile(&syncer, repo).await {
-                Ok(r) => tracing::info!("reconcile: {}", r.summary()),
-                Err(e) => tracing::warn!(repository = %repo, "reconcile failed: {e:#}"),
+        match scope.to_reconcile(&syncer.store).await {
+            Ok(repos) => {
+                for repo in &repos {
+                    match reconcile(&syncer, repo).await {
+                        Ok(r) => tracing::info!("reconcile: {}", r.summary()),
+                        Err(e) => tracing::warn!(repository = %repo, "reconcile failed: {e:#}"),
+                    }
+                }
             }
+            Err(e) => tracing::warn!("reconcile: cannot list the repositories: {e:#}"),
         }
         tokio::time::sleep(interval).await;
     }

@@ -14,15 +14,18 @@ pub enum DeliveryStatus {
     Failed,
     Ignored,
     Dead,
+    /// A dead delivery someone chose not to replay.
+    Discarded,
 }
 
 impl DeliveryStatus {
-    pub const ALL: [DeliveryStatus; 5] = [
+    pub const ALL: [DeliveryStatus; 6] = [
         Self::Pending,
         Self::Processed,
         Self::Failed,
         Self::Ignored,
         Self::Dead,
+        Self::Discarded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,11 +35,21 @@ impl DeliveryStatus {
             Self::Failed => "failed",
             Self::Ignored => "ignored",
             Self::Dead => "dead",
+            Self::Discarded => "discarded",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|x| x.as_str() == s)
     }
+}
+
+/// What became of a request to requeue or discard a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Requeue {
+    Done,
+    NotFound,
+    /// The delivery is not in a state that allows it; the message says why.
+    Refused(String),
 }
 
 #[derive(Debug, Clone)]
@@ -61,11 +74,13 @@ pub struct DeliveryRow {
     pub attempts: i64,
     pub next_attempt_at: Option<String>,
     pub error: Option<String>,
+    /// When retention dropped the payload (the row and its metadata stay).
+    pub payload_pruned_at: Option<String>,
     #[serde(skip)]
     pub payload: String,
 }
 
-const COLUMNS: &str = "id, delivery_id, event, action, repository, received_at, processed_at, status, attempts, next_attempt_at, error, payload";
+const COLUMNS: &str = "id, delivery_id, event, action, repository, received_at, processed_at, status, attempts, next_attempt_at, error, payload, payload_pruned_at";
 
 fn row(r: &AnyRow) -> DeliveryRow {
     DeliveryRow {
@@ -81,6 +96,7 @@ fn row(r: &AnyRow) -> DeliveryRow {
         next_attempt_at: r.get(9),
         error: r.get(10),
         payload: r.get(11),
+        payload_pruned_at: r.get(12),
     }
 }
 
@@ -135,40 +151,26 @@ impl Store {
         Ok(fresh)
     }
 
-    /// Pending deliveries due now, oldest first (GitHub's order per repository).
-    pub async fn due_deliveries(&self, limit: i64) -> anyhow::Result<Vec<DeliveryRow>> {
+    /// Pending deliveries due at `now`, oldest first (GitHub's order per repository).
+    pub async fn due_deliveries(&self, now: &str, limit: i64) -> anyhow::Result<Vec<DeliveryRow>> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM deliveries WHERE status IN ('pending', 'failed') AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY id LIMIT $2"
         ))
-        .bind(now_text())
+        .bind(now)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows.iter().map(row).collect())
     }
 
-    pub async fn finish_delivery(
-        &self,
-        id: i64,
-        status: DeliveryStatus,
-        error: Option<&str>,
-    ) -> anyhow::Result<()> {
-        sqlx::query("UPDATE deliveries SET status = $1, processed_at = $2, error = $3, attempts = attempts + 1, next_attempt_at = NULL WHERE id = $4")
-            .bind(status.as_str())
-            .bind(now_text())
-            .bind(error)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Records a failed attempt: retried at `next_attempt_at`, or dead after the last one.
+    /// Records a failed attempt at `now`: retried at `next_attempt_at`, or dead after the
+    /// last one.
     pub async fn retry_delivery(
         &self,
         id: i64,
         error: &str,
         next_attempt_at: Option<String>,
+        now: &str,
     ) -> anyhow::Result<()> {
         // `failed`: an attempt failed and another is scheduled; `dead`: no attempts left.
         let status = if next_attempt_at.is_some() {
@@ -180,7 +182,7 @@ impl Store {
             .bind(status)
             .bind(error)
             .bind(next_attempt_at)
-            .bind(now_text())
+            .bind(now)
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -217,13 +219,57 @@ impl Store {
         Ok(r.as_ref().map(row))
     }
 
-    /// Puts a delivery back in the queue with fresh attempts (dead or failed ones after a fix).
-    pub async fn replay_delivery(&self, id: i64) -> anyhow::Result<bool> {
-        let done = sqlx::query("UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL, error = NULL WHERE id = $1")
+    /// Puts a delivery back in the queue with fresh attempts (dead or failed ones after a
+    /// fix). A delivery whose payload retention dropped cannot be replayed.
+    pub async fn replay_delivery(&self, id: i64) -> anyhow::Result<Requeue> {
+        let done = sqlx::query("UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL, error = NULL WHERE id = $1 AND payload_pruned_at IS NULL")
             .bind(id)
             .execute(&self.pool)
             .await?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() > 0 {
+            return Ok(Requeue::Done);
+        }
+        Ok(match self.delivery(id).await? {
+            None => Requeue::NotFound,
+            Some(d) => Requeue::Refused(format!(
+                "webhook event {id} cannot be replayed: its payload was dropped by retention at {}",
+                d.payload_pruned_at.unwrap_or_default()
+            )),
+        })
+    }
+
+    /// Gives up on a dead (or failing) delivery: it leaves the dead letters, and retention
+    /// may drop its payload like any other finished delivery's.
+    pub async fn discard_delivery(&self, id: i64, now: &str) -> anyhow::Result<Requeue> {
+        let done = sqlx::query("UPDATE deliveries SET status = 'discarded', next_attempt_at = NULL, processed_at = $1 WHERE id = $2 AND status IN ('dead', 'failed')")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() > 0 {
+            return Ok(Requeue::Done);
+        }
+        Ok(match self.delivery(id).await? {
+            None => Requeue::NotFound,
+            Some(d) => Requeue::Refused(format!(
+                "webhook event {id} is {}: only dead or failed deliveries can be discarded",
+                d.status
+            )),
+        })
+    }
+
+    /// Drops the payloads of deliveries finished (processed, ignored or discarded) before
+    /// `cutoff`, keeping their rows; dead ones stay whole until replayed or discarded.
+    /// Returns how many payloads went.
+    pub async fn prune_payloads(&self, cutoff: &str, now: &str) -> anyhow::Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE deliveries SET payload = '', payload_pruned_at = $1 WHERE status IN ('processed', 'ignored', 'discarded') AND processed_at < $2 AND payload_pruned_at IS NULL")
+            .bind(now)
+            .bind(cutoff)
+            .execute(&mut **tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
     }
 
     pub async fn delivery_counts(&self) -> anyhow::Result<Vec<(String, i64)>> {

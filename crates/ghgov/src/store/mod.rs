@@ -2,13 +2,14 @@
 //! serves both through sqlx's `Any` driver; the schema differs only where the databases do
 //! (identity columns), in versioned migrations per backend applied at start-up.
 
+mod admissions;
 mod deliveries;
 mod etags;
 pub mod governance;
 mod sync_ops;
 mod tokens;
 
-pub use deliveries::{DeliveryRow, DeliveryStatus, NewDelivery};
+pub use deliveries::{DeliveryRow, DeliveryStatus, NewDelivery, Requeue};
 pub use sync_ops::{save_cursor, SyncCursor, SyncOperation};
 pub use tokens::{Scope, TokenRow};
 
@@ -75,11 +76,63 @@ fn sqlite_url(url: &str) -> String {
     }
 }
 
+/// The file of a SQLite URL (`sqlite://PATH`, `sqlite:PATH`, with or without `?options`);
+/// None for an in-memory database.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| path.into())
+}
+
+/// Creates a missing SQLite file readable and writable by its owner only: it holds the
+/// organisation's GitHub data and token hashes. SQLite gives its -wal and -shm files the
+/// same permissions. An existing file that others can read is reported, not changed.
+fn create_private(url: &str) -> anyhow::Result<()> {
+    let Some(path) = sqlite_file(url) else {
+        return Ok(());
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if let Ok(meta) = std::fs::metadata(&path) {
+                    let mode = meta.permissions().mode() & 0o777;
+                    if mode & 0o077 != 0 {
+                        tracing::warn!(
+                            "the database {} can be read by other users (mode {mode:o}); run chmod 600 on it",
+                            path.display()
+                        );
+                    }
+                }
+            }
+            Err(e) => {
+                return Err(anyhow::anyhow!(
+                    "cannot create the database file {}: {e}",
+                    path.display()
+                ))
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 impl Store {
     /// Connects to `sqlite://PATH` or `postgres://…`.
     pub async fn connect(url: &str) -> anyhow::Result<Store> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if url.starts_with("sqlite:") {
+            create_private(url)?;
             (Backend::Sqlite, sqlite_url(url))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             (Backend::Postgres, url.to_string())
@@ -202,7 +255,12 @@ pub fn redact(url: &str) -> String {
 
 /// Now, in the format every timestamp column uses.
 pub fn now_text() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    timestamp(chrono::Utc::now())
+}
+
+/// A time in the format every timestamp column uses (RFC 3339, UTC, whole seconds).
+pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// A stored timestamp moved `seconds` earlier, in the same format (unchanged when it does
@@ -227,6 +285,41 @@ mod tests {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact("sqlite://x.db"), "sqlite://x.db");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_new_sqlite_file_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir =
+            std::env::temp_dir().join(format!("ghgov-perm-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("x.db");
+        let store = Store::open(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        store.create_token("t", Scope::Read).await.unwrap();
+        for file in ["x.db", "x.db-wal", "x.db-shm"] {
+            let mode = std::fs::metadata(dir.join(file))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
+            assert_eq!(mode, 0o600, "{file} has mode {mode:o}");
+        }
+        store.pool.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn sqlite_files_are_found_in_every_url_form() {
+        assert_eq!(
+            sqlite_file("sqlite://a/b.db?mode=rwc"),
+            Some("a/b.db".into())
+        );
+        assert_eq!(sqlite_file("sqlite:b.db"), Some("b.db".into()));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://x/y"), None);
     }
 
     #[tokio::test]

@@ -45,8 +45,24 @@ pub fn hash_token(token: &str) -> String {
 }
 
 impl Store {
-    /// Creates a token and returns it in clear (the only time it is ever visible).
+    /// Creates a token and returns it in clear (the only time it is ever visible). Names are
+    /// unique, revoked tokens included: a name is the principal the audit log records.
     pub async fn create_token(&self, name: &str, scope: Scope) -> anyhow::Result<(i64, String)> {
+        let name = name.trim();
+        if name.is_empty() {
+            anyhow::bail!("a token needs a name (--name), such as dashboard or ci-bot");
+        }
+        let taken = sqlx::query("SELECT revoked_at FROM api_tokens WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(row) = taken {
+            let revoked: Option<String> = row.get(0);
+            anyhow::bail!(
+                "a token named '{name}' exists already{}; names are unique because the audit log records them: choose another name",
+                revoked.map(|at| format!(" (revoked {at})")).unwrap_or_default()
+            );
+        }
         let mut bytes = [0u8; 24];
         rand::thread_rng().fill_bytes(&mut bytes);
         let token = format!("ghgov_{}", hex::encode(bytes));
@@ -56,7 +72,8 @@ impl Store {
             .bind(scope.as_str())
             .bind(now_text())
             .fetch_one(&self.pool)
-            .await?;
+            .await
+            .map_err(|e| anyhow::anyhow!("could not store the token '{name}' (is the name taken?): {e}"))?;
         Ok((row.get::<i64, _>(0), token))
     }
 
@@ -85,12 +102,22 @@ impl Store {
         }))
     }
 
-    pub async fn touch_token(&self, id: i64) -> anyhow::Result<()> {
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-            .bind(now_text())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+    /// Records when tokens were last used (in one transaction, off the request path: see
+    /// `api::usage`).
+    pub async fn touch_tokens(&self, used: &[(i64, String)]) -> anyhow::Result<()> {
+        if used.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for (id, at) in used {
+            // A later use recorded by another instance is kept.
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)")
+                .bind(at)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -109,15 +136,27 @@ impl Store {
             .collect())
     }
 
-    /// Revokes by id or by name; false when nothing matched.
-    pub async fn revoke_token(&self, id_or_name: &str) -> anyhow::Result<bool> {
-        let id: i64 = id_or_name.parse().unwrap_or(-1);
-        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE (id = $2 OR name = $3) AND revoked_at IS NULL")
-            .bind(now_text())
-            .bind(id)
-            .bind(id_or_name)
-            .execute(&self.pool)
-            .await?;
+    /// Revokes the token with exactly this name; false when no active token has it.
+    pub async fn revoke_token(&self, name: &str) -> anyhow::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL",
+        )
+        .bind(now_text())
+        .bind(name)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Revokes the token with this id; false when no active token has it.
+    pub async fn revoke_token_id(&self, id: i64) -> anyhow::Result<bool> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now_text())
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 }

@@ -5,8 +5,11 @@
 
 use fakehub::{FakeHub, Generate, Options, SeedDoc, SeedRepo, Settings, TokenSpec};
 use ghgov::github::{GitHub, GitHubConfig};
+use ghgov::mirror::processor::RetrySchedule;
+use ghgov::mirror::scope::RepoScope;
 use ghgov::mirror::sync::Syncer;
 use ghgov::mirror::RepoName;
+use ghgov::secret::Secret;
 use ghgov::server::{self, Running, ServeOptions};
 use ghgov::store::Store;
 use libtest_mimic::{Arguments, Completion, Trial};
@@ -231,17 +234,19 @@ pub async fn syncer(db: &str, fh: &FakeHub) -> Syncer {
 
 /// ghgov serving on a free port against `fh`, with the webhook secret and no reconciler.
 pub async fn ghgov(db: &str, fh: &FakeHub) -> Running {
-    server::start(ServeOptions {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        db: db.to_string(),
+    server::start(serve_options(db, fh)).await.unwrap()
+}
+
+/// The options `ghgov()` starts with: acme/widgets mirrored, two webhook secrets (a
+/// rotation), quick retries, no reconciler.
+pub fn serve_options(db: &str, fh: &FakeHub) -> ServeOptions {
+    ServeOptions {
         github: Some(gh_config(fh)),
-        webhook_secrets: vec!["old-secret".into(), SECRET.into()],
-        repos: vec![repo()],
-        reconcile_interval: None,
-        retry_base: Duration::from_millis(10),
-    })
-    .await
-    .unwrap()
+        webhook_secrets: vec![Secret::from("old-secret"), Secret::from(SECRET)],
+        scope: RepoScope::parse_all(&["acme/widgets".to_string()]).unwrap(),
+        retries: RetrySchedule::new(vec![Duration::from_millis(10); 4]),
+        ..ServeOptions::new(db)
+    }
 }
 
 /// Waits until no delivery is pending (or fails after 30 s).
@@ -258,6 +263,17 @@ pub async fn processed(store: &Store) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     panic!("deliveries still pending after 30 s");
+}
+
+/// Sends `request` as is over a new connection and returns what comes back until the
+/// server closes it (or 30 s pass).
+pub async fn raw_http(addr: std::net::SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer).into_owned()
 }
 
 /// POSTs a signed webhook delivery to ghgov.
