@@ -595,3 +595,124 @@ async fn token(cmd: TokenCommand) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve_args(args: &[&str]) -> ServeArgs {
+        let mut argv = vec!["ghgov", "serve"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Serve(s) => s,
+            _ => unreachable!("parsed serve"),
+        }
+    }
+
+    fn exposed(secrets: &[Secret]) -> Vec<&str> {
+        secrets.iter().map(Secret::expose).collect()
+    }
+
+    #[test]
+    fn the_flag_repeats_and_never_splits() {
+        let args = serve_args(&["--webhook-secret", "a,b", "--webhook-secret", "c"]);
+        let secrets = args.secrets.secrets(Some("ignored,too")).unwrap();
+        assert_eq!(exposed(&secrets), ["a,b", "c"], "flags win over the environment");
+    }
+
+    #[test]
+    fn the_environment_splits_on_commas_and_trims() {
+        let args = serve_args(&[]);
+        let secrets = args.secrets.secrets(Some(" new , old ")).unwrap();
+        assert_eq!(exposed(&secrets), ["new", "old"]);
+        assert!(args.secrets.secrets(None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn empty_secrets_refuse_to_start() {
+        for env in ["s,", "", " ", ",s", "a,,b"] {
+            let err = serve_options(&serve_args(&[]), Some(env)).unwrap_err().to_string();
+            assert!(err.contains("GHGOV_WEBHOOK_SECRET") && err.contains("empty"), "{env:?}: {err}");
+        }
+        for flag in ["", "  "] {
+            let err = serve_options(&serve_args(&["--webhook-secret", flag]), None)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("--webhook-secret") && err.contains("empty"), "{err}");
+        }
+        let err = serve_options(&serve_args(&["--github-token", " "]), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--github-token") && err.contains("empty"), "{err}");
+    }
+
+    #[test]
+    fn secrets_and_tokens_come_from_files() {
+        let dir = std::env::temp_dir().join(format!("ghgov-cli-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let secrets = dir.join("secrets");
+        let token = dir.join("token");
+        std::fs::write(&secrets, "one\ntwo\n").unwrap();
+        std::fs::write(&token, "ghp_fromfile\n").unwrap();
+        let args = serve_args(&[
+            "--webhook-secret-file",
+            secrets.to_str().unwrap(),
+            "--github-token-file",
+            token.to_str().unwrap(),
+            "--repo",
+            "acme/*",
+        ]);
+        let options = serve_options(&args, Some("not,used")).unwrap();
+        assert_eq!(exposed(&options.webhook_secrets), ["one", "two"]);
+        assert_eq!(options.github.unwrap().token.expose(), "ghp_fromfile");
+        assert!(options.scope.configured("acme/anything"));
+        assert!(Cli::try_parse_from([
+            "ghgov",
+            "serve",
+            "--github-token",
+            "x",
+            "--github-token-file",
+            token.to_str().unwrap()
+        ])
+        .is_err(), "one source of the token");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn limits_have_sane_defaults_and_ranges() {
+        let options = serve_options(&serve_args(&[]), None).unwrap();
+        assert_eq!(options.webhook.max_body, 25 * 1024 * 1024);
+        assert_eq!(options.retries, RetrySchedule::default());
+        assert_eq!(options.retention, Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(options.http.shutdown_timeout, Duration::from_secs(10));
+        let args = serve_args(&["--retention-days", "0", "--webhook-retry-schedule", "1,2"]);
+        let options = serve_options(&args, None).unwrap();
+        assert_eq!(options.retention, None);
+        assert_eq!(options.retries.max_attempts(), 3);
+        for bad in [
+            ["--header-read-timeout", "0"],
+            ["--webhook-max-readers", "0"],
+            ["--webhook-retry-schedule", "5,x"],
+            ["--repo", "acme/wid*"],
+        ] {
+            let mut argv = vec!["ghgov", "serve"];
+            argv.extend_from_slice(&bad);
+            let parsed = Cli::try_parse_from(argv);
+            let refused = match parsed {
+                Err(_) => true,
+                Ok(cli) => match cli.command {
+                    Command::Serve(s) => serve_options(&s, None).is_err(),
+                    _ => false,
+                },
+            };
+            assert!(refused, "{bad:?} is refused");
+        }
+    }
+
+    #[test]
+    fn the_hook_subscribes_to_handled_events() {
+        let events = subscribed_events();
+        assert!(events.contains(&"issues") && events.contains(&"sub_issues"));
+        assert!(!events.contains(&"*") && !events.contains(&"ping"));
+    }
+}

@@ -265,6 +265,32 @@ pub async fn processed(store: &Store) {
     panic!("deliveries still pending after 30 s");
 }
 
+/// A JSON request to ghgov's API with a bearer token: status and JSON body (null when the
+/// body is not JSON).
+pub async fn call(
+    method: reqwest::Method,
+    url: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut r = reqwest::Client::new().request(method, url).bearer_auth(token);
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Waits until fakehub has sent every webhook and ghgov has processed what it stored.
+pub async fn settled(fh: &FakeHub, store: &Store) {
+    assert!(
+        fh.hub.dispatcher.wait_idle(Duration::from_secs(30)).await,
+        "fakehub's webhooks did not go out within 30 s"
+    );
+    processed(store).await;
+}
+
 /// Sends `request` as is over a new connection and returns what comes back until the
 /// server closes it (or 30 s pass).
 pub async fn raw_http(addr: std::net::SocketAddr, request: &[u8]) -> String {
