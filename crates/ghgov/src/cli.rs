@@ -617,7 +617,11 @@ mod tests {
     fn the_flag_repeats_and_never_splits() {
         let args = serve_args(&["--webhook-secret", "a,b", "--webhook-secret", "c"]);
         let secrets = args.secrets.secrets(Some("ignored,too")).unwrap();
-        assert_eq!(exposed(&secrets), ["a,b", "c"], "flags win over the environment");
+        assert_eq!(
+            exposed(&secrets),
+            ["a,b", "c"],
+            "flags win over the environment"
+        );
     }
 
     #[test]
@@ -631,19 +635,30 @@ mod tests {
     #[test]
     fn empty_secrets_refuse_to_start() {
         for env in ["s,", "", " ", ",s", "a,,b"] {
-            let err = serve_options(&serve_args(&[]), Some(env)).unwrap_err().to_string();
-            assert!(err.contains("GHGOV_WEBHOOK_SECRET") && err.contains("empty"), "{env:?}: {err}");
+            let err = serve_options(&serve_args(&[]), Some(env))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("GHGOV_WEBHOOK_SECRET") && err.contains("empty"),
+                "{env:?}: {err}"
+            );
         }
         for flag in ["", "  "] {
             let err = serve_options(&serve_args(&["--webhook-secret", flag]), None)
                 .unwrap_err()
                 .to_string();
-            assert!(err.contains("--webhook-secret") && err.contains("empty"), "{err}");
+            assert!(
+                err.contains("--webhook-secret") && err.contains("empty"),
+                "{err}"
+            );
         }
         let err = serve_options(&serve_args(&["--github-token", " "]), None)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("--github-token") && err.contains("empty"), "{err}");
+        assert!(
+            err.contains("--github-token") && err.contains("empty"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -666,15 +681,18 @@ mod tests {
         assert_eq!(exposed(&options.webhook_secrets), ["one", "two"]);
         assert_eq!(options.github.unwrap().token.expose(), "ghp_fromfile");
         assert!(options.scope.configured("acme/anything"));
-        assert!(Cli::try_parse_from([
-            "ghgov",
-            "serve",
-            "--github-token",
-            "x",
-            "--github-token-file",
-            token.to_str().unwrap()
-        ])
-        .is_err(), "one source of the token");
+        assert!(
+            Cli::try_parse_from([
+                "ghgov",
+                "serve",
+                "--github-token",
+                "x",
+                "--github-token-file",
+                token.to_str().unwrap()
+            ])
+            .is_err(),
+            "one source of the token"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 

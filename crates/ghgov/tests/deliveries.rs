@@ -54,16 +54,30 @@ async fn failing_deliveries_follow_the_retry_schedule(db: String) {
         assert_eq!(r.next_attempt_at.as_deref(), Some(timestamp(due).as_str()));
         // A second early, nothing happens; on time, the next attempt runs.
         clock.advance(Duration::from_secs(wait - 1));
-        assert_eq!(processor.drain().await.unwrap(), 0, "retry {} is not due yet", attempt + 1);
+        assert_eq!(
+            processor.drain().await.unwrap(),
+            0,
+            "retry {} is not due yet",
+            attempt + 1
+        );
         clock.advance(Duration::from_secs(1));
-        assert_eq!(processor.drain().await.unwrap(), 1, "retry {} runs after {wait} s", attempt + 1);
+        assert_eq!(
+            processor.drain().await.unwrap(),
+            1,
+            "retry {} runs after {wait} s",
+            attempt + 1
+        );
     }
     let r = row().await;
     assert_eq!(r.status, "dead", "dead after the last retry fails: {r:?}");
     assert_eq!(r.attempts, 6);
     assert_eq!(r.next_attempt_at, None);
     clock.advance(DAY);
-    assert_eq!(processor.drain().await.unwrap(), 0, "a dead delivery is not retried");
+    assert_eq!(
+        processor.drain().await.unwrap(),
+        0,
+        "a dead delivery is not retried"
+    );
 }
 
 async fn events(url: &str, token: &str) -> Vec<Value> {
@@ -98,11 +112,23 @@ async fn old_payloads_are_dropped_and_dead_letters_kept(db: String) {
     let url = gg.url();
     let (_, token) = gg.store.create_token("ops", Scope::Write).await.unwrap();
     let ping = br#"{"zen":"hi","hook_id":1}"#;
-    assert_eq!(deliver(&url, "ping", "processed-1", ping, SECRET).await.status(), 202);
-    assert_eq!(deliver(&url, "star", "ignored-1", ping, SECRET).await.status(), 202);
+    assert_eq!(
+        deliver(&url, "ping", "processed-1", ping, SECRET)
+            .await
+            .status(),
+        202
+    );
+    assert_eq!(
+        deliver(&url, "star", "ignored-1", ping, SECRET)
+            .await
+            .status(),
+        202
+    );
     let failing = failing_payload();
     assert_eq!(
-        deliver(&url, "issues", "dead-1", failing.as_bytes(), SECRET).await.status(),
+        deliver(&url, "issues", "dead-1", failing.as_bytes(), SECRET)
+            .await
+            .status(),
         202
     );
     processed(&gg.store).await;
@@ -114,15 +140,33 @@ async fn old_payloads_are_dropped_and_dead_letters_kept(db: String) {
     // 29 days on nothing goes; 31 days on the finished payloads go, the dead one stays.
     let keep = 30 * DAY;
     clock.advance(29 * DAY);
-    assert_eq!(server::prune(&gg.store, &options.clock, keep).await.unwrap(), 0);
+    assert_eq!(
+        server::prune(&gg.store, &options.clock, keep)
+            .await
+            .unwrap(),
+        0
+    );
     clock.advance(2 * DAY);
-    assert_eq!(server::prune(&gg.store, &options.clock, keep).await.unwrap(), 2);
+    assert_eq!(
+        server::prune(&gg.store, &options.clock, keep)
+            .await
+            .unwrap(),
+        2
+    );
     let listed = events(&url, &token).await;
     for id in ["processed-1", "ignored-1"] {
         let e = by_delivery(&listed, id);
         assert!(e["payload_pruned_at"].is_string(), "{e}");
-        assert!(e["event"].is_string() && e["received_at"].is_string(), "the row stays: {e}");
-        let row = gg.store.delivery(e["id"].as_i64().unwrap()).await.unwrap().unwrap();
+        assert!(
+            e["event"].is_string() && e["received_at"].is_string(),
+            "the row stays: {e}"
+        );
+        let row = gg
+            .store
+            .delivery(e["id"].as_i64().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
         assert!(row.payload.is_empty(), "the payload is gone");
     }
     let dead = by_delivery(&listed, "dead-1").clone();
@@ -143,7 +187,10 @@ async fn old_payloads_are_dropped_and_dead_letters_kept(db: String) {
     )
     .await;
     assert_eq!(status, 409, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("retention"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("retention"),
+        "{body}"
+    );
     let (status, body) = call(
         Method::POST,
         &format!("{url}/api/v1/webhooks/events/{pruned_id}/discard"),
@@ -159,7 +206,11 @@ async fn old_payloads_are_dropped_and_dead_letters_kept(db: String) {
         None,
     )
     .await;
-    assert_eq!((status, &body["status"]), (200, &json!("discarded")), "{body}");
+    assert_eq!(
+        (status, &body["status"]),
+        (200, &json!("discarded")),
+        "{body}"
+    );
     let (status, _) = call(
         Method::GET,
         &format!("{url}/api/v1/webhooks/events?status=discarded"),
@@ -169,7 +220,12 @@ async fn old_payloads_are_dropped_and_dead_letters_kept(db: String) {
     .await;
     assert_eq!(status, 200);
     clock.advance(31 * DAY);
-    assert_eq!(server::prune(&gg.store, &options.clock, keep).await.unwrap(), 1);
+    assert_eq!(
+        server::prune(&gg.store, &options.clock, keep)
+            .await
+            .unwrap(),
+        1
+    );
     gg.shutdown().await;
 
     // The server prunes by itself, from its start.
@@ -185,7 +241,12 @@ async fn deliver_later(fh: &fakehub::FakeHub, db: &str, clock: &ManualClock) -> 
     };
     let gg = server::start(options.clone()).await.unwrap();
     let ping = br#"{"zen":"later","hook_id":1}"#;
-    assert_eq!(deliver(&gg.url(), "ping", "later-1", ping, SECRET).await.status(), 202);
+    assert_eq!(
+        deliver(&gg.url(), "ping", "later-1", ping, SECRET)
+            .await
+            .status(),
+        202
+    );
     processed(&gg.store).await;
     gg.shutdown().await;
     clock.advance(31 * DAY);

@@ -40,7 +40,12 @@ async fn answer_to(stream: &mut TcpStream, sent: &[u8], wait: Duration) -> (Stri
     (String::from_utf8_lossy(&answer).into_owned(), closed)
 }
 
-async fn start(db: &TestDb, fh: &fakehub::FakeHub, webhook: WebhookLimits, http: HttpLimits) -> Running {
+async fn start(
+    db: &TestDb,
+    fh: &fakehub::FakeHub,
+    webhook: WebhookLimits,
+    http: HttpLimits,
+) -> Running {
     server::start(ServeOptions {
         webhook,
         http,
@@ -71,7 +76,12 @@ async fn unsigned_requests_are_refused_before_their_body_is_read() {
     let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
     let db = TestDb::sqlite().await;
     let gg = ghgov(&db.url, &fh).await;
-    for signature in [None, Some("sha256=zz"), Some("sha1=abcdef"), Some("sha256=abab")] {
+    for signature in [
+        None,
+        Some("sha256=zz"),
+        Some("sha1=abcdef"),
+        Some("sha256=abab"),
+    ] {
         // The body is announced but never sent: an answer can only come before reading it.
         let mut stream = TcpStream::connect(gg.addr).await.unwrap();
         let (answer, _) = answer_to(
@@ -85,7 +95,13 @@ async fn unsigned_requests_are_refused_before_their_body_is_read() {
             "{signature:?} is refused at once: {answer:?}"
         );
     }
-    assert_eq!(gg.store.count("SELECT COUNT(*) FROM deliveries").await.unwrap(), 0);
+    assert_eq!(
+        gg.store
+            .count("SELECT COUNT(*) FROM deliveries")
+            .await
+            .unwrap(),
+        0
+    );
     gg.shutdown().await;
     db.drop().await;
 }
@@ -135,7 +151,10 @@ async fn bodies_are_bounded_in_size_time_and_readers() {
         assert_eq!(r.status(), 202);
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(busy, 1, "a second reader is turned away while the first holds the turn");
+    assert_eq!(
+        busy, 1,
+        "a second reader is turned away while the first holds the turn"
+    );
     // When the turn is free again, deliveries go through.
     drop(holder);
     let mut accepted = 0;
@@ -169,7 +188,10 @@ async fn bodies_are_bounded_in_size_time_and_readers() {
     // The API's bodies too: size and time, after the token is checked.
     let (_, token) = gg.store.create_token("w", Scope::Write).await.unwrap();
     let r = reqwest::Client::new()
-        .put(format!("{}/api/v1/governance/config/acme/widgets", gg.url()))
+        .put(format!(
+            "{}/api/v1/governance/config/acme/widgets",
+            gg.url()
+        ))
         .bearer_auth(&token)
         .body(vec![b' '; 64 * 1024 + 1])
         .send()
@@ -201,7 +223,10 @@ async fn slow_headers_are_cut_off() {
         Duration::from_secs(20),
     )
     .await;
-    assert!(closed, "the connection is closed when headers do not arrive in time");
+    assert!(
+        closed,
+        "the connection is closed when headers do not arrive in time"
+    );
     assert!(started.elapsed() < Duration::from_secs(20));
     gg.shutdown().await;
     db.drop().await;
@@ -225,7 +250,10 @@ async fn shutdown_does_not_wait_for_a_stalled_client() {
         .unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     let stopped = tokio::time::timeout(Duration::from_secs(20), gg.shutdown()).await;
-    assert!(stopped.is_ok(), "shutdown waited on a client holding a half-sent body");
+    assert!(
+        stopped.is_ok(),
+        "shutdown waited on a client holding a half-sent body"
+    );
     db.drop().await;
 }
 

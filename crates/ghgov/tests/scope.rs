@@ -147,7 +147,10 @@ async fn only_configured_repositories_are_mirrored(db: String) {
     let (status, answer) = call(Method::POST, &trigger, &writer, Some(body.clone())).await;
     assert_eq!(status, 403, "{answer}");
     assert!(
-        answer["error"].as_str().unwrap().contains("--repo other/private"),
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("--repo other/private"),
         "the refusal says how to fix it: {answer}"
     );
     let admit = json!({"repository": "other/private", "sync_type": "full", "admit": true});
@@ -266,10 +269,11 @@ async fn planning_is_refused_for_other_repositories(db: String) {
         Some(json!({"spec": example("project-spec.yml"), "config": example("governance.yml")})),
     )
     .await;
-    assert_eq!(status, 403, "{answer}");
+    assert_eq!(status, 403, "{}", answer["error"]);
     assert!(
         answer["error"].as_str().unwrap().contains("other/private"),
-        "{answer}"
+        "{}",
+        answer["error"]
     );
     assert_eq!(repo_names(&gg.url(), &writer).await, Vec::<String>::new());
     gg.shutdown().await;

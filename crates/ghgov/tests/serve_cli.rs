@@ -11,7 +11,12 @@ use std::time::{Duration, Instant};
 
 fn ghgov_cmd() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ghgov"));
-    for var in ["GHGOV_DB", "GHGOV_WEBHOOK_SECRET", "GHGOV_GITHUB_TOKEN", "GHGOV_REPOS"] {
+    for var in [
+        "GHGOV_DB",
+        "GHGOV_WEBHOOK_SECRET",
+        "GHGOV_GITHUB_TOKEN",
+        "GHGOV_REPOS",
+    ] {
         c.env_remove(var);
     }
     c
@@ -67,8 +72,15 @@ fn serve_refuses_empty_secrets() {
             .display()
     );
     let err = serve_refuses(&db, &["--webhook-secret", ""], None);
-    assert!(err.contains("--webhook-secret") && err.contains("empty"), "{err}");
-    let err = serve_refuses(&db, &["--webhook-secret", "ok", "--webhook-secret", " "], None);
+    assert!(
+        err.contains("--webhook-secret") && err.contains("empty"),
+        "{err}"
+    );
+    let err = serve_refuses(
+        &db,
+        &["--webhook-secret", "ok", "--webhook-secret", " "],
+        None,
+    );
     assert!(err.contains("occurrence 2"), "{err}");
     for env in ["", "s,", " , s"] {
         let err = serve_refuses(&db, &[], Some(env));
@@ -160,9 +172,13 @@ async fn prune_and_revoke_from_the_command_line() {
             .await
             .unwrap();
     }
-    let (ok, out, err) = run(ghgov_cmd().args(["prune", "--retention-days", "30", "--db", &db.url]));
+    let (ok, out, err) =
+        run(ghgov_cmd().args(["prune", "--retention-days", "30", "--db", &db.url]));
     assert!(ok, "{err}");
-    assert!(out.starts_with("dropped the payloads of 1 deliveries"), "{out}");
+    assert!(
+        out.starts_with("dropped the payloads of 1 deliveries"),
+        "{out}"
+    );
     let kept: Vec<String> = store
         .list_deliveries(None, 10, 0)
         .await
@@ -175,17 +191,32 @@ async fn prune_and_revoke_from_the_command_line() {
     assert_eq!(kept, ["dead", "recent"]);
 
     // `revoke 1` revokes the token named "1", not the token with id 1.
-    let (first_id, first) = store.create_token("first", ghgov::store::Scope::Read).await.unwrap();
-    let (_, named) = store.create_token(&first_id.to_string(), ghgov::store::Scope::Read).await.unwrap();
-    let (ok, out, err) = run(ghgov_cmd().args(["token", "revoke", &first_id.to_string(), "--db", &db.url]));
+    let (first_id, first) = store
+        .create_token("first", ghgov::store::Scope::Read)
+        .await
+        .unwrap();
+    let (_, named) = store
+        .create_token(&first_id.to_string(), ghgov::store::Scope::Read)
+        .await
+        .unwrap();
+    let (ok, out, err) =
+        run(ghgov_cmd().args(["token", "revoke", &first_id.to_string(), "--db", &db.url]));
     assert!(ok, "{err}");
     assert!(out.contains(&format!("revoked {first_id}")), "{out}");
     assert!(store.authenticate(&named).await.unwrap().is_none());
     assert!(store.authenticate(&first).await.unwrap().is_some());
-    let (ok, _, err) = run(ghgov_cmd().args(["token", "revoke", "--id", &first_id.to_string(), "--db", &db.url]));
+    let (ok, _, err) = run(ghgov_cmd().args([
+        "token",
+        "revoke",
+        "--id",
+        &first_id.to_string(),
+        "--db",
+        &db.url,
+    ]));
     assert!(ok, "{err}");
     assert!(store.authenticate(&first).await.unwrap().is_none());
-    let (ok, _, err) = run(ghgov_cmd().args(["token", "create", "--name", "first", "--db", &db.url]));
+    let (ok, _, err) =
+        run(ghgov_cmd().args(["token", "create", "--name", "first", "--db", &db.url]));
     assert!(!ok && err.contains("exists already"), "{err}");
     db.drop().await;
 }

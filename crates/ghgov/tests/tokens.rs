@@ -17,7 +17,10 @@ use std::time::Duration;
 async fn names_are_unique_and_revocation_is_exact(db: String) {
     let store = Store::open(&db).await.unwrap();
     let (x_id, x) = store.create_token("x", Scope::Read).await.unwrap();
-    let (_, one) = store.create_token(&x_id.to_string(), Scope::Read).await.unwrap();
+    let (_, one) = store
+        .create_token(&x_id.to_string(), Scope::Read)
+        .await
+        .unwrap();
     let err = store
         .create_token(&x_id.to_string(), Scope::Admin)
         .await
@@ -27,10 +30,19 @@ async fn names_are_unique_and_revocation_is_exact(db: String) {
     // Revoking the name that looks like x's id revokes that token only.
     assert!(store.revoke_token(&x_id.to_string()).await.unwrap());
     assert!(store.authenticate(&one).await.unwrap().is_none());
-    assert!(store.authenticate(&x).await.unwrap().is_some(), "x is untouched");
-    assert!(!store.revoke_token(&x_id.to_string()).await.unwrap(), "nothing left to revoke");
+    assert!(
+        store.authenticate(&x).await.unwrap().is_some(),
+        "x is untouched"
+    );
+    assert!(
+        !store.revoke_token(&x_id.to_string()).await.unwrap(),
+        "nothing left to revoke"
+    );
     // A revoked token's name stays taken: the audit log names it.
-    assert!(store.create_token(&x_id.to_string(), Scope::Read).await.is_err());
+    assert!(store
+        .create_token(&x_id.to_string(), Scope::Read)
+        .await
+        .is_err());
     assert!(store.revoke_token_id(x_id).await.unwrap());
     assert!(store.authenticate(&x).await.unwrap().is_none());
 }
@@ -39,10 +51,16 @@ async fn names_are_unique_and_revocation_is_exact(db: String) {
 /// a name, then opened by this release: both tokens are kept, one renamed.
 async fn duplicate_names_in_older_databases_are_kept(db: String) {
     sqlx::any::install_default_drivers();
-    let backend = if db.starts_with("sqlite:") { "sqlite" } else { "postgres" };
+    let backend = if db.starts_with("sqlite:") {
+        "sqlite"
+    } else {
+        "postgres"
+    };
     let old = std::env::temp_dir().join(format!("ghgov-old-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&old).unwrap();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
@@ -50,7 +68,11 @@ async fn duplicate_names_in_older_databases_are_kept(db: String) {
             std::fs::copy(&path, old.join(&name)).unwrap();
         }
     }
-    let url = if backend == "sqlite" { format!("{db}?mode=rwc") } else { db.clone() };
+    let url = if backend == "sqlite" {
+        format!("{db}?mode=rwc")
+    } else {
+        db.clone()
+    };
     let pool = sqlx::AnyPool::connect(&url).await.unwrap();
     sqlx::migrate::Migrator::new(old.as_path())
         .await
@@ -85,7 +107,10 @@ async fn duplicate_names_in_older_databases_are_kept(db: String) {
         .get::<i64, _>(0);
     assert_eq!(names, ["dup", &format!("dup#{second}"), "solo"]);
     for token in ["ghgov_a", "ghgov_b", "ghgov_c"] {
-        assert!(store.authenticate(token).await.unwrap().is_some(), "{token} still works");
+        assert!(
+            store.authenticate(token).await.unwrap().is_some(),
+            "{token} still works"
+        );
     }
     std::fs::remove_dir_all(old).unwrap();
 }
@@ -102,7 +127,12 @@ async fn a_held_write_lock_does_not_slow_reads(db: String) {
         .unwrap();
     let answered = tokio::time::timeout(
         Duration::from_secs(5),
-        call(Method::GET, &format!("{}/api/v1/repos", gg.url()), &token, None),
+        call(
+            Method::GET,
+            &format!("{}/api/v1/repos", gg.url()),
+            &token,
+            None,
+        ),
     )
     .await;
     let (status, body) = answered.expect("a read waited for the write lock");
@@ -132,7 +162,11 @@ async fn health_asks_github_once_in_a_while() {
     })
     .await
     .unwrap();
-    let checks = || fh.hub.stats.snapshot()["routes"]["GET /rate_limit"]["requests_total"].as_u64().unwrap_or(0);
+    let checks = || {
+        fh.hub.stats.snapshot()["routes"]["GET /rate_limit"]["requests_total"]
+            .as_u64()
+            .unwrap_or(0)
+    };
     let health = || async {
         let r = reqwest::get(format!("{}/health", gg.url())).await.unwrap();
         assert_eq!(r.status(), 200);
@@ -143,7 +177,12 @@ async fn health_asks_github_once_in_a_while() {
         .map(|_| {
             let url = format!("{}/health", gg.url());
             tokio::spawn(async move {
-                reqwest::get(url).await.unwrap().json::<serde_json::Value>().await.unwrap()
+                reqwest::get(url)
+                    .await
+                    .unwrap()
+                    .json::<serde_json::Value>()
+                    .await
+                    .unwrap()
             })
         })
         .collect();
@@ -151,7 +190,11 @@ async fn health_asks_github_once_in_a_while() {
         let h = call.await.unwrap();
         assert_eq!(h["checks"]["github"]["status"], "ok", "{h}");
     }
-    assert_eq!(checks(), 1, "ten open /health calls cost GitHub one request");
+    assert_eq!(
+        checks(),
+        1,
+        "ten open /health calls cost GitHub one request"
+    );
     clock.advance(Duration::from_secs(29));
     health().await;
     assert_eq!(checks(), 1);

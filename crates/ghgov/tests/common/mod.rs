@@ -172,6 +172,7 @@ pub fn run(trials: Vec<Trial>) -> ! {
 #[macro_export]
 macro_rules! suite {
     (both: [$($scenario:ident),* $(,)?] $(, plain: [$($test:ident),* $(,)?])? $(,)?) => {
+        #[allow(clippy::vec_init_then_push)]
         fn main() {
             let mut trials = Vec::new();
             $( trials.extend(common::both(stringify!($scenario), $scenario)); )*
@@ -273,7 +274,9 @@ pub async fn call(
     token: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut r = reqwest::Client::new().request(method, url).bearer_auth(token);
+    let mut r = reqwest::Client::new()
+        .request(method, url)
+        .bearer_auth(token);
     if let Some(b) = body {
         r = r.json(&b);
     }
