@@ -446,3 +446,122 @@ pub async fn assert_mirror_equals(fh: &FakeHub, store: &Store) {
         panic!("the mirror differs from fakehub ({} vs {} facts)\n missing: {missing:#?}\n extra: {extra:#?}", want.len(), got.len());
     }
 }
+
+/// Sends a setup request that must succeed, and panics with the request, the status and
+/// the answer when it does not: a setup that silently failed makes a test prove nothing.
+pub trait SendOk {
+    fn send_ok(self) -> impl Future<Output = reqwest::Response> + Send;
+}
+
+impl SendOk for reqwest::RequestBuilder {
+    async fn send_ok(self) -> reqwest::Response {
+        let (client, request) = self.build_split();
+        let request = request.expect("a well-formed request");
+        let what = format!("{} {}", request.method(), request.url());
+        let r = client
+            .execute(request)
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let status = r.status();
+        if !status.is_success() {
+            panic!(
+                "{what} answered {status}: {}",
+                r.text().await.unwrap_or_default()
+            );
+        }
+        r
+    }
+}
+
+/// The database holds the SHA-256 of `token` and never the token itself, in any column of
+/// `api_tokens`. (The SQLite files are not read directly: a second descriptor on them drops
+/// SQLite's POSIX locks for the whole process, and another process may then delete the WAL
+/// under the open connections.)
+pub async fn assert_token_stored_hashed(store: &Store, token: &str) {
+    use sha2::Digest;
+    use sqlx::{Column, Row};
+    let digest = hex::encode(sha2::Sha256::digest(token.as_bytes()));
+    let rows = sqlx::query("SELECT * FROM api_tokens")
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+    let mut hashes = 0;
+    for row in &rows {
+        for (i, column) in row.columns().iter().enumerate() {
+            // Numbers do not decode as text; only text can hold a token.
+            if let Ok(Some(text)) = row.try_get::<Option<String>, _>(i) {
+                assert!(
+                    !text.contains(token),
+                    "api_tokens.{} holds the token in clear",
+                    column.name()
+                );
+                hashes += usize::from(text == digest);
+            }
+        }
+    }
+    assert_eq!(hashes, 1, "api_tokens holds the token's SHA-256 once");
+}
+
+/// Every page of a list answer of the API, in order.
+pub async fn api_all(url: &str, token: &str, path: &str) -> Vec<Value> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut all = Vec::new();
+    for page in 1.. {
+        let (status, body) = api(url, token, &format!("{path}{sep}per_page=100&page={page}")).await;
+        assert_eq!(status, 200, "{path} page {page}: {body}");
+        let data = body["data"].as_array().cloned().unwrap_or_default();
+        all.extend(data);
+        if page >= body["pagination"]["pages"].as_i64().unwrap_or(0) {
+            break;
+        }
+    }
+    all
+}
+
+/// The id of the newest sync operation the API lists for `repository` (0 when none).
+pub async fn newest_operation(url: &str, token: &str, repository: &str) -> i64 {
+    let (status, ops) = api(
+        url,
+        token,
+        &format!("/api/v1/sync/operations?repository={repository}&per_page=1"),
+    )
+    .await;
+    assert_eq!(status, 200, "{ops}");
+    ops["data"][0]["id"].as_i64().unwrap_or(0)
+}
+
+/// Waits (30 s at most) until the API lists a finished `sync_type` operation of
+/// `repository` newer than operation `after`, and returns it.
+pub async fn finished_operation(
+    url: &str,
+    token: &str,
+    repository: &str,
+    sync_type: &str,
+    after: i64,
+) -> Value {
+    let mut seen = Value::Null;
+    for _ in 0..3000 {
+        let (_, ops) = api(
+            url,
+            token,
+            &format!("/api/v1/sync/operations?repository={repository}&per_page=100"),
+        )
+        .await;
+        let found = ops["data"].as_array().and_then(|ops| {
+            ops.iter()
+                .find(|o| {
+                    o["id"].as_i64().unwrap_or(0) > after
+                        && o["repository"] == repository
+                        && o["sync_type"] == sync_type
+                        && o["status"] != "running"
+                })
+                .cloned()
+        });
+        if let Some(op) = found {
+            return op;
+        }
+        seen = ops;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("no finished {sync_type} operation of {repository} after #{after} within 30 s: {seen}");
+}
