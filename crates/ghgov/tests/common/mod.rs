@@ -518,6 +518,55 @@ pub async fn api_all(url: &str, token: &str, path: &str) -> Vec<Value> {
     all
 }
 
+/// A clock for ghgov's GitHub client that moves only when the client waits on it, and
+/// moves fakehub's clock by as much: an hour of pacing passes in milliseconds, and fakehub's
+/// rate limits judge every request on the same timeline. Real time still flows for
+/// fakehub between waits, which only ever spreads requests further apart.
+pub struct VirtualClock {
+    origin: std::time::Instant,
+    waited: parking_lot::Mutex<Duration>,
+    hub: Arc<fakehub::Hub>,
+}
+
+impl VirtualClock {
+    pub fn new(fh: &FakeHub) -> Arc<VirtualClock> {
+        Arc::new(VirtualClock {
+            origin: std::time::Instant::now(),
+            waited: parking_lot::Mutex::new(Duration::ZERO),
+            hub: fh.hub.clone(),
+        })
+    }
+
+    /// How long the client has waited on this clock.
+    pub fn elapsed(&self) -> Duration {
+        *self.waited.lock()
+    }
+}
+
+impl std::fmt::Debug for VirtualClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "VirtualClock(+{:?})", self.elapsed())
+    }
+}
+
+impl ghgov::github::Clock for VirtualClock {
+    fn now(&self) -> std::time::Instant {
+        self.origin + self.elapsed()
+    }
+
+    fn epoch(&self) -> i64 {
+        self.hub.clock.now().timestamp()
+    }
+
+    fn sleep(&self, d: Duration) -> ghgov::github::Sleep {
+        *self.waited.lock() += d;
+        self.hub
+            .clock
+            .advance(chrono::Duration::from_std(d).expect("a wait shorter than centuries"));
+        Box::pin(std::future::ready(()))
+    }
+}
+
 /// The id of the newest sync operation the API lists for `repository` (0 when none).
 pub async fn newest_operation(url: &str, token: &str, repository: &str) -> i64 {
     let (status, ops) = api(
