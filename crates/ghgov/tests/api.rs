@@ -264,9 +264,8 @@ async fn api_over_a_mirror(db: String) {
     // Open endpoints.
     let health: Value = c
         .get(format!("{url}/health"))
-        .send()
+        .send_ok()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -274,9 +273,8 @@ async fn api_over_a_mirror(db: String) {
     assert_eq!(health["checks"]["database"]["status"], "ok");
     let metrics = c
         .get(format!("{url}/metrics"))
-        .send()
+        .send_ok()
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -293,18 +291,16 @@ async fn api_over_a_mirror(db: String) {
     }
     let version: Value = c
         .get(format!("{url}/version"))
-        .send()
+        .send_ok()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(version["name"], "ghgov");
     let openapi: Value = c
         .get(format!("{url}/api/v1/openapi.json"))
-        .send()
+        .send_ok()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -329,9 +325,8 @@ async fn api_over_a_mirror(db: String) {
         .unwrap();
     let health: Value = c
         .get(format!("{url}/health"))
-        .send()
+        .send_ok()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

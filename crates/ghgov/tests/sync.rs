@@ -16,14 +16,11 @@ async fn relate(fh: &fakehub::FakeHub) {
         let c = c.clone();
         let url = format!("{}{path}", fh.url);
         async move {
-            let r = c
-                .post(url)
+            c.post(url)
                 .bearer_auth(GH_TOKEN)
                 .json(&body)
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+                .send_ok()
+                .await;
         }
     };
     let id = |n: u64| fh.hub.world.read().repos[0].issue(n).unwrap().id;
@@ -87,47 +84,40 @@ async fn full_then_incremental(db: String) {
     let url = |p: &str| format!("{}{p}", fh.url);
     c.patch(url("/repos/acme/widgets/issues/7"))
         .bearer_auth(GH_TOKEN)
-        .json(&json!({"title": "renamed", "state": "closed", "labels": ["bug"]}))
-        .send()
-        .await
-        .unwrap();
+        .json(&json!({"title": "renamed", "state": "closed", "state_reason": "not_planned", "labels": ["bug"], "type": "Bug"}))
+        .send_ok()
+        .await;
     c.post(url("/repos/acme/widgets/issues"))
         .bearer_auth(GH_TOKEN)
         .json(&json!({"title": "brand new", "milestone": 1}))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     c.post(url("/repos/acme/widgets/issues/8/comments"))
         .bearer_auth(GH_TOKEN)
         .json(&json!({"body": "new comment"}))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     c.post(url("/repos/acme/widgets/labels"))
         .bearer_auth(GH_TOKEN)
         .json(&json!({"name": "fresh", "color": "00ff00"}))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     c.patch(url("/repos/acme/widgets/milestones/2"))
         .bearer_auth(GH_TOKEN)
-        .json(&json!({"title": "renamed milestone"}))
-        .send()
-        .await
-        .unwrap();
+        .json(&json!({"title": "renamed milestone", "due_on": "2031-05-01T12:00:00Z"}))
+        .send_ok()
+        .await;
     let id = |n: u64| fh.hub.world.read().repos[0].issue(n).unwrap().id;
     c.delete(url("/repos/acme/widgets/issues/1/sub_issue"))
         .bearer_auth(GH_TOKEN)
         .json(&json!({"sub_issue_id": id(3)}))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     c.post(url("/repos/acme/widgets/issues/9/dependencies/blocked_by"))
         .bearer_auth(GH_TOKEN)
         .json(&json!({"issue_id": id(10)}))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     fh.hub.clock.advance(chrono::Duration::seconds(5));
     let inc = s.sync(&repo(), SyncKind::Incremental).await.unwrap();
     assert!(
@@ -171,28 +161,24 @@ async fn deletions_and_transfers_leave_the_mirror(db: String) {
             "{}/_fakehub/repos/acme/widgets/issues/{n}/delete",
             fh.url
         ))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     }
     c.post(format!(
         "{}/_fakehub/repos/acme/widgets/issues/10/transfer",
         fh.url
     ))
     .json(&json!({"to": "acme/elsewhere"}))
-    .send()
-    .await
-    .unwrap();
+    .send_ok()
+    .await;
     c.delete(format!("{}/repos/acme/widgets/labels/bug", fh.url))
         .bearer_auth(GH_TOKEN)
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     c.delete(format!("{}/repos/acme/widgets/milestones/1", fh.url))
         .bearer_auth(GH_TOKEN)
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     let report = s.sync(&repo(), SyncKind::Full).await.unwrap();
     assert_eq!(report.removed, 4, "{}", report.summary());
     assert_mirror_equals(&fh, &s.store).await;
@@ -201,9 +187,8 @@ async fn deletions_and_transfers_leave_the_mirror(db: String) {
         "{}/_fakehub/repos/acme/widgets/issues/20/delete",
         fh.url
     ))
-    .send()
-    .await
-    .unwrap();
+    .send_ok()
+    .await;
     ghgov::mirror::reconciler::reconcile(&s, &repo())
         .await
         .unwrap();

@@ -122,7 +122,7 @@ async fn corpus_examples_are_projected_or_ignored(db: String) {
             .find(|e| e["action"] == "created")
             .unwrap()
             .clone();
-        deliver(
+        let r = deliver(
             &gg.url(),
             event,
             &format!("again-{event}"),
@@ -130,6 +130,7 @@ async fn corpus_examples_are_projected_or_ignored(db: String) {
             SECRET,
         )
         .await;
+        assert_eq!(r.status(), 202, "{event} sent again");
     }
     processed(&gg.store).await;
     // The projections landed: issues, comments, labels, milestones from the examples.
@@ -175,25 +176,19 @@ async fn churn(fh: &fakehub::FakeHub, rounds: usize) {
             ),
         ];
         for (m, p, b) in calls {
-            let r = c
-                .request(m, url(p))
+            c.request(m, url(p))
                 .bearer_auth(GH_TOKEN)
                 .json(&b)
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success());
+                .send_ok()
+                .await;
         }
         if k % 10 == 5 {
-            let r = c
-                .post(url(format!(
-                    "/_fakehub/repos/acme/widgets/issues/{}/delete",
-                    60 + k
-                )))
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success());
+            c.post(url(format!(
+                "/_fakehub/repos/acme/widgets/issues/{}/delete",
+                60 + k
+            )))
+            .send_ok()
+            .await;
         }
         if k % 10 == 7 {
             let child = fh.hub.world.read().repos[0]
@@ -203,9 +198,8 @@ async fn churn(fh: &fakehub::FakeHub, rounds: usize) {
             c.post(url("/repos/acme/widgets/issues/41/sub_issues".into()))
                 .bearer_auth(GH_TOKEN)
                 .json(&json!({"sub_issue_id": child}))
-                .send()
-                .await
-                .unwrap();
+                .send_ok()
+                .await;
         }
     }
     fh.hub.clock.advance(chrono::Duration::seconds(2));
@@ -278,7 +272,8 @@ async fn webhooks_alone_keep_the_mirror_exact(db: String) {
         .await
         .unwrap();
     churn(&fh, 12).await;
-    // Dependencies and label/milestone changes travel by webhook too.
+    // Dependencies, label and milestone changes, issue types, close reasons and deleted
+    // comments travel by webhook too.
     let c = reqwest::Client::new();
     let id = |n: u64| fh.hub.world.read().repos[0].issue(n).unwrap().id;
     c.post(format!(
@@ -287,21 +282,50 @@ async fn webhooks_alone_keep_the_mirror_exact(db: String) {
     ))
     .bearer_auth(GH_TOKEN)
     .json(&json!({"issue_id": id(6)}))
-    .send()
-    .await
-    .unwrap();
+    .send_ok()
+    .await;
     c.post(format!("{}/repos/acme/widgets/labels", fh.url))
         .bearer_auth(GH_TOKEN)
         .json(&json!({"name": "by-hook", "color": "123456"}))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     c.patch(format!("{}/repos/acme/widgets/milestones/1", fh.url))
         .bearer_auth(GH_TOKEN)
-        .json(&json!({"state": "closed"}))
-        .send()
-        .await
-        .unwrap();
+        .json(&json!({"state": "closed", "due_on": "2031-05-01T12:00:00Z"}))
+        .send_ok()
+        .await;
+    // Two issues the churn left alone and open: one closed as not planned, one closed and
+    // reopened.
+    let open: Vec<u64> = fh.hub.world.read().repos[0]
+        .issues
+        .iter()
+        .filter(|i| i.number > 20 && i.is_open() && !i.pull_request && i.gone.is_none())
+        .map(|i| i.number)
+        .take(2)
+        .collect();
+    for (n, change) in [
+        (7, json!({"type": "Bug"})),
+        (
+            open[0],
+            json!({"state": "closed", "state_reason": "not_planned"}),
+        ),
+        (open[1], json!({"state": "closed"})),
+        (open[1], json!({"state": "open"})),
+    ] {
+        c.patch(format!("{}/repos/acme/widgets/issues/{n}", fh.url))
+            .bearer_auth(GH_TOKEN)
+            .json(&change)
+            .send_ok()
+            .await;
+    }
+    let comment = fh.hub.world.read().repos[0].comments[0].id;
+    c.delete(format!(
+        "{}/repos/acme/widgets/issues/comments/{comment}",
+        fh.url
+    ))
+    .bearer_auth(GH_TOKEN)
+    .send_ok()
+    .await;
     assert!(
         fh.hub
             .dispatcher

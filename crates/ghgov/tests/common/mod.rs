@@ -313,8 +313,12 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
                 .and_then(|m| r.milestone(m))
                 .map(|m| m.title.clone())
                 .unwrap_or_default();
+            let issue_type = i
+                .type_id
+                .and_then(|t| w.issue_type(&r.owner, t))
+                .map(|t| t.name.clone());
             want.push(format!(
-                "issue {} {:?} {} {:?} {} {:?} {:?} {}",
+                "issue {} {:?} {} {:?} {} {:?} {:?} {} type={:?} reason={:?} closed={:?} comments={}",
                 i.number,
                 i.title,
                 i.state.as_str(),
@@ -322,7 +326,11 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
                 i.pull_request,
                 labels,
                 assignees,
-                milestone
+                milestone,
+                issue_type,
+                i.state_reason,
+                i.closed_at.map(fakehub::clock::iso),
+                i.comments
             ));
             for (pos, c) in i.sub_issues.iter().enumerate() {
                 want.push(format!("sub {} {} {pos}", i.id, c));
@@ -336,10 +344,11 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
         }
         for m in r.milestones.iter().filter(|m| !m.deleted) {
             want.push(format!(
-                "milestone {} {} {}",
+                "milestone {} {} {} due={:?}",
                 m.number,
                 m.title,
-                m.state.as_str()
+                m.state.as_str(),
+                m.due_on.map(fakehub::clock::iso)
             ));
         }
         for c in &r.comments {
@@ -348,7 +357,7 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
     }
     let mut got = Vec::new();
     let pool = &store.pool;
-    for row in sqlx::query("SELECT i.id, i.number, i.title, i.state, i.body, i.is_pull_request, m.title FROM issues i LEFT JOIN milestones m ON m.id = i.milestone_id").fetch_all(pool).await.unwrap() {
+    for row in sqlx::query("SELECT i.id, i.number, i.title, i.state, i.body, i.is_pull_request, m.title, i.issue_type, i.state_reason, i.closed_at, i.comments_count FROM issues i LEFT JOIN milestones m ON m.id = i.milestone_id").fetch_all(pool).await.unwrap() {
         let id: i64 = row.get(0);
         let mut labels: Vec<String> = sqlx::query("SELECT l.name FROM issue_labels il JOIN labels l ON l.id = il.label_id WHERE il.issue_id = $1")
             .bind(id)
@@ -362,7 +371,7 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
         let mut assignees: Vec<String> = sqlx::query("SELECT login FROM issue_assignees WHERE issue_id = $1").bind(id).fetch_all(pool).await.unwrap().iter().map(|r| r.get(0)).collect();
         assignees.sort();
         got.push(format!(
-            "issue {} {:?} {} {:?} {} {:?} {:?} {}",
+            "issue {} {:?} {} {:?} {} {:?} {:?} {} type={:?} reason={:?} closed={:?} comments={}",
             row.get::<i64, _>(1),
             row.get::<String, _>(2),
             row.get::<String, _>(3),
@@ -370,7 +379,11 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
             row.get::<i64, _>(5) != 0,
             labels,
             assignees,
-            row.get::<Option<String>, _>(6).unwrap_or_default()
+            row.get::<Option<String>, _>(6).unwrap_or_default(),
+            row.get::<Option<String>, _>(7),
+            row.get::<Option<String>, _>(8),
+            row.get::<Option<String>, _>(9),
+            row.get::<i64, _>(10)
         ));
     }
     for row in sqlx::query("SELECT parent_id, child_id, position FROM sub_issue_links")
@@ -408,16 +421,17 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
             row.get::<Option<String>, _>(2)
         ));
     }
-    for row in sqlx::query("SELECT number, title, state FROM milestones")
+    for row in sqlx::query("SELECT number, title, state, due_on FROM milestones")
         .fetch_all(pool)
         .await
         .unwrap()
     {
         got.push(format!(
-            "milestone {} {} {}",
+            "milestone {} {} {} due={:?}",
             row.get::<i64, _>(0),
             row.get::<String, _>(1),
-            row.get::<String, _>(2)
+            row.get::<String, _>(2),
+            row.get::<Option<String>, _>(3)
         ));
     }
     for row in sqlx::query("SELECT id, issue_number, body FROM comments")
