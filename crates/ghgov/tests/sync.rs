@@ -3,6 +3,7 @@
 mod common;
 use common::*;
 use ghgov::mirror::sync::SyncKind;
+use ghgov::store::Scope;
 use serde_json::json;
 
 async fn charged(fh: &fakehub::FakeHub) -> u64 {
@@ -223,9 +224,25 @@ async fn faults_during_sync_still_end_correct(db: String) {
     assert_mirror_equals(&fh, &s.store).await;
 }
 
+/// The issue numbers the API lists, in number order, over every page.
+async fn listed_numbers(url: &str, token: &str) -> Vec<u64> {
+    api_all(
+        url,
+        token,
+        "/api/v1/issues?state=all&sort=number&direction=asc",
+    )
+    .await
+    .iter()
+    .map(|i| i["number"].as_u64().unwrap())
+    .collect()
+}
+
 async fn an_aborted_sync_resumes_without_duplicates(db: String) {
     let fh = fakehub(seed(1500, 300, 5, 2, 0)).await;
     let store = ghgov::store::Store::open(&db).await.unwrap();
+    // The API over the mirror the aborted syncs fill, as a user would watch it.
+    let gg = ghgov(&db, &fh).await;
+    let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
     // One attempt per request: any injected failure aborts the sync mid-way.
     let mut config = gh_config(&fh);
     config.max_attempts = 1;
@@ -249,9 +266,20 @@ async fn an_aborted_sync_resumes_without_duplicates(db: String) {
             }
             Err(_) => failures += 1,
         }
-        // Never more rows than fakehub has: pages committed before the abort are not redone twice.
-        let rows = store.count("SELECT COUNT(*) FROM issues").await.unwrap();
-        assert!(rows <= 1500, "duplicates after an abort: {rows}");
+        // After every abort the API shows whole pages of the listing (issue numbers follow
+        // GitHub's creation order): issues 1..=n, each once, and nothing past them.
+        let numbers = listed_numbers(&gg.url(), &read).await;
+        let n = numbers.len() as u64;
+        let whole_pages = n / 100;
+        assert!(
+            whole_pages * 100 == n || n == 1500,
+            "{n} issues listed: not whole pages"
+        );
+        assert_eq!(
+            numbers,
+            (1..=n).collect::<Vec<_>>(),
+            "after an abort the API lists issues 1..={n}, each once"
+        );
     }
     assert!(
         done && failures >= 2,
@@ -259,6 +287,10 @@ async fn an_aborted_sync_resumes_without_duplicates(db: String) {
     );
     fh.hub.faults.set(Default::default()).unwrap();
     assert_mirror_equals(&fh, &store).await;
+    assert_eq!(
+        listed_numbers(&gg.url(), &read).await,
+        (1..=1500).collect::<Vec<u64>>()
+    );
     // Resuming means each issue page was fetched about once, not once per attempt.
     let stats = fh.hub.stats.snapshot();
     let issue_pages = stats["routes"]["GET /repos/{owner}/{repo}/issues"]["requests_total"]
@@ -274,6 +306,7 @@ async fn an_aborted_sync_resumes_without_duplicates(db: String) {
         failures,
         "failed syncs are recorded too"
     );
+    gg.shutdown().await;
 }
 
 suite!(both: [

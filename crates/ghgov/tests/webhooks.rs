@@ -3,7 +3,9 @@
 
 mod common;
 use common::*;
+use ghgov::store::Scope;
 use serde_json::{json, Value};
+use std::collections::HashSet;
 
 fn corpus() -> Value {
     let path = concat!(
@@ -251,13 +253,64 @@ async fn lost_and_reordered_webhooks_are_repaired_by_reconcile(db: String) {
         .await
         .unwrap();
     assert_mirror_equals(&fh, &gg.store).await;
-    // Duplicates were stored once.
-    let dups = gg
-        .store
-        .count("SELECT COUNT(*) - COUNT(DISTINCT delivery_id) FROM deliveries")
-        .await
-        .unwrap();
-    assert_eq!(dups, 0);
+    // Three deliveries sent again by hand, as GitHub's "Redeliver" does: the same GUID.
+    let hook = fh.hub.world.read().repos[0].hooks[0].id;
+    let answered = |d: &&fakehub::webhooks::Delivery| d.status_code / 100 == 2;
+    for d in fh
+        .hub
+        .dispatcher
+        .all_deliveries()
+        .iter()
+        .filter(answered)
+        .take(3)
+    {
+        reqwest::Client::new()
+            .post(format!(
+                "{}/repos/acme/widgets/hooks/{hook}/deliveries/{}/attempts",
+                fh.url, d.id
+            ))
+            .bearer_auth(GH_TOKEN)
+            .send_ok()
+            .await;
+    }
+    assert!(
+        fh.hub
+            .dispatcher
+            .wait_idle(std::time::Duration::from_secs(30))
+            .await
+    );
+    processed(&gg.store).await;
+    let log = fh.hub.dispatcher.all_deliveries();
+    let redelivered: Vec<_> = log.iter().filter(|d| d.redelivery).collect();
+    assert_eq!(redelivered.len(), 3);
+    for d in redelivered {
+        assert!(
+            d.response_body.contains(r#""duplicate":true"#),
+            "a redelivery is answered as a duplicate: {}",
+            d.response_body
+        );
+    }
+    // The delivery log of the API lists each delivery once, however often it arrived
+    // (duplicated by the fault injector, or redelivered), and every one was projected.
+    let delivered: HashSet<&str> = log
+        .iter()
+        .filter(answered)
+        .map(|d| d.guid.as_str())
+        .collect();
+    let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
+    let listed = api_all(&gg.url(), &read, "/api/v1/webhooks/events").await;
+    let guids: Vec<&str> = listed
+        .iter()
+        .map(|e| e["delivery_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        guids.iter().copied().collect::<HashSet<&str>>(),
+        delivered,
+        "the API lists what fakehub delivered"
+    );
+    assert_eq!(guids.len(), delivered.len(), "each delivery listed once");
+    let (_, done) = api(&gg.url(), &read, "/api/v1/webhooks/events?status=processed").await;
+    assert_eq!(done["pagination"]["total"], delivered.len());
     gg.shutdown().await;
 }
 
@@ -337,6 +390,139 @@ async fn webhooks_alone_keep_the_mirror_exact(db: String) {
     gg.shutdown().await;
 }
 
+/// GitHub's JSON for `path` on fakehub.
+async fn hub_json(fh: &fakehub::FakeHub, path: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}/repos/acme/widgets{path}", fh.url))
+        .bearer_auth(GH_TOKEN)
+        .send_ok()
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn an_older_fact_never_overwrites_a_newer_one(db: String) {
+    let fh = fakehub(seed(3, 2, 2, 1, 0)).await;
+    let gg = ghgov(&db, &fh).await;
+    let s = ghgov::mirror::sync::Syncer::new(gg.store.clone(), gg.gh.clone().unwrap());
+    s.sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
+        .await
+        .unwrap();
+    let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
+    let url = gg.url();
+    let repository = hub_json(&fh, "").await;
+    let issue_v1 = hub_json(&fh, "/issues/1").await;
+    let id = issue_v1["id"].as_i64().unwrap();
+    let shown = |path: String| {
+        let (url, read) = (url.clone(), read.clone());
+        async move {
+            let (status, body) = api(&url, &read, &path).await;
+            assert_eq!(status, 200, "{path}: {body}");
+            body
+        }
+    };
+    let mut sent = 0;
+    let mut send = |event: &'static str, payload: Value| {
+        sent += 1;
+        let (url, id) = (url.clone(), format!("guard-{sent}"));
+        async move {
+            let body = serde_json::to_vec(&payload).unwrap();
+            assert_eq!(deliver(&url, event, &id, &body, SECRET).await.status(), 202);
+        }
+    };
+
+    // Two webhooks about issue 1, the newer one first: the older one changes nothing.
+    fh.hub.clock.advance(chrono::Duration::seconds(2));
+    let issue_v2: Value = reqwest::Client::new()
+        .patch(format!("{}/repos/acme/widgets/issues/1", fh.url))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"title": "The newer title", "state": "closed"}))
+        .send_ok()
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(issue_v2["updated_at"].as_str() > issue_v1["updated_at"].as_str());
+    for issue in [&issue_v2, &issue_v1] {
+        send(
+            "issues",
+            json!({"action": "edited", "issue": issue, "repository": repository}),
+        )
+        .await;
+    }
+    processed(&gg.store).await;
+    let detail = shown(format!("/api/v1/issues/{id}")).await;
+    assert_eq!(
+        (&detail["title"], &detail["state"]),
+        (&json!("The newer title"), &json!("closed")),
+        "{detail}"
+    );
+
+    // A webhook newer than what a sync then pages through (the page was read before the
+    // change): the page does not take the issue back.
+    let mut issue_v3 = issue_v2.clone();
+    issue_v3["title"] = json!("Newer than the sync page");
+    issue_v3["updated_at"] = json!("2999-01-01T00:00:00Z");
+    send(
+        "issues",
+        json!({"action": "edited", "issue": issue_v3, "repository": repository}),
+    )
+    .await;
+    processed(&gg.store).await;
+    s.sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
+        .await
+        .unwrap();
+    let detail = shown(format!("/api/v1/issues/{id}")).await;
+    assert_eq!(detail["title"], "Newer than the sync page", "{detail}");
+
+    // The same for a comment: edited twice, its webhooks arrive newest first.
+    let comment_v1 = hub_json(&fh, "/issues/comments").await[0].clone();
+    let comment_id = comment_v1["id"].as_i64().unwrap();
+    let number = comment_v1["issue_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    fh.hub.clock.advance(chrono::Duration::seconds(2));
+    let comment_v2: Value = reqwest::Client::new()
+        .patch(format!(
+            "{}/repos/acme/widgets/issues/comments/{comment_id}",
+            fh.url
+        ))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"body": "the newer body"}))
+        .send_ok()
+        .await
+        .json()
+        .await
+        .unwrap();
+    let issue = hub_json(&fh, &format!("/issues/{number}")).await;
+    for comment in [&comment_v2, &comment_v1] {
+        send(
+            "issue_comment",
+            json!({"action": "edited", "comment": comment, "issue": issue, "repository": repository}),
+        )
+        .await;
+    }
+    processed(&gg.store).await;
+    let issue_id = issue["id"].as_i64().unwrap();
+    let comments = shown(format!("/api/v1/issues/{issue_id}/comments")).await;
+    let body = comments["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == comment_id)
+        .map(|c| c["body"].clone());
+    assert_eq!(body, Some(json!("the newer body")), "{comments}");
+    // None of this was an error: every delivery was processed.
+    let (_, done) = api(&url, &read, "/api/v1/webhooks/events?status=processed").await;
+    assert_eq!(done["pagination"]["total"], 5, "{done}");
+    gg.shutdown().await;
+}
+
 async fn failing_deliveries_go_dead_and_can_be_replayed(db: String) {
     let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
     let gg = ghgov(&db, &fh).await;
@@ -389,5 +575,6 @@ suite!(both: [
     corpus_examples_are_projected_or_ignored,
     lost_and_reordered_webhooks_are_repaired_by_reconcile,
     webhooks_alone_keep_the_mirror_exact,
+    an_older_fact_never_overwrites_a_newer_one,
     failing_deliveries_go_dead_and_can_be_replayed,
 ]);
