@@ -244,11 +244,12 @@ pub async fn ghgov(db: &str, fh: &FakeHub) -> Running {
     .unwrap()
 }
 
-/// Waits until no delivery is pending (or fails after 30 s).
+/// Waits until every delivery is settled: none pending, none failed and waiting for a
+/// retry (or fails after 30 s).
 pub async fn processed(store: &Store) {
     for _ in 0..3000 {
         if store
-            .count("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'")
+            .count("SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'failed')")
             .await
             .unwrap()
             == 0
@@ -257,7 +258,7 @@ pub async fn processed(store: &Store) {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    panic!("deliveries still pending after 30 s");
+    panic!("deliveries still pending or waiting for a retry after 30 s");
 }
 
 /// POSTs a signed webhook delivery to ghgov.
