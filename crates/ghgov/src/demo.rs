@@ -76,16 +76,9 @@ async fn govern(store: &Store, gh: &GitHub) -> anyhow::Result<(Plan, ApplyReport
         .await?;
     let row = engine::store_plan(store, &plan, Some(version), &docs.spec, "demo").await?;
     let repo = RepoName::parse(DEMO_REPO)?;
-    let report = Applier {
-        store,
-        gh,
-        repo: &repo,
-        actor: "demo",
-        progress: None,
-        crash_after_writes: None,
-    }
-    .apply(row.id, &plan)
-    .await?;
+    let report = Applier::new(store, gh, &repo, "demo")
+        .apply(row.id, &plan)
+        .await?;
     Ok((plan, report))
 }
 

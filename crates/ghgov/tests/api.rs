@@ -13,19 +13,17 @@ async fn api_over_a_mirror(db: String) {
     c.post(format!("{}/repos/acme/widgets/issues/1/sub_issues", fh.url))
         .bearer_auth(GH_TOKEN)
         .json(&json!({"sub_issue_id": id(2)}))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     c.post(format!(
         "{}/repos/acme/widgets/issues/2/dependencies/blocked_by",
         fh.url
     ))
     .bearer_auth(GH_TOKEN)
     .json(&json!({"issue_id": id(3)}))
-    .send()
-    .await
-    .unwrap();
-    c.patch(format!("{}/repos/acme/widgets/issues/2", fh.url)).bearer_auth(GH_TOKEN).json(&json!({"labels": ["bug", "ui-x"], "assignees": ["zed"], "milestone": 1, "title": "Needle in the haystack"})).send().await.unwrap();
+    .send_ok()
+    .await;
+    c.patch(format!("{}/repos/acme/widgets/issues/2", fh.url)).bearer_auth(GH_TOKEN).json(&json!({"labels": ["bug", "ui-x"], "assignees": ["zed"], "milestone": 1, "title": "Needle in the haystack"})).send_ok().await;
     // A clock of the test's: /health reuses its GitHub check for 30 s of it.
     let clock = ghgov::clock::ManualClock::at(chrono::Utc::now());
     let gg = ghgov::server::start(ghgov::server::ServeOptions {
@@ -38,6 +36,8 @@ async fn api_over_a_mirror(db: String) {
     s.sync(&repo(), SyncKind::Full).await.unwrap();
     let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
     let (_, write) = gg.store.create_token("writer", Scope::Write).await.unwrap();
+    assert_token_stored_hashed(&gg.store, &read).await;
+    assert_token_stored_hashed(&gg.store, &write).await;
     let url = gg.url();
 
     // Without a token, or with a wrong one: 401.
@@ -133,9 +133,8 @@ async fn api_over_a_mirror(db: String) {
     c.patch(format!("{}/repos/acme/widgets/issues/2", fh.url))
         .bearer_auth(GH_TOKEN)
         .json(&json!({"title": "Renamed needle in the haystack"}))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     fh.hub.clock.advance(chrono::Duration::seconds(2));
     s.sync(&repo(), SyncKind::Incremental).await.unwrap();
     assert_eq!(
@@ -190,7 +189,16 @@ async fn api_over_a_mirror(db: String) {
     let (_, repos) = api(&url, &read, "/api/v1/repos").await;
     assert_eq!(repos["data"][0]["full_name"], "acme/widgets");
 
-    // Sync control: read tokens may look, write tokens may trigger.
+    // Sync control: read tokens may look, write tokens may trigger. The triggered sync is
+    // told apart from the earlier ones by its id, and its effect shows in the API.
+    let before = newest_operation(&url, &read, "acme/widgets").await;
+    assert!(before > 0, "the syncs above are listed");
+    c.patch(format!("{}/repos/acme/widgets/issues/4", fh.url))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"title": "Brought by the triggered sync"}))
+        .send_ok()
+        .await;
+    fh.hub.clock.advance(chrono::Duration::seconds(2));
     let body = json!({"repository": "acme/widgets", "sync_type": "incremental"});
     let r = c
         .post(format!("{url}/api/v1/sync/trigger"))
@@ -216,23 +224,22 @@ async fn api_over_a_mirror(db: String) {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    let mut ops = Value::Null;
-    for _ in 0..200 {
-        ops = api(&url, &read, "/api/v1/sync/operations").await.1;
-        if ops["pagination"]["total"] == 2 && ops["data"][0]["status"] != "running" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert_eq!(ops["data"][0]["sync_type"], "incremental", "{ops}");
-    assert_eq!(ops["data"][0]["status"], "completed");
+    let op = finished_operation(&url, &read, "acme/widgets", "incremental", before).await;
+    assert_eq!(op["status"], "completed", "{op}");
+    assert!(op["records_processed"].as_i64().unwrap() >= 1, "{op}");
+    let (_, issue4) = api(&url, &read, &format!("/api/v1/issues/{}", id(4))).await;
+    assert_eq!(issue4["title"], "Brought by the triggered sync", "{op}");
     let (_, status) = api(&url, &read, "/api/v1/sync/status").await;
     assert_eq!(status["repositories"][0]["repository"], "acme/widgets");
     assert!(status["repositories"][0]["cursors"]["issues"]["since"].is_string());
 
     // The delivery log and replay.
-    deliver(&url, "ping", "p-1", br#"{"zen":"z"}"#, SECRET).await;
-    deliver(&url, "watch", "w-1", br#"{"action":"started"}"#, SECRET).await;
+    for (event, id, body) in [
+        ("ping", "p-1", &br#"{"zen":"z"}"#[..]),
+        ("watch", "w-1", br#"{"action":"started"}"#),
+    ] {
+        assert_eq!(deliver(&url, event, id, body, SECRET).await.status(), 202);
+    }
     processed(&gg.store).await;
     let (_, ignored) = api(&url, &read, "/api/v1/webhooks/events?status=ignored").await;
     assert_eq!(ignored["pagination"]["total"], 1);
@@ -264,9 +271,8 @@ async fn api_over_a_mirror(db: String) {
     // Open endpoints.
     let health: Value = c
         .get(format!("{url}/health"))
-        .send()
+        .send_ok()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -274,9 +280,8 @@ async fn api_over_a_mirror(db: String) {
     assert_eq!(health["checks"]["database"]["status"], "ok");
     let metrics = c
         .get(format!("{url}/metrics"))
-        .send()
+        .send_ok()
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -293,18 +298,16 @@ async fn api_over_a_mirror(db: String) {
     }
     let version: Value = c
         .get(format!("{url}/version"))
-        .send()
+        .send_ok()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(version["name"], "ghgov");
     let openapi: Value = c
         .get(format!("{url}/api/v1/openapi.json"))
-        .send()
+        .send_ok()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -330,9 +333,8 @@ async fn api_over_a_mirror(db: String) {
         .unwrap();
     let health: Value = c
         .get(format!("{url}/health"))
-        .send()
+        .send_ok()
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

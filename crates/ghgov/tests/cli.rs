@@ -64,15 +64,16 @@ async fn sync_token_and_migrate_commands() {
     let token = out.lines().last().unwrap().trim().to_string();
     assert!(token.starts_with("ghgov_") && token.len() > 20);
     let store = ghgov::store::Store::open(&db.url).await.unwrap();
-    assert_eq!(
-        store.check_token(&token).await.unwrap().map(|t| t.1),
-        Some(ghgov::store::Scope::Write)
+    assert_token_stored_hashed(&store, &token).await;
+    // The token opens the API; a token differing in one character does not.
+    let server = common::ghgov(&db.url, &fh).await;
+    assert_eq!(api(&server.url(), &token, "/api/v1/repos").await.0, 200);
+    let mut forged = token.clone();
+    forged.replace_range(
+        token.len() - 1..,
+        if token.ends_with('0') { "1" } else { "0" },
     );
-    let raw = store
-        .count("SELECT COUNT(*) FROM api_tokens WHERE token_hash = 'x'")
-        .await
-        .unwrap();
-    assert_eq!(raw, 0);
+    assert_eq!(api(&server.url(), &forged, "/api/v1/repos").await.0, 401);
     let (ok, out, _) = ghgov(&["token", "list", "--db", &db.url]);
     assert!(
         ok && out.contains("ci") && !out.contains(&token),
@@ -80,7 +81,8 @@ async fn sync_token_and_migrate_commands() {
     );
     let (ok, _, _) = ghgov(&["token", "revoke", "ci", "--db", &db.url]);
     assert!(ok);
-    assert_eq!(store.check_token(&token).await.unwrap(), None);
+    assert_eq!(api(&server.url(), &token, "/api/v1/repos").await.0, 401);
+    server.shutdown().await;
     let (ok, _, err) = ghgov(&["token", "revoke", "ci", "--db", &db.url]);
     assert!(!ok && err.contains("no active token"), "{err}");
 

@@ -1,21 +1,25 @@
 //! The governance engine against fakehub, on SQLite and PostgreSQL: the example
 //! specification applied creates exactly the expected hierarchy; a second apply writes
-//! nothing; a crash at every k-th write converges without duplicates; secondary-limit
-//! answers are waited out; approvals need a second principal; removals are guarded.
+//! nothing; a crash at every k-th write, or between journaling a write and sending it,
+//! converges without duplicates or losses; writes keep GitHub's secondary limits on a
+//! virtual clock; secondary-limit answers are waited out; approvals need a second
+//! principal; removals are guarded.
 
 mod common;
 use common::*;
 use fakehub::FakeHub;
-use ghgov::github::GitHub;
-use ghgov::governance::apply::{Applier, ApplyReport, InjectedCrash};
+use ghgov::github::{GitHub, GitHubConfig, WriteLimits};
+use ghgov::governance::apply::{Applier, ApplyReport, CrashPoint, InjectedCrash};
 use ghgov::governance::desired::{key_in_body, DesiredState};
 use ghgov::governance::engine::{self, check, Checked, Documents, Planner};
 use ghgov::governance::load::read_document;
-use ghgov::governance::plan::Plan;
+use ghgov::governance::plan::{Action, Change, FieldChange, Plan, Target};
+use ghgov::mirror::RepoName;
 use ghgov::store::governance::PlanStatus;
 use ghgov::store::Store;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 fn example(name: &str) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -67,16 +71,13 @@ impl Setup {
         &self,
         id: i64,
         plan: &Plan,
-        crash: Option<usize>,
+        crash: Option<CrashPoint>,
     ) -> anyhow::Result<ApplyReport> {
         let repo = ghgov::mirror::RepoName::parse(&plan.repository).unwrap();
-        Applier {
-            store: &self.store,
-            gh: &self.gh,
-            repo: &repo,
-            actor: "test",
-            progress: None,
-            crash_after_writes: crash,
+        let applier = Applier::new(&self.store, &self.gh, &repo, "test");
+        match crash {
+            Some(point) => applier.crash_at(point),
+            None => applier,
         }
         .apply(id, plan)
         .await
@@ -258,49 +259,194 @@ async fn example_applies_exactly_and_once(db: String) {
     assert_hub_matches(&fh, &desired3);
 }
 
-/// Applies with a simulated kill after every k-th write until the apply completes.
-async fn apply_with_crashes(s: &Setup, id: i64, plan: &Plan, k: usize) -> usize {
+/// Applies with a simulated kill at `point` of every run until the apply completes.
+async fn apply_with_crashes(s: &Setup, id: i64, plan: &Plan, point: CrashPoint) -> usize {
     let mut crashes = 0;
     loop {
-        match s.apply(id, plan, Some(k)).await {
+        match s.apply(id, plan, Some(point)).await {
             Ok(_) => return crashes,
             Err(e) if e.downcast_ref::<InjectedCrash>().is_some() => crashes += 1,
             Err(e) => panic!("apply failed after {crashes} crashes: {e:#}"),
         }
-        assert!(crashes < 2_000, "apply does not converge with k = {k}");
+        assert!(crashes < 2_000, "apply does not converge at {point:?}");
+    }
+}
+
+/// A repository name for the run crashing at `point`.
+fn crash_repo(point: CrashPoint) -> String {
+    match point {
+        CrashPoint::AfterSend(k) => format!("widgets-sent-{k}"),
+        CrashPoint::AfterJournal(k) => format!("widgets-journaled-{k}"),
     }
 }
 
 async fn crashes_at_every_kth_write_converge(db: String) {
-    // One repository per k: GitHub never reuses ids, and neither does one fakehub.
-    let ks = [1usize, 2, 5, 13];
+    // Killed after the k-th write of each run is sent (its outcome unrecorded), or after the
+    // k-th intent is journaled (its write unsent). A resumed step is journaled again, so
+    // killing at the first intent of every run would never get anywhere: k >= 2 there.
+    let points = [
+        CrashPoint::AfterSend(1),
+        CrashPoint::AfterSend(2),
+        CrashPoint::AfterSend(5),
+        CrashPoint::AfterSend(13),
+        CrashPoint::AfterJournal(2),
+        CrashPoint::AfterJournal(5),
+        CrashPoint::AfterJournal(13),
+    ];
+    // One repository per run: GitHub never reuses ids, and neither does one fakehub.
     let fh = fakehub(fakehub::SeedDoc {
-        repos: ks
+        repos: points
             .iter()
-            .map(|k| fakehub::SeedRepo {
-                full_name: format!("acme/widgets-{k}"),
+            .map(|p| fakehub::SeedRepo {
+                full_name: format!("acme/{}", crash_repo(*p)),
                 ..Default::default()
             })
             .collect(),
     })
     .await;
     let s = setup(&db, &fh).await;
-    for k in ks {
+    for point in points {
+        let name = crash_repo(point);
         let mut docs = example_docs();
-        docs.spec["repository"] = json!(format!("widgets-{k}"));
-        docs.config["repository"] = json!(format!("widgets-{k}"));
+        docs.spec["repository"] = json!(name);
+        docs.config["repository"] = json!(name);
         let c = checked(&docs);
         let (id, plan, desired) = s.plan(&c, "alice").await;
-        let crashes = apply_with_crashes(&s, id, &plan, k).await;
-        assert!(crashes > 0, "k = {k}: the crash was injected");
+        let before = writes(&fh);
+        if let CrashPoint::AfterJournal(k) = point {
+            // The kill lands between the journal and the send: the k-th step is journaled
+            // as an intent, and nothing of it reached GitHub.
+            let crashed = s.apply(id, &plan, Some(point)).await.unwrap_err();
+            assert!(
+                crashed.downcast_ref::<InjectedCrash>().is_some(),
+                "{crashed:#}"
+            );
+            assert_eq!(
+                writes(&fh) - before,
+                k as u64 - 1,
+                "{name}: the k-th write is not sent"
+            );
+            let journal = s.store.journal(id).await.unwrap();
+            let last = journal.last().unwrap();
+            assert_eq!(
+                (last.step, last.status.as_str()),
+                (k as i64 - 1, "intent"),
+                "{name}"
+            );
+        }
+        let crashes = apply_with_crashes(&s, id, &plan, point).await;
+        assert!(crashes > 0, "{name}: the crash was injected");
         // hub_issues_of panics on any duplicate key.
         assert_hub_matches(&fh, &desired);
+        assert_eq!(
+            writes(&fh) - before,
+            plan.to_add as u64,
+            "{name}: every step reached GitHub exactly once, none twice, none lost"
+        );
         let (_, again, _) = s.plan(&c, "alice").await;
         assert_eq!(
             again.summary_line(),
             "Plan: 0 to add, 0 to change, 0 to destroy.",
-            "k = {k}: {}",
+            "{name}: {}",
             again.render()
+        );
+    }
+}
+
+/// A plan of `n` label creations: content-creating requests and nothing else.
+fn labels_plan(repository: &str, n: usize) -> Plan {
+    Plan {
+        repository: repository.into(),
+        changes: (0..n)
+            .map(|k| Change {
+                target: Target::Label {
+                    name: format!("paced-{k:03}"),
+                },
+                action: Action::Create,
+                fields: vec![FieldChange {
+                    field: "color".into(),
+                    before: Value::Null,
+                    after: json!("0e8a16"),
+                }],
+                number: None,
+            })
+            .collect(),
+        to_add: n,
+        ..Default::default()
+    }
+}
+
+async fn writes_keep_githubs_limits_on_a_virtual_clock(db: String) {
+    // fakehub enforces GitHub's secondary limits (80 content-creating requests a minute, 500
+    // an hour, sliding) and judges them on the clock the client's waits move: a write the
+    // client sends too early is refused and counted.
+    const WRITES: usize = 580;
+    let fh = FakeHub::start(fakehub::Options {
+        seed: Some(fakehub::SeedDoc {
+            repos: ["acme/windows", "acme/spaced"]
+                .iter()
+                .map(|r| fakehub::SeedRepo {
+                    full_name: r.to_string(),
+                    ..Default::default()
+                })
+                .collect(),
+        }),
+        settings: fakehub::Settings {
+            // One token per run: fakehub counts the limits per token, as GitHub does.
+            tokens: vec![
+                fakehub::TokenSpec::parse("ghgov-bot:token-windows"),
+                fakehub::TokenSpec::parse("ghgov-bot:token-spaced"),
+            ],
+            rate_limit: 1_000_000,
+            secondary_limits: true,
+        },
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let store = Store::open(&db).await.unwrap();
+    // GitHub's limits alone (writes as fast as the windows let them go), then with GitHub's
+    // advice of a second between writes on top, as ghgov runs by default.
+    for (name, write_interval) in [
+        ("windows", Duration::ZERO),
+        ("spaced", GitHubConfig::new("", "").write_interval),
+    ] {
+        let config = GitHubConfig {
+            write_interval,
+            ..GitHubConfig::new(&fh.url, &format!("token-{name}"))
+        };
+        assert_eq!(config.write_limits, WriteLimits::GITHUB);
+        let clock = VirtualClock::new(&fh);
+        let gh = GitHub::new(config, Some(store.clone()))
+            .unwrap()
+            .with_clock(clock.clone());
+        let full_name = format!("acme/{name}");
+        let plan = labels_plan(&full_name, WRITES);
+        let row = engine::store_plan(&store, &plan, None, &json!({}), "alice")
+            .await
+            .unwrap();
+        let before = fh.hub.stats.totals();
+        let repo = RepoName::parse(&full_name).unwrap();
+        let report = Applier::new(&store, &gh, &repo, "test")
+            .apply(row.id, &plan)
+            .await
+            .unwrap();
+        let after = fh.hub.stats.totals();
+        assert_eq!(report.writes, WRITES, "{name}");
+        assert_eq!(after.writes - before.writes, WRITES as u64, "{name}");
+        assert_eq!(
+            after.rate_limited - before.rate_limited,
+            0,
+            "{name}: a write went out beyond 80 in a minute or 500 in an hour"
+        );
+        let took = clock.elapsed();
+        assert!(
+            took >= Duration::from_secs(3600),
+            "{name}: write 501 waits for the first to leave the hour, yet {WRITES} writes took {took:?}"
+        );
+        assert!(
+            took <= Duration::from_secs(3600 + 120),
+            "{name}: no longer than the limits ask: {took:?}"
         );
     }
 }
@@ -655,9 +801,8 @@ async fn compliance_finds_violations(db: String) {
     client
         .delete(format!("{}/repos/acme/widgets/issues/{n}/labels", fh.url))
         .header("Authorization", format!("token {GH_TOKEN}"))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     let parent = issues[task.parent.as_ref().unwrap()].number;
     client
         .delete(format!(
@@ -666,9 +811,8 @@ async fn compliance_finds_violations(db: String) {
         ))
         .header("Authorization", format!("token {GH_TOKEN}"))
         .json(&json!({"sub_issue_id": issues[&task.key].id}))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     syncer(&db, &fh)
         .await
         .sync(&repo(), ghgov::mirror::sync::SyncKind::Incremental)
@@ -721,6 +865,7 @@ async fn compliance_finds_violations(db: String) {
 suite!(both: [
     example_applies_exactly_and_once,
     crashes_at_every_kth_write_converge,
+    writes_keep_githubs_limits_on_a_virtual_clock,
     secondary_limit_answers_are_waited_out,
     approval_needs_another_principal,
     removals_are_guarded,

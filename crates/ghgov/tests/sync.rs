@@ -3,6 +3,7 @@
 mod common;
 use common::*;
 use ghgov::mirror::sync::SyncKind;
+use ghgov::store::Scope;
 use serde_json::json;
 
 async fn charged(fh: &fakehub::FakeHub) -> u64 {
@@ -16,14 +17,11 @@ async fn relate(fh: &fakehub::FakeHub) {
         let c = c.clone();
         let url = format!("{}{path}", fh.url);
         async move {
-            let r = c
-                .post(url)
+            c.post(url)
                 .bearer_auth(GH_TOKEN)
                 .json(&body)
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+                .send_ok()
+                .await;
         }
     };
     let id = |n: u64| fh.hub.world.read().repos[0].issue(n).unwrap().id;
@@ -87,47 +85,40 @@ async fn full_then_incremental(db: String) {
     let url = |p: &str| format!("{}{p}", fh.url);
     c.patch(url("/repos/acme/widgets/issues/7"))
         .bearer_auth(GH_TOKEN)
-        .json(&json!({"title": "renamed", "state": "closed", "labels": ["bug"]}))
-        .send()
-        .await
-        .unwrap();
+        .json(&json!({"title": "renamed", "state": "closed", "state_reason": "not_planned", "labels": ["bug"], "type": "Bug"}))
+        .send_ok()
+        .await;
     c.post(url("/repos/acme/widgets/issues"))
         .bearer_auth(GH_TOKEN)
         .json(&json!({"title": "brand new", "milestone": 1}))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     c.post(url("/repos/acme/widgets/issues/8/comments"))
         .bearer_auth(GH_TOKEN)
         .json(&json!({"body": "new comment"}))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     c.post(url("/repos/acme/widgets/labels"))
         .bearer_auth(GH_TOKEN)
         .json(&json!({"name": "fresh", "color": "00ff00"}))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     c.patch(url("/repos/acme/widgets/milestones/2"))
         .bearer_auth(GH_TOKEN)
-        .json(&json!({"title": "renamed milestone"}))
-        .send()
-        .await
-        .unwrap();
+        .json(&json!({"title": "renamed milestone", "due_on": "2031-05-01T12:00:00Z"}))
+        .send_ok()
+        .await;
     let id = |n: u64| fh.hub.world.read().repos[0].issue(n).unwrap().id;
     c.delete(url("/repos/acme/widgets/issues/1/sub_issue"))
         .bearer_auth(GH_TOKEN)
         .json(&json!({"sub_issue_id": id(3)}))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     c.post(url("/repos/acme/widgets/issues/9/dependencies/blocked_by"))
         .bearer_auth(GH_TOKEN)
         .json(&json!({"issue_id": id(10)}))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     fh.hub.clock.advance(chrono::Duration::seconds(5));
     let inc = s.sync(&repo(), SyncKind::Incremental).await.unwrap();
     assert!(
@@ -171,28 +162,24 @@ async fn deletions_and_transfers_leave_the_mirror(db: String) {
             "{}/_fakehub/repos/acme/widgets/issues/{n}/delete",
             fh.url
         ))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     }
     c.post(format!(
         "{}/_fakehub/repos/acme/widgets/issues/10/transfer",
         fh.url
     ))
     .json(&json!({"to": "acme/elsewhere"}))
-    .send()
-    .await
-    .unwrap();
+    .send_ok()
+    .await;
     c.delete(format!("{}/repos/acme/widgets/labels/bug", fh.url))
         .bearer_auth(GH_TOKEN)
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     c.delete(format!("{}/repos/acme/widgets/milestones/1", fh.url))
         .bearer_auth(GH_TOKEN)
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     let report = s.sync(&repo(), SyncKind::Full).await.unwrap();
     assert_eq!(report.removed, 4, "{}", report.summary());
     assert_mirror_equals(&fh, &s.store).await;
@@ -201,9 +188,8 @@ async fn deletions_and_transfers_leave_the_mirror(db: String) {
         "{}/_fakehub/repos/acme/widgets/issues/20/delete",
         fh.url
     ))
-    .send()
-    .await
-    .unwrap();
+    .send_ok()
+    .await;
     ghgov::mirror::reconciler::reconcile(&s, &repo())
         .await
         .unwrap();
@@ -238,9 +224,25 @@ async fn faults_during_sync_still_end_correct(db: String) {
     assert_mirror_equals(&fh, &s.store).await;
 }
 
+/// The issue numbers the API lists, in number order, over every page.
+async fn listed_numbers(url: &str, token: &str) -> Vec<u64> {
+    api_all(
+        url,
+        token,
+        "/api/v1/issues?state=all&sort=number&direction=asc",
+    )
+    .await
+    .iter()
+    .map(|i| i["number"].as_u64().unwrap())
+    .collect()
+}
+
 async fn an_aborted_sync_resumes_without_duplicates(db: String) {
     let fh = fakehub(seed(1500, 300, 5, 2, 0)).await;
     let store = ghgov::store::Store::open(&db).await.unwrap();
+    // The API over the mirror the aborted syncs fill, as a user would watch it.
+    let gg = ghgov(&db, &fh).await;
+    let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
     // One attempt per request: any injected failure aborts the sync mid-way.
     let mut config = gh_config(&fh);
     config.max_attempts = 1;
@@ -264,9 +266,20 @@ async fn an_aborted_sync_resumes_without_duplicates(db: String) {
             }
             Err(_) => failures += 1,
         }
-        // Never more rows than fakehub has: pages committed before the abort are not redone twice.
-        let rows = store.count("SELECT COUNT(*) FROM issues").await.unwrap();
-        assert!(rows <= 1500, "duplicates after an abort: {rows}");
+        // After every abort the API shows whole pages of the listing (issue numbers follow
+        // GitHub's creation order): issues 1..=n, each once, and nothing past them.
+        let numbers = listed_numbers(&gg.url(), &read).await;
+        let n = numbers.len() as u64;
+        let whole_pages = n / 100;
+        assert!(
+            whole_pages * 100 == n || n == 1500,
+            "{n} issues listed: not whole pages"
+        );
+        assert_eq!(
+            numbers,
+            (1..=n).collect::<Vec<_>>(),
+            "after an abort the API lists issues 1..={n}, each once"
+        );
     }
     assert!(
         done && failures >= 2,
@@ -274,6 +287,10 @@ async fn an_aborted_sync_resumes_without_duplicates(db: String) {
     );
     fh.hub.faults.set(Default::default()).unwrap();
     assert_mirror_equals(&fh, &store).await;
+    assert_eq!(
+        listed_numbers(&gg.url(), &read).await,
+        (1..=1500).collect::<Vec<u64>>()
+    );
     // Resuming means each issue page was fetched about once, not once per attempt.
     let stats = fh.hub.stats.snapshot();
     let issue_pages = stats["routes"]["GET /repos/{owner}/{repo}/issues"]["requests_total"]
@@ -289,6 +306,7 @@ async fn an_aborted_sync_resumes_without_duplicates(db: String) {
         failures,
         "failed syncs are recorded too"
     );
+    gg.shutdown().await;
 }
 
 suite!(both: [

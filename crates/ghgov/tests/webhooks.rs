@@ -3,7 +3,9 @@
 
 mod common;
 use common::*;
+use ghgov::store::Scope;
 use serde_json::{json, Value};
+use std::collections::HashSet;
 
 fn corpus() -> Value {
     let path = concat!(
@@ -137,7 +139,7 @@ async fn corpus_examples_are_projected_or_ignored(db: String) {
             .find(|e| e["action"] == "created")
             .unwrap()
             .clone();
-        deliver(
+        let r = deliver(
             &gg.url(),
             event,
             &format!("again-{event}"),
@@ -145,6 +147,7 @@ async fn corpus_examples_are_projected_or_ignored(db: String) {
             SECRET,
         )
         .await;
+        assert_eq!(r.status(), 202, "{event} sent again");
     }
     processed(&gg.store).await;
     // The projections landed: issues, comments, labels, milestones from the examples.
@@ -190,25 +193,19 @@ async fn churn(fh: &fakehub::FakeHub, rounds: usize) {
             ),
         ];
         for (m, p, b) in calls {
-            let r = c
-                .request(m, url(p))
+            c.request(m, url(p))
                 .bearer_auth(GH_TOKEN)
                 .json(&b)
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success());
+                .send_ok()
+                .await;
         }
         if k % 10 == 5 {
-            let r = c
-                .post(url(format!(
-                    "/_fakehub/repos/acme/widgets/issues/{}/delete",
-                    60 + k
-                )))
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success());
+            c.post(url(format!(
+                "/_fakehub/repos/acme/widgets/issues/{}/delete",
+                60 + k
+            )))
+            .send_ok()
+            .await;
         }
         if k % 10 == 7 {
             let child = fh.hub.world.read().repos[0]
@@ -218,9 +215,8 @@ async fn churn(fh: &fakehub::FakeHub, rounds: usize) {
             c.post(url("/repos/acme/widgets/issues/41/sub_issues".into()))
                 .bearer_auth(GH_TOKEN)
                 .json(&json!({"sub_issue_id": child}))
-                .send()
-                .await
-                .unwrap();
+                .send_ok()
+                .await;
         }
     }
     fh.hub.clock.advance(chrono::Duration::seconds(2));
@@ -272,13 +268,64 @@ async fn lost_and_reordered_webhooks_are_repaired_by_reconcile(db: String) {
         .await
         .unwrap();
     assert_mirror_equals(&fh, &gg.store).await;
-    // Duplicates were stored once.
-    let dups = gg
-        .store
-        .count("SELECT COUNT(*) - COUNT(DISTINCT delivery_id) FROM deliveries")
-        .await
-        .unwrap();
-    assert_eq!(dups, 0);
+    // Three deliveries sent again by hand, as GitHub's "Redeliver" does: the same GUID.
+    let hook = fh.hub.world.read().repos[0].hooks[0].id;
+    let answered = |d: &&fakehub::webhooks::Delivery| d.status_code / 100 == 2;
+    for d in fh
+        .hub
+        .dispatcher
+        .all_deliveries()
+        .iter()
+        .filter(answered)
+        .take(3)
+    {
+        reqwest::Client::new()
+            .post(format!(
+                "{}/repos/acme/widgets/hooks/{hook}/deliveries/{}/attempts",
+                fh.url, d.id
+            ))
+            .bearer_auth(GH_TOKEN)
+            .send_ok()
+            .await;
+    }
+    assert!(
+        fh.hub
+            .dispatcher
+            .wait_idle(std::time::Duration::from_secs(30))
+            .await
+    );
+    processed(&gg.store).await;
+    let log = fh.hub.dispatcher.all_deliveries();
+    let redelivered: Vec<_> = log.iter().filter(|d| d.redelivery).collect();
+    assert_eq!(redelivered.len(), 3);
+    for d in redelivered {
+        assert!(
+            d.response_body.contains(r#""duplicate":true"#),
+            "a redelivery is answered as a duplicate: {}",
+            d.response_body
+        );
+    }
+    // The delivery log of the API lists each delivery once, however often it arrived
+    // (duplicated by the fault injector, or redelivered), and every one was projected.
+    let delivered: HashSet<&str> = log
+        .iter()
+        .filter(answered)
+        .map(|d| d.guid.as_str())
+        .collect();
+    let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
+    let listed = api_all(&gg.url(), &read, "/api/v1/webhooks/events").await;
+    let guids: Vec<&str> = listed
+        .iter()
+        .map(|e| e["delivery_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        guids.iter().copied().collect::<HashSet<&str>>(),
+        delivered,
+        "the API lists what fakehub delivered"
+    );
+    assert_eq!(guids.len(), delivered.len(), "each delivery listed once");
+    let (_, done) = api(&gg.url(), &read, "/api/v1/webhooks/events?status=processed").await;
+    assert_eq!(done["pagination"]["total"], delivered.len());
     gg.shutdown().await;
 }
 
@@ -293,7 +340,8 @@ async fn webhooks_alone_keep_the_mirror_exact(db: String) {
         .await
         .unwrap();
     churn(&fh, 12).await;
-    // Dependencies and label/milestone changes travel by webhook too.
+    // Dependencies, label and milestone changes, issue types, close reasons and deleted
+    // comments travel by webhook too.
     let c = reqwest::Client::new();
     let id = |n: u64| fh.hub.world.read().repos[0].issue(n).unwrap().id;
     c.post(format!(
@@ -302,21 +350,50 @@ async fn webhooks_alone_keep_the_mirror_exact(db: String) {
     ))
     .bearer_auth(GH_TOKEN)
     .json(&json!({"issue_id": id(6)}))
-    .send()
-    .await
-    .unwrap();
+    .send_ok()
+    .await;
     c.post(format!("{}/repos/acme/widgets/labels", fh.url))
         .bearer_auth(GH_TOKEN)
         .json(&json!({"name": "by-hook", "color": "123456"}))
-        .send()
-        .await
-        .unwrap();
+        .send_ok()
+        .await;
     c.patch(format!("{}/repos/acme/widgets/milestones/1", fh.url))
         .bearer_auth(GH_TOKEN)
-        .json(&json!({"state": "closed"}))
-        .send()
-        .await
-        .unwrap();
+        .json(&json!({"state": "closed", "due_on": "2031-05-01T12:00:00Z"}))
+        .send_ok()
+        .await;
+    // Two issues the churn left alone and open: one closed as not planned, one closed and
+    // reopened.
+    let open: Vec<u64> = fh.hub.world.read().repos[0]
+        .issues
+        .iter()
+        .filter(|i| i.number > 20 && i.is_open() && !i.pull_request && i.gone.is_none())
+        .map(|i| i.number)
+        .take(2)
+        .collect();
+    for (n, change) in [
+        (7, json!({"type": "Bug"})),
+        (
+            open[0],
+            json!({"state": "closed", "state_reason": "not_planned"}),
+        ),
+        (open[1], json!({"state": "closed"})),
+        (open[1], json!({"state": "open"})),
+    ] {
+        c.patch(format!("{}/repos/acme/widgets/issues/{n}", fh.url))
+            .bearer_auth(GH_TOKEN)
+            .json(&change)
+            .send_ok()
+            .await;
+    }
+    let comment = fh.hub.world.read().repos[0].comments[0].id;
+    c.delete(format!(
+        "{}/repos/acme/widgets/issues/comments/{comment}",
+        fh.url
+    ))
+    .bearer_auth(GH_TOKEN)
+    .send_ok()
+    .await;
     assert!(
         fh.hub
             .dispatcher
@@ -325,6 +402,139 @@ async fn webhooks_alone_keep_the_mirror_exact(db: String) {
     );
     processed(&gg.store).await;
     assert_mirror_equals(&fh, &gg.store).await;
+    gg.shutdown().await;
+}
+
+/// GitHub's JSON for `path` on fakehub.
+async fn hub_json(fh: &fakehub::FakeHub, path: &str) -> Value {
+    reqwest::Client::new()
+        .get(format!("{}/repos/acme/widgets{path}", fh.url))
+        .bearer_auth(GH_TOKEN)
+        .send_ok()
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn an_older_fact_never_overwrites_a_newer_one(db: String) {
+    let fh = fakehub(seed(3, 2, 2, 1, 0)).await;
+    let gg = ghgov(&db, &fh).await;
+    let s = ghgov::mirror::sync::Syncer::new(gg.store.clone(), gg.gh.clone().unwrap());
+    s.sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
+        .await
+        .unwrap();
+    let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
+    let url = gg.url();
+    let repository = hub_json(&fh, "").await;
+    let issue_v1 = hub_json(&fh, "/issues/1").await;
+    let id = issue_v1["id"].as_i64().unwrap();
+    let shown = |path: String| {
+        let (url, read) = (url.clone(), read.clone());
+        async move {
+            let (status, body) = api(&url, &read, &path).await;
+            assert_eq!(status, 200, "{path}: {body}");
+            body
+        }
+    };
+    let mut sent = 0;
+    let mut send = |event: &'static str, payload: Value| {
+        sent += 1;
+        let (url, id) = (url.clone(), format!("guard-{sent}"));
+        async move {
+            let body = serde_json::to_vec(&payload).unwrap();
+            assert_eq!(deliver(&url, event, &id, &body, SECRET).await.status(), 202);
+        }
+    };
+
+    // Two webhooks about issue 1, the newer one first: the older one changes nothing.
+    fh.hub.clock.advance(chrono::Duration::seconds(2));
+    let issue_v2: Value = reqwest::Client::new()
+        .patch(format!("{}/repos/acme/widgets/issues/1", fh.url))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"title": "The newer title", "state": "closed"}))
+        .send_ok()
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(issue_v2["updated_at"].as_str() > issue_v1["updated_at"].as_str());
+    for issue in [&issue_v2, &issue_v1] {
+        send(
+            "issues",
+            json!({"action": "edited", "issue": issue, "repository": repository}),
+        )
+        .await;
+    }
+    processed(&gg.store).await;
+    let detail = shown(format!("/api/v1/issues/{id}")).await;
+    assert_eq!(
+        (&detail["title"], &detail["state"]),
+        (&json!("The newer title"), &json!("closed")),
+        "{detail}"
+    );
+
+    // A webhook newer than what a sync then pages through (the page was read before the
+    // change): the page does not take the issue back.
+    let mut issue_v3 = issue_v2.clone();
+    issue_v3["title"] = json!("Newer than the sync page");
+    issue_v3["updated_at"] = json!("2999-01-01T00:00:00Z");
+    send(
+        "issues",
+        json!({"action": "edited", "issue": issue_v3, "repository": repository}),
+    )
+    .await;
+    processed(&gg.store).await;
+    s.sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
+        .await
+        .unwrap();
+    let detail = shown(format!("/api/v1/issues/{id}")).await;
+    assert_eq!(detail["title"], "Newer than the sync page", "{detail}");
+
+    // The same for a comment: edited twice, its webhooks arrive newest first.
+    let comment_v1 = hub_json(&fh, "/issues/comments").await[0].clone();
+    let comment_id = comment_v1["id"].as_i64().unwrap();
+    let number = comment_v1["issue_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    fh.hub.clock.advance(chrono::Duration::seconds(2));
+    let comment_v2: Value = reqwest::Client::new()
+        .patch(format!(
+            "{}/repos/acme/widgets/issues/comments/{comment_id}",
+            fh.url
+        ))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"body": "the newer body"}))
+        .send_ok()
+        .await
+        .json()
+        .await
+        .unwrap();
+    let issue = hub_json(&fh, &format!("/issues/{number}")).await;
+    for comment in [&comment_v2, &comment_v1] {
+        send(
+            "issue_comment",
+            json!({"action": "edited", "comment": comment, "issue": issue, "repository": repository}),
+        )
+        .await;
+    }
+    processed(&gg.store).await;
+    let issue_id = issue["id"].as_i64().unwrap();
+    let comments = shown(format!("/api/v1/issues/{issue_id}/comments")).await;
+    let body = comments["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == comment_id)
+        .map(|c| c["body"].clone());
+    assert_eq!(body, Some(json!("the newer body")), "{comments}");
+    // None of this was an error: every delivery was processed.
+    let (_, done) = api(&url, &read, "/api/v1/webhooks/events?status=processed").await;
+    assert_eq!(done["pagination"]["total"], 5, "{done}");
     gg.shutdown().await;
 }
 
@@ -383,5 +593,6 @@ suite!(both: [
     corpus_examples_are_projected_or_ignored,
     lost_and_reordered_webhooks_are_repaired_by_reconcile,
     webhooks_alone_keep_the_mirror_exact,
+    an_older_fact_never_overwrites_a_newer_one,
     failing_deliveries_go_dead_and_can_be_replayed,
 ]);

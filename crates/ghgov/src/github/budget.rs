@@ -2,8 +2,10 @@
 //! primary limit from GitHub's `x-ratelimit-*` headers, holds everyone back after a
 //! `retry-after`, and spaces content-creating requests.
 
+use super::clock::{Clock, SystemClock};
 use parking_lot::Mutex;
 use reqwest::header::HeaderMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Default, Clone)]
@@ -48,6 +50,7 @@ pub struct Budget {
     /// Minimum gap between content-creating requests (GitHub asks for about one a second).
     write_interval: Duration,
     limits: WriteLimits,
+    clock: Arc<dyn Clock>,
 }
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -66,10 +69,19 @@ impl Budget {
     }
 
     pub fn with_limits(write_interval: Duration, limits: WriteLimits) -> Self {
+        Self::with_clock(write_interval, limits, Arc::new(SystemClock))
+    }
+
+    pub(crate) fn with_clock(
+        write_interval: Duration,
+        limits: WriteLimits,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Budget {
             state: Mutex::new(State::default()),
             write_interval,
             limits,
+            clock,
         }
     }
 
@@ -92,7 +104,7 @@ impl Budget {
 
     /// Holds every user of this token back for `d` (after a `retry-after`).
     pub fn block_for(&self, d: Duration) {
-        let until = Instant::now() + d;
+        let until = self.clock.now() + d;
         let mut s = self.state.lock();
         s.blocked_until = Some(s.blocked_until.map_or(until, |b| b.max(until)));
     }
@@ -100,7 +112,7 @@ impl Budget {
     /// How long to wait before the next request may go out (zero when it may go now), and
     /// reserves a write slot when `write`.
     pub fn delay(&self, write: bool, now_epoch: i64) -> Duration {
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut s = self.state.lock();
         let mut wait = s
             .blocked_until

@@ -3,6 +3,7 @@
 //! a circuit that opens after repeated failures.
 
 use super::budget::Budget;
+use super::clock::{Clock, SystemClock};
 use crate::store::Store;
 use parking_lot::Mutex;
 use rand::Rng;
@@ -150,6 +151,7 @@ pub struct GitHub {
     pending_etags: Mutex<std::collections::HashMap<String, String>>,
     breaker: Mutex<Breaker>,
     token_key: String,
+    clock: Arc<dyn Clock>,
 }
 
 /// A `Link` header's URL for `rel`.
@@ -196,7 +198,20 @@ impl GitHub {
             breaker: Mutex::new(Breaker::default()),
             token_key,
             config,
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// The same client paced by `clock` (ghgov's tests run it on virtual time).
+    #[cfg(feature = "test-hooks")]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> GitHub {
+        self.budget = Arc::new(Budget::with_clock(
+            self.config.write_interval,
+            self.config.write_limits,
+            clock.clone(),
+        ));
+        self.clock = clock;
+        self
     }
 
     /// A client that shares this one's budget and counters but cannot write.
@@ -213,6 +228,7 @@ impl GitHub {
             pending_etags: Mutex::default(),
             breaker: Mutex::new(Breaker::default()),
             token_key: self.token_key.clone(),
+            clock: self.clock.clone(),
         }
     }
 
@@ -335,8 +351,8 @@ impl GitHub {
     fn check_breaker(&self) -> Result<(), GitHubError> {
         let b = self.breaker.lock();
         match b.open_until {
-            Some(until) if until > Instant::now() => {
-                Err(GitHubError::CircuitOpen(until - Instant::now()))
+            Some(until) if until > self.clock.now() => {
+                Err(GitHubError::CircuitOpen(until - self.clock.now()))
             }
             _ => Ok(()),
         }
@@ -347,7 +363,7 @@ impl GitHub {
         let mut b = self.breaker.lock();
         b.failures += 1;
         if b.failures >= self.config.breaker_threshold {
-            b.open_until = Some(Instant::now() + self.config.breaker_cooldown);
+            b.open_until = Some(self.clock.now() + self.config.breaker_cooldown);
             b.failures = 0;
             tracing::warn!(
                 "GitHub circuit open for {:?} after repeated failures",
@@ -369,7 +385,7 @@ impl GitHub {
         if d > self.config.max_wait && self.config.max_wait >= Duration::from_secs(1) {
             return Err(GitHubError::RateLimited(d));
         }
-        tokio::time::sleep(d.min(self.config.max_wait)).await;
+        self.clock.sleep(d.min(self.config.max_wait)).await;
         Ok(())
     }
 
@@ -391,7 +407,7 @@ impl GitHub {
         let mut attempt = 0;
         loop {
             self.check_breaker()?;
-            let delay = self.budget.delay(write, chrono::Utc::now().timestamp());
+            let delay = self.budget.delay(write, self.clock.epoch());
             self.wait(delay).await?;
             let mut req = self
                 .http
@@ -430,7 +446,7 @@ impl GitHub {
                         });
                     }
                     self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(self.backoff(attempt)).await;
+                    self.clock.sleep(self.backoff(attempt)).await;
                     continue;
                 }
             };
@@ -484,7 +500,7 @@ impl GitHub {
             if status.is_server_error() && attempt < self.config.max_attempts && retry_ambiguous {
                 self.record_failure(format!("{status} from {url}"));
                 self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                tokio::time::sleep(self.backoff(attempt)).await;
+                self.clock.sleep(self.backoff(attempt)).await;
                 continue;
             }
             if status.is_server_error() {

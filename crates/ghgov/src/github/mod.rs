@@ -3,7 +3,10 @@
 
 mod budget;
 mod client;
+mod clock;
 pub mod types;
 
 pub use budget::{Budget, WriteLimits};
 pub use client::{Fetched, GitHub, GitHubConfig, GitHubError, RequestStats};
+#[cfg(feature = "test-hooks")]
+pub use clock::{Clock, Sleep, SystemClock};

@@ -27,14 +27,13 @@ pub trait ApplyProgress: Send + Sync {
 }
 
 pub struct Applier<'a> {
-    pub store: &'a Store,
-    pub gh: &'a GitHub,
-    pub repo: &'a RepoName,
-    pub actor: &'a str,
-    pub progress: Option<&'a dyn ApplyProgress>,
-    /// Test hook: stop (as if killed) right after sending this many writes, before their
-    /// outcome is recorded.
-    pub crash_after_writes: Option<usize>,
+    store: &'a Store,
+    gh: &'a GitHub,
+    repo: &'a RepoName,
+    actor: &'a str,
+    progress: Option<&'a dyn ApplyProgress>,
+    #[cfg(feature = "test-hooks")]
+    crash: Option<CrashPoint>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -57,10 +56,20 @@ impl ApplyReport {
     }
 }
 
-/// The simulated kill of `crash_after_writes`.
+/// The moments of an apply where a kill is the most harmful, counted from the start of
+/// one run. ghgov's tests stop an apply at one of them on purpose (feature `test-hooks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashPoint {
+    /// The n-th intent is journaled; its write is not sent.
+    AfterJournal(usize),
+    /// The n-th write is sent; its outcome is not recorded.
+    AfterSend(usize),
+}
+
+/// The simulated kill at a [`CrashPoint`].
 #[derive(Debug, thiserror::Error)]
-#[error("apply stopped on purpose after {0} writes (crash injection)")]
-pub struct InjectedCrash(pub usize);
+#[error("apply stopped on purpose at {0:?} (crash injection)")]
+pub struct InjectedCrash(pub CrashPoint);
 
 /// What a step produced: the GitHub object id to remember (issue id, label id…).
 struct Outcome {
@@ -78,11 +87,41 @@ struct Run<'a> {
     /// Milestone title (lower case) → number.
     milestones: HashMap<String, i64>,
     writes: usize,
+    /// Intents of writes journaled by this run.
+    journaled: usize,
     /// When the step being resolved was journaled, minus a margin for clock skew.
     flight_since: Option<String>,
 }
 
 impl<'a> Applier<'a> {
+    pub fn new(store: &'a Store, gh: &'a GitHub, repo: &'a RepoName, actor: &'a str) -> Self {
+        Applier {
+            store,
+            gh,
+            repo,
+            actor,
+            progress: None,
+            #[cfg(feature = "test-hooks")]
+            crash: None,
+        }
+    }
+
+    pub fn with_progress(self, progress: &'a dyn ApplyProgress) -> Self {
+        Applier {
+            progress: Some(progress),
+            ..self
+        }
+    }
+
+    /// Stops the apply at `point` as a kill would: nothing after it runs.
+    #[cfg(feature = "test-hooks")]
+    pub fn crash_at(self, point: CrashPoint) -> Self {
+        Applier {
+            crash: Some(point),
+            ..self
+        }
+    }
+
     /// Applies stored plan `plan_id`. Safe to call again after any failure or kill.
     pub async fn apply(&self, plan_id: i64, plan: &Plan) -> anyhow::Result<ApplyReport> {
         self.store
@@ -115,6 +154,7 @@ impl<'a> Applier<'a> {
             keys: self.store.issue_keys(&self.repo.full()).await?,
             milestones: HashMap::new(),
             writes: 0,
+            journaled: 0,
             flight_since: None,
         };
         run.load_milestones().await?;
@@ -241,6 +281,8 @@ impl Run<'_> {
                 request: &body,
             })
             .await?;
+        self.journaled += 1;
+        self.crash_point(CrashPoint::AfterJournal(self.journaled))?;
         let creates_issue = matches!(
             (&change.target, change.action),
             (Target::Issue { .. }, Action::Create)
@@ -254,9 +296,7 @@ impl Run<'_> {
                 self.a.gh.write(method.clone(), &path, &body).await
             };
             self.writes += 1;
-            if self.a.crash_after_writes == Some(self.writes) {
-                return Err(InjectedCrash(self.writes).into());
-            }
+            self.crash_point(CrashPoint::AfterSend(self.writes))?;
             // A create that failed without saying whether it landed: look before resending.
             match (&sent, &change.target) {
                 (Err(e), Target::Issue { .. }) if creates_issue && ambiguous(e) && attempt < 5 => {
@@ -294,6 +334,16 @@ impl Run<'_> {
             },
         };
         self.settle(step, change, response).await
+    }
+
+    /// Stops here when a test asked for a crash at this point.
+    fn crash_point(&self, here: CrashPoint) -> anyhow::Result<()> {
+        #[cfg(feature = "test-hooks")]
+        if self.a.crash == Some(here) {
+            return Err(InjectedCrash(here).into());
+        }
+        let _ = here;
+        Ok(())
     }
 
     /// Records a step whose result GitHub gave (or that was found by reading).

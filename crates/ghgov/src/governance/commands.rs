@@ -445,14 +445,7 @@ pub async fn apply(args: ApplyArgs) -> anyhow::Result<()> {
         confirm(args.auto_approve)?;
         let repo = crate::mirror::RepoName::parse(&plan.repository)?;
         let progress = Progress::new(plan.changes.len());
-        let applier = Applier {
-            store: &store,
-            gh: &gh,
-            repo: &repo,
-            actor: &args.docs.actor,
-            progress: Some(&progress),
-            crash_after_writes: None,
-        };
+        let applier = Applier::new(&store, &gh, &repo, &args.docs.actor).with_progress(&progress);
         let result = applier.apply(row.id, &plan).await;
         if let Some(b) = &progress.bar {
             b.finish_and_clear();

@@ -250,11 +250,12 @@ pub fn serve_options(db: &str, fh: &FakeHub) -> ServeOptions {
     }
 }
 
-/// Waits until no delivery is pending (or fails after 30 s).
+/// Waits until every delivery is settled: none pending, none failed and waiting for a
+/// retry (or fails after 30 s).
 pub async fn processed(store: &Store) {
     for _ in 0..3000 {
         if store
-            .count("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'")
+            .count("SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'failed')")
             .await
             .unwrap()
             == 0
@@ -263,7 +264,7 @@ pub async fn processed(store: &Store) {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    panic!("deliveries still pending after 30 s");
+    panic!("deliveries still pending or waiting for a retry after 30 s");
 }
 
 /// A JSON request to ghgov's API with a bearer token: status and JSON body (null when the
@@ -358,8 +359,12 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
                 .and_then(|m| r.milestone(m))
                 .map(|m| m.title.clone())
                 .unwrap_or_default();
+            let issue_type = i
+                .type_id
+                .and_then(|t| w.issue_type(&r.owner, t))
+                .map(|t| t.name.clone());
             want.push(format!(
-                "issue {} {:?} {} {:?} {} {:?} {:?} {}",
+                "issue {} {:?} {} {:?} {} {:?} {:?} {} type={:?} reason={:?} closed={:?} comments={}",
                 i.number,
                 i.title,
                 i.state.as_str(),
@@ -367,7 +372,11 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
                 i.pull_request,
                 labels,
                 assignees,
-                milestone
+                milestone,
+                issue_type,
+                i.state_reason,
+                i.closed_at.map(fakehub::clock::iso),
+                i.comments
             ));
             for (pos, c) in i.sub_issues.iter().enumerate() {
                 want.push(format!("sub {} {} {pos}", i.id, c));
@@ -381,10 +390,11 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
         }
         for m in r.milestones.iter().filter(|m| !m.deleted) {
             want.push(format!(
-                "milestone {} {} {}",
+                "milestone {} {} {} due={:?}",
                 m.number,
                 m.title,
-                m.state.as_str()
+                m.state.as_str(),
+                m.due_on.map(fakehub::clock::iso)
             ));
         }
         for c in &r.comments {
@@ -393,7 +403,7 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
     }
     let mut got = Vec::new();
     let pool = &store.pool;
-    for row in sqlx::query("SELECT i.id, i.number, i.title, i.state, i.body, i.is_pull_request, m.title FROM issues i LEFT JOIN milestones m ON m.id = i.milestone_id").fetch_all(pool).await.unwrap() {
+    for row in sqlx::query("SELECT i.id, i.number, i.title, i.state, i.body, i.is_pull_request, m.title, i.issue_type, i.state_reason, i.closed_at, i.comments_count FROM issues i LEFT JOIN milestones m ON m.id = i.milestone_id").fetch_all(pool).await.unwrap() {
         let id: i64 = row.get(0);
         let mut labels: Vec<String> = sqlx::query("SELECT l.name FROM issue_labels il JOIN labels l ON l.id = il.label_id WHERE il.issue_id = $1")
             .bind(id)
@@ -407,7 +417,7 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
         let mut assignees: Vec<String> = sqlx::query("SELECT login FROM issue_assignees WHERE issue_id = $1").bind(id).fetch_all(pool).await.unwrap().iter().map(|r| r.get(0)).collect();
         assignees.sort();
         got.push(format!(
-            "issue {} {:?} {} {:?} {} {:?} {:?} {}",
+            "issue {} {:?} {} {:?} {} {:?} {:?} {} type={:?} reason={:?} closed={:?} comments={}",
             row.get::<i64, _>(1),
             row.get::<String, _>(2),
             row.get::<String, _>(3),
@@ -415,7 +425,11 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
             row.get::<i64, _>(5) != 0,
             labels,
             assignees,
-            row.get::<Option<String>, _>(6).unwrap_or_default()
+            row.get::<Option<String>, _>(6).unwrap_or_default(),
+            row.get::<Option<String>, _>(7),
+            row.get::<Option<String>, _>(8),
+            row.get::<Option<String>, _>(9),
+            row.get::<i64, _>(10)
         ));
     }
     for row in sqlx::query("SELECT parent_id, child_id, position FROM sub_issue_links")
@@ -453,16 +467,17 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
             row.get::<Option<String>, _>(2)
         ));
     }
-    for row in sqlx::query("SELECT number, title, state FROM milestones")
+    for row in sqlx::query("SELECT number, title, state, due_on FROM milestones")
         .fetch_all(pool)
         .await
         .unwrap()
     {
         got.push(format!(
-            "milestone {} {} {}",
+            "milestone {} {} {} due={:?}",
             row.get::<i64, _>(0),
             row.get::<String, _>(1),
-            row.get::<String, _>(2)
+            row.get::<String, _>(2),
+            row.get::<Option<String>, _>(3)
         ));
     }
     for row in sqlx::query("SELECT id, issue_number, body FROM comments")
@@ -490,4 +505,172 @@ pub async fn assert_mirror_equals(fh: &FakeHub, store: &Store) {
         let extra: Vec<&String> = got.iter().filter(|g| !want.contains(g)).take(8).collect();
         panic!("the mirror differs from fakehub ({} vs {} facts)\n missing: {missing:#?}\n extra: {extra:#?}", want.len(), got.len());
     }
+}
+
+/// Sends a setup request that must succeed, and panics with the request, the status and
+/// the answer when it does not: a setup that silently failed makes a test prove nothing.
+pub trait SendOk {
+    fn send_ok(self) -> impl Future<Output = reqwest::Response> + Send;
+}
+
+impl SendOk for reqwest::RequestBuilder {
+    async fn send_ok(self) -> reqwest::Response {
+        let (client, request) = self.build_split();
+        let request = request.expect("a well-formed request");
+        let what = format!("{} {}", request.method(), request.url());
+        let r = client
+            .execute(request)
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let status = r.status();
+        if !status.is_success() {
+            panic!(
+                "{what} answered {status}: {}",
+                r.text().await.unwrap_or_default()
+            );
+        }
+        r
+    }
+}
+
+/// The database holds the SHA-256 of `token` and never the token itself, in any column of
+/// `api_tokens`. (The SQLite files are not read directly: a second descriptor on them drops
+/// SQLite's POSIX locks for the whole process, and another process may then delete the WAL
+/// under the open connections.)
+pub async fn assert_token_stored_hashed(store: &Store, token: &str) {
+    use sha2::Digest;
+    use sqlx::{Column, Row};
+    let digest = hex::encode(sha2::Sha256::digest(token.as_bytes()));
+    let rows = sqlx::query("SELECT * FROM api_tokens")
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+    let mut hashes = 0;
+    for row in &rows {
+        for (i, column) in row.columns().iter().enumerate() {
+            // Numbers do not decode as text; only text can hold a token.
+            if let Ok(Some(text)) = row.try_get::<Option<String>, _>(i) {
+                assert!(
+                    !text.contains(token),
+                    "api_tokens.{} holds the token in clear",
+                    column.name()
+                );
+                hashes += usize::from(text == digest);
+            }
+        }
+    }
+    assert_eq!(hashes, 1, "api_tokens holds the token's SHA-256 once");
+}
+
+/// Every page of a list answer of the API, in order.
+pub async fn api_all(url: &str, token: &str, path: &str) -> Vec<Value> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut all = Vec::new();
+    for page in 1.. {
+        let (status, body) = api(url, token, &format!("{path}{sep}per_page=100&page={page}")).await;
+        assert_eq!(status, 200, "{path} page {page}: {body}");
+        let data = body["data"].as_array().cloned().unwrap_or_default();
+        all.extend(data);
+        if page >= body["pagination"]["pages"].as_i64().unwrap_or(0) {
+            break;
+        }
+    }
+    all
+}
+
+/// A clock for ghgov's GitHub client that moves only when the client waits on it, and
+/// moves fakehub's clock by as much: an hour of pacing passes in milliseconds, and fakehub's
+/// rate limits judge every request on the same timeline. Real time still flows for
+/// fakehub between waits, which only ever spreads requests further apart.
+pub struct VirtualClock {
+    origin: std::time::Instant,
+    waited: parking_lot::Mutex<Duration>,
+    hub: Arc<fakehub::Hub>,
+}
+
+impl VirtualClock {
+    pub fn new(fh: &FakeHub) -> Arc<VirtualClock> {
+        Arc::new(VirtualClock {
+            origin: std::time::Instant::now(),
+            waited: parking_lot::Mutex::new(Duration::ZERO),
+            hub: fh.hub.clone(),
+        })
+    }
+
+    /// How long the client has waited on this clock.
+    pub fn elapsed(&self) -> Duration {
+        *self.waited.lock()
+    }
+}
+
+impl std::fmt::Debug for VirtualClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "VirtualClock(+{:?})", self.elapsed())
+    }
+}
+
+impl ghgov::github::Clock for VirtualClock {
+    fn now(&self) -> std::time::Instant {
+        self.origin + self.elapsed()
+    }
+
+    fn epoch(&self) -> i64 {
+        self.hub.clock.now().timestamp()
+    }
+
+    fn sleep(&self, d: Duration) -> ghgov::github::Sleep {
+        *self.waited.lock() += d;
+        self.hub
+            .clock
+            .advance(chrono::Duration::from_std(d).expect("a wait shorter than centuries"));
+        Box::pin(std::future::ready(()))
+    }
+}
+
+/// The id of the newest sync operation the API lists for `repository` (0 when none).
+pub async fn newest_operation(url: &str, token: &str, repository: &str) -> i64 {
+    let (status, ops) = api(
+        url,
+        token,
+        &format!("/api/v1/sync/operations?repository={repository}&per_page=1"),
+    )
+    .await;
+    assert_eq!(status, 200, "{ops}");
+    ops["data"][0]["id"].as_i64().unwrap_or(0)
+}
+
+/// Waits (30 s at most) until the API lists a finished `sync_type` operation of
+/// `repository` newer than operation `after`, and returns it.
+pub async fn finished_operation(
+    url: &str,
+    token: &str,
+    repository: &str,
+    sync_type: &str,
+    after: i64,
+) -> Value {
+    let mut seen = Value::Null;
+    for _ in 0..3000 {
+        let (_, ops) = api(
+            url,
+            token,
+            &format!("/api/v1/sync/operations?repository={repository}&per_page=100"),
+        )
+        .await;
+        let found = ops["data"].as_array().and_then(|ops| {
+            ops.iter()
+                .find(|o| {
+                    o["id"].as_i64().unwrap_or(0) > after
+                        && o["repository"] == repository
+                        && o["sync_type"] == sync_type
+                        && o["status"] != "running"
+                })
+                .cloned()
+        });
+        if let Some(op) = found {
+            return op;
+        }
+        seen = ops;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("no finished {sync_type} operation of {repository} after #{after} within 30 s: {seen}");
 }
