@@ -76,7 +76,9 @@ pub fn signature_ok(secrets: &[Secret], body: &[u8], header: Option<&str>) -> bo
     let Some(sig) = signature_bytes(header) else {
         return false;
     };
-    secrets.iter().any(|secret| {
+    // An empty key would accept anything its holder signed; configuration refuses one, and
+    // this makes sure no path around it verifies with one.
+    secrets.iter().filter(|s| !s.expose().is_empty()).any(|secret| {
         let mut mac =
             Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes()).expect("any key length");
         mac.update(body);
@@ -337,6 +339,9 @@ mod tests {
         // Truncated or padded digests are malformed, not compared.
         assert!(!signature_ok(&secrets, body, Some(&sig[..sig.len() - 2])));
         assert!(signature_bytes(Some(&format!("{sig}00"))).is_none());
+        // A body signed with an empty key never verifies, even if one slipped through.
+        let empty = fakehub::webhooks::sign("", body);
+        assert!(!signature_ok(&[Secret::from("")], body, Some(&empty)));
     }
 
     #[test]
