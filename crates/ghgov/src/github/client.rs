@@ -95,6 +95,16 @@ pub enum GitHubError {
     ReadOnly(String),
     #[error("GitHub sent a body that is not JSON for {url}: {message}")]
     Decode { url: String, message: String },
+    /// A URL (a `Link` header's, or a stored cursor's) leads away from the configured API:
+    /// the token would go to whoever runs that host.
+    #[error("refusing to send the GitHub token to {host}: {url} is outside the configured API {api}; if GitHub really lives there, set --github-url to it")]
+    OffOrigin {
+        host: String,
+        url: String,
+        api: String,
+    },
+    #[error("GitHub answered 304 Not Modified to {url}, a request that was not conditional (no ETag was sent); a proxy or cache in between may be answering for GitHub")]
+    UnexpectedNotModified { url: String },
 }
 
 impl GitHubError {
@@ -134,6 +144,16 @@ pub enum Fetched {
     NotModified,
 }
 
+/// One answer to an unconditional GET.
+#[derive(Debug)]
+pub struct Page {
+    pub body: Value,
+    /// The `Link: rel="next"` URL.
+    pub next: Option<String>,
+    /// The page number of `rel="last"`, when given.
+    pub last_page: Option<u64>,
+}
+
 #[derive(Debug, Default)]
 struct Breaker {
     failures: u32,
@@ -152,6 +172,7 @@ pub struct GitHub {
     breaker: Mutex<Breaker>,
     token_key: String,
     clock: Arc<dyn Clock>,
+    api: super::origin::ApiOrigin,
 }
 
 /// A `Link` header's URL for `rel`.
@@ -185,6 +206,7 @@ fn is_write(m: &Method) -> bool {
 impl GitHub {
     pub fn new(config: GitHubConfig, etags: Option<Store>) -> anyhow::Result<GitHub> {
         let http = reqwest::Client::builder().timeout(config.timeout).build()?;
+        let api = super::origin::ApiOrigin::parse(&config.base_url)?;
         let token_key = hex::encode(&Sha256::digest(config.token.expose().as_bytes())[..8]);
         Ok(GitHub {
             http,
@@ -197,6 +219,7 @@ impl GitHub {
             pending_etags: Mutex::default(),
             breaker: Mutex::new(Breaker::default()),
             token_key,
+            api,
             config,
             clock: Arc::new(SystemClock),
         })
@@ -229,6 +252,7 @@ impl GitHub {
             breaker: Mutex::new(Breaker::default()),
             token_key: self.token_key.clone(),
             clock: self.clock.clone(),
+            api: self.api.clone(),
         }
     }
 
@@ -248,10 +272,18 @@ impl GitHub {
         }
     }
 
+    /// The URL for `path`, refused unless it is on the configured API: absolute URLs come
+    /// from GitHub's `Link` headers and stored cursors, and the token goes wherever they point.
+    fn checked_url(&self, path: &str) -> Result<String, GitHubError> {
+        let url = self.url(path);
+        self.api.admit(&url)?;
+        Ok(url)
+    }
+
     /// GET a JSON document. With `conditional`, the stored ETag is sent and a 304 answers
     /// `NotModified` (which costs no rate limit); a fresh ETag is stored.
     pub async fn get(&self, path: &str, conditional: bool) -> Result<Fetched, GitHubError> {
-        let url = self.url(path);
+        let url = self.checked_url(path)?;
         let key = self.etag_key(&url);
         let etag = match (&self.etags, conditional) {
             (Some(store), true) => store.etag(&key).await.ok().flatten(),
@@ -261,6 +293,7 @@ impl GitHub {
             .send(Method::GET, &url, None, etag.as_deref(), true)
             .await?;
         if status == StatusCode::NOT_MODIFIED {
+            // `send` lets a 304 through only when an ETag went out.
             return Ok(Fetched::NotModified);
         }
         if conditional {
@@ -277,6 +310,24 @@ impl GitHub {
             next: link(&headers, "next"),
             last_page: link(&headers, "last").as_deref().and_then(page_of),
         })
+    }
+
+    /// GET without an ETag: the answer is always a document (a 304 is an error).
+    pub async fn get_page(&self, path: &str) -> Result<Page, GitHubError> {
+        match self.get(path, false).await? {
+            Fetched::Modified {
+                body,
+                next,
+                last_page,
+            } => Ok(Page {
+                body,
+                next,
+                last_page,
+            }),
+            Fetched::NotModified => Err(GitHubError::UnexpectedNotModified {
+                url: self.url(path),
+            }),
+        }
     }
 
     fn etag_key(&self, url: &str) -> String {
@@ -335,7 +386,7 @@ impl GitHub {
         if self.config.read_only {
             return Err(GitHubError::ReadOnly(format!("{method} {path}")));
         }
-        let url = self.url(path);
+        let url = self.checked_url(path)?;
         let (_, _, bytes) = self
             .send(method, &url, Some(body), None, retry_ambiguous)
             .await?;
@@ -468,6 +519,12 @@ impl GitHub {
                 message: e.to_string(),
             })?;
             if status == StatusCode::NOT_MODIFIED {
+                if etag.is_none() {
+                    // Nothing was asked to be compared, so "unchanged" answers nothing.
+                    return Err(GitHubError::UnexpectedNotModified {
+                        url: url.to_string(),
+                    });
+                }
                 self.stats.not_modified.fetch_add(1, Ordering::Relaxed);
                 self.record_success();
                 return Ok((status, headers, bytes));
@@ -530,5 +587,16 @@ mod tests {
         );
         assert_eq!(link(&h, "last").as_deref().and_then(page_of), Some(7));
         assert_eq!(link(&h, "prev"), None);
+    }
+
+    #[test]
+    fn a_path_cannot_move_the_request_off_the_api() {
+        let gh = GitHub::new(GitHubConfig::for_tests("https://api.github.com", "t"), None).unwrap();
+        assert!(gh.checked_url("/repos/a/b").is_ok());
+        // Appended to the base, this would be `https://api.github.com@evil.example/x`.
+        assert!(matches!(
+            gh.checked_url("@evil.example/x"),
+            Err(GitHubError::OffOrigin { host, .. }) if host == "evil.example"
+        ));
     }
 }

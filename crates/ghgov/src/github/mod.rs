@@ -4,9 +4,10 @@
 mod budget;
 mod client;
 mod clock;
+mod origin;
 pub mod types;
 
 pub use budget::{Budget, WriteLimits};
-pub use client::{Fetched, GitHub, GitHubConfig, GitHubError, RequestStats};
+pub use client::{Fetched, GitHub, GitHubConfig, GitHubError, Page, RequestStats};
 #[cfg(feature = "test-hooks")]
 pub use clock::{Clock, Sleep, SystemClock};

@@ -5,7 +5,6 @@
 use super::scope::RepoScope;
 use super::sync::{SyncKind, SyncReport, Syncer};
 use super::RepoName;
-use crate::github::Fetched;
 use sqlx::Row;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,15 +13,11 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
 
 /// Total items of a GitHub list, from the `last` page of a one-per-page request.
 async fn remote_total(syncer: &Syncer, path: &str) -> anyhow::Result<i64> {
-    match syncer.gh.get(path, false).await? {
-        Fetched::Modified {
-            body, last_page, ..
-        } => Ok(match last_page {
-            Some(n) => n as i64,
-            None => body.as_array().map_or(0, |a| a.len() as i64),
-        }),
-        Fetched::NotModified => unreachable!("unconditional"),
-    }
+    let page = syncer.gh.get_page(path).await?;
+    Ok(match page.last_page {
+        Some(n) => n as i64,
+        None => page.body.as_array().map_or(0, |a| a.len() as i64),
+    })
 }
 
 pub async fn reconcile(syncer: &Syncer, repo: &RepoName) -> anyhow::Result<SyncReport> {

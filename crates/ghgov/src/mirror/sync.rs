@@ -5,7 +5,7 @@
 use super::projector::{self, Seen};
 use super::RepoName;
 use crate::github::types::{Comment, Issue, Label, Milestone, Repository};
-use crate::github::{Fetched, GitHub};
+use crate::github::{Fetched, GitHub, Page};
 use crate::store::{save_cursor, Store, SyncCursor};
 use anyhow::Context;
 use serde::Serialize;
@@ -445,14 +445,11 @@ impl Syncer {
         };
         let mut pages = 0;
         loop {
-            let Fetched::Modified {
+            let Page {
                 body,
                 next,
                 last_page,
-            } = self.gh.get(&url, false).await?
-            else {
-                unreachable!("unconditional")
-            };
+            } = self.gh.get_page(&url).await?;
             pages += 1;
             self.progress.page(what.name(), pages, last_page);
             let cursor = SyncCursor {
@@ -719,9 +716,7 @@ impl Syncer {
         let mut ids = Vec::new();
         let mut url = first.to_string();
         loop {
-            let Fetched::Modified { body, next, .. } = self.gh.get(&url, false).await? else {
-                unreachable!("unconditional")
-            };
+            let Page { body, next, .. } = self.gh.get_page(&url).await?;
             ids.extend(
                 body.as_array()
                     .into_iter()
