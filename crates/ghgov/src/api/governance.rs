@@ -1,6 +1,8 @@
 //! The governance endpoints: configuration versions, validation, plans (generate, read,
 //! approve), compliance and the audit trail.
 
+use super::extract::{Json, Path, Query};
+use super::params::{PerPage, Positive, Whole};
 use super::{bad_request, not_found, require, ApiError, ApiResult, AppState, Principal};
 use crate::governance::compliance;
 use crate::governance::engine::{self, check, Documents, Planner};
@@ -10,9 +12,9 @@ use crate::governance::validate::validate_config;
 use crate::mirror::RepoName;
 use crate::store::governance::ApprovalError;
 use crate::store::Scope;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::{Extension, Json};
+use axum::Extension;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -36,7 +38,7 @@ fn document(v: Option<Value>, what: &str) -> ApiResult<Option<Value>> {
 
 #[derive(Deserialize)]
 pub struct VersionQuery {
-    version: Option<i64>,
+    version: Option<Positive>,
 }
 
 pub async fn get_config(
@@ -45,17 +47,17 @@ pub async fn get_config(
     Query(q): Query<VersionQuery>,
 ) -> ApiResult<Json<Value>> {
     let repo = repo_of(&org, &repo)?;
-    let found = match q.version {
+    let version = q.version.map(|v| v.0);
+    let found = match version {
         Some(v) => state.store.config_version(&repo.full(), v).await?,
         None => state.store.latest_config(&repo.full()).await?,
     };
-    let found =
-        found.ok_or_else(|| {
-            not_found(format!(
+    let found = found.ok_or_else(|| {
+        not_found(format!(
             "no governance configuration{} for {repo}; PUT one to /api/v1/governance/config/{repo}",
-            q.version.map(|v| format!(" version {v}")).unwrap_or_default()
+            version.map(|v| format!(" version {v}")).unwrap_or_default()
         ))
-        })?;
+    })?;
     Ok(Json(json!(found)))
 }
 
@@ -259,7 +261,7 @@ pub async fn generate(
 #[derive(Deserialize)]
 pub struct PlansQuery {
     repo: String,
-    per_page: Option<i64>,
+    per_page: Option<PerPage>,
 }
 
 pub async fn plans(
@@ -269,7 +271,7 @@ pub async fn plans(
     let repo = RepoName::parse(&q.repo).map_err(|e| bad_request(e.to_string()))?;
     let rows = state
         .store
-        .plans(&repo.full(), q.per_page.unwrap_or(30).clamp(1, 100))
+        .plans(&repo.full(), q.per_page.map_or(30, |p| p.0))
         .await?;
     let data: Vec<Value> = rows
         .iter()
@@ -339,7 +341,7 @@ pub async fn compliance(
 pub struct AuditQuery {
     repo: Option<String>,
     correlation_id: Option<String>,
-    per_page: Option<i64>,
+    per_page: Option<Whole<1, 1000>>,
 }
 
 pub async fn audit(
@@ -351,7 +353,7 @@ pub async fn audit(
         .audit_entries(
             q.repo.as_deref(),
             q.correlation_id.as_deref(),
-            q.per_page.unwrap_or(100).clamp(1, 1000),
+            q.per_page.map_or(100, |p| p.0),
         )
         .await?;
     Ok(Json(json!({"data": entries})))

@@ -1,11 +1,11 @@
 //! `GET /api/v1/issues` (filters, sort, pages), `GET /issues/{id}` with its relations, and
 //! `GET /issues/{id}/comments`.
 
+use super::extract::{Json, Path, Query};
+use super::params::{invalid, Page, PerPage, Positive, Timestamp};
 use super::{bad_request, json_bytes, not_found, ApiResult, AppState, Paging};
-use axum::extract::RawQuery;
-use axum::extract::{Path, Query, State};
+use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use axum::Json;
 use serde_json::{json, Value};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -175,15 +175,13 @@ async fn list_uncached(state: &AppState, q: &[(String, String)]) -> ApiResult<Va
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.clone())
     };
-    let num = |k: &str| -> ApiResult<Option<i64>> {
-        one(k)
-            .map(|v| {
-                v.parse::<i64>()
-                    .map_err(|_| bad_request(format!("{k} must be a number, got '{v}'")))
-            })
-            .transpose()
-    };
-    let paging = Paging::from(num("page")?, num("per_page")?)?;
+    let page = one("page")
+        .map(|v| Page::parse(&v).map_err(|e| invalid("page", e)))
+        .transpose()?;
+    let per_page = one("per_page")
+        .map(|v| PerPage::parse(&v).map_err(|e| invalid("per_page", e)))
+        .transpose()?;
+    let paging = Paging::from(page, per_page);
     let mut f = Filters {
         conditions: Vec::new(),
         args: Vec::new(),
@@ -235,10 +233,9 @@ async fn list_uncached(state: &AppState, q: &[(String, String)]) -> ApiResult<Va
             .conditions
             .push("NOT EXISTS (SELECT 1 FROM sub_issue_links s WHERE s.child_id = i.id)".into()),
         Some(p) => {
-            let parent = p.parse::<i64>().map_err(|_| {
-                bad_request(format!("parent must be an issue id or 'none', got '{p}'"))
-            })?;
-            f.push(|n| format!("EXISTS (SELECT 1 FROM sub_issue_links s WHERE s.child_id = i.id AND s.parent_id = ${n})"), Arg::I(parent));
+            let parent = Positive::parse(p)
+                .map_err(|e| invalid("parent", format!("{e} (an issue id), or 'none'")))?;
+            f.push(|n| format!("EXISTS (SELECT 1 FROM sub_issue_links s WHERE s.child_id = i.id AND s.parent_id = ${n})"), Arg::I(parent.0));
         }
     }
     if let Some(text) = one("q").filter(|t| !t.trim().is_empty()) {
@@ -252,10 +249,8 @@ async fn list_uncached(state: &AppState, q: &[(String, String)]) -> ApiResult<Va
         f.push(|n| format!("(LOWER(i.title) LIKE ${n} ESCAPE '\\' OR LOWER(COALESCE(i.body, '')) LIKE ${n} ESCAPE '\\')"), Arg::S(pattern));
     }
     if let Some(since) = one("updated_since") {
-        let t = crate::github::types::normalize_time(&Value::String(since.clone()))
-            .filter(|t| t.ends_with('Z'))
-            .ok_or_else(|| bad_request(format!("updated_since must be an ISO-8601 time such as 2024-05-01T00:00:00Z, got '{since}'")))?;
-        f.push(|n| format!("i.updated_at >= ${n}"), Arg::S(t));
+        let t = Timestamp::parse(&since).map_err(|e| invalid("updated_since", e))?;
+        f.push(|n| format!("i.updated_at >= ${n}"), Arg::S(t.0));
     }
     match one("kind").as_deref() {
         None | Some("all") => {}
@@ -342,8 +337,8 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResul
 
 #[derive(serde::Deserialize)]
 pub struct PageQuery {
-    page: Option<i64>,
-    per_page: Option<i64>,
+    page: Option<Page>,
+    per_page: Option<PerPage>,
 }
 
 pub async fn comments(
@@ -351,7 +346,7 @@ pub async fn comments(
     Path(id): Path<i64>,
     Query(p): Query<PageQuery>,
 ) -> ApiResult<Json<Value>> {
-    let paging = Paging::from(p.page, p.per_page)?;
+    let paging = Paging::from(p.page, p.per_page);
     let issue = sqlx::query("SELECT repository_id, number FROM issues WHERE id = $1")
         .bind(id)
         .fetch_optional(&state.store.pool)

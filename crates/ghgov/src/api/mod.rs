@@ -1,11 +1,15 @@
 //! The REST API under `/api/v1` (bearer tokens), plus the open `/health`, `/metrics` and
 //! `/version`, and the webhook receiver at `/webhooks/github`.
 
+mod extract;
 mod governance;
 mod issues;
 mod ops;
+mod params;
 mod resources;
 pub mod usage;
+
+pub use params::Paging;
 
 use crate::clock::SharedClock;
 use crate::github::GitHub;
@@ -86,18 +90,36 @@ pub fn json_bytes(body: axum::body::Bytes) -> Response {
         .into_response()
 }
 
-/// An error answer: `{"error": "..."}` with a status.
+/// An error answer: `{"error": "..."}` with a status. A 500's message is for the log
+/// only: the caller gets a generic answer and an id to find it there.
 pub struct ApiError(pub StatusCode, pub String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if self.0 == StatusCode::INTERNAL_SERVER_ERROR {
+            let error_id = uuid::Uuid::new_v4().to_string();
+            tracing::error!(error_id = %error_id, "API error: {}", self.1);
+            return (
+                self.0,
+                Json(json!({
+                    "error": "internal error: the server log has the details under this error_id",
+                    "error_id": error_id,
+                })),
+            )
+                .into_response();
+        }
         (self.0, Json(json!({"error": self.1}))).into_response()
     }
 }
 
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
-        tracing::error!("API error: {e:#}");
+        // GitHub's refusals are the caller's business (a limit, a missing repository).
+        if e.chain()
+            .any(|c| c.downcast_ref::<crate::github::GitHubError>().is_some())
+        {
+            return ApiError(StatusCode::BAD_GATEWAY, format!("{e:#}"));
+        }
         ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"))
     }
 }
@@ -116,36 +138,6 @@ pub fn bad_request(message: impl Into<String>) -> ApiError {
 
 pub fn not_found(message: impl Into<String>) -> ApiError {
     ApiError(StatusCode::NOT_FOUND, message.into())
-}
-
-/// Page parameters: `page` from 1, `per_page` at most 100 (default 30).
-#[derive(Debug, Clone, Copy)]
-pub struct Paging {
-    pub page: i64,
-    pub per_page: i64,
-}
-
-impl Paging {
-    pub fn from(page: Option<i64>, per_page: Option<i64>) -> ApiResult<Paging> {
-        let page = page.unwrap_or(1);
-        let per_page = per_page.unwrap_or(30);
-        if page < 1 {
-            return Err(bad_request("page starts at 1"));
-        }
-        if !(1..=100).contains(&per_page) {
-            return Err(bad_request("per_page must be between 1 and 100"));
-        }
-        Ok(Paging { page, per_page })
-    }
-    pub fn offset(&self) -> i64 {
-        (self.page - 1) * self.per_page
-    }
-    pub fn envelope(&self, data: Vec<serde_json::Value>, total: i64) -> serde_json::Value {
-        json!({
-            "data": data,
-            "pagination": {"page": self.page, "per_page": self.per_page, "total": total, "pages": (total + self.per_page - 1) / self.per_page},
-        })
-    }
 }
 
 /// Who is calling: `token:NAME` (recorded in plans, approvals and the audit log).

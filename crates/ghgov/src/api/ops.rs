@@ -1,14 +1,15 @@
 //! Sync control, the webhook delivery log, health, metrics, version and the OpenAPI document.
 
+use super::extract::{Json, Path, Query};
+use super::params::{Page, PerPage};
 use super::{bad_request, not_found, require, ApiError, ApiResult, AppState, Paging, Principal};
 use crate::clock::SharedClock;
 use crate::mirror::sync::{SyncKind, Syncer};
 use crate::mirror::RepoName;
 use crate::store::{DeliveryStatus, Requeue, Scope};
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -118,15 +119,15 @@ pub async fn sync_status(State(state): State<AppState>) -> ApiResult<Json<Value>
 #[derive(Deserialize)]
 pub struct OpsQuery {
     repository: Option<String>,
-    page: Option<i64>,
-    per_page: Option<i64>,
+    page: Option<Page>,
+    per_page: Option<PerPage>,
 }
 
 pub async fn sync_operations(
     State(state): State<AppState>,
     Query(q): Query<OpsQuery>,
 ) -> ApiResult<Json<Value>> {
-    let paging = Paging::from(q.page, q.per_page)?;
+    let paging = Paging::from(q.page, q.per_page);
     let (ops, total) = state
         .store
         .sync_operations(q.repository.as_deref(), paging.per_page, paging.offset())
@@ -144,15 +145,15 @@ pub async fn sync_operations(
 #[derive(Deserialize)]
 pub struct EventsQuery {
     status: Option<String>,
-    page: Option<i64>,
-    per_page: Option<i64>,
+    page: Option<Page>,
+    per_page: Option<PerPage>,
 }
 
 pub async fn webhook_events(
     State(state): State<AppState>,
     Query(q): Query<EventsQuery>,
 ) -> ApiResult<Json<Value>> {
-    let paging = Paging::from(q.page, q.per_page)?;
+    let paging = Paging::from(q.page, q.per_page);
     let status = match q.status.as_deref() {
         None => None,
         Some(s) => Some(DeliveryStatus::parse(s).ok_or_else(|| {

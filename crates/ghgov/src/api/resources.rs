@@ -1,8 +1,9 @@
 //! Repositories, labels and milestones (with progress from the mirrored issues).
 
+use super::extract::{Json, Query};
+use super::params::{Page, PerPage};
 use super::{bad_request, ApiResult, AppState, Paging};
-use axum::extract::{Query, State};
-use axum::Json;
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::Row;
@@ -10,15 +11,15 @@ use sqlx::Row;
 #[derive(Deserialize)]
 pub struct RepoQuery {
     repo: Option<String>,
-    page: Option<i64>,
-    per_page: Option<i64>,
+    page: Option<Page>,
+    per_page: Option<PerPage>,
 }
 
 pub async fn repos(
     State(state): State<AppState>,
     Query(q): Query<RepoQuery>,
 ) -> ApiResult<Json<Value>> {
-    let paging = Paging::from(q.page, q.per_page)?;
+    let paging = Paging::from(q.page, q.per_page);
     let total: i64 = sqlx::query("SELECT COUNT(*) FROM repositories")
         .fetch_one(&state.store.pool)
         .await?
@@ -54,7 +55,7 @@ pub async fn labels(
     State(state): State<AppState>,
     Query(q): Query<RepoQuery>,
 ) -> ApiResult<Json<Value>> {
-    let paging = Paging::from(q.page, q.per_page.or(Some(100)))?;
+    let paging = Paging::with_default(q.page, q.per_page, 100);
     let (filter, arg) = repo_filter(&q.repo);
     let total: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM labels l JOIN repositories r ON r.id = l.repository_id WHERE 1 = 1 {}", filter.replace("$3", "$1")))
         .bind(&arg)
@@ -81,15 +82,15 @@ pub async fn labels(
 pub struct MilestoneQuery {
     repo: Option<String>,
     state: Option<String>,
-    page: Option<i64>,
-    per_page: Option<i64>,
+    page: Option<Page>,
+    per_page: Option<PerPage>,
 }
 
 pub async fn milestones(
     State(state): State<AppState>,
     Query(q): Query<MilestoneQuery>,
 ) -> ApiResult<Json<Value>> {
-    let paging = Paging::from(q.page, q.per_page)?;
+    let paging = Paging::from(q.page, q.per_page);
     let (filter, arg) = repo_filter(&q.repo);
     let state_filter = match q.state.as_deref().unwrap_or("all") {
         "all" => "",
