@@ -4,23 +4,22 @@
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-/// Normalizes a timestamp to GitHub's `2011-04-22T13:33:48Z` form.
+/// Normalizes a timestamp to GitHub's `2011-04-22T13:33:48Z` form; anything else is not a
+/// timestamp. The mirror compares these as text (newer wins), so a string kept as it came
+/// (`zzz` sorts after every date) would freeze its row forever.
 pub fn normalize_time(v: &Value) -> Option<String> {
-    match v {
+    use chrono::Datelike;
+    let t = match v {
         Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
-            .map(|t| {
-                t.with_timezone(&chrono::Utc)
-                    .format("%Y-%m-%dT%H:%M:%SZ")
-                    .to_string()
-            })
-            .ok()
-            .or_else(|| Some(s.clone())),
-        Value::Number(n) => n
-            .as_i64()
-            .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
-            .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
-        _ => None,
-    }
+            .ok()?
+            .with_timezone(&chrono::Utc),
+        Value::Number(n) => chrono::DateTime::from_timestamp(n.as_i64()?, 0)?,
+        _ => return None,
+    };
+    // Four-digit years only: `+10000-…` and `-0001-…` do not sort as text.
+    (0..=9999)
+        .contains(&t.year())
+        .then(|| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
 fn time<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -202,6 +201,7 @@ pub struct Repository {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn timestamps_are_normalized_from_every_form() {
@@ -214,6 +214,16 @@ mod tests {
             "2019-05-15T15:19:25Z"
         );
         assert_eq!(normalize_time(&Value::Null), None);
+        for not_a_time in [
+            json!("2024-13-45T00:00:00Z"),
+            json!("zzz"),
+            json!(""),
+            json!(253_402_300_800i64),
+            json!(-62_167_219_201i64),
+            json!(i64::MAX),
+        ] {
+            assert_eq!(normalize_time(&not_a_time), None, "{not_a_time}");
+        }
     }
 
     #[test]

@@ -105,9 +105,10 @@ pub async fn label(
     {
         return Ok(());
     }
-    sqlx::query(
+    let done = sqlx::query(
         "INSERT INTO labels (id, repository_id, name, name_lc, color, description, is_default) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_lc = excluded.name_lc, color = excluded.color, description = excluded.description, is_default = excluded.is_default",
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_lc = excluded.name_lc, color = excluded.color, description = excluded.description, is_default = excluded.is_default \
+         WHERE labels.repository_id = excluded.repository_id",
     )
     .bind(l.id)
     .bind(repo_id)
@@ -118,6 +119,9 @@ pub async fn label(
     .bind(flag(l.default.unwrap_or(false)))
     .execute(&mut **tx)
     .await?;
+    if done.rows_affected() == 0 {
+        anyhow::bail!("label {} belongs to another repository in the mirror: a label is never shared, so the payload is not GitHub's", l.id);
+    }
     Ok(())
 }
 
@@ -143,12 +147,13 @@ pub async fn milestone(
         return Ok(());
     }
     // Milestones without a timestamp (rare, trimmed payloads) are taken as they come.
-    sqlx::query(
+    let done = sqlx::query(
         "INSERT INTO milestones (id, repository_id, number, title, description, state, due_on, open_issues, closed_issues, created_at, updated_at, closed_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (id) DO UPDATE SET number = excluded.number, title = excluded.title, description = excluded.description, state = excluded.state, due_on = excluded.due_on, \
          open_issues = excluded.open_issues, closed_issues = excluded.closed_issues, created_at = excluded.created_at, updated_at = excluded.updated_at, closed_at = excluded.closed_at \
-         WHERE milestones.updated_at IS NULL OR excluded.updated_at IS NULL OR excluded.updated_at >= milestones.updated_at",
+         WHERE milestones.repository_id = excluded.repository_id \
+         AND (milestones.updated_at IS NULL OR excluded.updated_at IS NULL OR excluded.updated_at >= milestones.updated_at)",
     )
     .bind(m.id)
     .bind(repo_id)
@@ -164,6 +169,17 @@ pub async fn milestone(
     .bind(&m.closed_at)
     .execute(&mut **tx)
     .await?;
+    if done.rows_affected() == 0 {
+        // Older than what the mirror holds, or another repository's.
+        let owner: Option<i64> = sqlx::query("SELECT repository_id FROM milestones WHERE id = $1")
+            .bind(m.id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(|r| r.get(0));
+        if owner.is_some_and(|o| o != repo_id) {
+            anyhow::bail!("milestone {} belongs to another repository in the mirror: a milestone is never shared, so the payload is not GitHub's", m.id);
+        }
+    }
     Ok(())
 }
 
@@ -475,13 +491,39 @@ pub async fn remove_comment(tx: &mut Tx<'_>, comment_id: i64) -> anyhow::Result<
     Ok(())
 }
 
+/// GitHub never links an issue to itself; a payload that does is not GitHub's.
+fn not_itself(from: i64, to: i64, link: &str) -> anyhow::Result<()> {
+    if from == to {
+        anyhow::bail!("issue {from} cannot be its own {link}");
+    }
+    Ok(())
+}
+
+/// Whether either issue was deleted or transferred: a link to it arriving late (webhooks
+/// come out of order) must not outlive it.
+async fn either_gone(tx: &mut Tx<'_>, a: i64, b: i64) -> anyhow::Result<bool> {
+    let n: i64 = sqlx::query("SELECT COUNT(*) FROM issue_tombstones WHERE issue_id IN ($1, $2)")
+        .bind(a)
+        .bind(b)
+        .fetch_one(&mut **tx)
+        .await?
+        .get(0);
+    Ok(n > 0)
+}
+
 /// Replaces the sub-issues of `parent` with `children`, in priority order.
 pub async fn set_sub_issues(tx: &mut Tx<'_>, parent: i64, children: &[i64]) -> anyhow::Result<()> {
+    for child in children {
+        not_itself(parent, *child, "sub-issue")?;
+    }
     sqlx::query("DELETE FROM sub_issue_links WHERE parent_id = $1")
         .bind(parent)
         .execute(&mut **tx)
         .await?;
     for (pos, child) in children.iter().enumerate() {
+        if either_gone(tx, parent, *child).await? {
+            continue;
+        }
         // One parent per child: a link elsewhere is superseded.
         sqlx::query(
             "INSERT INTO sub_issue_links (child_id, parent_id, position) VALUES ($1, $2, $3) \
@@ -497,6 +539,10 @@ pub async fn set_sub_issues(tx: &mut Tx<'_>, parent: i64, children: &[i64]) -> a
 }
 
 pub async fn link_sub_issue(tx: &mut Tx<'_>, parent: i64, child: i64) -> anyhow::Result<()> {
+    not_itself(parent, child, "sub-issue")?;
+    if either_gone(tx, parent, child).await? {
+        return Ok(());
+    }
     let next: i64 = sqlx::query(
         "SELECT COALESCE(MAX(position) + 1, 0) FROM sub_issue_links WHERE parent_id = $1",
     )
@@ -538,6 +584,10 @@ pub async fn set_blocked_by(tx: &mut Tx<'_>, blocked: i64, blockers: &[i64]) -> 
 }
 
 pub async fn add_dependency(tx: &mut Tx<'_>, blocked: i64, blocking: i64) -> anyhow::Result<()> {
+    not_itself(blocked, blocking, "blocker")?;
+    if either_gone(tx, blocked, blocking).await? {
+        return Ok(());
+    }
     sqlx::query(
         "INSERT INTO dependencies (blocked_id, blocking_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
