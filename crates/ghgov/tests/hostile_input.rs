@@ -121,6 +121,58 @@ async fn a_304_to_an_unconditional_request_is_an_error(db: String) {
     );
 }
 
+/// Rate-limit headers no GitHub sends: a wait past any clock, a reset past any time.
+async fn lying_rate_limit_headers_are_errors_not_panics() {
+    use axum::response::IntoResponse;
+    let (api, _) = loopback(|_| {
+        (
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", u64::MAX.to_string())],
+            axum::Json(json!({"message": "slow down"})),
+        )
+            .into_response()
+    })
+    .await;
+    let mut config = GitHubConfig::for_tests(&api, GH_TOKEN);
+    config.max_wait = std::time::Duration::from_secs(5);
+    let gh = GitHub::new(config, None).unwrap();
+    let err = gh.get("/repos/acme/widgets", false).await.unwrap_err();
+    assert!(matches!(err, GitHubError::RateLimited(_)), "{err}");
+    for reset in [i64::MAX as u64, u64::MAX / 2 + 1] {
+        let (api, _) = loopback(move |_| {
+            (
+                [
+                    ("x-ratelimit-remaining", "0".to_string()),
+                    ("x-ratelimit-reset", reset.to_string()),
+                ],
+                axum::Json(json!({})),
+            )
+                .into_response()
+        })
+        .await;
+        let mut config = GitHubConfig::for_tests(&api, GH_TOKEN);
+        config.max_wait = std::time::Duration::from_secs(5);
+        let gh = GitHub::new(config, None).unwrap();
+        gh.get("/repos/acme/widgets", false).await.unwrap();
+        // The next requests wait for the reset (at most what the client accepts), or go.
+        for outcome in [
+            gh.get("/repos/acme/widgets", false).await.map(|_| ()),
+            gh.write(
+                reqwest::Method::POST,
+                "/repos/acme/widgets/labels",
+                &json!({}),
+            )
+            .await
+            .map(|_| ()),
+        ] {
+            assert!(
+                matches!(outcome, Ok(()) | Err(GitHubError::RateLimited(_))),
+                "reset {reset}: {outcome:?}"
+            );
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Strict parameters and quiet internal errors.
 
@@ -1121,4 +1173,6 @@ suite!(both: [
     bad_parameters_are_named_with_the_form_expected,
     an_internal_error_answers_an_id_not_sql,
     mutated_webhooks_never_panic_or_corrupt_the_mirror,
+], plain: [
+    lying_rate_limit_headers_are_errors_not_panics,
 ]);

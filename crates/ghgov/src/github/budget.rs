@@ -53,6 +53,10 @@ pub struct Budget {
     clock: Arc<dyn Clock>,
 }
 
+/// The longest wait a header is believed to ask for, in seconds: GitHub's windows are an
+/// hour, and a wait far in the future would overflow the clock it is added to.
+pub const MAX_BELIEVED: i64 = 24 * 3600;
+
 const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
 /// GitHub times a request when it arrives, not when it was sent: a little slack keeps the
@@ -93,8 +97,11 @@ impl Budget {
         if let Some(r) = header_u64(headers, "x-ratelimit-remaining") {
             s.seen.remaining = Some(r);
         }
-        if let Some(r) = header_u64(headers, "x-ratelimit-reset") {
-            s.seen.reset = Some(r as i64);
+        // Past i64 it is no time at all (and would wrap to a reset in the past).
+        if let Some(r) =
+            header_u64(headers, "x-ratelimit-reset").and_then(|r| i64::try_from(r).ok())
+        {
+            s.seen.reset = Some(r);
         }
     }
 
@@ -120,7 +127,10 @@ impl Budget {
         if s.seen.remaining == Some(0) {
             if let Some(reset) = s.seen.reset {
                 // The window resets at `reset`; one second of margin for clock skew.
-                let secs = (reset - now_epoch + 1).max(0) as u64;
+                let secs = reset
+                    .saturating_sub(now_epoch)
+                    .saturating_add(1)
+                    .clamp(0, MAX_BELIEVED) as u64;
                 wait = wait.max(Duration::from_secs(secs));
             }
         }

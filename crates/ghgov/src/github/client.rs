@@ -549,7 +549,8 @@ impl GitHub {
             if limited && attempt < self.config.max_attempts {
                 // Secondary limit (retry-after) or spent primary limit (reset): wait, retry.
                 if let Some(secs) = retry_after {
-                    self.budget.block_for(Duration::from_secs(secs));
+                    let believed = secs.min(super::budget::MAX_BELIEVED as u64);
+                    self.budget.block_for(Duration::from_secs(believed));
                 }
                 self.stats.retries.fetch_add(1, Ordering::Relaxed);
                 continue;
