@@ -364,6 +364,38 @@ async fn an_internal_error_answers_an_id_not_sql(db: String) {
     gg.shutdown().await;
 }
 
+async fn a_github_failure_answers_502_with_its_message(db: String) {
+    let fh = fakehub(seed(2, 0, 1, 0, 0)).await;
+    let gg = ghgov(&db, &fh).await;
+    let (_, write) = gg.store.create_token("writer", Scope::Write).await.unwrap();
+    let example = |name: &str| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples")
+            .join(name);
+        ghgov::governance::load::read_document(&path, name).unwrap()
+    };
+    fh.hub
+        .faults
+        .set(fakehub::faults::FaultSettings {
+            error_rate: 1.0,
+            ..Default::default()
+        })
+        .unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/governance/generate", gg.url()))
+        .bearer_auth(&write)
+        .json(&json!({"spec": example("project-spec.yml"), "config": example("governance.yml")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502);
+    let body: Value = r.json().await.unwrap();
+    let error = body["error"].as_str().unwrap_or_default();
+    assert!(error.contains("GitHub answered 502"), "{body}");
+    assert!(body.get("error_id").is_none(), "{body}");
+    gg.shutdown().await;
+}
+
 // ---------------------------------------------------------------------------------------
 // Mutated webhooks through the processor.
 
@@ -1172,6 +1204,7 @@ suite!(both: [
     a_304_to_an_unconditional_request_is_an_error,
     bad_parameters_are_named_with_the_form_expected,
     an_internal_error_answers_an_id_not_sql,
+    a_github_failure_answers_502_with_its_message,
     mutated_webhooks_never_panic_or_corrupt_the_mirror,
 ], plain: [
     lying_rate_limit_headers_are_errors_not_panics,

@@ -14,7 +14,7 @@ use crate::mirror::sync::{SyncKind, Syncer};
 use crate::mirror::RepoName;
 use crate::store::governance::{NewPlan, PlanRow};
 use crate::store::Store;
-use anyhow::anyhow;
+use anyhow::{anyhow, Context as _};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -135,7 +135,7 @@ impl Planner {
             Syncer::new(self.store.clone(), self.gh.clone())
                 .sync(&repo, SyncKind::Incremental)
                 .await
-                .map_err(|e| anyhow!("refreshing the mirror of {repo} before planning: {e:#}"))?;
+                .with_context(|| format!("refreshing the mirror of {repo} before planning"))?;
         }
         let types = issue_types(&self.gh, &repo.owner).await?;
         self.plan_offline(spec, config, force, types).await
