@@ -78,13 +78,16 @@ pub fn signature_ok(secrets: &[Secret], body: &[u8], header: Option<&str>) -> bo
     };
     // An empty key would accept anything its holder signed; configuration refuses one, and
     // this makes sure no path around it verifies with one.
-    secrets.iter().filter(|s| !s.expose().is_empty()).any(|secret| {
-        let mut mac =
-            Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes()).expect("any key length");
-        mac.update(body);
-        // verify_slice compares in constant time.
-        mac.verify_slice(&sig).is_ok()
-    })
+    secrets
+        .iter()
+        .filter(|s| !s.expose().is_empty())
+        .any(|secret| {
+            let mut mac =
+                Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes()).expect("any key length");
+            mac.update(body);
+            // verify_slice compares in constant time.
+            mac.verify_slice(&sig).is_ok()
+        })
 }
 
 impl Receiver {
