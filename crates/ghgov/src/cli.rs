@@ -108,6 +108,8 @@ pub struct ServeArgs {
     /// Run a self-contained demo: SQLite plus an in-process fakehub with a demo repository.
     #[arg(long)]
     pub demo: bool,
+    #[command(flatten)]
+    pub document_limits: crate::governance::document_limits::DocumentLimitArgs,
 }
 
 #[derive(Args)]
@@ -263,6 +265,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         repos,
         reconcile_interval: Some(Duration::from_secs(args.reconcile_interval.max(1))),
         retry_base: Duration::from_secs(2),
+        document_limits: args.document_limits.limits(),
     })
     .await?;
     eprintln!("ghgov listening on {}", running.url());

@@ -25,6 +25,8 @@ pub struct ServeOptions {
     /// None: no reconciler (tests drive syncs themselves).
     pub reconcile_interval: Option<Duration>,
     pub retry_base: Duration,
+    /// What a governance document in a request may cost to read.
+    pub document_limits: crate::governance::document_limits::DocumentLimits,
 }
 
 pub struct Running {
@@ -90,6 +92,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<Running> {
         metrics: crate::telemetry::metrics(),
         cache: Arc::default(),
         touched: Arc::default(),
+        document_limits: opts.document_limits,
     };
     let app = api::router(state, receiver);
     let listener = TcpListener::bind(opts.listen)

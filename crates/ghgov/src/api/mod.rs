@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1` (bearer tokens), plus the open `/health`, `/metrics` and
 //! `/version`, and the webhook receiver at `/webhooks/github`.
 
+mod documents;
 mod governance;
 mod issues;
 mod ops;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub cache: Arc<ResponseCache>,
     /// When each token's `last_used_at` was last written (at most once a minute).
     pub touched: Arc<parking_lot::Mutex<std::collections::HashMap<i64, Instant>>>,
+    /// What a governance document in a request may cost to read.
+    pub document_limits: crate::governance::document_limits::DocumentLimits,
 }
 
 /// Answers of read endpoints, valid while the mirror's version is unchanged.

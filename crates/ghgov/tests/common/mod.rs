@@ -239,6 +239,7 @@ pub async fn ghgov(db: &str, fh: &FakeHub) -> Running {
         repos: vec![repo()],
         reconcile_interval: None,
         retry_base: Duration::from_millis(10),
+        document_limits: ghgov::governance::document_limits::DocumentLimits::default(),
     })
     .await
     .unwrap()
