@@ -240,9 +240,14 @@ pub(crate) fn yaml_syntax_hint(message: &str) -> &'static str {
         || message.contains("tabs disallowed")
     {
         "YAML indents with spaces, not tabs; quote values starting with @, ` or %"
-    } else if message.contains("quoted scalar") {
-        "close the quote; a quoted value that goes on to the next line is indented there"
-    } else if message.contains("bracket") || message.contains("flow") {
+    } else if message.contains("unknown escape") {
+        "in double quotes a backslash starts an escape: write \\\\ for one, or use single quotes"
+    } else if message.contains("quote") {
+        "close the quote"
+    } else if message.contains("bracket")
+        || message.contains("flow")
+        || message.contains("illegal placement of ':'")
+    {
         "check that every [ and { is closed, and in the right order"
     } else if message.contains("duplicate entry") {
         "each key may appear only once in a mapping"
@@ -648,6 +653,38 @@ mod tests {
             "t: line 1, column 1: duplicate entry with key \"a\" (hint: each key may appear \
              only once in a mapping)"
         );
+    }
+
+    #[test]
+    fn malformed_yaml_is_explained_before_it_is_read() {
+        let error = |text: &str| {
+            parse_document(text, Format::Yaml, "t", &LIMITS)
+                .unwrap_err()
+                .to_string()
+        };
+        let e = error("a: \"unclosed\nb: 2\n");
+        assert_eq!(
+            e,
+            "t: line 1, column 4: unclosed quote (hint: close the quote)"
+        );
+        let e = error("a:\n\t- x\n");
+        assert!(e.starts_with("t: line 2, column 2: tabs disallowed"), "{e}");
+        assert!(
+            e.contains("hint: YAML indents with spaces, not tabs"),
+            "{e}"
+        );
+        let e = error("a: [1, 2\n");
+        assert!(
+            e.contains("hint: check that every [ and { is closed"),
+            "{e}"
+        );
+        let e = error("a: \"\\q\"\n");
+        assert!(
+            e.contains("write \\\\ for one, or use single quotes"),
+            "{e}"
+        );
+        let e = error("a: *nope\n");
+        assert!(e.contains("hint: define the anchor"), "{e}");
     }
 
     #[test]

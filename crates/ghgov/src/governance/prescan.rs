@@ -5,10 +5,14 @@
 //! names (its nodes, its text, its depth), which is what expanding it would build, without
 //! building it. The stream stops at the first limit crossed, so nesting beyond the depth
 //! limit is never scanned (the YAML parser's cost grows with depth at every token).
+//! granit-parser reads YAML as libyaml (under serde_norway) does, indentation leniencies
+//! included, so that a document it measures is the document serde_norway then builds; a
+//! document it cannot read is refused with its message, and never reaches libyaml
+//! unmeasured.
 //! JSON has no aliases; a pass over its bytes counts its nodes and depth.
 
 use super::document_limits::{DocumentLimits, Limit, LimitExceeded};
-use saphyr_parser::{Event, Parser};
+use granit_parser::{ErrorKind, Event, Parser};
 use std::collections::HashMap;
 
 /// What a document would cost, once read.
@@ -52,15 +56,15 @@ pub fn yaml(text: &str, limits: &DocumentLimits) -> Result<Cost, Refusal> {
     for item in Parser::new_from_str(text) {
         let (event, span) = item.map_err(|e| {
             // The scanner reads ahead of the events (a `[` may start a key), and stops by
-            // itself past 255 open brackets: deeper than any depth limit allows.
-            if e.info() == "recursion limit exceeded" {
+            // itself past 255 open collections: deeper than any depth limit allows.
+            if *e.kind() == ErrorKind::RecursionLimitExceeded {
                 let exceeded = LimitExceeded::new(Limit::Depth, limits);
                 return Refusal::Limit(exceeded.at_line(e.marker().line()));
             }
             Refusal::Syntax {
                 line: e.marker().line(),
                 column: e.marker().col() + 1,
-                message: e.info().to_string(),
+                message: e.kind().to_string(),
             }
         })?;
         let line = span.start.line();
@@ -76,7 +80,7 @@ pub fn yaml(text: &str, limits: &DocumentLimits) -> Result<Cost, Refusal> {
                     anchors.insert(anchor, cost);
                 }
             }
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+            Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
                 let before = meter.total;
                 meter.add(
                     &mut open,
@@ -119,11 +123,8 @@ pub fn yaml(text: &str, limits: &DocumentLimits) -> Result<Cost, Refusal> {
                     ))
                 }
             },
-            Event::Nothing
-            | Event::StreamStart
-            | Event::StreamEnd
-            | Event::DocumentStart(_)
-            | Event::DocumentEnd => {}
+            // Stream and document boundaries, and presentation-only events.
+            _ => {}
         }
     }
     Ok(meter.total)
@@ -326,6 +327,25 @@ mod tests {
             message.contains("mapping values are not allowed"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn yaml_that_libyaml_reads_is_measured_not_refused() {
+        // Leniencies of libyaml, which serde_norway builds the document with: a stricter
+        // measure would refuse documents that were always accepted.
+        for text in [
+            "a:\tb\n",
+            "top:\n  key: [a,\n  b]\n",
+            "top:\n  description: \"long text\n  continued\"\n",
+            "key: [\n  a,\n]\n",
+            "a: 1\r\nb: [x, y]\r\n",
+        ] {
+            assert!(yaml(text, &DocumentLimits::DEFAULT).is_ok(), "{text:?}");
+            assert!(
+                serde_norway::from_str::<serde_norway::Value>(text).is_ok(),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
