@@ -190,6 +190,8 @@ pub struct ServeArgs {
     /// Run a self-contained demo: SQLite plus an in-process fakehub with a demo repository.
     #[arg(long)]
     pub demo: bool,
+    #[command(flatten)]
+    pub document_limits: crate::governance::document_limits::DocumentLimitArgs,
 }
 
 /// Bounds on what clients may cost the server, and how long deliveries are kept.

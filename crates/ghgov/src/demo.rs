@@ -6,6 +6,7 @@
 use crate::cli::{install_hook, shutdown_signal, ServeArgs};
 use crate::github::{GitHub, GitHubConfig, WriteLimits};
 use crate::governance::apply::{Applier, ApplyReport};
+use crate::governance::document_limits::DocumentLimits;
 use crate::governance::engine::{self, check, Documents, Planner};
 use crate::governance::load::parse_text;
 use crate::governance::plan::Plan;
@@ -47,10 +48,12 @@ fn demo_documents() -> anyhow::Result<Documents> {
     let mut spec = parse_text(
         include_str!("../../../examples/project-spec.yml"),
         "example specification",
+        &DocumentLimits::DEFAULT,
     )?;
     let mut config = parse_text(
         include_str!("../../../examples/governance.yml"),
         "example configuration",
+        &DocumentLimits::DEFAULT,
     )?;
     let (owner, name) = DEMO_REPO.split_once('/').expect("OWNER/NAME");
     for doc in [&mut spec, &mut config] {
@@ -124,6 +127,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         http: args.limits.http(),
         retention: args.limits.retention(),
         retries: args.limits.webhook_retry_schedule.clone(),
+        document_limits: args.document_limits.limits(),
         ..ServeOptions::new(&db)
     })
     .await?;

@@ -188,11 +188,9 @@ async fn bodies_are_bounded_in_size_time_and_readers() {
     // The API's bodies too: size and time, after the token is checked.
     let (_, token) = gg.store.create_token("w", Scope::Write).await.unwrap();
     let r = reqwest::Client::new()
-        .put(format!(
-            "{}/api/v1/governance/config/acme/widgets",
-            gg.url()
-        ))
+        .post(format!("{}/api/v1/sync/trigger", gg.url()))
         .bearer_auth(&token)
+        .header("content-type", "application/json")
         .body(vec![b' '; 64 * 1024 + 1])
         .send()
         .await

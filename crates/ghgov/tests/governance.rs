@@ -25,7 +25,7 @@ fn example(name: &str) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../examples")
         .join(name);
-    read_document(&path, name).unwrap()
+    read_document(&path, name, &Default::default()).unwrap()
 }
 
 fn example_docs() -> Documents {

@@ -372,7 +372,12 @@ async fn a_github_failure_answers_502_with_its_message(db: String) {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../examples")
             .join(name);
-        ghgov::governance::load::read_document(&path, name).unwrap()
+        ghgov::governance::load::read_document(
+            &path,
+            name,
+            &ghgov::governance::document_limits::DocumentLimits::DEFAULT,
+        )
+        .unwrap()
     };
     fh.hub
         .faults

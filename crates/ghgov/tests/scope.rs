@@ -257,7 +257,12 @@ async fn planning_is_refused_for_other_repositories(db: String) {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../examples")
             .join(name);
-        let mut doc = ghgov::governance::load::read_document(&path, name).unwrap();
+        let mut doc = ghgov::governance::load::read_document(
+            &path,
+            name,
+            &ghgov::governance::document_limits::DocumentLimits::DEFAULT,
+        )
+        .unwrap();
         doc["organization"] = json!("other");
         doc["repository"] = json!("private");
         doc

@@ -1,12 +1,13 @@
 //! The governance endpoints: configuration versions, validation, plans (generate, read,
 //! approve), compliance and the audit trail.
 
+use super::documents::{document_body, documents_body, off_runtime, DocumentResult};
 use super::extract::{Json, Path, Query};
 use super::params::{PerPage, Positive, Whole};
 use super::{bad_request, not_found, require, ApiError, ApiResult, AppState, Principal};
 use crate::governance::compliance;
 use crate::governance::engine::{self, check, Documents, Planner};
-use crate::governance::load::{config_from_value, parse_text};
+use crate::governance::load::config_from_value;
 use crate::governance::plan::Plan;
 use crate::governance::validate::validate_config;
 use crate::mirror::RepoName;
@@ -20,20 +21,6 @@ use serde_json::{json, Value};
 
 fn repo_of(org: &str, repo: &str) -> ApiResult<RepoName> {
     RepoName::parse(&format!("{org}/{repo}")).map_err(|e| bad_request(e.to_string()))
-}
-
-/// A document in a request body: a JSON object, or a string of YAML, JSON or Markdown.
-fn document(v: Option<Value>, what: &str) -> ApiResult<Option<Value>> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => parse_text(&text, what)
-            .map(Some)
-            .map_err(|e| bad_request(format!("{e:#}"))),
-        Some(v @ Value::Object(_)) => Ok(Some(v)),
-        Some(_) => Err(bad_request(format!(
-            "`{what}` must be an object, or a string holding YAML, JSON or Markdown"
-        ))),
-    }
 }
 
 #[derive(Deserialize)]
@@ -81,13 +68,11 @@ pub async fn put_config(
     Extension(scope): Extension<Scope>,
     Extension(principal): Extension<Principal>,
     Path((org, repo)): Path<(String, String)>,
-    body: axum::body::Bytes,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+    body: axum::body::Body,
+) -> DocumentResult<(StatusCode, Json<Value>)> {
     require(scope, Scope::Write)?;
     let repo = repo_of(&org, &repo)?;
-    let text = std::str::from_utf8(&body).map_err(|_| bad_request("the body is not UTF-8"))?;
-    let mut config =
-        parse_text(text, "configuration").map_err(|e| bad_request(format!("{e:#}")))?;
+    let mut config = document_body(body, "configuration", &state.document_limits).await?;
     if let Value::Object(m) = &mut config {
         m.entry("organization").or_insert(json!(repo.owner));
         m.entry("repository").or_insert(json!(repo.name));
@@ -101,14 +86,20 @@ pub async fn put_config(
     if !same {
         return Err(bad_request(format!(
             "the configuration's organization/repository must be {repo} (the URL's)"
-        )));
+        ))
+        .into());
     }
-    let report = validate_config(&config);
+    let (config, report) = off_runtime(move || {
+        let report = validate_config(&config);
+        (config, report)
+    })
+    .await?;
     if !report.ok() {
         return Err(ApiError(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("the configuration is invalid:\n{}", report.render()),
-        ));
+        )
+        .into());
     }
     let before = state
         .store
@@ -132,10 +123,10 @@ pub async fn put_config(
     ))
 }
 
+/// A validate/generate body without its documents (`spec`, `config`), which are read on
+/// their own (see `documents.rs`).
 #[derive(Deserialize)]
 pub struct ValidateBody {
-    spec: Option<Value>,
-    config: Option<Value>,
     #[serde(default)]
     strict: bool,
     #[serde(default)]
@@ -146,14 +137,18 @@ pub struct ValidateBody {
 
 /// The documents of a validate/generate body; the configuration defaults to the newest
 /// stored version of the specification's repository.
-async fn documents(state: &AppState, body: ValidateBody) -> ApiResult<(Documents, Option<i64>)> {
-    let spec = document(body.spec, "spec")?.ok_or_else(|| {
+async fn documents(
+    state: &AppState,
+    body: axum::body::Body,
+) -> DocumentResult<(ValidateBody, Documents, Option<i64>)> {
+    let (body, spec, config) = documents_body::<ValidateBody>(body, &state.document_limits).await?;
+    let spec = spec.ok_or_else(|| {
         bad_request(
             "`spec` is required: the project specification (object, or YAML/JSON/Markdown text)",
         )
     })?;
-    match document(body.config, "config")? {
-        Some(config) => Ok((Documents { spec, config }, None)),
+    match config {
+        Some(config) => Ok((body, Documents { spec, config }, None)),
         None => {
             let repo = format!(
                 "{}/{}",
@@ -164,6 +159,7 @@ async fn documents(state: &AppState, body: ValidateBody) -> ApiResult<(Documents
                 bad_request(format!("no `config` in the body and none stored for {repo}: send one, or PUT it to /api/v1/governance/config/{repo}"))
             })?;
             Ok((
+                body,
                 Documents {
                     spec,
                     config: stored.config,
@@ -176,14 +172,14 @@ async fn documents(state: &AppState, body: ValidateBody) -> ApiResult<(Documents
 
 pub async fn validate(
     State(state): State<AppState>,
-    Json(body): Json<ValidateBody>,
-) -> ApiResult<Json<Value>> {
-    let strict = body.strict;
-    let (docs, _) = documents(&state, body).await?;
-    let report = match check(&docs, strict) {
+    body: axum::body::Body,
+) -> DocumentResult<Json<Value>> {
+    let (body, docs, _) = documents(&state, body).await?;
+    let report = off_runtime(move || match check(&docs, body.strict) {
         Ok(c) => c.report,
         Err(r) => r,
-    };
+    })
+    .await?;
     Ok(Json(json!({
         "valid": report.ok(),
         "errors": report.errors(),
@@ -198,12 +194,17 @@ pub async fn generate(
     State(state): State<AppState>,
     Extension(scope): Extension<Scope>,
     Extension(principal): Extension<Principal>,
-    Json(body): Json<ValidateBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+    body: axum::body::Body,
+) -> DocumentResult<(StatusCode, Json<Value>)> {
     require(scope, Scope::Write)?;
+    let (body, docs, stored_version) = documents(&state, body).await?;
     let (strict, force, refresh) = (body.strict, body.force, body.refresh.unwrap_or(true));
-    let (docs, stored_version) = documents(&state, body).await?;
-    let checked = check(&docs, strict).map_err(|report| {
+    let (docs, checked) = off_runtime(move || {
+        let checked = check(&docs, strict);
+        (docs, checked)
+    })
+    .await?;
+    let checked = checked.map_err(|report| {
         ApiError(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!("the documents are invalid:\n{}", report.render()),
@@ -213,10 +214,7 @@ pub async fn generate(
         engine::repository_of(&checked.spec, None).map_err(|e| bad_request(e.to_string()))?;
     // Planning syncs the repository into the mirror: only one the server mirrors.
     if !state.scope.allows(&state.store, &repo.full()).await? {
-        return Err(ApiError(
-            StatusCode::FORBIDDEN,
-            state.scope.refusal(&repo.full()),
-        ));
+        return Err(ApiError(StatusCode::FORBIDDEN, state.scope.refusal(&repo.full())).into());
     }
     let version = match stored_version {
         Some(v) => v,

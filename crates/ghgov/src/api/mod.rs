@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1` (bearer tokens), plus the open `/health`, `/metrics` and
 //! `/version`, and the webhook receiver at `/webhooks/github`.
 
+mod documents;
 mod extract;
 mod governance;
 mod issues;
@@ -42,6 +43,8 @@ pub struct AppState {
     /// The last GitHub check of `/health`, reused for a while.
     pub health: Arc<ops::HealthCache>,
     pub clock: SharedClock,
+    /// What a governance document in a request may cost to read.
+    pub document_limits: crate::governance::document_limits::DocumentLimits,
 }
 
 /// Answers of read endpoints, valid while the mirror's version is unchanged.
@@ -212,6 +215,15 @@ async fn observe(matched: Option<MatchedPath>, req: Request, next: Next) -> Resp
 }
 
 pub fn router(state: AppState, receiver: Receiver, limits: HttpLimits) -> Router {
+    // Bodies are read whole before the handler runs, up to what the largest request may
+    // carry: ordinary bodies are bounded again by `DefaultBodyLimit`, documents by their own
+    // limits (api/documents.rs).
+    let read_limits = HttpLimits {
+        max_api_body: limits
+            .max_api_body
+            .max(state.document_limits.max_body_bytes()),
+        ..limits
+    };
     let api = Router::new()
         .route("/repos", get(resources::repos))
         .route("/issues", get(issues::list))
@@ -245,7 +257,10 @@ pub fn router(state: AppState, receiver: Receiver, limits: HttpLimits) -> Router
         .route("/webhooks/events/{id}/discard", post(ops::discard))
         // Layers run outermost last-added first: the token is checked, then the body read
         // within its bounds, then the handler runs.
-        .route_layer(axum::middleware::from_fn_with_state(limits, bounded_body))
+        .route_layer(axum::middleware::from_fn_with_state(
+            read_limits,
+            bounded_body,
+        ))
         .layer(DefaultBodyLimit::max(limits.max_api_body))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth));
     let open = Router::new()

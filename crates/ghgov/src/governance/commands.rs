@@ -1,8 +1,10 @@
 //! `ghgov validate | plan | apply | approve | compliance`.
 
 use super::apply::{Applier, ApplyProgress, ApplyReport};
+use super::blocking_read::read_blocking;
 use super::compliance;
 use super::config::GovernanceConfig;
+use super::document_limits::{DocumentLimitArgs, DocumentLimits};
 use super::engine::{self, check, repository_of, Documents, Planner};
 use super::load::{config_from_value, read_document};
 use super::plan::Plan;
@@ -13,7 +15,7 @@ use crate::store::Store;
 use anyhow::{anyhow, bail, Context};
 use clap::Args;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Where the documents come from.
@@ -36,6 +38,8 @@ pub struct DocArgs {
     /// Who is acting (recorded in plans, approvals and the audit log).
     #[arg(long, env = "GHGOV_ACTOR", default_value_t = default_actor())]
     pub actor: String,
+    #[command(flatten)]
+    pub limits: DocumentLimitArgs,
 }
 
 fn default_actor() -> String {
@@ -132,6 +136,8 @@ pub struct ComplianceArgs {
     #[arg(long)]
     pub no_refresh: bool,
     #[command(flatten)]
+    pub limits: DocumentLimitArgs,
+    #[command(flatten)]
     pub db: DbArgs,
     #[command(flatten)]
     pub github: GitHubArgs,
@@ -144,15 +150,27 @@ pub struct Invalid {
     pub errors: usize,
 }
 
+/// Reads a document file off the async runtime, within `limits`.
+async fn read_file(
+    path: &Path,
+    what: &'static str,
+    limits: DocumentLimits,
+) -> anyhow::Result<serde_json::Value> {
+    let label = format!("{what} file {}", path.display());
+    let path = path.to_path_buf();
+    read_blocking(&limits, &label, move || read_document(&path, what, &limits)).await
+}
+
 /// Reads the specification and the configuration (file, else the newest stored version).
 async fn documents(docs: &DocArgs, store: Option<&Store>) -> anyhow::Result<(Documents, bool)> {
     let spec_path = docs
         .spec
         .as_ref()
         .ok_or_else(|| anyhow!("--spec FILE is required: the project specification (YAML, JSON or Markdown; see examples/project-spec.yml)"))?;
-    let spec = read_document(spec_path, "specification")?;
+    let limits = docs.limits.limits();
+    let spec = read_file(spec_path, "specification", limits).await?;
     let (config, from_file) = match &docs.config {
-        Some(p) => (read_document(p, "configuration")?, true),
+        Some(p) => (read_file(p, "configuration", limits).await?, true),
         None => {
             let repo = docs.repo.clone().or_else(|| {
                 Some(format!(
@@ -487,7 +505,7 @@ pub async fn compliance(args: ComplianceArgs) -> anyhow::Result<()> {
     let store = Store::open(&args.db.db).await?;
     let repo = crate::mirror::RepoName::parse(&args.repo)?;
     let config: GovernanceConfig = match &args.config {
-        Some(p) => config_from_value(&read_document(p, "configuration")?)?,
+        Some(p) => config_from_value(&read_file(p, "configuration", args.limits.limits()).await?)?,
         None => {
             let stored = store.latest_config(&repo.full()).await?.ok_or_else(|| {
                 anyhow!("no governance configuration stored for {repo}: pass --config FILE")

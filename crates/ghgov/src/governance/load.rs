@@ -6,13 +6,16 @@
 //! (syntax) or a field path (types), then a hint.
 
 use super::config::GovernanceConfig;
+use super::document_limits::{DocumentLimits, Limit, LimitExceeded};
 use super::markdown::parse_markdown;
+use super::prescan::{self, Refusal};
 use super::problems::{field, index};
 use super::spec::{ProjectSpec, TaskDef};
 use anyhow::{anyhow, bail, Context};
 use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use std::io::Read;
 use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,34 +70,55 @@ fn looks_like_markdown(text: &str) -> bool {
 }
 
 /// Parses one document. `what` names it in messages ("spec file plans/q1.yml").
-/// Markdown is always a project specification.
-pub fn parse_document(text: &str, format: Format, what: &str) -> anyhow::Result<Value> {
+/// Markdown is always a project specification. A document over `limits` is refused with
+/// a [`LimitExceeded`] before it is expanded.
+pub fn parse_document(
+    text: &str,
+    format: Format,
+    what: &str,
+    limits: &DocumentLimits,
+) -> anyhow::Result<Value> {
+    prescan::size(text, limits).map_err(|e| e.of(what))?;
     let text = text.trim_start_matches('\u{feff}');
     if text.trim().is_empty() {
         bail!("{what} is empty (hint: see examples/ for what it should contain)");
     }
     match format {
-        Format::Json => parse_json(text, what),
-        Format::Yaml => parse_yaml(text, what),
+        Format::Json => {
+            prescan::json(text, limits).map_err(|e| e.of(what))?;
+            parse_json(text, what)
+        }
+        Format::Yaml => parse_yaml(text, what, limits),
         Format::Markdown => {
-            let spec = parse_markdown(text).map_err(|e| anyhow!("{what}: {e}"))?;
+            let spec = parse_markdown(text, limits).map_err(|e| match e.limit {
+                Some(exceeded) => anyhow::Error::new(exceeded.of(what)),
+                None => anyhow!("{what}: {e}"),
+            })?;
             Ok(serde_json::to_value(spec)?)
         }
     }
 }
 
 /// Reads and parses a file; `what` is the kind of document ("spec", "configuration").
-pub fn read_document(path: &Path, what: &str) -> anyhow::Result<Value> {
+/// A file larger than the limit is refused without being read in full.
+pub fn read_document(path: &Path, what: &str, limits: &DocumentLimits) -> anyhow::Result<Value> {
     let label = format!("{what} file {}", path.display());
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
             "{label} does not exist (hint: check the path, which is relative to the current \
              directory; examples/ has a {what} to start from)"
         ),
         Err(e) => return Err(e).with_context(|| format!("cannot read {label}")),
     };
-    parse_document(&text, Format::detect(path, &text), &label)
+    let mut text = String::new();
+    file.take(limits.max_bytes as u64 + 1)
+        .read_to_string(&mut text)
+        .with_context(|| format!("cannot read {label}"))?;
+    if text.len() > limits.max_bytes {
+        return Err(LimitExceeded::new(Limit::Bytes, limits).of(&label).into());
+    }
+    parse_document(&text, Format::detect(path, &text), &label, limits)
 }
 
 /// The specification in `v`; an error names the field at fault (`spec
@@ -135,7 +159,19 @@ fn json_syntax_hint(message: &str) -> &'static str {
     }
 }
 
-fn parse_yaml(text: &str, what: &str) -> anyhow::Result<Value> {
+fn parse_yaml(text: &str, what: &str, limits: &DocumentLimits) -> anyhow::Result<Value> {
+    // The parser below would expand every alias and scan any depth: measured first.
+    prescan::yaml(text, limits).map_err(|refusal| match refusal {
+        Refusal::Limit(exceeded) => anyhow::Error::new(exceeded.of(what)),
+        Refusal::Syntax {
+            line,
+            column,
+            message,
+        } => anyhow!(
+            "{what}: line {line}, column {column}: {message} (hint: {})",
+            yaml_syntax_hint(&message)
+        ),
+    })?;
     let mut yaml: serde_norway::Value = serde_norway::from_str(text).map_err(|e| {
         let message = strip_yaml_locations(&e.to_string());
         let hint = yaml_syntax_hint(&message);
@@ -199,8 +235,20 @@ pub(crate) fn yaml_syntax_hint(message: &str) -> &'static str {
         || message.contains("did not find expected '-'")
     {
         "check the indentation of this line against the lines above it"
-    } else if message.contains("cannot start any token") {
+    } else if message.contains("cannot start any token")
+        || message.contains("unexpected character")
+        || message.contains("tabs disallowed")
+    {
         "YAML indents with spaces, not tabs; quote values starting with @, ` or %"
+    } else if message.contains("unknown escape") {
+        "in double quotes a backslash starts an escape: write \\\\ for one, or use single quotes"
+    } else if message.contains("quote") {
+        "close the quote"
+    } else if message.contains("bracket")
+        || message.contains("flow")
+        || message.contains("illegal placement of ':'")
+    {
+        "check that every [ and { is closed, and in the right order"
     } else if message.contains("duplicate entry") {
         "each key may appear only once in a mapping"
     } else if message.contains("more than one document") {
@@ -513,14 +561,16 @@ fn type_hint(message: &str) -> String {
 }
 
 /// A document given as text (API bodies): its format sniffed from the content.
-pub fn parse_text(text: &str, what: &str) -> anyhow::Result<Value> {
-    parse_document(text, Format::sniff(text), what)
+pub fn parse_text(text: &str, what: &str, limits: &DocumentLimits) -> anyhow::Result<Value> {
+    parse_document(text, Format::sniff(text), what, limits)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::governance::spec::TaskEntry;
+
+    const LIMITS: DocumentLimits = DocumentLimits::DEFAULT;
 
     const EXAMPLE_CONFIGURATION: &str =
         concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/governance.yml");
@@ -561,11 +611,17 @@ mod tests {
 
     #[test]
     fn yaml_and_json_give_the_same_value() {
-        let yaml = parse_document("a: 1\nb: [x, true, 2.5]\nc: null\n", Format::Yaml, "t");
+        let yaml = parse_document(
+            "a: 1\nb: [x, true, 2.5]\nc: null\n",
+            Format::Yaml,
+            "t",
+            &LIMITS,
+        );
         let json = parse_document(
             r#"{"a": 1, "b": ["x", true, 2.5], "c": null}"#,
             Format::Json,
             "t",
+            &LIMITS,
         );
         assert_eq!(yaml.unwrap(), json.unwrap());
     }
@@ -573,14 +629,14 @@ mod tests {
     #[test]
     fn yaml_merge_keys_and_anchors_are_resolved() {
         let text = "base: &b {color: red, size: 1}\nother:\n  <<: *b\n  size: 2\n";
-        let v = parse_document(text, Format::Yaml, "t").unwrap();
+        let v = parse_document(text, Format::Yaml, "t", &LIMITS).unwrap();
         assert_eq!(v["other"], serde_json::json!({"color": "red", "size": 2}));
     }
 
     #[test]
     fn yaml_syntax_errors_say_where_and_what_to_do() {
         let text = "organization: acme\nrepository: widgets\n  bad: indent: here\n";
-        let e = parse_document(text, Format::Yaml, "spec file x.yml")
+        let e = parse_document(text, Format::Yaml, "spec file x.yml", &LIMITS)
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("spec file x.yml: line 3, column "), "{e}");
@@ -588,7 +644,7 @@ mod tests {
         assert!(e.contains("hint: check the indentation"), "{e}");
         assert!(!e.contains(" at line "), "{e}");
 
-        let e = parse_document("a: 1\na: 2\n", Format::Yaml, "t")
+        let e = parse_document("a: 1\na: 2\n", Format::Yaml, "t", &LIMITS)
             .unwrap_err()
             .to_string();
         // serde_norway reports the mapping that holds the duplicate.
@@ -600,19 +656,51 @@ mod tests {
     }
 
     #[test]
+    fn malformed_yaml_is_explained_before_it_is_read() {
+        let error = |text: &str| {
+            parse_document(text, Format::Yaml, "t", &LIMITS)
+                .unwrap_err()
+                .to_string()
+        };
+        let e = error("a: \"unclosed\nb: 2\n");
+        assert_eq!(
+            e,
+            "t: line 1, column 4: unclosed quote (hint: close the quote)"
+        );
+        let e = error("a:\n\t- x\n");
+        assert!(e.starts_with("t: line 2, column 2: tabs disallowed"), "{e}");
+        assert!(
+            e.contains("hint: YAML indents with spaces, not tabs"),
+            "{e}"
+        );
+        let e = error("a: [1, 2\n");
+        assert!(
+            e.contains("hint: check that every [ and { is closed"),
+            "{e}"
+        );
+        let e = error("a: \"\\q\"\n");
+        assert!(
+            e.contains("write \\\\ for one, or use single quotes"),
+            "{e}"
+        );
+        let e = error("a: *nope\n");
+        assert!(e.contains("hint: define the anchor"), "{e}");
+    }
+
+    #[test]
     fn yaml_only_constructs_are_refused_with_their_path() {
-        let e = parse_document("rules:\n  1: x\n", Format::Yaml, "configuration")
+        let e = parse_document("rules:\n  1: x\n", Format::Yaml, "configuration", &LIMITS)
             .unwrap_err()
             .to_string();
         assert_eq!(
             e,
             "configuration: at rules: the key `1` is not text (hint: quote it, e.g. \"1\")"
         );
-        let e = parse_document("a: [!custom x]\n", Format::Yaml, "t")
+        let e = parse_document("a: [!custom x]\n", Format::Yaml, "t", &LIMITS)
             .unwrap_err()
             .to_string();
         assert!(e.contains("at a[0]: YAML tags such as `!custom`"), "{e}");
-        let e = parse_document("a: .inf\n", Format::Yaml, "t")
+        let e = parse_document("a: .inf\n", Format::Yaml, "t", &LIMITS)
             .unwrap_err()
             .to_string();
         assert!(e.contains("at a: "), "{e}");
@@ -625,6 +713,7 @@ mod tests {
             "{\n  \"a\": 1,\n}\n",
             Format::Json,
             "configuration file c.json",
+            &LIMITS,
         )
         .unwrap_err()
         .to_string();
@@ -647,9 +736,9 @@ mod tests {
 
     #[test]
     fn empty_and_missing_documents_are_explained() {
-        let e = parse_document(" \n", Format::Yaml, "spec file s.yml").unwrap_err();
+        let e = parse_document(" \n", Format::Yaml, "spec file s.yml", &LIMITS).unwrap_err();
         assert!(e.to_string().starts_with("spec file s.yml is empty"));
-        let e = read_document(Path::new("/nonexistent/plan.yml"), "spec").unwrap_err();
+        let e = read_document(Path::new("/nonexistent/plan.yml"), "spec", &LIMITS).unwrap_err();
         assert!(
             e.to_string()
                 .starts_with("spec file /nonexistent/plan.yml does not exist (hint:"),
@@ -744,7 +833,7 @@ mod tests {
 
     #[test]
     fn the_example_configuration_loads() {
-        let v = read_document(Path::new(EXAMPLE_CONFIGURATION), "configuration").unwrap();
+        let v = read_document(Path::new(EXAMPLE_CONFIGURATION), "configuration", &LIMITS).unwrap();
         let config = config_from_value(&v).unwrap();
         assert_eq!(config.organization, "acme");
         assert_eq!(config.repository, "widgets");
@@ -757,8 +846,8 @@ mod tests {
 
     #[test]
     fn the_example_specification_is_the_same_in_yaml_and_markdown() {
-        let yaml = read_document(Path::new(EXAMPLE_SPEC_YAML), "spec").unwrap();
-        let markdown = read_document(Path::new(EXAMPLE_SPEC_MARKDOWN), "spec").unwrap();
+        let yaml = read_document(Path::new(EXAMPLE_SPEC_YAML), "spec", &LIMITS).unwrap();
+        let markdown = read_document(Path::new(EXAMPLE_SPEC_MARKDOWN), "spec", &LIMITS).unwrap();
         let from_yaml = spec_from_value(&yaml).unwrap();
         let from_markdown = spec_from_value(&markdown).unwrap();
         assert_eq!(from_yaml, from_markdown);

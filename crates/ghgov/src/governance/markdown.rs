@@ -28,7 +28,9 @@
 //! (which epic or feature, and which section, the text is in). Nothing is skipped silently:
 //! text the format has no place for is an error with its line and a hint.
 
+use super::document_limits::{DocumentLimits, LimitExceeded};
 use super::load::{strip_yaml_locations, yaml_syntax_hint};
+use super::prescan::{self, Refusal};
 use super::spec::{
     CrossEpicDependency, EpicDef, FeatureDef, GitHubIntegration, ProjectScope, ProjectSpec,
     TaskDef, TaskEntry,
@@ -46,6 +48,8 @@ pub struct MarkdownError {
     pub line: usize,
     pub message: String,
     pub hint: String,
+    /// Set when the front matter went past one of the document limits.
+    pub limit: Option<LimitExceeded>,
 }
 
 fn error(line: usize, message: impl Into<String>, hint: impl Into<String>) -> MarkdownError {
@@ -53,16 +57,18 @@ fn error(line: usize, message: impl Into<String>, hint: impl Into<String>) -> Ma
         line,
         message: message.into(),
         hint: hint.into(),
+        limit: None,
     }
 }
 
-pub fn parse_markdown(text: &str) -> Result<ProjectSpec, MarkdownError> {
+/// The specification in `text`. Its front matter is YAML, and is held to `limits`.
+pub fn parse_markdown(text: &str, limits: &DocumentLimits) -> Result<ProjectSpec, MarkdownError> {
     let mut blocks = blocks(text)?.into_iter();
     let front_matter = match blocks.next() {
         Some(Block {
             kind: BlockKind::FrontMatter { yaml, first_line },
             ..
-        }) => parse_front_matter(&yaml, first_line)?,
+        }) => parse_front_matter(&yaml, first_line, limits)?,
         _ => {
             return Err(error(
                 1,
@@ -316,7 +322,29 @@ struct FrontMatter {
     extra: BTreeMap<String, Value>,
 }
 
-fn parse_front_matter(yaml: &str, first_line: usize) -> Result<FrontMatter, MarkdownError> {
+fn parse_front_matter(
+    yaml: &str,
+    first_line: usize,
+    limits: &DocumentLimits,
+) -> Result<FrontMatter, MarkdownError> {
+    // As for a YAML document: the parser below would expand every alias.
+    prescan::yaml(yaml, limits).map_err(|refusal| match refusal {
+        Refusal::Limit(exceeded) => {
+            let line = first_line + exceeded.line.unwrap_or(1) - 1;
+            let (what, hint) = exceeded.explain();
+            MarkdownError {
+                line,
+                message: format!("front matter: {what}"),
+                hint,
+                limit: Some(exceeded.at_line(line)),
+            }
+        }
+        Refusal::Syntax { line, message, .. } => error(
+            first_line + line - 1,
+            format!("front matter: {message}"),
+            yaml_syntax_hint(&message),
+        ),
+    })?;
     let front_matter: FrontMatter = serde_norway::from_str(yaml).map_err(|e| {
         let line = e
             .location()
@@ -1066,7 +1094,7 @@ mod tests {
     const HEADER: &str = "---\norganization: acme\nrepository: widgets\n---\n";
 
     fn parse(body: &str) -> Result<ProjectSpec, MarkdownError> {
-        parse_markdown(&format!("{HEADER}{body}"))
+        parse_markdown(&format!("{HEADER}{body}"), &DocumentLimits::DEFAULT)
     }
 
     /// The error for `body`, with its line counted from the first line after the header.
@@ -1228,7 +1256,7 @@ github_integration:
 # Epic: B
 depends_on: a
 ";
-        let spec = parse_markdown(text).unwrap();
+        let spec = parse_markdown(text, &DocumentLimits::DEFAULT).unwrap();
         assert_eq!(spec.project_scope.start_date.as_deref(), Some("2026-01-05"));
         assert_eq!(
             spec.generation_metadata,
@@ -1250,23 +1278,31 @@ depends_on: a
 
     #[test]
     fn front_matter_errors() {
-        let e = parse_markdown("# Epic: A\n").unwrap_err();
+        let e = parse_markdown("# Epic: A\n", &DocumentLimits::DEFAULT).unwrap_err();
         assert_eq!(e.line, 1);
         assert!(e.message.contains("no front matter"));
 
-        let e = parse_markdown("---\norganization: acme\n---\n# Epic: A\n").unwrap_err();
+        let e = parse_markdown(
+            "---\norganization: acme\n---\n# Epic: A\n",
+            &DocumentLimits::DEFAULT,
+        )
+        .unwrap_err();
         assert_eq!(e.line, 2);
         assert!(e.message.contains("missing field `repository`"), "{e}");
         assert!(e.hint.contains("organization"));
 
-        let e =
-            parse_markdown("---\norganization: acme\nrepository: w\n  x: y: z\n---\n").unwrap_err();
+        let e = parse_markdown(
+            "---\norganization: acme\nrepository: w\n  x: y: z\n---\n",
+            &DocumentLimits::DEFAULT,
+        )
+        .unwrap_err();
         assert_eq!(e.line, 4, "{e}");
         assert!(e.message.starts_with("front matter: mapping values"), "{e}");
         assert!(!e.message.contains(" at line"), "{e}");
 
         let e = parse_markdown(
             "---\norganization: acme\nrepository: w\nproject_scope:\n  start_date: x\n---\n",
+            &DocumentLimits::DEFAULT,
         )
         .unwrap_err();
         assert!(e.message.contains("`project_scope`"), "{e}");

@@ -56,7 +56,7 @@ pub async fn bounded_body(
             return too(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!(
-                    "the request body is larger than {} bytes (--max-request-body)",
+                    "the request body is larger than {} bytes (--max-request-body; governance documents: --max-document-bytes)",
                     limits.max_api_body
                 ),
             )

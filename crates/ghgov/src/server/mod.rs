@@ -36,6 +36,8 @@ pub struct ServeOptions {
     /// Payloads of finished deliveries are dropped after this long; None keeps them.
     pub retention: Option<Duration>,
     pub clock: SharedClock,
+    /// What a governance document in a request may cost to read.
+    pub document_limits: crate::governance::document_limits::DocumentLimits,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -51,6 +53,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("webhook", &self.webhook)
             .field("http", &self.http)
             .field("retention", &self.retention)
+            .field("document_limits", &self.document_limits)
             .finish_non_exhaustive()
     }
 }
@@ -76,6 +79,7 @@ impl ServeOptions {
             http: HttpLimits::default(),
             retention: Some(DEFAULT_RETENTION),
             clock: crate::clock::system(),
+            document_limits: crate::governance::document_limits::DocumentLimits::DEFAULT,
         }
     }
 }
@@ -155,6 +159,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<Running> {
         usage: Arc::default(),
         health: Arc::default(),
         clock: opts.clock.clone(),
+        document_limits: opts.document_limits,
     };
     tokio::spawn(state.usage.clone().run(store.clone(), USAGE_EVERY));
     let app = api::router(state.clone(), receiver, opts.http);
