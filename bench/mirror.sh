@@ -64,7 +64,7 @@ fi
 
 if [[ " $which " == *" c "* ]]; then
   p=$(port)
-  "$GHGOV" serve --listen "127.0.0.1:$p" --db "sqlite://$tmp/c.db" --webhook-secret benchsecret >"$tmp/serve-c.log" 2>&1 &
+  "$GHGOV" serve --listen "127.0.0.1:$p" --db "sqlite://$tmp/c.db" --webhook-secret benchsecret --repo Codertocat/Hello-World >"$tmp/serve-c.log" 2>&1 &
   pids+=($!); spid=$!
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$p/health" && break; sleep 0.1; done
   python3 - "$tmp/body.json" <<'PY'
