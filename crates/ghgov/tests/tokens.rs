@@ -59,7 +59,7 @@ async fn duplicate_names_in_older_databases_are_kept(db: String) {
     let old = std::env::temp_dir().join(format!("ghgov-old-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&old).unwrap();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("migrations")
+        .join("../ghgov-store/migrations")
         .join(backend);
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();

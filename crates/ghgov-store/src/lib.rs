@@ -1,4 +1,4 @@
-//! Storage on SQLite (default) or PostgreSQL, chosen by the URL scheme. One set of queries
+//! ghgov's storage layer. Storage on SQLite (default) or PostgreSQL, chosen by the URL scheme. One set of queries
 //! serves both through sqlx's `Any` driver; the schema differs only where the databases do
 //! (identity columns), in versioned migrations per backend applied at start-up.
 
