@@ -6,10 +6,13 @@ mod admissions;
 mod deliveries;
 mod etags;
 pub mod governance;
+mod names;
+pub mod sql;
 mod sync_ops;
 mod tokens;
 
 pub use deliveries::{DeliveryRow, DeliveryStatus, NewDelivery, Requeue};
+pub use names::RepoName;
 pub use sync_ops::{save_cursor, SyncCursor, SyncOperation};
 pub use tokens::{Scope, TokenRow};
 

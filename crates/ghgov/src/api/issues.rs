@@ -4,6 +4,7 @@
 use super::extract::{Json, Path, Query};
 use super::params::{invalid, Page, PerPage, Positive, Timestamp};
 use super::{bad_request, json_bytes, not_found, ApiResult, AppState, Paging};
+use crate::store::sql::id_list;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use serde_json::{json, Value};
@@ -82,13 +83,6 @@ fn issue_json(
         "updated_at": r.get::<String, _>(16),
         "closed_at": r.get::<Option<String>, _>(17),
     })
-}
-
-fn id_list(ids: &[i64]) -> String {
-    ids.iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// Labels, assignees and milestones of a set of issues, in three queries.

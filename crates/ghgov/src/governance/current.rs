@@ -3,6 +3,7 @@
 //! and how much open work each agent already carries.
 
 use super::desired::key_in_body;
+use crate::store::sql::id_list;
 use crate::store::Store;
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -105,13 +106,6 @@ impl CurrentState {
             })
             .collect()
     }
-}
-
-fn id_list(ids: &[i64]) -> String {
-    ids.iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// Reads the governed part of `repository` from the mirror. `agent_labels` and

@@ -3,6 +3,7 @@
 //! idempotent; older facts (by `updated_at`) never overwrite newer ones.
 
 use crate::github::types::{Comment, Issue, Label, Milestone, Repository, User};
+use crate::store::sql::{id_list, placeholders};
 use sqlx::{Any, Row, Transaction};
 use std::collections::HashSet;
 
@@ -205,26 +206,6 @@ pub async fn issue(
     generation: Option<i64>,
 ) -> anyhow::Result<Applied> {
     Ok(issues(tx, seen, repo_id, std::slice::from_ref(i), generation).await?[0])
-}
-
-fn id_list(ids: impl Iterator<Item = i64>) -> String {
-    ids.map(|i| i.to_string()).collect::<Vec<_>>().join(",")
-}
-
-/// `($1, $2), ($3, $4), …` for `rows` rows of `width` values.
-fn placeholders(rows: usize, width: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            format!(
-                "({})",
-                (1..=width)
-                    .map(|c| format!("${}", r * width + c))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// A page of issues in a few statements: the checks and the label and assignee rows are

@@ -1,0 +1,43 @@
+//! Pieces of SQL text built in one place, the same for both backends.
+
+/// `1,2,3`: ids for an `IN (…)` list. Ids are integers, so they are safe to inline, and
+/// inlining keeps one statement for any number of them.
+pub fn id_list<I>(ids: I) -> String
+where
+    I: IntoIterator,
+    I::Item: std::borrow::Borrow<i64>,
+{
+    ids.into_iter()
+        .map(|i| std::borrow::Borrow::<i64>::borrow(&i).to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `($1, $2), ($3, $4), …` for `rows` rows of `width` values.
+pub fn placeholders(rows: usize, width: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            format!(
+                "({})",
+                (1..=width)
+                    .map(|c| format!("${}", r * width + c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_and_placeholders() {
+        assert_eq!(id_list([3, 1, 2]), "3,1,2");
+        assert_eq!(id_list(Vec::<i64>::new()), "");
+        assert_eq!(id_list(&[4, 5]), "4,5");
+        assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
+}
