@@ -37,7 +37,7 @@ mod tests {
     fn lists_and_placeholders() {
         assert_eq!(id_list([3, 1, 2]), "3,1,2");
         assert_eq!(id_list(Vec::<i64>::new()), "");
-        assert_eq!(id_list(vec![4, 5].iter()), "4,5");
+        assert_eq!(id_list([4, 5].iter()), "4,5");
         assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
     }
 }
