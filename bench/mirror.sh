@@ -4,12 +4,15 @@
 #      SQLite and PostgreSQL: wall time, GitHub requests, peak RSS
 #  (b) the same sync again with nothing changed: requests that cost rate limit
 #  (c) webhook ingestion: signed `issues` deliveries stored per second, p50/p99, 16 and 64 connections
-#  (d) GET /api/v1/issues?state=open&label=X&per_page=25 over 100,000 mirrored issues: rps, p99, RSS
-# Usage: bench/mirror.sh [a|b|c|d ...]   (default: all; PostgreSQL runs when
+#  (d) GET /api/v1/issues?state=open&label=bug&per_page=25 over 100,000 mirrored issues: rps, p99, RSS
+#  (v) the same list asked varied questions (bench/issue_queries.lua: state, sort, direction,
+#      label on half, pages 1-40) over 8 connections: rps, p50/p99, RSS
+#  d and v run on SQLite, and on PostgreSQL when a server is given.
+# Usage: bench/mirror.sh [a|b|c|d|v ...]   (default: all; PostgreSQL runs when
 # GHGOV_BENCH_POSTGRES_URL or GHGOV_TEST_POSTGRES_URL is set)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-which=${*:-a b c d}
+which=${*:-a b c d v}
 cargo build --release --quiet -p ghgov -p fakehub --bins
 FAKEHUB=target/release/fakehub
 GHGOV=target/release/ghgov
@@ -85,19 +88,40 @@ PY
   kill "$spid" 2>/dev/null || true
 fi
 
-if [[ " $which " == *" d "* ]]; then
-  start_fakehub 100000 0 20 10
-  db="sqlite://$tmp/d.db"
-  "$GHGOV" sync acme/widgets --full --db "$db" --github-url "$FH" --github-token t | sed 's/^/  /'
-  tok=$("$GHGOV" token create --name bench --scope read --db "$db" 2>/dev/null | tail -n 1)
+api_bench() { # label db  -> runs d and/or v against 100,000 issues mirrored into db
+  "$GHGOV" sync acme/widgets --full --db "$2" --github-url "$FH" --github-token t | sed 's/^/  /'
+  tok=$("$GHGOV" token create --name "bench-$RANDOM" --scope read --db "$2" 2>/dev/null | tail -n 1)
   p=$(port)
-  "$GHGOV" serve --listen "127.0.0.1:$p" --db "$db" >"$tmp/serve-d.log" 2>&1 &
+  "$GHGOV" serve --listen "127.0.0.1:$p" --db "$2" >"$tmp/serve-$1.log" 2>&1 &
   pids+=($!); spid=$!
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$p/health" && break; sleep 0.1; done
-  url="http://127.0.0.1:$p/api/v1/issues?state=open&label=bug&per_page=25"
-  curl -s -H "Authorization: Bearer $tok" "$url" | python3 -c "import json,sys; d=json.load(sys.stdin); print('  matching issues:', d['pagination']['total'])"
-  wrk -t2 -c16 -d10s --latency -H "Authorization: Bearer $tok" "$url" >"$tmp/wrk-d.out"
-  rps=$(awk '/Requests\/sec/{print $2}' "$tmp/wrk-d.out")
-  p50=$(awk '$1=="50%"{print $2}' "$tmp/wrk-d.out"); p99=$(awk '$1=="99%"{print $2}' "$tmp/wrk-d.out")
-  echo "RESULT mirror_api_issue_list rps=$rps p50=$p50 p99=$p99 peak_rss_mb=$(awk '/VmHWM/{print int($2/1024)}' /proc/$spid/status)"
+  if [[ " $which " == *" d "* ]]; then
+    url="http://127.0.0.1:$p/api/v1/issues?state=open&label=bug&per_page=25"
+    curl -s -H "Authorization: Bearer $tok" "$url" | python3 -c "import json,sys; d=json.load(sys.stdin); print('  matching issues:', d['pagination']['total'])"
+    wrk -t2 -c16 -d10s --latency -H "Authorization: Bearer $tok" "$url" >"$tmp/wrk-d.out"
+    rps=$(awk '/Requests\/sec/{print $2}' "$tmp/wrk-d.out")
+    p50=$(awk '$1=="50%"{print $2}' "$tmp/wrk-d.out"); p99=$(awk '$1=="99%"{print $2}' "$tmp/wrk-d.out")
+    echo "RESULT mirror_api_issue_list$3 rps=$rps p50=$p50 p99=$p99 peak_rss_mb=$(awk '/VmHWM/{print int($2/1024)}' /proc/$spid/status)"
+  fi
+  if [[ " $which " == *" v "* ]]; then
+    # Varied questions (bench/issue_queries.lua): filters, sorts and pages over 8 connections.
+    wrk -t2 -c8 -d20s --latency -H "Authorization: Bearer $tok" -s bench/issue_queries.lua "http://127.0.0.1:$p" >"$tmp/wrk-v.out"
+    rps=$(awk '/Requests\/sec/{print $2}' "$tmp/wrk-v.out")
+    p50=$(awk '$1=="50%"{print $2}' "$tmp/wrk-v.out"); p99=$(awk '$1=="99%"{print $2}' "$tmp/wrk-v.out")
+    bad=$(awk -F': ' '/non-200 answers/{print $2}' "$tmp/wrk-v.out")
+    echo "RESULT mirror_api_issue_list_varied$3 rps=$rps p50=$p50 p99=$p99 non_200=$bad peak_rss_mb=$(awk '/VmHWM/{print int($2/1024)}' /proc/$spid/status)"
+  fi
+  kill "$spid" 2>/dev/null || true
+}
+
+if [[ " $which " == *" d "* || " $which " == *" v "* ]]; then
+  start_fakehub 100000 0 20 10
+  api_bench sqlite "sqlite://$tmp/d.db" ""
+  if [ -n "$PG" ]; then
+    pg_db
+    api_bench postgres "$PGDB" "_postgres"
+    psql "$PG" -qc "DROP DATABASE ${PGDB##*/} WITH (FORCE)" >/dev/null
+  else
+    echo "SKIPPED PostgreSQL API benchmark: set GHGOV_BENCH_POSTGRES_URL"
+  fi
 fi

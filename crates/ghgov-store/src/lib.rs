@@ -6,6 +6,7 @@ mod admissions;
 mod deliveries;
 mod etags;
 pub mod governance;
+pub mod issue_reads;
 mod names;
 pub mod sql;
 mod sync_ops;
@@ -37,6 +38,8 @@ pub struct Store {
     /// SQLite takes one writer at a time. Writers of this process queue here, in order,
     /// instead of meeting SQLite's busy handler (which sleeps and retries).
     write_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Issue-list totals per filter, kept until the mirror changes.
+    totals: Arc<issue_reads::TotalsCache>,
 }
 
 /// A write transaction, holding the store's write turn until it commits or is dropped.
@@ -172,6 +175,7 @@ impl Store {
             backend,
             name: redact(&url).into(),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            totals: Arc::default(),
         })
     }
 

@@ -142,6 +142,22 @@ async fn api_over_a_mirror(db: String) {
         "Renamed needle in the haystack",
         "a change reaches the next answer"
     );
+    // Totals are kept per filter, whatever the page or sort, and follow the mirror too.
+    let tagged = "/api/v1/issues?state=all&label=ui-x";
+    let total = |q: String| {
+        let (url, read) = (url.clone(), read.clone());
+        async move { api(&url, &read, &q).await.1["pagination"]["total"].clone() }
+    };
+    assert_eq!(total(format!("{tagged}&page=2")).await, 1);
+    c.patch(format!("{}/repos/acme/widgets/issues/5", fh.url))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"labels": ["ui-x"]}))
+        .send_ok()
+        .await;
+    fh.hub.clock.advance(chrono::Duration::seconds(2));
+    s.sync(&repo(), SyncKind::Incremental).await.unwrap();
+    assert_eq!(total(format!("{tagged}&sort=number")).await, 2);
+    assert_eq!(total(format!("{tagged}&page=2")).await, 2);
 
     // One issue with its relations.
     let (s2, detail) = api(&url, &read, &format!("/api/v1/issues/{}", id(2))).await;

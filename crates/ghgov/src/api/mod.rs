@@ -50,18 +50,28 @@ pub struct AppState {
 /// Answers of read endpoints, valid while the mirror's version is unchanged.
 #[derive(Default)]
 pub struct ResponseCache {
-    entries: parking_lot::Mutex<std::collections::HashMap<String, (i64, axum::body::Bytes)>>,
+    entries: parking_lot::Mutex<CachedAnswers>,
     /// One computation per key at a time: concurrent misses wait for the first.
     fills: parking_lot::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
+#[derive(Default)]
+struct CachedAnswers {
+    by_key: std::collections::HashMap<String, (i64, axum::body::Bytes)>,
+    /// Bytes held in `by_key`, keys included.
+    bytes: usize,
+}
+
 /// Entries kept before the cache starts over.
 const CACHE_ENTRIES: usize = 2048;
+/// Bytes kept before the cache starts over: what bounds its memory, whatever the pages' size.
+const CACHE_BYTES: usize = 16 << 20;
 
 impl ResponseCache {
     pub fn get(&self, key: &str, version: i64) -> Option<axum::body::Bytes> {
         self.entries
             .lock()
+            .by_key
             .get(key)
             .filter(|(v, _)| *v == version)
             .map(|(_, b)| b.clone())
@@ -76,11 +86,21 @@ impl ResponseCache {
     }
 
     pub fn put(&self, key: String, version: i64, body: axum::body::Bytes) {
-        let mut e = self.entries.lock();
-        if e.len() >= CACHE_ENTRIES {
-            e.clear();
+        let size = key.len() + body.len();
+        if size > CACHE_BYTES / 4 {
+            return; // one huge answer would push out everything else
         }
-        e.insert(key, (version, body));
+        let mut e = self.entries.lock();
+        if e.by_key.len() >= CACHE_ENTRIES || e.bytes + size > CACHE_BYTES {
+            e.by_key.clear();
+            e.bytes = 0;
+        }
+        if let Some((_, old)) = e.by_key.get(&key) {
+            let old = key.len() + old.len();
+            e.bytes -= old;
+        }
+        e.bytes += size;
+        e.by_key.insert(key, (version, body));
     }
 }
 
@@ -281,4 +301,39 @@ pub fn router(state: AppState, receiver: Receiver, limits: HttpLimits) -> Router
         .with_state(state)
         .merge(webhooks)
         .layer(axum::middleware::from_fn(observe))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_response_cache_holds_a_bounded_number_of_bytes() {
+        let cache = ResponseCache::default();
+        let page = axum::body::Bytes::from(vec![b'x'; 1 << 20]);
+        for i in 0..40 {
+            cache.put(format!("k{i}"), 1, page.clone());
+            assert!(cache.entries.lock().bytes <= CACHE_BYTES);
+        }
+        // The newest answer is always kept; an answer of another version is a miss.
+        assert!(cache.get("k39", 1).is_some());
+        assert!(cache.get("k39", 2).is_none());
+        // Replacing an entry does not count it twice.
+        cache.put("k39".into(), 2, page.clone());
+        let held: usize = cache
+            .entries
+            .lock()
+            .by_key
+            .iter()
+            .map(|(k, (_, b))| k.len() + b.len())
+            .sum();
+        assert_eq!(cache.entries.lock().bytes, held);
+        // An answer bigger than a quarter of the budget is not kept at all.
+        cache.put(
+            "huge".into(),
+            2,
+            axum::body::Bytes::from(vec![0; CACHE_BYTES]),
+        );
+        assert!(cache.get("huge", 2).is_none());
+    }
 }
