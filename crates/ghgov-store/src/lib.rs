@@ -7,6 +7,7 @@ mod deliveries;
 mod etags;
 pub mod governance;
 pub mod issue_reads;
+pub mod resource_reads;
 mod names;
 pub mod sql;
 mod sync_ops;
