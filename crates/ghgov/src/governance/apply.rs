@@ -72,7 +72,7 @@ pub enum CrashPoint {
 pub struct InjectedCrash(pub CrashPoint);
 
 /// What a step produced: the GitHub object id to remember (issue id, label id…).
-struct Outcome {
+struct StepResult {
     result_id: Option<i64>,
     after: Value,
 }
@@ -252,7 +252,7 @@ impl Run<'_> {
                     .finish(
                         step,
                         change,
-                        Outcome {
+                        StepResult {
                             result_id: Some(id),
                             after: json!({"number": number, "found": "key table"}),
                         },
@@ -348,8 +348,8 @@ impl Run<'_> {
 
     /// Records a step whose result GitHub gave (or that was found by reading).
     async fn settle(&mut self, step: i64, change: &Change, response: Value) -> anyhow::Result<()> {
-        let (outcome, projection) = self.outcome(change, response)?;
-        self.finish(step, change, outcome, projection).await
+        let (result, projection) = self.step_result(change, response)?;
+        self.finish(step, change, result, projection).await
     }
 
     /// Journals a step that is settled by looking, not by writing.
@@ -639,11 +639,11 @@ impl Run<'_> {
         Ok(None)
     }
 
-    fn outcome(
+    fn step_result(
         &self,
         c: &Change,
         response: Value,
-    ) -> anyhow::Result<(Outcome, Option<Projection>)> {
+    ) -> anyhow::Result<(StepResult, Option<Projection>)> {
         let id = response["id"].as_i64();
         let projection = match &c.target {
             _ if response.is_null() => None,
@@ -684,7 +684,7 @@ impl Run<'_> {
                 .collect::<HashMap<_, _>>()),
         };
         Ok((
-            Outcome {
+            StepResult {
                 result_id: id,
                 after,
             },
@@ -697,7 +697,7 @@ impl Run<'_> {
         &mut self,
         step: i64,
         c: &Change,
-        outcome: Outcome,
+        result: StepResult,
         projection: Option<Projection>,
     ) -> anyhow::Result<()> {
         let store = self.a.store;
@@ -754,7 +754,7 @@ impl Run<'_> {
                 save_key(&mut tx, &repo, key, id, number, Some(self.plan_id)).await?;
             }
         }
-        journal_done(&mut tx, self.plan_id, step, outcome.result_id).await?;
+        journal_done(&mut tx, self.plan_id, step, result.result_id).await?;
         let before: Value = json!(c
             .fields
             .iter()
@@ -769,7 +769,7 @@ impl Run<'_> {
                 object_kind: issue_kind_name(&c.target),
                 object_key: &c.target.key(),
                 before: (c.action != Action::Create).then_some(&before),
-                after: Some(&outcome.after),
+                after: Some(&result.after),
                 correlation_id: &self.correlation,
             },
         )

@@ -18,8 +18,9 @@ pub const HANDLED: &[&str] = &[
     "ping",
 ];
 
+/// What [`apply`] did with one event; the delivery is marked processed or ignored after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum EventEffect {
     Processed,
     Ignored,
 }
@@ -92,11 +93,11 @@ async fn embedded_issues(
     Ok(())
 }
 
-pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Result<Outcome> {
+pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Result<EventEffect> {
     let action = payload.get("action").and_then(Value::as_str).unwrap_or("");
     let mut seen = Seen::default();
     match event {
-        "ping" => Ok(Outcome::Processed),
+        "ping" => Ok(EventEffect::Processed),
         "issues" => {
             let repo = repo_required(tx, payload).await?;
             let issue_id = id_of(payload.get("issue").unwrap_or(&Value::Null), "id")?;
@@ -131,7 +132,7 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
                     }
                 }
             }
-            Ok(Outcome::Processed)
+            Ok(EventEffect::Processed)
         }
         "issue_comment" => {
             let repo = repo_required(tx, payload).await?;
@@ -145,7 +146,7 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
             if let Ok(issue) = field::<Issue>(payload, "issue") {
                 projector::issue(tx, &mut seen, repo, &issue, None).await?;
             }
-            Ok(Outcome::Processed)
+            Ok(EventEffect::Processed)
         }
         "label" => {
             let repo = repo_required(tx, payload).await?;
@@ -155,7 +156,7 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
             } else {
                 projector::label(tx, &mut seen, repo, &label).await?;
             }
-            Ok(Outcome::Processed)
+            Ok(EventEffect::Processed)
         }
         "milestone" => {
             let repo = repo_required(tx, payload).await?;
@@ -165,7 +166,7 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
             } else {
                 projector::milestone(tx, &mut seen, repo, &m).await?;
             }
-            Ok(Outcome::Processed)
+            Ok(EventEffect::Processed)
         }
         "sub_issues" => {
             repository(tx, payload).await?;
@@ -181,9 +182,9 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
                 "sub_issue_removed" | "parent_issue_removed" => {
                     projector::unlink_sub_issue(tx, parent, child).await?
                 }
-                _ => return Ok(Outcome::Ignored),
+                _ => return Ok(EventEffect::Ignored),
             }
-            Ok(Outcome::Processed)
+            Ok(EventEffect::Processed)
         }
         "issue_dependencies" => {
             repository(tx, payload).await?;
@@ -199,9 +200,9 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
                 "blocked_by_removed" | "blocking_removed" => {
                     projector::remove_dependency(tx, blocked, blocking).await?
                 }
-                _ => return Ok(Outcome::Ignored),
+                _ => return Ok(EventEffect::Ignored),
             }
-            Ok(Outcome::Processed)
+            Ok(EventEffect::Processed)
         }
         "repository" => {
             let r: Repository = field(payload, "repository")?;
@@ -211,8 +212,8 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
                 // renamed, transferred, edited…: the payload carries the new name and owner.
                 projector::repository(tx, &r).await?;
             }
-            Ok(Outcome::Processed)
+            Ok(EventEffect::Processed)
         }
-        _ => Ok(Outcome::Ignored),
+        _ => Ok(EventEffect::Ignored),
     }
 }
