@@ -204,7 +204,7 @@ impl<'a> Applier<'a> {
             return Err(anyhow!("GitHub answered 304 to an unconditional request"));
         };
         let repo: Repository = serde_json::from_value(body).context("reading the repository")?;
-        let mut tx = self.store.begin_write().await?;
+        let mut tx = self.store.begin_mirror_write().await?;
         let id = projector::repository(&mut tx, &repo).await?;
         tx.commit().await?;
         Ok(id)
@@ -703,6 +703,9 @@ impl Run<'_> {
         let store = self.a.store;
         let repo = self.a.repo.full();
         let mut tx = store.begin_write().await?;
+        if projection.is_some() {
+            tx.touch_mirror();
+        }
         let mut seen = Seen::default();
         match &projection {
             Some(Projection::Issue(issue)) => {

@@ -171,6 +171,8 @@ impl Processor {
                     match events::apply(&mut savepoint, &d.event, &payload).await {
                         Ok(effect) => {
                             savepoint.commit().await?;
+                            // Even an ignored event may have projected its repository.
+                            tx.touch_mirror();
                             if effect == EventEffect::Processed {
                                 DeliveryStatus::Processed
                             } else {

@@ -288,7 +288,7 @@ impl Syncer {
             Fetched::Modified { body, .. } => {
                 let r: Repository = serde_json::from_value(body)
                     .context("GitHub sent a repository ghgov cannot read")?;
-                let mut tx = self.store.begin_write().await?;
+                let mut tx = self.store.begin_mirror_write().await?;
                 let id = projector::repository(&mut tx, &r).await?;
                 tx.commit().await?;
                 self.gh.commit_etag(&path).await;
@@ -346,7 +346,7 @@ impl Syncer {
             return Ok(0);
         };
         let labels: Vec<Label> = list(Value::Array(items), "label")?;
-        let mut tx = self.store.begin_write().await?;
+        let mut tx = self.store.begin_mirror_write().await?;
         let mut seen = Seen::default();
         for l in &labels {
             projector::label(&mut tx, &mut seen, repo_id, l).await?;
@@ -366,7 +366,7 @@ impl Syncer {
             return Ok(0);
         };
         let milestones: Vec<Milestone> = list(Value::Array(items), "milestone")?;
-        let mut tx = self.store.begin_write().await?;
+        let mut tx = self.store.begin_mirror_write().await?;
         let mut seen = Seen::default();
         for m in &milestones {
             projector::milestone(&mut tx, &mut seen, repo_id, m).await?;
@@ -393,7 +393,7 @@ impl Syncer {
     ) -> anyhow::Result<(u64, Option<String>)> {
         // Full listings carry their generation in the cursor; incremental pages have none.
         let generation = (cursor.generation > 0).then_some(cursor.generation);
-        let mut tx = self.store.begin_write().await?;
+        let mut tx = self.store.begin_mirror_write().await?;
         let mut seen = Seen::default();
         let stamps: Vec<String> = match what {
             Paged::Issues => {
@@ -535,7 +535,7 @@ impl Syncer {
         let Some(listing) = self.list_full(Paged::Comments, repo_id, &full, op).await? else {
             return Ok(0);
         };
-        let mut tx = self.store.begin_write().await?;
+        let mut tx = self.store.begin_mirror_write().await?;
         sqlx::query("DELETE FROM comments WHERE repository_id = $1 AND seen_generation <> $2")
             .bind(repo_id)
             .bind(listing.generation)
@@ -562,7 +562,7 @@ impl Syncer {
         {
             Ok(Fetched::Modified { body, .. }) => {
                 let issue: Issue = serde_json::from_value(body)?;
-                let mut tx = self.store.begin_write().await?;
+                let mut tx = self.store.begin_mirror_write().await?;
                 if issue.id == id {
                     projector::issue(
                         &mut tx,
@@ -581,7 +581,7 @@ impl Syncer {
             }
             Ok(Fetched::NotModified) => Ok(false),
             Err(e) if matches!(e.status(), Some(404) | Some(410)) => {
-                let mut tx = self.store.begin_write().await?;
+                let mut tx = self.store.begin_mirror_write().await?;
                 let reason = if e.status() == Some(410) {
                     "deleted"
                 } else {
@@ -703,7 +703,7 @@ impl Syncer {
             } else {
                 Vec::new()
             };
-            let mut tx = self.store.begin_write().await?;
+            let mut tx = self.store.begin_mirror_write().await?;
             projector::set_sub_issues(&mut tx, id, &children).await?;
             projector::set_blocked_by(&mut tx, id, &blockers).await?;
             projector::clear_relations_dirty(&mut tx, id).await?;
