@@ -13,7 +13,7 @@ mod tokens;
 
 pub use deliveries::{DeliveryRow, DeliveryStatus, NewDelivery, Requeue};
 pub use names::RepoName;
-pub use sync_ops::{save_cursor, SyncCursor, SyncOperation};
+pub use sync_ops::{save_cursor, SyncCursor, SyncOperation, SyncStatus};
 pub use tokens::{Scope, TokenRow};
 
 use anyhow::Context;

@@ -13,7 +13,9 @@ use crate::github::types::{Issue, Label, Milestone, Repository};
 use crate::github::{Fetched, GitHub, GitHubError};
 use crate::mirror::projector::{self, Seen};
 use crate::mirror::RepoName;
-use crate::store::governance::{audit, journal_done, save_key, Intent, NewAudit, PlanStatus};
+use crate::store::governance::{
+    audit, journal_done, save_key, Intent, JournalStatus, NewAudit, PlanStatus,
+};
 use crate::store::{seconds_before, Store};
 use anyhow::{anyhow, Context};
 use reqwest::Method;
@@ -158,7 +160,7 @@ impl<'a> Applier<'a> {
             flight_since: None,
         };
         run.load_milestones().await?;
-        let journal: HashMap<i64, (String, String)> = self
+        let journal: HashMap<i64, (JournalStatus, String)> = self
             .store
             .journal(plan_id)
             .await?
@@ -170,12 +172,13 @@ impl<'a> Applier<'a> {
         for (step, change) in plan.changes.iter().enumerate() {
             let step = step as i64;
             let entry = journal.get(&step);
-            let status = entry.map(|(s, _)| s.as_str());
-            if status == Some("done") {
+            let status = entry.map(|(s, _)| *s);
+            if status == Some(JournalStatus::Done) {
                 report.resumed += 1;
             } else {
                 run.flight_since = entry.map(|(_, at)| seconds_before(at, SEARCH_SLACK_SECONDS));
-                run.step(step, change, status == Some("intent")).await?;
+                run.step(step, change, status == Some(JournalStatus::Intent))
+                    .await?;
             }
             match change.action {
                 Action::Create => report.added += 1,

@@ -6,7 +6,7 @@ use super::projector::{self, Seen};
 use super::RepoName;
 use crate::github::types::{Comment, Issue, Label, Milestone, Repository};
 use crate::github::{Fetched, GitHub, Page};
-use crate::store::{save_cursor, Store, SyncCursor};
+use crate::store::{save_cursor, Store, SyncCursor, SyncStatus};
 use anyhow::Context;
 use serde::Serialize;
 use serde_json::Value;
@@ -204,8 +204,8 @@ impl Syncer {
         let processed =
             (report.issues + report.comments + report.labels + report.milestones) as i64;
         let (status, error) = match &result {
-            Ok(()) => ("completed", None),
-            Err(e) => ("failed", Some(format!("{e:#}"))),
+            Ok(()) => (SyncStatus::Completed, None),
+            Err(e) => (SyncStatus::Failed, Some(format!("{e:#}"))),
         };
         self.store
             .finish_sync(
@@ -226,7 +226,7 @@ impl Syncer {
                 .execute(&self.store.pool)
                 .await;
         }
-        metrics::counter!("ghgov_sync_operations_total", "type" => kind.as_str(), "status" => status).increment(1);
+        metrics::counter!("ghgov_sync_operations_total", "type" => kind.as_str(), "status" => status.as_str()).increment(1);
         result.map(|_| report)
     }
 
