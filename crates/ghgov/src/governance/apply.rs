@@ -196,7 +196,7 @@ impl<'a> Applier<'a> {
     /// The repository's id in the mirror, fetched (and mirrored) when it was never synced.
     async fn repository_id(&self) -> anyhow::Result<i64> {
         if let Some(r) = sqlx::query("SELECT id FROM repositories WHERE full_name_lc = $1")
-            .bind(self.repo.full().to_ascii_lowercase())
+            .bind(self.repo.key())
             .fetch_optional(&self.store.pool)
             .await?
         {

@@ -2,6 +2,7 @@
 //! same way sync pages do.
 
 use super::projector::{self, Seen, Tx};
+use super::RepoName;
 use crate::github::types::{Comment, Issue, Label, Milestone, Repository};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -65,8 +66,13 @@ async fn repo_of_issue_url(tx: &mut Tx<'_>, issue: &Value) -> anyhow::Result<Opt
     };
     let mut parts = url.rsplit('/');
     let (name, owner) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    // Built, not parsed: a malformed URL finds no repository rather than failing the event.
+    let repo = RepoName {
+        owner: owner.to_string(),
+        name: name.to_string(),
+    };
     let row = sqlx::query("SELECT id FROM repositories WHERE full_name_lc = $1")
-        .bind(format!("{owner}/{name}").to_ascii_lowercase())
+        .bind(repo.key())
         .fetch_optional(&mut **tx)
         .await?;
     Ok(row.map(|r| sqlx::Row::get(&r, 0)))

@@ -153,11 +153,11 @@ async fn unlisted(
         .collect())
 }
 
-fn repo_lock(db: &str, repo: &str) -> Arc<tokio::sync::Mutex<()>> {
+fn repo_lock(db: &str, repo: &RepoName) -> Arc<tokio::sync::Mutex<()>> {
     static LOCKS: std::sync::OnceLock<
         parking_lot::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     > = std::sync::OnceLock::new();
-    let key = format!("{db} {}", repo.to_ascii_lowercase());
+    let key = format!("{db} {}", repo.key());
     LOCKS
         .get_or_init(Default::default)
         .lock()
@@ -183,7 +183,7 @@ impl Syncer {
     /// Runs one sync and records it as a sync operation (failed ones too). Syncs of the same
     /// repository into the same database take turns.
     pub async fn sync(&self, repo: &RepoName, kind: SyncKind) -> anyhow::Result<SyncReport> {
-        let lock = repo_lock(&self.store.name, &repo.full());
+        let lock = repo_lock(&self.store.name, repo);
         let _turn = lock.lock().await;
         let started = Instant::now();
         let (req0, nm0) = (
@@ -296,7 +296,7 @@ impl Syncer {
             }
             Fetched::NotModified => {
                 let row = sqlx::query("SELECT id FROM repositories WHERE full_name_lc = $1")
-                    .bind(repo.full().to_ascii_lowercase())
+                    .bind(repo.key())
                     .fetch_optional(&self.store.pool)
                     .await?;
                 match row {
