@@ -19,8 +19,9 @@ pub struct Counters {
     pub server_errors: u64,
 }
 
+/// What one request adds to the counters.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Outcome {
+pub struct RequestTally {
     pub charged: bool,
     pub not_modified: bool,
     pub rate_limited: bool,
@@ -34,21 +35,21 @@ pub struct Stats {
 }
 
 impl Counters {
-    fn add(&mut self, o: Outcome) {
+    fn add(&mut self, tally: RequestTally) {
         self.requests_total += 1;
-        self.charged_requests += o.charged as u64;
-        self.not_modified += o.not_modified as u64;
-        self.rate_limited += o.rate_limited as u64;
-        self.writes += o.write as u64;
-        self.server_errors += o.server_error as u64;
+        self.charged_requests += tally.charged as u64;
+        self.not_modified += tally.not_modified as u64;
+        self.rate_limited += tally.rate_limited as u64;
+        self.writes += tally.write as u64;
+        self.server_errors += tally.server_error as u64;
     }
 }
 
 impl Stats {
-    pub fn record(&self, route: &str, o: Outcome) {
+    pub fn record(&self, route: &str, tally: RequestTally) {
         let mut g = self.inner.lock();
-        g.0.add(o);
-        g.1.entry(route.to_string()).or_default().add(o);
+        g.0.add(tally);
+        g.1.entry(route.to_string()).or_default().add(tally);
     }
 
     pub fn totals(&self) -> Counters {

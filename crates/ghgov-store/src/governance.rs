@@ -65,6 +65,7 @@ pub fn config_changes(before: Option<&Value>, after: &Value) -> Vec<String> {
     keys
 }
 
+/// Where a plan stands. Stored, and shown by the API, as [`PlanStatus::as_str`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanStatus {
@@ -78,6 +79,15 @@ pub enum PlanStatus {
 }
 
 impl PlanStatus {
+    pub const ALL: [PlanStatus; 6] = [
+        PlanStatus::Planned,
+        PlanStatus::PendingApproval,
+        PlanStatus::Approved,
+        PlanStatus::Applying,
+        PlanStatus::Applied,
+        PlanStatus::Failed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             PlanStatus::Planned => "planned",
@@ -88,15 +98,39 @@ impl PlanStatus {
             PlanStatus::Failed => "failed",
         }
     }
-    pub fn parse(s: &str) -> PlanStatus {
-        match s {
-            "pending_approval" => PlanStatus::PendingApproval,
-            "approved" => PlanStatus::Approved,
-            "applying" => PlanStatus::Applying,
-            "applied" => PlanStatus::Applied,
-            "failed" => PlanStatus::Failed,
-            _ => PlanStatus::Planned,
+    pub fn parse(s: &str) -> Option<PlanStatus> {
+        PlanStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Where a journaled apply step stands. Stored, and shown by the API, as
+/// [`JournalStatus::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JournalStatus {
+    /// About to be sent, or sent with no recorded outcome (a crash in between).
+    Intent,
+    Done,
+    Failed,
+}
+
+impl JournalStatus {
+    pub const ALL: [JournalStatus; 3] = [
+        JournalStatus::Intent,
+        JournalStatus::Done,
+        JournalStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JournalStatus::Intent => "intent",
+            JournalStatus::Done => "done",
+            JournalStatus::Failed => "failed",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<JournalStatus> {
+        JournalStatus::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 
@@ -122,10 +156,13 @@ pub struct PlanRow {
 
 fn plan_row(r: &AnyRow) -> anyhow::Result<PlanRow> {
     let needs: String = r.get("needs_approval");
+    let id: i64 = r.get("id");
+    let status: String = r.get("status");
     Ok(PlanRow {
-        id: r.get("id"),
+        id,
         repository: r.get("repository"),
-        status: PlanStatus::parse(&r.get::<String, _>("status")),
+        status: PlanStatus::parse(&status)
+            .ok_or_else(|| anyhow::anyhow!("plan {id} has the unknown status '{status}'"))?,
         plan: serde_json::from_str(&r.get::<String, _>("plan"))?,
         config_version: r.get("config_version"),
         spec_digest: r.get("spec_digest"),
@@ -176,7 +213,7 @@ pub struct JournalRow {
     pub action: String,
     pub method: String,
     pub path: String,
-    pub status: String,
+    pub status: JournalStatus,
     pub result_id: Option<i64>,
     pub error: Option<String>,
     pub created_at: String,
@@ -392,10 +429,13 @@ impl Store {
         id: i64,
     ) -> anyhow::Result<Option<i64>> {
         Ok(sqlx::query(
-            "SELECT id FROM governance_plans WHERE repository = $1 AND id > $2 AND status IN ('applying', 'applied', 'failed') ORDER BY id LIMIT 1",
+            "SELECT id FROM governance_plans WHERE repository = $1 AND id > $2 AND status IN ($3, $4, $5) ORDER BY id LIMIT 1",
         )
         .bind(repository.to_ascii_lowercase())
         .bind(id)
+        .bind(PlanStatus::Applying.as_str())
+        .bind(PlanStatus::Applied.as_str())
+        .bind(PlanStatus::Failed.as_str())
         .fetch_optional(&self.pool)
         .await?
         .map(|r| r.get::<i64, _>(0)))
@@ -443,10 +483,12 @@ impl Store {
             });
         }
         let now = now_text();
-        sqlx::query("UPDATE governance_plans SET status = 'approved', approved_by = $1, approved_at = $2, updated_at = $2 WHERE id = $3 AND status = 'pending_approval'")
+        sqlx::query("UPDATE governance_plans SET status = $1, approved_by = $2, approved_at = $3, updated_at = $3 WHERE id = $4 AND status = $5")
+            .bind(PlanStatus::Approved.as_str())
             .bind(approver)
             .bind(&now)
             .bind(id)
+            .bind(PlanStatus::PendingApproval.as_str())
             .execute(&mut **tx)
             .await
             .map_err(anyhow::Error::from)?;
@@ -458,8 +500,8 @@ impl Store {
                 action: "plan.approve",
                 object_kind: "governance_plan",
                 object_key: &id.to_string(),
-                before: Some(&serde_json::json!({"status": "pending_approval"})),
-                after: Some(&serde_json::json!({"status": "approved", "needs_approval": row.needs_approval})),
+                before: Some(&serde_json::json!({"status": PlanStatus::PendingApproval})),
+                after: Some(&serde_json::json!({"status": PlanStatus::Approved, "needs_approval": row.needs_approval})),
                 correlation_id: &format!("plan-{id}"),
             },
         )
@@ -473,28 +515,35 @@ impl Store {
             .bind(plan_id)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| JournalRow {
-                step: r.get("step"),
-                object_key: r.get("object_key"),
-                action: r.get("action"),
-                method: r.get("method"),
-                path: r.get("path"),
-                status: r.get("status"),
-                result_id: r.get("result_id"),
-                error: r.get("error"),
-                created_at: r.get("created_at"),
-                completed_at: r.get("completed_at"),
+        rows.iter()
+            .map(|r| {
+                let step: i64 = r.get("step");
+                let status: String = r.get("status");
+                Ok(JournalRow {
+                    step,
+                    object_key: r.get("object_key"),
+                    action: r.get("action"),
+                    method: r.get("method"),
+                    path: r.get("path"),
+                    status: JournalStatus::parse(&status).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "step {step} of plan {plan_id}'s journal has the unknown status '{status}'"
+                        )
+                    })?,
+                    result_id: r.get("result_id"),
+                    error: r.get("error"),
+                    created_at: r.get("created_at"),
+                    completed_at: r.get("completed_at"),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Records that a write is about to be sent. Committed before the request goes out.
     pub async fn journal_intent(&self, i: Intent<'_>) -> anyhow::Result<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("INSERT INTO governance_journal (plan_id, step, object_key, action, method, path, request, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'intent', $8) \
-             ON CONFLICT (plan_id, step) DO UPDATE SET status = 'intent', method = excluded.method, path = excluded.path, request = excluded.request, error = NULL, completed_at = NULL")
+        sqlx::query("INSERT INTO governance_journal (plan_id, step, object_key, action, method, path, request, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (plan_id, step) DO UPDATE SET status = excluded.status, method = excluded.method, path = excluded.path, request = excluded.request, error = NULL, completed_at = NULL")
             .bind(i.plan_id)
             .bind(i.step)
             .bind(i.object_key)
@@ -502,6 +551,7 @@ impl Store {
             .bind(i.method)
             .bind(i.path)
             .bind(i.request.to_string())
+            .bind(JournalStatus::Intent.as_str())
             .bind(now_text())
             .execute(&mut **tx)
             .await?;
@@ -511,7 +561,8 @@ impl Store {
 
     pub async fn journal_failed(&self, plan_id: i64, step: i64, error: &str) -> anyhow::Result<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE governance_journal SET status = 'failed', error = $1, completed_at = $2 WHERE plan_id = $3 AND step = $4")
+        sqlx::query("UPDATE governance_journal SET status = $1, error = $2, completed_at = $3 WHERE plan_id = $4 AND step = $5")
+            .bind(JournalStatus::Failed.as_str())
             .bind(error)
             .bind(now_text())
             .bind(plan_id)
@@ -590,7 +641,8 @@ pub async fn journal_done(
     step: i64,
     result_id: Option<i64>,
 ) -> anyhow::Result<()> {
-    sqlx::query("UPDATE governance_journal SET status = 'done', result_id = $1, error = NULL, completed_at = $2 WHERE plan_id = $3 AND step = $4")
+    sqlx::query("UPDATE governance_journal SET status = $1, result_id = $2, error = NULL, completed_at = $3 WHERE plan_id = $4 AND step = $5")
+        .bind(JournalStatus::Done.as_str())
         .bind(result_id)
         .bind(now_text())
         .bind(plan_id)
@@ -636,4 +688,77 @@ pub async fn audit(tx: &mut WriteTx, a: NewAudit<'_>) -> anyhow::Result<()> {
         .execute(&mut ***tx)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_reads_back_from_its_stored_text() {
+        for status in PlanStatus::ALL {
+            assert_eq!(PlanStatus::parse(status.as_str()), Some(status));
+            // The API shows the stored text.
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        for status in JournalStatus::ALL {
+            assert_eq!(JournalStatus::parse(status.as_str()), Some(status));
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        assert_eq!(PlanStatus::parse("pending"), None);
+        assert_eq!(JournalStatus::parse("Done"), None);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_stored_status_is_an_error_not_a_guess() {
+        let dir = std::env::temp_dir().join(format!(
+            "ghgov-plan-status-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&format!("sqlite://{}", dir.join("x.db").display()))
+            .await
+            .unwrap();
+        let plan = store
+            .create_plan(NewPlan {
+                repository: "acme/widgets",
+                plan: &serde_json::json!({}),
+                config_version: None,
+                spec_digest: "digest",
+                needs_approval: &[],
+                created_by: "alice",
+                counts: (0, 0, 0),
+            })
+            .await
+            .unwrap();
+        store
+            .journal_intent(Intent {
+                plan_id: plan.id,
+                step: 0,
+                object_key: "label:bug",
+                action: "create",
+                method: "POST",
+                path: "/repos/acme/widgets/labels",
+                request: &serde_json::json!({}),
+            })
+            .await
+            .unwrap();
+        for table in ["governance_plans", "governance_journal"] {
+            sqlx::query(&format!("UPDATE {table} SET status = 'paused'"))
+                .execute(&store.pool)
+                .await
+                .unwrap();
+        }
+        let id = plan.id;
+        assert_eq!(
+            store.plan(id).await.unwrap_err().to_string(),
+            format!("plan {id} has the unknown status 'paused'")
+        );
+        assert_eq!(
+            store.journal(id).await.unwrap_err().to_string(),
+            format!("step 0 of plan {id}'s journal has the unknown status 'paused'")
+        );
+        store.pool.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }

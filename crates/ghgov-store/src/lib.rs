@@ -15,7 +15,7 @@ mod tokens;
 
 pub use deliveries::{DeliveryRow, DeliveryStatus, NewDelivery, Requeue};
 pub use names::RepoName;
-pub use sync_ops::{save_cursor, SyncCursor, SyncOperation};
+pub use sync_ops::{save_cursor, SyncCursor, SyncOperation, SyncStatus};
 pub use tokens::{Scope, TokenRow};
 
 use anyhow::Context;
@@ -47,13 +47,25 @@ pub struct Store {
 pub struct WriteTx {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// Whether the transaction changes mirrored data (see [`Store::mirror_version`]).
+    changes_mirror: bool,
 }
 
 impl WriteTx {
+    /// Marks the transaction as one that changes mirrored data, for writers that learn it
+    /// only midway (a batch of deliveries, some of which are never projected).
+    pub fn touch_mirror(&mut self) {
+        self.changes_mirror = true;
+    }
+
+    /// Commits; a transaction that changed mirrored data also moves the mirror's version,
+    /// in the same transaction, so no reader sees the new data with the old version.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE mirror_version SET version = version + 1 WHERE id = 1")
-            .execute(&mut *self.tx)
-            .await?;
+        if self.changes_mirror {
+            sqlx::query("UPDATE mirror_version SET version = version + 1 WHERE id = 1")
+                .execute(&mut *self.tx)
+                .await?;
+        }
         self.tx.commit().await
     }
 }
@@ -207,26 +219,43 @@ impl Store {
         Ok(rows.iter().map(|r| r.get::<i64, _>(0)).collect())
     }
 
-    /// A transaction that writes. On SQLite it waits for this process's write turn and then
-    /// takes the write lock at once (`BEGIN IMMEDIATE`): a transaction that reads first and
-    /// upgrades later would fail with "database is locked" instead of waiting.
+    /// A transaction that writes, but not mirrored data (deliveries, tokens, cursors,
+    /// governance records): its commit leaves [`Store::mirror_version`] alone. Writers of
+    /// mirrored data use [`Store::begin_mirror_write`] or [`WriteTx::touch_mirror`].
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        self.begin(false).await
+    }
+
+    /// A transaction that writes mirrored data (repositories, issues, labels, milestones,
+    /// comments, sub-issues, dependencies): its commit moves [`Store::mirror_version`].
+    pub async fn begin_mirror_write(&self) -> Result<WriteTx, sqlx::Error> {
+        self.begin(true).await
+    }
+
+    /// On SQLite a write transaction waits for this process's write turn and then takes the
+    /// write lock at once (`BEGIN IMMEDIATE`): a transaction that reads first and upgrades
+    /// later would fail with "database is locked" instead of waiting.
+    async fn begin(&self, changes_mirror: bool) -> Result<WriteTx, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => {
                 let turn = self.write_lock.clone().lock_owned().await;
                 Ok(WriteTx {
                     tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _turn: Some(turn),
+                    changes_mirror,
                 })
             }
             Backend::Postgres => Ok(WriteTx {
                 tx: self.pool.begin().await?,
                 _turn: None,
+                changes_mirror,
             }),
         }
     }
 
-    /// The mirror's change counter (see `WriteTx::commit`).
+    /// The mirror's change counter: it moves with every committed write of mirrored data
+    /// (see [`WriteTx::commit`]), and only then, so read caches keyed by it (the issues API)
+    /// survive writes that leave the mirror as it was (a stored delivery, a used token).
     pub async fn mirror_version(&self) -> anyhow::Result<i64> {
         Ok(
             sqlx::query("SELECT version FROM mirror_version WHERE id = 1")

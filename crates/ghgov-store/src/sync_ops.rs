@@ -6,13 +6,46 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+/// Where a sync operation stands. Stored, and shown by the API, as [`SyncStatus::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SyncStatus {
+    Running,
+    Completed,
+    Failed,
+    /// Left running by a process that stopped (marked at the next start).
+    Interrupted,
+}
+
+impl SyncStatus {
+    pub const ALL: [SyncStatus; 4] = [
+        Self::Running,
+        Self::Completed,
+        Self::Failed,
+        Self::Interrupted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SyncOperation {
     pub id: i64,
     pub sync_type: String,
     pub direction: String,
     pub repository: String,
-    pub status: String,
+    pub status: SyncStatus,
     pub started_at: String,
     pub completed_at: Option<String>,
     pub records_processed: i64,
@@ -30,13 +63,17 @@ pub struct SyncCursor {
     pub generation: i64,
 }
 
-fn op(r: &AnyRow) -> SyncOperation {
-    SyncOperation {
-        id: r.get(0),
+fn op(r: &AnyRow) -> anyhow::Result<SyncOperation> {
+    let id: i64 = r.get(0);
+    let status: String = r.get(4);
+    Ok(SyncOperation {
+        id,
         sync_type: r.get(1),
         direction: r.get(2),
         repository: r.get(3),
-        status: r.get(4),
+        status: SyncStatus::parse(&status).ok_or_else(|| {
+            anyhow::anyhow!("sync operation {id} has the unknown status '{status}'")
+        })?,
         started_at: r.get(5),
         completed_at: r.get(6),
         records_processed: r.get(7),
@@ -45,16 +82,17 @@ fn op(r: &AnyRow) -> SyncOperation {
         not_modified: r.get(10),
         cursor: r.get(11),
         error: r.get(12),
-    }
+    })
 }
 
 const OP_COLUMNS: &str = "id, sync_type, direction, repository, status, started_at, completed_at, records_processed, records_failed, requests, not_modified, cursor, error";
 
 impl Store {
     pub async fn start_sync(&self, sync_type: &str, repository: &str) -> anyhow::Result<i64> {
-        let row = sqlx::query("INSERT INTO sync_operations (sync_type, direction, repository, status, started_at) VALUES ($1, 'pull', $2, 'running', $3) RETURNING id")
+        let row = sqlx::query("INSERT INTO sync_operations (sync_type, direction, repository, status, started_at) VALUES ($1, 'pull', $2, $3, $4) RETURNING id")
             .bind(sync_type)
             .bind(repository)
+            .bind(SyncStatus::Running.as_str())
             .bind(now_text())
             .fetch_one(&self.pool)
             .await?;
@@ -65,7 +103,7 @@ impl Store {
     pub async fn finish_sync(
         &self,
         id: i64,
-        status: &str,
+        status: SyncStatus,
         processed: i64,
         failed: i64,
         requests: i64,
@@ -75,7 +113,7 @@ impl Store {
         sqlx::query(
             "UPDATE sync_operations SET status = $1, completed_at = $2, records_processed = $3, records_failed = $4, requests = $5, not_modified = $6, error = $7 WHERE id = $8",
         )
-        .bind(status)
+        .bind(status.as_str())
         .bind(now_text())
         .bind(processed)
         .bind(failed)
@@ -114,12 +152,17 @@ impl Store {
         .fetch_one(&self.pool)
         .await?
         .get(0);
-        Ok((rows.iter().map(op).collect(), total))
+        Ok((rows.iter().map(op).collect::<anyhow::Result<_>>()?, total))
     }
 
     /// Marks syncs left `running` by a process that died as interrupted.
     pub async fn interrupt_stale_syncs(&self) -> anyhow::Result<()> {
-        sqlx::query("UPDATE sync_operations SET status = 'interrupted', completed_at = $1 WHERE status = 'running'").bind(now_text()).execute(&self.pool).await?;
+        sqlx::query("UPDATE sync_operations SET status = $1, completed_at = $2 WHERE status = $3")
+            .bind(SyncStatus::Interrupted.as_str())
+            .bind(now_text())
+            .bind(SyncStatus::Running.as_str())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -169,4 +212,44 @@ pub async fn save_cursor(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_reads_back_from_its_stored_text() {
+        for status in SyncStatus::ALL {
+            assert_eq!(SyncStatus::parse(status.as_str()), Some(status));
+            // The API shows the stored text.
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
+        }
+        assert_eq!(SyncStatus::parse("Completed"), None);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_stored_status_is_an_error_not_a_guess() {
+        let dir = std::env::temp_dir().join(format!(
+            "ghgov-sync-status-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&format!("sqlite://{}", dir.join("x.db").display()))
+            .await
+            .unwrap();
+        let id = store.start_sync("full", "acme/widgets").await.unwrap();
+        sqlx::query("UPDATE sync_operations SET status = 'paused' WHERE id = $1")
+            .bind(id)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let err = store.sync_operations(None, 10, 0).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("sync operation {id} has the unknown status 'paused'")
+        );
+        store.pool.close().await;
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }

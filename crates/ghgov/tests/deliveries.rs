@@ -99,6 +99,63 @@ fn by_delivery<'a>(events: &'a [Value], id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no delivery {id} in {events:?}"))
 }
 
+/// An `issues` event about `repository` whose issue the projector can read.
+fn opened_issue(delivery_id: &str, repository: &str) -> NewDelivery {
+    let (owner, name) = repository.split_once('/').unwrap();
+    NewDelivery {
+        delivery_id: delivery_id.into(),
+        event: "issues".into(),
+        action: Some("opened".into()),
+        repository: Some(repository.into()),
+        payload: json!({
+            "action": "opened",
+            "issue": {"id": 5, "number": 1, "title": "first", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"},
+            "repository": {"id": 1, "name": name, "full_name": repository, "owner": {"id": 2, "login": owner}, "open_issues_count": 1},
+        })
+        .to_string(),
+    }
+}
+
+/// The issues API's response cache is dropped when the mirror's version moves: storing a
+/// delivery, using a token or ignoring an event must not move it; projecting an event must.
+async fn only_mirror_writes_move_the_mirror_version(db: String) {
+    let store = Store::open(&db).await.unwrap();
+    let processor = Processor::new(
+        store.clone(),
+        Arc::new(RepoScope::parse_all(&["acme/widgets".to_string()]).unwrap()),
+    );
+    let before = store.mirror_version().await.unwrap();
+    let (id, token) = store.create_token("reader", Scope::Read).await.unwrap();
+    assert!(store.authenticate(&token).await.unwrap().is_some());
+    store
+        .touch_tokens(&[(id, timestamp(chrono::Utc::now()))])
+        .await
+        .unwrap();
+    store
+        .insert_deliveries(&[opened_issue("elsewhere", "other/repo")])
+        .await
+        .unwrap();
+    assert_eq!(processor.drain().await.unwrap(), 1);
+    let ignored = store.list_deliveries(None, 1, 0).await.unwrap().0.remove(0);
+    assert_eq!(ignored.status, "ignored", "{ignored:?}");
+    store
+        .insert_deliveries(&[opened_issue("mirrored", "acme/widgets")])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.mirror_version().await.unwrap(),
+        before,
+        "tokens, stored deliveries and an ignored event leave the mirror as it was"
+    );
+    assert_eq!(processor.drain().await.unwrap(), 1);
+    let processed = store.list_deliveries(None, 1, 0).await.unwrap().0.remove(0);
+    assert_eq!(processed.status, "processed", "{processed:?}");
+    assert!(
+        store.mirror_version().await.unwrap() > before,
+        "a projected event changes the mirror"
+    );
+}
+
 async fn old_payloads_are_dropped_and_dead_letters_kept(db: String) {
     let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
     let clock = ManualClock::at(chrono::Utc::now());
@@ -291,6 +348,7 @@ suite!(
     both: [
         failing_deliveries_follow_the_retry_schedule,
         old_payloads_are_dropped_and_dead_letters_kept,
+        only_mirror_writes_move_the_mirror_version,
     ],
     plain: [the_hook_asks_only_for_handled_events]
 );

@@ -15,7 +15,7 @@ use ghgov::governance::engine::{self, check, Checked, Documents, Planner};
 use ghgov::governance::load::read_document;
 use ghgov::governance::plan::{Action, Change, FieldChange, Plan, Target};
 use ghgov::mirror::RepoName;
-use ghgov::store::governance::PlanStatus;
+use ghgov::store::governance::{JournalStatus, PlanStatus};
 use ghgov::store::Store;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
@@ -329,8 +329,8 @@ async fn crashes_at_every_kth_write_converge(db: String) {
             let journal = s.store.journal(id).await.unwrap();
             let last = journal.last().unwrap();
             assert_eq!(
-                (last.step, last.status.as_str()),
-                (k as i64 - 1, "intent"),
+                (last.step, last.status),
+                (k as i64 - 1, JournalStatus::Intent),
                 "{name}"
             );
         }

@@ -3,7 +3,7 @@
 mod common;
 use common::*;
 use ghgov::mirror::sync::SyncKind;
-use ghgov::store::Scope;
+use ghgov::store::{Scope, SyncStatus};
 use serde_json::json;
 
 async fn charged(fh: &fakehub::FakeHub) -> u64 {
@@ -137,7 +137,7 @@ async fn full_then_incremental(db: String) {
     assert_eq!(total, 3);
     assert!(ops
         .iter()
-        .all(|o| o.status == "completed" && o.completed_at.is_some()));
+        .all(|o| o.status == SyncStatus::Completed && o.completed_at.is_some()));
     assert_eq!(ops[2].sync_type, "full");
     assert!(
         ops.iter()
@@ -302,7 +302,9 @@ async fn an_aborted_sync_resumes_without_duplicates(db: String) {
     );
     let (ops, _) = store.sync_operations(None, 500, 0).await.unwrap();
     assert_eq!(
-        ops.iter().filter(|o| o.status == "failed").count() as u64,
+        ops.iter()
+            .filter(|o| o.status == SyncStatus::Failed)
+            .count() as u64,
         failures,
         "failed syncs are recorded too"
     );

@@ -5,7 +5,7 @@
 use crate::error::ApiError;
 use crate::hub::Hub;
 use crate::limits::{Refusal, ANONYMOUS_LIMIT};
-use crate::stats::Outcome;
+use crate::stats::RequestTally;
 use axum::body::{to_bytes, Body};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -80,7 +80,7 @@ pub async fn gate(
         let s = hub.settings.read();
         (s.rate_limit, s.secondary_limits)
     };
-    let mut outcome = Outcome::default();
+    let mut tally = RequestTally::default();
 
     // Authentication.
     let token = bearer(req.headers());
@@ -91,7 +91,7 @@ pub async fn gate(
                 return finish(
                     &hub,
                     &route,
-                    outcome,
+                    tally,
                     "anonymous",
                     ApiError::bad_credentials().into_response(),
                 )
@@ -103,7 +103,7 @@ pub async fn gate(
         return finish(
             &hub,
             &route,
-            outcome,
+            tally,
             &key,
             ApiError::requires_authentication().into_response(),
         );
@@ -113,12 +113,12 @@ pub async fn gate(
     let fault = hub.faults.for_request();
     if let Some(status) = fault.error {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-        outcome.server_error = true;
+        tally.server_error = true;
         let resp = ApiError::new(status, "Server Error (injected by fakehub)").into_response();
         hub.limits
             .lock()
             .bucket(&key, limit, hub.clock.now_precise());
-        return finish(&hub, &route, outcome, &key, resp);
+        return finish(&hub, &route, tally, &key, resp);
     }
 
     // Primary, then secondary limits.
@@ -140,7 +140,7 @@ pub async fn gate(
         verdict
     };
     if let Err(refusal) = admitted {
-        outcome.rate_limited = true;
+        tally.rate_limited = true;
         let err = match refusal {
             Refusal::Primary => {
                 let mut e = ApiError::new(
@@ -162,7 +162,7 @@ pub async fn gate(
                 e
             }
         };
-        return finish(&hub, &route, outcome, &key, err.into_response());
+        return finish(&hub, &route, tally, &key, err.into_response());
     }
 
     if let Some(login) = &login {
@@ -201,7 +201,7 @@ pub async fn gate(
             .as_deref()
             .is_some_and(|inm| etag_matches(inm, &etag))
         {
-            outcome.not_modified = true;
+            tally.not_modified = true;
             parts.status = StatusCode::NOT_MODIFIED;
             parts.headers.remove(header::CONTENT_LENGTH);
             parts.headers.remove(header::CONTENT_TYPE);
@@ -212,23 +212,29 @@ pub async fn gate(
     } else {
         response
     };
-    if !outcome.not_modified && !free {
-        outcome.charged = true;
+    if !tally.not_modified && !free {
+        tally.charged = true;
         hub.limits.lock().charge(&key);
     }
-    outcome.write = write && response.status().is_success();
-    outcome.server_error = response.status().is_server_error();
+    tally.write = write && response.status().is_success();
+    tally.server_error = response.status().is_server_error();
     if !response.headers().contains_key(header::CACHE_CONTROL) && method == Method::GET {
         response.headers_mut().insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static("private, max-age=60, s-maxage=60"),
         );
     }
-    finish(&hub, &route, outcome, &key, response)
+    finish(&hub, &route, tally, &key, response)
 }
 
 /// Stamps the rate-limit headers of `key`'s bucket and counts the request.
-fn finish(hub: &Hub, route: &str, outcome: Outcome, key: &str, mut response: Response) -> Response {
+fn finish(
+    hub: &Hub,
+    route: &str,
+    tally: RequestTally,
+    key: &str,
+    mut response: Response,
+) -> Response {
     let limit = if key == "anonymous" {
         ANONYMOUS_LIMIT
     } else {
@@ -259,7 +265,7 @@ fn finish(hub: &Hub, route: &str, outcome: Outcome, key: &str, mut response: Res
         "x-github-request-id",
         HeaderValue::from_str(&uuid::Uuid::new_v4().simple().to_string()).expect("ascii"),
     );
-    hub.stats.record(route, outcome);
+    hub.stats.record(route, tally);
     response
 }
 

@@ -241,8 +241,8 @@ async fn deliver(inner: &Inner, job: Job, generation: u64) {
     if job.fault.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(job.fault.delay_ms)).await;
     }
-    let outcome = if job.fault.drop {
-        Outcome {
+    let attempt = if job.fault.drop {
+        DeliveryAttempt {
             status: "dropped by fakehub fault injection".into(),
             ..Default::default()
         }
@@ -260,24 +260,24 @@ async fn deliver(inner: &Inner, job: Job, generation: u64) {
             .iter_mut()
             .find(|d| d.id == job.delivery_id)
         {
-            d.status = outcome.status.clone();
-            d.status_code = outcome.code;
-            d.duration = outcome.duration;
-            d.request_headers = outcome.request_headers;
-            d.response_headers = outcome.response_headers;
-            d.response_body = outcome.body;
+            d.status = attempt.status.clone();
+            d.status_code = attempt.code;
+            d.duration = attempt.duration;
+            d.request_headers = attempt.request_headers;
+            d.response_headers = attempt.response_headers;
+            d.response_body = attempt.body;
         }
         if !job.fault.drop {
             inner.last_response.lock().insert(
                 job.hook_id,
                 HookResponse {
-                    code: Some(outcome.code),
-                    status: if outcome.code / 100 == 2 {
+                    code: Some(attempt.code),
+                    status: if attempt.code / 100 == 2 {
                         "active".into()
                     } else {
                         "failed".into()
                     },
-                    message: Some(outcome.status),
+                    message: Some(attempt.status),
                 },
             );
         }
@@ -293,8 +293,9 @@ async fn deliver(inner: &Inner, job: Job, generation: u64) {
     }
 }
 
+/// What one attempt to deliver a webhook produced, as GitHub's delivery log shows it.
 #[derive(Default)]
-struct Outcome {
+struct DeliveryAttempt {
     status: String,
     code: u16,
     duration: f64,
@@ -303,7 +304,7 @@ struct Outcome {
     body: String,
 }
 
-async fn send(inner: &Inner, job: &Job) -> Outcome {
+async fn send(inner: &Inner, job: &Job) -> DeliveryAttempt {
     let client = inner.client.get_or_init(|| {
         reqwest::Client::builder()
             .timeout(DELIVERY_TIMEOUT)
@@ -340,28 +341,28 @@ async fn send(inner: &Inner, job: &Job) -> Outcome {
         request = request.header(k, v);
     }
     let started = Instant::now();
-    let mut outcome = Outcome {
+    let mut attempt = DeliveryAttempt {
         request_headers: headers,
         ..Default::default()
     };
     match request.send().await {
         Ok(resp) => {
-            outcome.code = resp.status().as_u16();
-            outcome.response_headers = resp
+            attempt.code = resp.status().as_u16();
+            attempt.response_headers = resp
                 .headers()
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
                 .collect();
-            outcome.body = resp.text().await.unwrap_or_default();
-            outcome.status = if (200..300).contains(&outcome.code) {
+            attempt.body = resp.text().await.unwrap_or_default();
+            attempt.status = if (200..300).contains(&attempt.code) {
                 "OK".into()
             } else {
-                format!("Invalid HTTP Response: {}", outcome.code)
+                format!("Invalid HTTP Response: {}", attempt.code)
             };
         }
-        Err(e) if e.is_timeout() => outcome.status = "timed out".into(),
-        Err(e) => outcome.status = format!("failed to connect: {e}"),
+        Err(e) if e.is_timeout() => attempt.status = "timed out".into(),
+        Err(e) => attempt.status = format!("failed to connect: {e}"),
     }
-    outcome.duration = started.elapsed().as_secs_f64();
-    outcome
+    attempt.duration = started.elapsed().as_secs_f64();
+    attempt
 }

@@ -6,7 +6,7 @@ use super::{bad_request, not_found, require, ApiError, ApiResult, AppState, Pagi
 use crate::clock::SharedClock;
 use crate::mirror::sync::{SyncKind, Syncer};
 use crate::mirror::RepoName;
-use crate::store::{DeliveryStatus, Requeue, Scope};
+use crate::store::{DeliveryStatus, Requeue, Scope, SyncStatus};
 use axum::extract::{Extension, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -106,7 +106,7 @@ pub async fn sync_status(State(state): State<AppState>) -> ApiResult<Json<Value>
         let last = recent.iter().find(|o| o.repository == name);
         let running = recent
             .iter()
-            .any(|o| o.repository == name && o.status == "running");
+            .any(|o| o.repository == name && o.status == SyncStatus::Running);
         repos.push(json!({"repository": name, "running": running, "last_operation": last, "cursors": resources}));
     }
     let rate = state.gh.as_ref().map(|gh| {

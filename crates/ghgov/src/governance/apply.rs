@@ -13,7 +13,9 @@ use crate::github::types::{Issue, Label, Milestone, Repository};
 use crate::github::{Fetched, GitHub, GitHubError};
 use crate::mirror::projector::{self, Seen};
 use crate::mirror::RepoName;
-use crate::store::governance::{audit, journal_done, save_key, Intent, NewAudit, PlanStatus};
+use crate::store::governance::{
+    audit, journal_done, save_key, Intent, JournalStatus, NewAudit, PlanStatus,
+};
 use crate::store::{seconds_before, Store};
 use anyhow::{anyhow, Context};
 use reqwest::Method;
@@ -72,7 +74,7 @@ pub enum CrashPoint {
 pub struct InjectedCrash(pub CrashPoint);
 
 /// What a step produced: the GitHub object id to remember (issue id, label id…).
-struct Outcome {
+struct StepResult {
     result_id: Option<i64>,
     after: Value,
 }
@@ -158,7 +160,7 @@ impl<'a> Applier<'a> {
             flight_since: None,
         };
         run.load_milestones().await?;
-        let journal: HashMap<i64, (String, String)> = self
+        let journal: HashMap<i64, (JournalStatus, String)> = self
             .store
             .journal(plan_id)
             .await?
@@ -170,12 +172,13 @@ impl<'a> Applier<'a> {
         for (step, change) in plan.changes.iter().enumerate() {
             let step = step as i64;
             let entry = journal.get(&step);
-            let status = entry.map(|(s, _)| s.as_str());
-            if status == Some("done") {
+            let status = entry.map(|(s, _)| *s);
+            if status == Some(JournalStatus::Done) {
                 report.resumed += 1;
             } else {
                 run.flight_since = entry.map(|(_, at)| seconds_before(at, SEARCH_SLACK_SECONDS));
-                run.step(step, change, status == Some("intent")).await?;
+                run.step(step, change, status == Some(JournalStatus::Intent))
+                    .await?;
             }
             match change.action {
                 Action::Create => report.added += 1,
@@ -193,7 +196,7 @@ impl<'a> Applier<'a> {
     /// The repository's id in the mirror, fetched (and mirrored) when it was never synced.
     async fn repository_id(&self) -> anyhow::Result<i64> {
         if let Some(r) = sqlx::query("SELECT id FROM repositories WHERE full_name_lc = $1")
-            .bind(self.repo.full().to_ascii_lowercase())
+            .bind(self.repo.key())
             .fetch_optional(&self.store.pool)
             .await?
         {
@@ -204,7 +207,7 @@ impl<'a> Applier<'a> {
             return Err(anyhow!("GitHub answered 304 to an unconditional request"));
         };
         let repo: Repository = serde_json::from_value(body).context("reading the repository")?;
-        let mut tx = self.store.begin_write().await?;
+        let mut tx = self.store.begin_mirror_write().await?;
         let id = projector::repository(&mut tx, &repo).await?;
         tx.commit().await?;
         Ok(id)
@@ -252,7 +255,7 @@ impl Run<'_> {
                     .finish(
                         step,
                         change,
-                        Outcome {
+                        StepResult {
                             result_id: Some(id),
                             after: json!({"number": number, "found": "key table"}),
                         },
@@ -348,8 +351,8 @@ impl Run<'_> {
 
     /// Records a step whose result GitHub gave (or that was found by reading).
     async fn settle(&mut self, step: i64, change: &Change, response: Value) -> anyhow::Result<()> {
-        let (outcome, projection) = self.outcome(change, response)?;
-        self.finish(step, change, outcome, projection).await
+        let (result, projection) = self.step_result(change, response)?;
+        self.finish(step, change, result, projection).await
     }
 
     /// Journals a step that is settled by looking, not by writing.
@@ -639,11 +642,11 @@ impl Run<'_> {
         Ok(None)
     }
 
-    fn outcome(
+    fn step_result(
         &self,
         c: &Change,
         response: Value,
-    ) -> anyhow::Result<(Outcome, Option<Projection>)> {
+    ) -> anyhow::Result<(StepResult, Option<Projection>)> {
         let id = response["id"].as_i64();
         let projection = match &c.target {
             _ if response.is_null() => None,
@@ -684,7 +687,7 @@ impl Run<'_> {
                 .collect::<HashMap<_, _>>()),
         };
         Ok((
-            Outcome {
+            StepResult {
                 result_id: id,
                 after,
             },
@@ -697,12 +700,15 @@ impl Run<'_> {
         &mut self,
         step: i64,
         c: &Change,
-        outcome: Outcome,
+        result: StepResult,
         projection: Option<Projection>,
     ) -> anyhow::Result<()> {
         let store = self.a.store;
         let repo = self.a.repo.full();
         let mut tx = store.begin_write().await?;
+        if projection.is_some() {
+            tx.touch_mirror();
+        }
         let mut seen = Seen::default();
         match &projection {
             Some(Projection::Issue(issue)) => {
@@ -754,7 +760,7 @@ impl Run<'_> {
                 save_key(&mut tx, &repo, key, id, number, Some(self.plan_id)).await?;
             }
         }
-        journal_done(&mut tx, self.plan_id, step, outcome.result_id).await?;
+        journal_done(&mut tx, self.plan_id, step, result.result_id).await?;
         let before: Value = json!(c
             .fields
             .iter()
@@ -769,7 +775,7 @@ impl Run<'_> {
                 object_kind: issue_kind_name(&c.target),
                 object_key: &c.target.key(),
                 before: (c.action != Action::Create).then_some(&before),
-                after: Some(&outcome.after),
+                after: Some(&result.after),
                 correlation_id: &self.correlation,
             },
         )

@@ -35,8 +35,9 @@ pub struct Work {
     pub explicit: Option<String>,
 }
 
+/// Who takes one piece of work, or why no one can.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum Assignment {
     Assigned { agent: String, explicit: bool },
     Unassigned { reason: String },
 }
@@ -70,8 +71,8 @@ pub fn is_eligible(agent: &Agent, work: &Work) -> bool {
     in_pool && capable
 }
 
-/// One outcome per piece of work, in the order of `work`.
-pub fn assign(agents: &[Agent], work: &[Work]) -> Vec<Outcome> {
+/// One assignment per piece of work, in the order of `work`.
+pub fn assign(agents: &[Agent], work: &[Work]) -> Vec<Assignment> {
     // A canonical roster makes the result independent of the order agents were listed in.
     let mut roster = agents.to_vec();
     roster.sort_by(canonical_order);
@@ -79,14 +80,14 @@ pub fn assign(agents: &[Agent], work: &[Work]) -> Vec<Outcome> {
     let mut queue: Vec<usize> = (0..work.len()).collect();
     queue.sort_by_key(|&i| (work[i].priority_rank, work[i].order, i));
 
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; work.len()];
+    let mut assignments: Vec<Option<Assignment>> = vec![None; work.len()];
     for i in queue {
-        outcomes[i] = Some(assign_one(&mut roster, &work[i]));
+        assignments[i] = Some(assign_one(&mut roster, &work[i]));
     }
-    outcomes.into_iter().flatten().collect()
+    assignments.into_iter().flatten().collect()
 }
 
-fn assign_one(roster: &mut [Agent], work: &Work) -> Outcome {
+fn assign_one(roster: &mut [Agent], work: &Work) -> Assignment {
     if let Some(name) = &work.explicit {
         return assign_explicitly(roster, name);
     }
@@ -94,7 +95,7 @@ fn assign_one(roster: &mut [Agent], work: &Work) -> Outcome {
         .filter(|&i| is_eligible(&roster[i], work))
         .collect();
     if eligible.is_empty() {
-        return Outcome::Unassigned {
+        return Assignment::Unassigned {
             reason: why_nobody_qualifies(roster, work),
         };
     }
@@ -105,7 +106,7 @@ fn assign_one(roster: &mut [Agent], work: &Work) -> Outcome {
         .min_by(|&a, &b| preference(&roster[a], &roster[b]));
     match best {
         Some(i) => take(&mut roster[i], false),
-        None => Outcome::Unassigned {
+        None => Assignment::Unassigned {
             reason: format!(
                 "all eligible agents are at capacity: {}",
                 eligible
@@ -119,16 +120,16 @@ fn assign_one(roster: &mut [Agent], work: &Work) -> Outcome {
 }
 
 /// An explicit choice in the specification overrides pool and capability, never capacity.
-fn assign_explicitly(roster: &mut [Agent], name: &str) -> Outcome {
+fn assign_explicitly(roster: &mut [Agent], name: &str) -> Assignment {
     let found = roster
         .iter()
         .position(|a| a.name == name)
         .or_else(|| roster.iter().position(|a| same_name(&a.name, name)));
     match found {
-        None => Outcome::Unassigned {
+        None => Assignment::Unassigned {
             reason: format!("{name} is not a configured agent service"),
         },
-        Some(i) if !has_room(&roster[i]) => Outcome::Unassigned {
+        Some(i) if !has_room(&roster[i]) => Assignment::Unassigned {
             reason: format!(
                 "{} is at capacity ({} of {})",
                 roster[i].name, roster[i].load, roster[i].max_concurrent
@@ -138,9 +139,9 @@ fn assign_explicitly(roster: &mut [Agent], name: &str) -> Outcome {
     }
 }
 
-fn take(agent: &mut Agent, explicit: bool) -> Outcome {
+fn take(agent: &mut Agent, explicit: bool) -> Assignment {
     agent.load = agent.load.saturating_add(1);
-    Outcome::Assigned {
+    Assignment::Assigned {
         agent: agent.name.clone(),
         explicit,
     }
@@ -249,8 +250,8 @@ mod tests {
         }
     }
 
-    fn assigned(name: &str) -> Outcome {
-        Outcome::Assigned {
+    fn assigned(name: &str) -> Assignment {
+        Assignment::Assigned {
             agent: name.into(),
             explicit: false,
         }
@@ -318,7 +319,7 @@ mod tests {
         assert_eq!(out[1], assigned("agent:a"));
         assert_eq!(
             out[0],
-            Outcome::Unassigned {
+            Assignment::Unassigned {
                 reason: "all eligible agents are at capacity: agent:a (1 of 1)".into()
             }
         );
@@ -335,7 +336,7 @@ mod tests {
         w.explicit = Some("agent:Y".into());
         assert_eq!(
             assign(&agents, std::slice::from_ref(&w)),
-            [Outcome::Assigned {
+            [Assignment::Assigned {
                 agent: "agent:y".into(),
                 explicit: true
             }]
@@ -343,14 +344,14 @@ mod tests {
         w.explicit = Some("agent:x".into());
         assert_eq!(
             assign(&agents, &[w.clone()]),
-            [Outcome::Unassigned {
+            [Assignment::Unassigned {
                 reason: "agent:x is at capacity (10 of 10)".into()
             }]
         );
         w.explicit = Some("agent:nobody".into());
         assert_eq!(
             assign(&agents, &[w]),
-            [Outcome::Unassigned {
+            [Assignment::Unassigned {
                 reason: "agent:nobody is not a configured agent service".into()
             }]
         );
@@ -369,28 +370,28 @@ mod tests {
         w.capabilities = vec!["security".into()];
         assert_eq!(
             assign(&agents, &[w.clone()]),
-            [Outcome::Unassigned {
+            [Assignment::Unassigned {
                 reason: "no agent among agent:dev has capability security".into()
             }]
         );
         w.pool = None;
         assert_eq!(
             assign(&agents, &[w.clone()]),
-            [Outcome::Unassigned {
+            [Assignment::Unassigned {
                 reason: "no agent has capability security".into()
             }]
         );
         w.pool = Some(vec!["agent:gone".into()]);
         assert_eq!(
             assign(&agents, &[w.clone()]),
-            [Outcome::Unassigned {
+            [Assignment::Unassigned {
                 reason: "none of the agents allowed (agent:gone) is a configured agent service"
                     .into()
             }]
         );
         assert_eq!(
             assign(&[], &[w]),
-            [Outcome::Unassigned {
+            [Assignment::Unassigned {
                 reason: "no agent services are configured".into()
             }]
         );
@@ -402,7 +403,7 @@ mod tests {
         let mut w = work("w", 2, 0, &[]);
         assert!(matches!(
             assign(&agents, &[w.clone()])[0],
-            Outcome::Unassigned { .. }
+            Assignment::Unassigned { .. }
         ));
         w.pool = Some(vec!["agent:a".into()]);
         assert_eq!(assign(&agents, &[w]), [assigned("agent:a")]);
@@ -476,12 +477,12 @@ mod tests {
         })
     }
 
-    /// Final load per agent name after the outcomes.
-    fn final_loads(agents: &[Agent], outcomes: &[Outcome]) -> BTreeMap<String, u32> {
+    /// Final load per agent name after the assignments.
+    fn final_loads(agents: &[Agent], assignments: &[Assignment]) -> BTreeMap<String, u32> {
         let mut loads: BTreeMap<String, u32> =
             agents.iter().map(|a| (a.name.clone(), a.load)).collect();
-        for o in outcomes {
-            if let Outcome::Assigned { agent, .. } = o {
+        for o in assignments {
+            if let Assignment::Assigned { agent, .. } = o {
                 *loads.get_mut(agent).expect("assigned agents exist") += 1;
             }
         }
@@ -515,7 +516,7 @@ mod tests {
         fn assigned_agents_are_eligible_or_explicit(agents in agents(), work in works()) {
             let out = assign(&agents, &work);
             for (w, o) in work.iter().zip(&out) {
-                let Outcome::Assigned { agent, explicit } = o else { continue };
+                let Assignment::Assigned { agent, explicit } = o else { continue };
                 let a = agents.iter().find(|a| &a.name == agent).expect("a known agent");
                 match &w.explicit {
                     Some(name) => {
@@ -544,7 +545,7 @@ mod tests {
             let out = assign(&agents, &work);
             let loads = final_loads(&agents, &out);
             for (w, o) in work.iter().zip(&out) {
-                if w.explicit.is_some() || matches!(o, Outcome::Assigned { .. }) {
+                if w.explicit.is_some() || matches!(o, Assignment::Assigned { .. }) {
                     continue;
                 }
                 for a in agents.iter().filter(|a| is_eligible(a, w)) {

@@ -2,6 +2,7 @@
 //! same way sync pages do.
 
 use super::projector::{self, Seen, Tx};
+use super::RepoName;
 use crate::github::types::{Comment, Issue, Label, Milestone, Repository};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -18,8 +19,9 @@ pub const HANDLED: &[&str] = &[
     "ping",
 ];
 
+/// What [`apply`] did with one event; the delivery is marked processed or ignored after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum EventEffect {
     Processed,
     Ignored,
 }
@@ -64,8 +66,13 @@ async fn repo_of_issue_url(tx: &mut Tx<'_>, issue: &Value) -> anyhow::Result<Opt
     };
     let mut parts = url.rsplit('/');
     let (name, owner) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    // Built, not parsed: a malformed URL finds no repository rather than failing the event.
+    let repo = RepoName {
+        owner: owner.to_string(),
+        name: name.to_string(),
+    };
     let row = sqlx::query("SELECT id FROM repositories WHERE full_name_lc = $1")
-        .bind(format!("{owner}/{name}").to_ascii_lowercase())
+        .bind(repo.key())
         .fetch_optional(&mut **tx)
         .await?;
     Ok(row.map(|r| sqlx::Row::get(&r, 0)))
@@ -92,11 +99,11 @@ async fn embedded_issues(
     Ok(())
 }
 
-pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Result<Outcome> {
+pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Result<EventEffect> {
     let action = payload.get("action").and_then(Value::as_str).unwrap_or("");
     let mut seen = Seen::default();
     match event {
-        "ping" => Ok(Outcome::Processed),
+        "ping" => Ok(EventEffect::Processed),
         "issues" => {
             let repo = repo_required(tx, payload).await?;
             let issue_id = id_of(payload.get("issue").unwrap_or(&Value::Null), "id")?;
@@ -131,7 +138,7 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
                     }
                 }
             }
-            Ok(Outcome::Processed)
+            Ok(EventEffect::Processed)
         }
         "issue_comment" => {
             let repo = repo_required(tx, payload).await?;
@@ -145,7 +152,7 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
             if let Ok(issue) = field::<Issue>(payload, "issue") {
                 projector::issue(tx, &mut seen, repo, &issue, None).await?;
             }
-            Ok(Outcome::Processed)
+            Ok(EventEffect::Processed)
         }
         "label" => {
             let repo = repo_required(tx, payload).await?;
@@ -155,7 +162,7 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
             } else {
                 projector::label(tx, &mut seen, repo, &label).await?;
             }
-            Ok(Outcome::Processed)
+            Ok(EventEffect::Processed)
         }
         "milestone" => {
             let repo = repo_required(tx, payload).await?;
@@ -165,7 +172,7 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
             } else {
                 projector::milestone(tx, &mut seen, repo, &m).await?;
             }
-            Ok(Outcome::Processed)
+            Ok(EventEffect::Processed)
         }
         "sub_issues" => {
             repository(tx, payload).await?;
@@ -181,9 +188,9 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
                 "sub_issue_removed" | "parent_issue_removed" => {
                     projector::unlink_sub_issue(tx, parent, child).await?
                 }
-                _ => return Ok(Outcome::Ignored),
+                _ => return Ok(EventEffect::Ignored),
             }
-            Ok(Outcome::Processed)
+            Ok(EventEffect::Processed)
         }
         "issue_dependencies" => {
             repository(tx, payload).await?;
@@ -199,9 +206,9 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
                 "blocked_by_removed" | "blocking_removed" => {
                     projector::remove_dependency(tx, blocked, blocking).await?
                 }
-                _ => return Ok(Outcome::Ignored),
+                _ => return Ok(EventEffect::Ignored),
             }
-            Ok(Outcome::Processed)
+            Ok(EventEffect::Processed)
         }
         "repository" => {
             let r: Repository = field(payload, "repository")?;
@@ -211,8 +218,8 @@ pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Res
                 // renamed, transferred, edited…: the payload carries the new name and owner.
                 projector::repository(tx, &r).await?;
             }
-            Ok(Outcome::Processed)
+            Ok(EventEffect::Processed)
         }
-        _ => Ok(Outcome::Ignored),
+        _ => Ok(EventEffect::Ignored),
     }
 }

@@ -3,7 +3,7 @@
 //! after the last retry, the delivery is marked dead (listed by the API, and replayable).
 //! Deliveries about repositories outside the mirrored set are marked ignored, unread.
 
-use super::events::{self, Outcome, HANDLED};
+use super::events::{self, EventEffect, HANDLED};
 use super::scope::RepoScope;
 use crate::clock::SharedClock;
 use crate::store::{timestamp, DeliveryRow, DeliveryStatus, Store};
@@ -169,9 +169,11 @@ impl Processor {
                 Some(Ok(payload)) => {
                     let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
                     match events::apply(&mut savepoint, &d.event, &payload).await {
-                        Ok(outcome) => {
+                        Ok(effect) => {
                             savepoint.commit().await?;
-                            if outcome == Outcome::Processed {
+                            // Even an ignored event may have projected its repository.
+                            tx.touch_mirror();
+                            if effect == EventEffect::Processed {
                                 DeliveryStatus::Processed
                             } else {
                                 DeliveryStatus::Ignored

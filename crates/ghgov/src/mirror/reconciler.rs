@@ -23,7 +23,7 @@ async fn remote_total(syncer: &Syncer, path: &str) -> anyhow::Result<i64> {
 pub async fn reconcile(syncer: &Syncer, repo: &RepoName) -> anyhow::Result<SyncReport> {
     let mut report = syncer.sync(repo, SyncKind::Incremental).await?;
     let full = repo.full();
-    let lc = full.to_ascii_lowercase();
+    let lc = repo.key();
     let local_issues: i64 = sqlx::query("SELECT COUNT(*) FROM issues i JOIN repositories r ON r.id = i.repository_id WHERE r.full_name_lc = $1")
         .bind(&lc)
         .fetch_one(&syncer.store.pool)

@@ -6,7 +6,7 @@ use super::projector::{self, Seen};
 use super::RepoName;
 use crate::github::types::{Comment, Issue, Label, Milestone, Repository};
 use crate::github::{Fetched, GitHub, Page};
-use crate::store::{save_cursor, Store, SyncCursor};
+use crate::store::{save_cursor, Store, SyncCursor, SyncStatus};
 use anyhow::Context;
 use serde::Serialize;
 use serde_json::Value;
@@ -153,11 +153,11 @@ async fn unlisted(
         .collect())
 }
 
-fn repo_lock(db: &str, repo: &str) -> Arc<tokio::sync::Mutex<()>> {
+fn repo_lock(db: &str, repo: &RepoName) -> Arc<tokio::sync::Mutex<()>> {
     static LOCKS: std::sync::OnceLock<
         parking_lot::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     > = std::sync::OnceLock::new();
-    let key = format!("{db} {}", repo.to_ascii_lowercase());
+    let key = format!("{db} {}", repo.key());
     LOCKS
         .get_or_init(Default::default)
         .lock()
@@ -183,7 +183,7 @@ impl Syncer {
     /// Runs one sync and records it as a sync operation (failed ones too). Syncs of the same
     /// repository into the same database take turns.
     pub async fn sync(&self, repo: &RepoName, kind: SyncKind) -> anyhow::Result<SyncReport> {
-        let lock = repo_lock(&self.store.name, &repo.full());
+        let lock = repo_lock(&self.store.name, repo);
         let _turn = lock.lock().await;
         let started = Instant::now();
         let (req0, nm0) = (
@@ -204,8 +204,8 @@ impl Syncer {
         let processed =
             (report.issues + report.comments + report.labels + report.milestones) as i64;
         let (status, error) = match &result {
-            Ok(()) => ("completed", None),
-            Err(e) => ("failed", Some(format!("{e:#}"))),
+            Ok(()) => (SyncStatus::Completed, None),
+            Err(e) => (SyncStatus::Failed, Some(format!("{e:#}"))),
         };
         self.store
             .finish_sync(
@@ -226,7 +226,7 @@ impl Syncer {
                 .execute(&self.store.pool)
                 .await;
         }
-        metrics::counter!("ghgov_sync_operations_total", "type" => kind.as_str(), "status" => status).increment(1);
+        metrics::counter!("ghgov_sync_operations_total", "type" => kind.as_str(), "status" => status.as_str()).increment(1);
         result.map(|_| report)
     }
 
@@ -288,7 +288,7 @@ impl Syncer {
             Fetched::Modified { body, .. } => {
                 let r: Repository = serde_json::from_value(body)
                     .context("GitHub sent a repository ghgov cannot read")?;
-                let mut tx = self.store.begin_write().await?;
+                let mut tx = self.store.begin_mirror_write().await?;
                 let id = projector::repository(&mut tx, &r).await?;
                 tx.commit().await?;
                 self.gh.commit_etag(&path).await;
@@ -296,7 +296,7 @@ impl Syncer {
             }
             Fetched::NotModified => {
                 let row = sqlx::query("SELECT id FROM repositories WHERE full_name_lc = $1")
-                    .bind(repo.full().to_ascii_lowercase())
+                    .bind(repo.key())
                     .fetch_optional(&self.store.pool)
                     .await?;
                 match row {
@@ -346,7 +346,7 @@ impl Syncer {
             return Ok(0);
         };
         let labels: Vec<Label> = list(Value::Array(items), "label")?;
-        let mut tx = self.store.begin_write().await?;
+        let mut tx = self.store.begin_mirror_write().await?;
         let mut seen = Seen::default();
         for l in &labels {
             projector::label(&mut tx, &mut seen, repo_id, l).await?;
@@ -366,7 +366,7 @@ impl Syncer {
             return Ok(0);
         };
         let milestones: Vec<Milestone> = list(Value::Array(items), "milestone")?;
-        let mut tx = self.store.begin_write().await?;
+        let mut tx = self.store.begin_mirror_write().await?;
         let mut seen = Seen::default();
         for m in &milestones {
             projector::milestone(&mut tx, &mut seen, repo_id, m).await?;
@@ -393,7 +393,7 @@ impl Syncer {
     ) -> anyhow::Result<(u64, Option<String>)> {
         // Full listings carry their generation in the cursor; incremental pages have none.
         let generation = (cursor.generation > 0).then_some(cursor.generation);
-        let mut tx = self.store.begin_write().await?;
+        let mut tx = self.store.begin_mirror_write().await?;
         let mut seen = Seen::default();
         let stamps: Vec<String> = match what {
             Paged::Issues => {
@@ -535,7 +535,7 @@ impl Syncer {
         let Some(listing) = self.list_full(Paged::Comments, repo_id, &full, op).await? else {
             return Ok(0);
         };
-        let mut tx = self.store.begin_write().await?;
+        let mut tx = self.store.begin_mirror_write().await?;
         sqlx::query("DELETE FROM comments WHERE repository_id = $1 AND seen_generation <> $2")
             .bind(repo_id)
             .bind(listing.generation)
@@ -562,7 +562,7 @@ impl Syncer {
         {
             Ok(Fetched::Modified { body, .. }) => {
                 let issue: Issue = serde_json::from_value(body)?;
-                let mut tx = self.store.begin_write().await?;
+                let mut tx = self.store.begin_mirror_write().await?;
                 if issue.id == id {
                     projector::issue(
                         &mut tx,
@@ -581,7 +581,7 @@ impl Syncer {
             }
             Ok(Fetched::NotModified) => Ok(false),
             Err(e) if matches!(e.status(), Some(404) | Some(410)) => {
-                let mut tx = self.store.begin_write().await?;
+                let mut tx = self.store.begin_mirror_write().await?;
                 let reason = if e.status() == Some(410) {
                     "deleted"
                 } else {
@@ -703,7 +703,7 @@ impl Syncer {
             } else {
                 Vec::new()
             };
-            let mut tx = self.store.begin_write().await?;
+            let mut tx = self.store.begin_mirror_write().await?;
             projector::set_sub_issues(&mut tx, id, &children).await?;
             projector::set_blocked_by(&mut tx, id, &blockers).await?;
             projector::clear_relations_dirty(&mut tx, id).await?;

@@ -3,7 +3,7 @@
 
 use super::templates::lookup;
 use super::tree::{non_blank, Item};
-use crate::governance::assign::{assign, priority_rank, Agent, Outcome, Work};
+use crate::governance::assign::{assign, priority_rank, Agent, Assignment, Work};
 use crate::governance::config::GovernanceConfig;
 use crate::governance::desired::IssueKind;
 use crate::governance::problems::{Document, Problem, Report};
@@ -36,9 +36,9 @@ pub(super) fn assign_agents(
     let work: Vec<Work> = assignable.iter().map(|i| work_for(i, config)).collect();
 
     let mut assigned = BTreeMap::new();
-    for ((item, work), outcome) in assignable.iter().zip(&work).zip(assign(&agents, &work)) {
-        match outcome {
-            Outcome::Assigned { agent, .. } => {
+    for ((item, work), assignment) in assignable.iter().zip(&work).zip(assign(&agents, &work)) {
+        match assignment {
+            Assignment::Assigned { agent, .. } => {
                 let github_login = config
                     .agent_service_mappings
                     .get(&agent)
@@ -54,8 +54,8 @@ pub(super) fn assign_agents(
             }
             // Without any agent services the configuration does not use agents at all:
             // only an agent the specification names explicitly is worth a warning.
-            Outcome::Unassigned { .. } if agents.is_empty() && work.explicit.is_none() => {}
-            Outcome::Unassigned { reason } => report.push(Problem::warning(
+            Assignment::Unassigned { .. } if agents.is_empty() && work.explicit.is_none() => {}
+            Assignment::Unassigned { reason } => report.push(Problem::warning(
                 Document::Spec,
                 item.spec_path.clone(),
                 "unassigned",
