@@ -13,9 +13,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${*:-a b c d v}
-cargo build --release --quiet -p ghgov -p fakehub --bins
-FAKEHUB=target/release/fakehub
-GHGOV=target/release/ghgov
+# GHGOV_BENCH_BIN=DIR runs binaries built earlier (ghgov and fakehub in DIR) instead of building.
+if [ -n "${GHGOV_BENCH_BIN:-}" ]; then
+  FAKEHUB=$GHGOV_BENCH_BIN/fakehub
+  GHGOV=$GHGOV_BENCH_BIN/ghgov
+else
+  cargo build --release --quiet -p ghgov -p fakehub --bins
+  FAKEHUB=target/release/fakehub
+  GHGOV=target/release/ghgov
+fi
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 tmp=$(mktemp -d /tmp/ghgov-bench.XXXXXX)
 pids=()
