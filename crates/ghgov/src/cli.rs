@@ -8,10 +8,11 @@ use crate::mirror::scope::RepoScope;
 use crate::mirror::sync::{Progress, SyncKind, Syncer};
 use crate::mirror::RepoName;
 use crate::secret::{self, Secret};
+use crate::server::hooks::install_hook;
+use crate::server::signals::shutdown_signal;
 use crate::server::{self, HttpLimits, ServeOptions};
 use crate::store::{Scope, Store};
 use clap::{Args, Parser, Subcommand};
-use serde_json::json;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -415,41 +416,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// The webhook events ghgov subscribes to: the ones it handles (GitHub sends `ping`
-/// unasked).
-pub fn subscribed_events() -> Vec<&'static str> {
-    crate::mirror::events::HANDLED
-        .iter()
-        .copied()
-        .filter(|e| *e != "ping")
-        .collect()
-}
-
-/// Creates the repository webhook (the events ghgov handles, JSON, signed with `secret`).
-pub async fn install_hook(
-    gh: &GitHub,
-    repo: &RepoName,
-    public_url: &str,
-    secret: &Secret,
-) -> anyhow::Result<i64> {
-    let body = json!({
-        "name": "web",
-        "active": true,
-        "events": subscribed_events(),
-        "config": {"url": format!("{}/webhooks/github", public_url.trim_end_matches('/')), "content_type": "json", "secret": secret.expose(), "insecure_ssl": "0"},
-    });
-    let hook = gh
-        .write(
-            reqwest::Method::POST,
-            &format!("/repos/{}/hooks", repo.full()),
-            &body,
-        )
-        .await?;
-    hook["id"]
-        .as_i64()
-        .ok_or_else(|| anyhow::anyhow!("GitHub answered without a hook id: {hook}"))
-}
-
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let options = serve_options(&args, std::env::var(SECRET_ENV).ok().as_deref())?;
     let mut running = server::start(options).await?;
@@ -496,20 +462,6 @@ pub fn serve_options(args: &ServeArgs, env_secrets: Option<&str>) -> anyhow::Res
         retention: args.limits.retention(),
         ..ServeOptions::new(&args.db.db)
     })
-}
-
-pub async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {},
-            _ = term.recv() => {},
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 async fn sync(args: SyncArgs) -> anyhow::Result<()> {
@@ -727,12 +679,5 @@ mod tests {
             };
             assert!(refused, "{bad:?} is refused");
         }
-    }
-
-    #[test]
-    fn the_hook_subscribes_to_handled_events() {
-        let events = subscribed_events();
-        assert!(events.contains(&"issues") && events.contains(&"sub_issues"));
-        assert!(!events.contains(&"*") && !events.contains(&"ping"));
     }
 }

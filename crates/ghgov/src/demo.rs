@@ -3,7 +3,7 @@
 //! webhooks wired, governs it with the example specification, and prints the URL and a
 //! ready read token.
 
-use crate::cli::{install_hook, shutdown_signal, ServeArgs};
+use crate::cli::ServeArgs;
 use crate::github::{GitHub, GitHubConfig, WriteLimits};
 use crate::governance::apply::{Applier, ApplyReport};
 use crate::governance::document_limits::DocumentLimits;
@@ -13,6 +13,8 @@ use crate::governance::plan::Plan;
 use crate::mirror::scope::{RepoPattern, RepoScope};
 use crate::mirror::sync::{SyncKind, Syncer};
 use crate::mirror::RepoName;
+use crate::server::hooks::install_hook;
+use crate::server::signals::shutdown_signal;
 use crate::server::{self, ServeOptions};
 use crate::store::{Scope, Store};
 use fakehub::{FakeHub, Generate, Options, SeedDoc, SeedRepo, Settings, TokenSpec};
