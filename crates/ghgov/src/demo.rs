@@ -5,11 +5,12 @@
 
 use crate::cli::ServeArgs;
 use crate::github::{GitHub, GitHubConfig, WriteLimits};
-use crate::governance::apply::{Applier, ApplyReport};
+use crate::governance::apply::ApplyReport;
 use crate::governance::document_limits::DocumentLimits;
-use crate::governance::engine::{self, check, Documents, Planner};
+use crate::governance::engine::{check, Documents};
 use crate::governance::load::parse_text;
 use crate::governance::plan::Plan;
+use crate::governance::workflow::{self, ApplyOutcome, PlanRequest, Unattended};
 use crate::mirror::scope::{RepoPattern, RepoScope};
 use crate::mirror::sync::{SyncKind, Syncer};
 use crate::mirror::RepoName;
@@ -27,6 +28,8 @@ pub const DEMO_REPO: &str = "acme/demo";
 const DEMO_TOKEN: &str = "demo-github-token";
 const DEFAULT_DB: &str = "sqlite://ghgov.db";
 const DEMO_DB: &str = "sqlite://ghgov-demo.db";
+/// Who the demo's configuration versions, plans and writes are recorded as.
+const DEMO_ACTOR: &str = "demo";
 
 pub fn seed() -> SeedDoc {
     SeedDoc {
@@ -72,19 +75,26 @@ async fn govern(store: &Store, gh: &GitHub) -> anyhow::Result<(Plan, ApplyReport
     let checked = check(&docs, false).map_err(|report| {
         anyhow::anyhow!("the example documents are invalid:\n{}", report.render())
     })?;
-    let version = store
-        .save_config(DEMO_REPO, &docs.config, "demo")
-        .await?
-        .version;
-    let (plan, _) = Planner::new(store.clone(), gh)
-        .plan(&checked.spec, &checked.config, false)
-        .await?;
-    let row = engine::store_plan(store, &plan, Some(version), &docs.spec, "demo").await?;
-    let repo = RepoName::parse(DEMO_REPO)?;
-    let report = Applier::new(store, gh, &repo, "demo")
-        .apply(row.id, &plan)
-        .await?;
-    Ok((plan, report))
+    let planned = workflow::plan(
+        store,
+        gh,
+        PlanRequest {
+            documents: &docs,
+            checked: &checked,
+            stored_config_version: None,
+            force: false,
+            refresh: true,
+            actor: DEMO_ACTOR,
+        },
+    )
+    .await?;
+    // The same rules as every apply: the example configuration asks for no approval, so
+    // the demo's fresh plan goes through.
+    let report = match workflow::apply(store, gh, planned.row.id, DEMO_ACTOR, &Unattended).await? {
+        ApplyOutcome::Applied(report) => report,
+        ApplyOutcome::AlreadyApplied => ApplyReport::default(),
+    };
+    Ok((planned.plan, report))
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {

@@ -1,18 +1,19 @@
 //! `ghgov validate | plan | apply | approve | compliance`.
 
-use super::apply::{Applier, ApplyProgress, ApplyReport};
+use super::apply::{ApplyProgress, ApplyReport};
 use super::blocking_read::read_blocking;
 use super::compliance;
 use super::config::GovernanceConfig;
 use super::document_limits::{DocumentLimitArgs, DocumentLimits};
-use super::engine::{self, check, repository_of, Documents, Planner};
+use super::engine::{self, check, repository_of, Documents};
 use super::load::{config_from_value, read_document};
 use super::plan::Plan;
+use super::workflow::{self, ApplyError, ApplyListener, ApplyOutcome, PlanRequest, Planned};
 use crate::cli::{DbArgs, GitHubArgs};
 use crate::github::GitHub;
 use crate::store::governance::PlanStatus;
 use crate::store::Store;
-use anyhow::{anyhow, bail, Context};
+use anyhow::{anyhow, bail};
 use clap::Args;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -162,15 +163,20 @@ async fn read_file(
 }
 
 /// Reads the specification and the configuration (file, else the newest stored version).
-async fn documents(docs: &DocArgs, store: Option<&Store>) -> anyhow::Result<(Documents, bool)> {
+/// The stored configuration version is returned when the configuration came from the
+/// store, `None` when it came from a file.
+async fn documents(
+    docs: &DocArgs,
+    store: Option<&Store>,
+) -> anyhow::Result<(Documents, Option<i64>)> {
     let spec_path = docs
         .spec
         .as_ref()
         .ok_or_else(|| anyhow!("--spec FILE is required: the project specification (YAML, JSON or Markdown; see examples/project-spec.yml)"))?;
     let limits = docs.limits.limits();
     let spec = read_file(spec_path, "specification", limits).await?;
-    let (config, from_file) = match &docs.config {
-        Some(p) => (read_file(p, "configuration", limits).await?, true),
+    let (config, stored_version) = match &docs.config {
+        Some(p) => (read_file(p, "configuration", limits).await?, None),
         None => {
             let repo = docs.repo.clone().or_else(|| {
                 Some(format!(
@@ -189,10 +195,10 @@ async fn documents(docs: &DocArgs, store: Option<&Store>) -> anyhow::Result<(Doc
                     repo.unwrap_or_else(|| "this repository".into())
                 )
             })?;
-            (stored.config, false)
+            (stored.config, Some(stored.version))
         }
     };
-    Ok((Documents { spec, config }, from_file))
+    Ok((Documents { spec, config }, stored_version))
 }
 
 fn print_report(report: &super::problems::Report, json: bool) {
@@ -240,7 +246,7 @@ pub async fn validate(args: ValidateArgs) -> anyhow::Result<()> {
     }
 }
 
-/// Checks, stores the configuration version, plans and stores the plan.
+/// Checks the documents, then plans and stores the plan through the workflow.
 async fn plan_and_store(
     docs: &DocArgs,
     store: &Store,
@@ -249,7 +255,7 @@ async fn plan_and_store(
     refresh: bool,
     json: bool,
 ) -> anyhow::Result<(crate::store::governance::PlanRow, Plan)> {
-    let (documents, from_file) = documents(docs, Some(store)).await?;
+    let (documents, stored_config_version) = documents(docs, Some(store)).await?;
     let checked = match check(&documents, docs.strict) {
         Ok(c) => c,
         Err(report) => {
@@ -260,22 +266,21 @@ async fn plan_and_store(
             .into());
         }
     };
-    let repo = repository_of(&checked.spec, docs.repo.as_deref())?;
-    let version = if from_file {
-        store
-            .save_config(&repo.full(), &documents.config, &docs.actor)
-            .await?
-            .version
-    } else {
-        store
-            .latest_config(&repo.full())
-            .await?
-            .map_or(0, |c| c.version)
-    };
-    let mut planner = Planner::new(store.clone(), gh);
-    planner.refresh = refresh;
+    repository_of(&checked.spec, docs.repo.as_deref())?;
     let started = std::time::Instant::now();
-    let (plan, desired) = planner.plan(&checked.spec, &checked.config, force).await?;
+    let Planned { row, plan, desired } = workflow::plan(
+        store,
+        gh,
+        PlanRequest {
+            documents: &documents,
+            checked: &checked,
+            stored_config_version,
+            force,
+            refresh,
+            actor: &docs.actor,
+        },
+    )
+    .await?;
     eprintln!(
         "plan computed in {} ms ({} issues, {} labels, {} milestones, {} links desired{})",
         started.elapsed().as_millis(),
@@ -289,7 +294,6 @@ async fn plan_and_store(
             ""
         }
     );
-    let row = engine::store_plan(store, &plan, Some(version), &documents.spec, &docs.actor).await?;
     Ok((row, plan))
 }
 
@@ -341,34 +345,60 @@ pub async fn plan(args: PlanArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Progress on a terminal: a bar with an ETA; elsewhere a line every tenth of the way.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
+/// A person at the command line: sees the plan, answers the prompt, watches progress
+/// (on a terminal a bar with an ETA, elsewhere a line every tenth of the way).
+struct Terminal {
+    /// Whether the plan still has to be shown (`ghgov apply --plan ID`).
+    show_plan: bool,
+    auto_approve: bool,
+    bar: std::sync::OnceLock<indicatif::ProgressBar>,
     last_tenth: std::sync::atomic::AtomicUsize,
 }
 
-impl Progress {
-    fn new(total: usize) -> Progress {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let b = indicatif::ProgressBar::new(total as u64);
+impl Terminal {
+    fn new(show_plan: bool, auto_approve: bool) -> Terminal {
+        Terminal {
+            show_plan,
+            auto_approve,
+            bar: std::sync::OnceLock::new(),
+            last_tenth: Default::default(),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = self.bar.get() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl ApplyListener for Terminal {
+    fn reviewing(&self, plan: &Plan) {
+        if self.show_plan {
+            print!("{}", plan.render());
+        }
+    }
+
+    fn confirm(&self, plan: &Plan) -> anyhow::Result<()> {
+        confirm(self.auto_approve)?;
+        // The bar starts once the writes do, so it never draws over the prompt.
+        if std::io::stderr().is_terminal() {
+            let b = indicatif::ProgressBar::new(plan.changes.len() as u64);
             b.set_style(
                 indicatif::ProgressStyle::with_template(
                     "applying {bar:30} {pos}/{len} · {msg} · ETA {eta}",
                 )
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
-            b
-        });
-        Progress {
-            bar,
-            last_tenth: Default::default(),
+            let _ = self.bar.set(b);
         }
+        Ok(())
     }
 }
 
-impl ApplyProgress for Progress {
+impl ApplyProgress for Terminal {
     fn step(&self, done: usize, total: usize, what: &str) {
-        match &self.bar {
+        match self.bar.get() {
             Some(b) => {
                 b.set_position(done as u64);
                 b.set_message(what.to_string());
@@ -403,6 +433,28 @@ fn confirm(auto_approve: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The workflow's refusals, worded with the commands that resolve them.
+fn explain(e: ApplyError) -> anyhow::Error {
+    match e {
+        ApplyError::NotFound(id) => anyhow!("there is no plan {id}; `ghgov plan` creates one"),
+        e @ ApplyError::Stale { .. } => {
+            anyhow!("{e}. Run `ghgov plan` (or `ghgov apply --spec …`) again")
+        }
+        ApplyError::NeedsApproval {
+            id,
+            needs,
+            created_by,
+        } => anyhow!(
+            "plan {id} needs approval ({}) by a principal other than {created_by}: run `ghgov approve {id}` as them (or POST /api/v1/governance/plans/{id}/approve), then `ghgov apply --plan {id}`",
+            needs.join(", ")
+        ),
+        ApplyError::Stopped { id, source } => {
+            source.context(format!("plan {id} stopped; `ghgov apply --plan {id}` resumes it"))
+        }
+        ApplyError::Declined(e) | ApplyError::Other(e) => e,
+    }
+}
+
 pub async fn apply(args: ApplyArgs) -> anyhow::Result<()> {
     let store = Store::open(&args.db.db).await?;
     let mut gh_config = args.github.config()?;
@@ -411,69 +463,26 @@ pub async fn apply(args: ApplyArgs) -> anyhow::Result<()> {
         gh_config.write_limits = crate::github::WriteLimits::NONE;
     }
     let gh = GitHub::new(gh_config, Some(store.clone()))?;
-    let (row, plan) = match args.plan {
-        Some(id) => {
-            let row = store
-                .plan(id)
-                .await?
-                .ok_or_else(|| anyhow!("there is no plan {id}; `ghgov plan` creates one"))?;
-            let plan: Plan =
-                serde_json::from_value(row.plan.clone()).context("reading the stored plan")?;
-            if row.status != PlanStatus::Applied {
-                if let Some(newer) = store.newer_applied_plan(&row.repository, id).await? {
-                    bail!(
-                        "plan {id} is stale: plan {newer} was applied after it was made, so its changes may undo newer ones. Run `ghgov plan` (or `ghgov apply --spec …`) again"
-                    );
-                }
-            }
-            print!("{}", plan.render());
-            (row, plan)
-        }
+    let id = match args.plan {
+        Some(id) => id,
         None => {
             let (row, plan) =
                 plan_and_store(&args.docs, &store, &gh, args.force, true, false).await?;
             println!("Saved as plan {} ({}).\n", row.id, row.status.as_str());
             print!("{}", plan.render());
-            (row, plan)
+            row.id
         }
     };
-    match row.status {
-        PlanStatus::PendingApproval => bail!(
-            "plan {} needs approval ({}) by a principal other than {}: run `ghgov approve {}` as them (or POST /api/v1/governance/plans/{}/approve), then `ghgov apply --plan {}`",
-            row.id,
-            row.needs_approval.join(", "),
-            row.created_by,
-            row.id,
-            row.id,
-            row.id
-        ),
-        PlanStatus::Applied => {
-            println!("Plan {} was applied already.", row.id);
+    let terminal = Terminal::new(args.plan.is_some(), args.auto_approve);
+    let outcome = workflow::apply(&store, &gh, id, &args.docs.actor, &terminal).await;
+    terminal.finish();
+    let report = match outcome.map_err(explain)? {
+        ApplyOutcome::AlreadyApplied => {
+            println!("Plan {id} was applied already.");
             println!("{}", ApplyReport::default().summary_line());
             return Ok(());
         }
-        _ => {}
-    }
-    let report = if plan.changes.is_empty() {
-        store
-            .set_plan_status(row.id, PlanStatus::Applied, None)
-            .await?;
-        ApplyReport::default()
-    } else {
-        confirm(args.auto_approve)?;
-        let repo = crate::mirror::RepoName::parse(&plan.repository)?;
-        let progress = Progress::new(plan.changes.len());
-        let applier = Applier::new(&store, &gh, &repo, &args.docs.actor).with_progress(&progress);
-        let result = applier.apply(row.id, &plan).await;
-        if let Some(b) = &progress.bar {
-            b.finish_and_clear();
-        }
-        result.with_context(|| {
-            format!(
-                "plan {} stopped; `ghgov apply --plan {}` resumes it",
-                row.id, row.id
-            )
-        })?
+        ApplyOutcome::Applied(report) => report,
     };
     println!(
         "\n{} writes sent{}.",
@@ -490,7 +499,7 @@ pub async fn apply(args: ApplyArgs) -> anyhow::Result<()> {
 
 pub async fn approve(args: ApproveArgs) -> anyhow::Result<()> {
     let store = Store::open(&args.db.db).await?;
-    let row = store.approve_plan(args.id, &args.actor).await?;
+    let row = workflow::approve(&store, args.id, &args.actor).await?;
     println!(
         "Plan {} approved by {} ({}). Apply it with `ghgov apply --plan {}`.",
         row.id,

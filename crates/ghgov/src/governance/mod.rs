@@ -29,3 +29,4 @@ pub mod prescan;
 pub mod problems;
 pub mod spec;
 pub mod validate;
+pub mod workflow;
