@@ -3,7 +3,6 @@
 //! webhooks wired, governs it with the example specification, and prints the URL and a
 //! ready read token.
 
-use crate::cli::ServeArgs;
 use crate::github::{GitHub, GitHubConfig, WriteLimits};
 use crate::governance::apply::ApplyReport;
 use crate::governance::document_limits::DocumentLimits;
@@ -97,7 +96,10 @@ async fn govern(store: &Store, gh: &GitHub) -> anyhow::Result<(Plan, ApplyReport
     Ok((planned.plan, report))
 }
 
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+/// Runs the demo until Ctrl-C. `base` holds what the flags say about the server (listen
+/// address, database, limits); the demo brings GitHub, the webhook secret and the
+/// repository. The default database is swapped for the demo's own, which starts empty.
+pub async fn run(base: ServeOptions) -> anyhow::Result<()> {
     let fh = FakeHub::start(Options {
         seed: Some(seed()),
         settings: Settings {
@@ -109,10 +111,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         ..Default::default()
     })
     .await?;
-    let db = if args.db.db == DEFAULT_DB {
+    let db = if base.db == DEFAULT_DB {
         DEMO_DB.to_string()
     } else {
-        args.db.db.clone()
+        base.db.clone()
     };
     if let Some(path) = db.strip_prefix("sqlite://") {
         // A demo starts clean: fakehub is new each time.
@@ -130,17 +132,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.write_limits = WriteLimits::NONE;
     let repo = RepoName::parse(DEMO_REPO)?;
     let mut running = server::start(ServeOptions {
-        listen: args.listen,
+        db: db.clone(),
         github: Some(config.clone()),
         webhook_secrets: vec![secret.clone()],
         scope: RepoScope::new(vec![RepoPattern::One(repo.clone())]),
-        reconcile_interval: Some(Duration::from_secs(args.reconcile_interval.max(1))),
-        webhook: args.limits.webhook(),
-        http: args.limits.http(),
-        retention: args.limits.retention(),
-        retries: args.limits.webhook_retry_schedule.clone(),
-        document_limits: args.document_limits.limits(),
-        ..ServeOptions::new(&db)
+        ..base
     })
     .await?;
     let gh = Arc::new(GitHub::new(config, Some(running.store.clone()))?);

@@ -14,7 +14,6 @@
 pub mod apply;
 pub mod assign;
 pub mod blocking_read;
-pub mod commands;
 pub mod compliance;
 pub mod config;
 pub mod current;
