@@ -159,6 +159,7 @@ pub fn serve_options(args: &ServeArgs, env_secrets: Option<&str>) -> anyhow::Res
 
 /// The demo's server options: the flags that make sense for it (listen address,
 /// database, limits); the demo brings its own GitHub, secret and repository.
+#[cfg(feature = "demo")]
 fn demo_options(args: &ServeArgs) -> ServeOptions {
     ServeOptions {
         listen: args.listen,
@@ -172,8 +173,15 @@ fn demo_options(args: &ServeArgs) -> ServeOptions {
     }
 }
 
+#[cfg(feature = "demo")]
 async fn demo(args: &ServeArgs) -> anyhow::Result<()> {
     crate::demo::run(demo_options(args)).await
+}
+
+/// A build without the `demo` feature carries no GitHub simulator to run one with.
+#[cfg(not(feature = "demo"))]
+async fn demo(_args: &ServeArgs) -> anyhow::Result<()> {
+    anyhow::bail!("this build has no demo: rebuild with the default `demo` feature")
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@
 //! generate, assign: the desired state (issues, labels, milestones, links, agents)
 //! plan: the desired state against the mirror
 //! apply: journaled, paced, resumable writes
+//! workflow: plan, approve, apply as every entry point runs them, with the approval and
+//! staleness checks
 //! compliance: how well the governed issues follow the rules
 
 pub mod apply;
