@@ -3,16 +3,18 @@
 //! webhooks wired, governs it with the example specification, and prints the URL and a
 //! ready read token.
 
-use crate::cli::{install_hook, shutdown_signal, ServeArgs};
 use crate::github::{GitHub, GitHubConfig, WriteLimits};
-use crate::governance::apply::{Applier, ApplyReport};
+use crate::governance::apply::ApplyReport;
 use crate::governance::document_limits::DocumentLimits;
-use crate::governance::engine::{self, check, Documents, Planner};
+use crate::governance::engine::{check, Documents};
 use crate::governance::load::parse_text;
 use crate::governance::plan::Plan;
+use crate::governance::workflow::{self, ApplyOutcome, PlanRequest, Unattended};
 use crate::mirror::scope::{RepoPattern, RepoScope};
 use crate::mirror::sync::{SyncKind, Syncer};
 use crate::mirror::RepoName;
+use crate::server::hooks::install_hook;
+use crate::server::signals::shutdown_signal;
 use crate::server::{self, ServeOptions};
 use crate::store::{Scope, Store};
 use fakehub::{FakeHub, Generate, Options, SeedDoc, SeedRepo, Settings, TokenSpec};
@@ -25,6 +27,8 @@ pub const DEMO_REPO: &str = "acme/demo";
 const DEMO_TOKEN: &str = "demo-github-token";
 const DEFAULT_DB: &str = "sqlite://ghgov.db";
 const DEMO_DB: &str = "sqlite://ghgov-demo.db";
+/// Who the demo's configuration versions, plans and writes are recorded as.
+const DEMO_ACTOR: &str = "demo";
 
 pub fn seed() -> SeedDoc {
     SeedDoc {
@@ -70,22 +74,32 @@ async fn govern(store: &Store, gh: &GitHub) -> anyhow::Result<(Plan, ApplyReport
     let checked = check(&docs, false).map_err(|report| {
         anyhow::anyhow!("the example documents are invalid:\n{}", report.render())
     })?;
-    let version = store
-        .save_config(DEMO_REPO, &docs.config, "demo")
-        .await?
-        .version;
-    let (plan, _) = Planner::new(store.clone(), gh)
-        .plan(&checked.spec, &checked.config, false)
-        .await?;
-    let row = engine::store_plan(store, &plan, Some(version), &docs.spec, "demo").await?;
-    let repo = RepoName::parse(DEMO_REPO)?;
-    let report = Applier::new(store, gh, &repo, "demo")
-        .apply(row.id, &plan)
-        .await?;
-    Ok((plan, report))
+    let planned = workflow::plan(
+        store,
+        gh,
+        PlanRequest {
+            documents: &docs,
+            checked: &checked,
+            stored_config_version: None,
+            force: false,
+            refresh: true,
+            actor: DEMO_ACTOR,
+        },
+    )
+    .await?;
+    // The same rules as every apply: the example configuration asks for no approval, so
+    // the demo's fresh plan goes through.
+    let report = match workflow::apply(store, gh, planned.row.id, DEMO_ACTOR, &Unattended).await? {
+        ApplyOutcome::Applied(report) => report,
+        ApplyOutcome::AlreadyApplied => ApplyReport::default(),
+    };
+    Ok((planned.plan, report))
 }
 
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+/// Runs the demo until Ctrl-C. `base` holds what the flags say about the server (listen
+/// address, database, limits); the demo brings GitHub, the webhook secret and the
+/// repository. The default database is swapped for the demo's own, which starts empty.
+pub async fn run(base: ServeOptions) -> anyhow::Result<()> {
     let fh = FakeHub::start(Options {
         seed: Some(seed()),
         settings: Settings {
@@ -97,10 +111,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         ..Default::default()
     })
     .await?;
-    let db = if args.db.db == DEFAULT_DB {
+    let db = if base.db == DEFAULT_DB {
         DEMO_DB.to_string()
     } else {
-        args.db.db.clone()
+        base.db.clone()
     };
     if let Some(path) = db.strip_prefix("sqlite://") {
         // A demo starts clean: fakehub is new each time.
@@ -118,17 +132,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.write_limits = WriteLimits::NONE;
     let repo = RepoName::parse(DEMO_REPO)?;
     let mut running = server::start(ServeOptions {
-        listen: args.listen,
+        db: db.clone(),
         github: Some(config.clone()),
         webhook_secrets: vec![secret.clone()],
         scope: RepoScope::new(vec![RepoPattern::One(repo.clone())]),
-        reconcile_interval: Some(Duration::from_secs(args.reconcile_interval.max(1))),
-        webhook: args.limits.webhook(),
-        http: args.limits.http(),
-        retention: args.limits.retention(),
-        retries: args.limits.webhook_retry_schedule.clone(),
-        document_limits: args.document_limits.limits(),
-        ..ServeOptions::new(&db)
+        ..base
     })
     .await?;
     let gh = Arc::new(GitHub::new(config, Some(running.store.clone()))?);

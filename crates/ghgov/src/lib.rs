@@ -7,6 +7,7 @@
 pub mod api;
 pub mod cli;
 pub mod clock;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod github;
 pub mod governance;

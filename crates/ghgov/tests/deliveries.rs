@@ -328,7 +328,7 @@ async fn the_hook_asks_only_for_handled_events() {
     let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
     let db = TestDb::sqlite().await;
     let gg = ghgov(&db.url, &fh).await;
-    ghgov::cli::install_hook(gg.gh.as_ref().unwrap(), &repo(), &gg.url(), &SECRET.into())
+    ghgov::server::hooks::install_hook(gg.gh.as_ref().unwrap(), &repo(), &gg.url(), &SECRET.into())
         .await
         .unwrap();
     let mut events = fh.hub.world.read().repos[0].hooks[0].events.clone();

@@ -3,7 +3,8 @@
 //! nothing; a crash at every k-th write, or between journaling a write and sending it,
 //! converges without duplicates or losses; writes keep GitHub's secondary limits on a
 //! virtual clock; secondary-limit answers are waited out; approvals need a second
-//! principal; removals are guarded.
+//! principal, and the workflow's apply refuses unapproved and stale plans; removals are
+//! guarded.
 
 mod common;
 use common::*;
@@ -14,6 +15,7 @@ use ghgov::governance::desired::{key_in_body, DesiredState};
 use ghgov::governance::engine::{self, check, Checked, Documents, Planner};
 use ghgov::governance::load::read_document;
 use ghgov::governance::plan::{Action, Change, FieldChange, Plan, Target};
+use ghgov::governance::workflow::{self, ApplyError, ApplyOutcome, Unattended};
 use ghgov::mirror::RepoName;
 use ghgov::store::governance::{JournalStatus, PlanStatus};
 use ghgov::store::Store;
@@ -529,6 +531,76 @@ async fn approval_needs_another_principal(db: String) {
     );
 }
 
+/// The workflow's apply, the one the command line and the demo go through, keeps the
+/// rules itself: a plan waiting for approval, one whose creator is its only approver, and
+/// one made before a newer plan was applied are refused before any write.
+async fn workflow_apply_refuses_unapproved_and_stale_plans(db: String) {
+    let fh = empty_hub().await;
+    let s = setup(&db, &fh).await;
+    let mut docs = example_docs();
+    docs.config["governance_rules"]["compliance_requirements"]["approval_workflows"] =
+        json!(["epic_creation"]);
+    let (waiting, _, _) = s.plan(&checked(&docs), "alice").await;
+    let err = workflow::apply(&s.store, &s.gh, waiting, "alice", &Unattended)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ApplyError::NeedsApproval { id, created_by, .. } if *id == waiting && created_by == "alice"),
+        "{err}"
+    );
+    assert_eq!(writes(&fh), 0, "nothing is written for a refused plan");
+    let own = workflow::approve(&s.store, waiting, "alice")
+        .await
+        .unwrap_err();
+    assert!(own.to_string().contains("different principal"), "{own}");
+    workflow::approve(&s.store, waiting, "bob").await.unwrap();
+
+    // A status changed by hand does not stand in for an approval.
+    let (bypassed, _, _) = s.plan(&checked(&docs), "alice").await;
+    s.store
+        .set_plan_status(bypassed, PlanStatus::Planned, None)
+        .await
+        .unwrap();
+    let err = workflow::apply(&s.store, &s.gh, bypassed, "alice", &Unattended)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApplyError::NeedsApproval { .. }), "{err}");
+
+    // A newer plan that needs no approval is applied: the approved older ones are stale.
+    let mut free = example_docs();
+    free.config["governance_rules"]["compliance_requirements"]["approval_workflows"] = json!([]);
+    let (newer, _, _) = s.plan(&checked(&free), "alice").await;
+    let outcome = workflow::apply(&s.store, &s.gh, newer, "alice", &Unattended)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&outcome, ApplyOutcome::Applied(r) if r.added > 0 && r.writes > 0),
+        "{outcome:?}"
+    );
+    let sent = writes(&fh);
+    let err = workflow::apply(&s.store, &s.gh, waiting, "bob", &Unattended)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ApplyError::Stale { id, newer: n } if id == waiting && n == newer),
+        "{err}"
+    );
+    assert_eq!(writes(&fh), sent, "nothing is written for a stale plan");
+    assert_eq!(
+        s.store.plan(waiting).await.unwrap().unwrap().status,
+        PlanStatus::Approved,
+        "a refused plan keeps its status"
+    );
+    let again = workflow::apply(&s.store, &s.gh, newer, "alice", &Unattended)
+        .await
+        .unwrap();
+    assert_eq!(again, ApplyOutcome::AlreadyApplied);
+    let missing = workflow::apply(&s.store, &s.gh, 9999, "alice", &Unattended)
+        .await
+        .unwrap_err();
+    assert!(matches!(missing, ApplyError::NotFound(9999)), "{missing}");
+}
+
 async fn removals_are_guarded(db: String) {
     let fh = empty_hub().await;
     let s = setup(&db, &fh).await;
@@ -868,6 +940,7 @@ suite!(both: [
     writes_keep_githubs_limits_on_a_virtual_clock,
     secondary_limit_answers_are_waited_out,
     approval_needs_another_principal,
+    workflow_apply_refuses_unapproved_and_stale_plans,
     removals_are_guarded,
     rest_api_covers_the_workflow,
     compliance_finds_violations,

@@ -85,7 +85,7 @@ async fn titles(url: &str, token: &str, repo: &str) -> Vec<String> {
 
 async fn install_hooks(gg: &server::Running, repos: &[&str]) {
     for repo in repos {
-        ghgov::cli::install_hook(
+        ghgov::server::hooks::install_hook(
             gg.gh.as_ref().unwrap(),
             &ghgov::mirror::RepoName::parse(repo).unwrap(),
             &gg.url(),

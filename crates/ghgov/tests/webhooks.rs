@@ -230,7 +230,7 @@ async fn lost_and_reordered_webhooks_are_repaired_by_reconcile(db: String) {
         .await
         .unwrap();
     let gh = gg.gh.clone().unwrap();
-    ghgov::cli::install_hook(&gh, &repo(), &gg.url(), &SECRET.into())
+    ghgov::server::hooks::install_hook(&gh, &repo(), &gg.url(), &SECRET.into())
         .await
         .unwrap();
     fh.hub
@@ -336,7 +336,7 @@ async fn webhooks_alone_keep_the_mirror_exact(db: String) {
     s.sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
         .await
         .unwrap();
-    ghgov::cli::install_hook(&gg.gh.clone().unwrap(), &repo(), &gg.url(), &SECRET.into())
+    ghgov::server::hooks::install_hook(&gg.gh.clone().unwrap(), &repo(), &gg.url(), &SECRET.into())
         .await
         .unwrap();
     churn(&fh, 12).await;

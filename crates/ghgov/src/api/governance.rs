@@ -6,10 +6,11 @@ use super::extract::{Json, Path, Query};
 use super::params::{PerPage, Positive, Whole};
 use super::{bad_request, not_found, require, ApiError, ApiResult, AppState, Principal};
 use crate::governance::compliance;
-use crate::governance::engine::{self, check, Documents, Planner};
+use crate::governance::engine::{self, check, Documents};
 use crate::governance::load::config_from_value;
 use crate::governance::plan::Plan;
 use crate::governance::validate::validate_config;
+use crate::governance::workflow::{self, PlanRequest, Planned};
 use crate::mirror::RepoName;
 use crate::store::governance::ApprovalError;
 use crate::store::Scope;
@@ -216,38 +217,34 @@ pub async fn generate(
     if !state.scope.allows(&state.store, &repo.full()).await? {
         return Err(ApiError(StatusCode::FORBIDDEN, state.scope.refusal(&repo.full())).into());
     }
-    let version = match stored_version {
-        Some(v) => v,
-        None => {
-            state
-                .store
-                .save_config(&repo.full(), &docs.config, &principal.0)
-                .await?
-                .version
-        }
-    };
     let gh = state.gh.clone().ok_or_else(|| {
         ApiError(
             StatusCode::SERVICE_UNAVAILABLE,
             "no GitHub connection is configured (--github-url, --github-token)".into(),
         )
     })?;
-    let mut planner = Planner::new(state.store.clone(), &gh);
-    planner.refresh = refresh;
-    let (plan, _) = planner
-        .plan(&checked.spec, &checked.config, force)
-        .await
-        .map_err(
-            |e| match e.downcast_ref::<crate::governance::plan::RemovalRefused>() {
-                Some(r) => ApiError(
-                    StatusCode::CONFLICT,
-                    r.to_string().replace("--force", "\"force\": true"),
-                ),
-                None => ApiError::from(e),
-            },
-        )?;
-    let row =
-        engine::store_plan(&state.store, &plan, Some(version), &docs.spec, &principal.0).await?;
+    let Planned { row, plan, .. } = workflow::plan(
+        &state.store,
+        &gh,
+        PlanRequest {
+            documents: &docs,
+            checked: &checked,
+            stored_config_version: stored_version,
+            force,
+            refresh,
+            actor: &principal.0,
+        },
+    )
+    .await
+    .map_err(
+        |e| match e.downcast_ref::<crate::governance::plan::RemovalRefused>() {
+            Some(r) => ApiError(
+                StatusCode::CONFLICT,
+                r.to_string().replace("--force", "\"force\": true"),
+            ),
+            None => ApiError::from(e),
+        },
+    )?;
     Ok((
         StatusCode::CREATED,
         Json(
@@ -301,7 +298,7 @@ pub async fn approve(
 ) -> ApiResult<Json<Value>> {
     // Approval is the second pair of eyes on changes to GitHub: an admin's.
     require(scope, Scope::Admin)?;
-    match state.store.approve_plan(id, &principal.0).await {
+    match workflow::approve(&state.store, id, &principal.0).await {
         Ok(row) => Ok(Json(
             json!({"id": row.id, "status": row.status, "approved_by": row.approved_by, "approved_at": row.approved_at}),
         )),

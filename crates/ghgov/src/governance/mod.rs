@@ -9,12 +9,13 @@
 //! generate, assign: the desired state (issues, labels, milestones, links, agents)
 //! plan: the desired state against the mirror
 //! apply: journaled, paced, resumable writes
+//! workflow: plan, approve, apply as every entry point runs them, with the approval and
+//! staleness checks
 //! compliance: how well the governed issues follow the rules
 
 pub mod apply;
 pub mod assign;
 pub mod blocking_read;
-pub mod commands;
 pub mod compliance;
 pub mod config;
 pub mod current;
@@ -29,3 +30,4 @@ pub mod prescan;
 pub mod problems;
 pub mod spec;
 pub mod validate;
+pub mod workflow;

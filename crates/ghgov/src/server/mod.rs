@@ -1,7 +1,9 @@
 //! `ghgov serve`: the API, the webhook receiver, the delivery processor, the reconciler and
 //! delivery retention in one process.
 
+pub mod hooks;
 pub mod http;
+pub mod signals;
 
 use crate::api::{self, AppState};
 use crate::clock::SharedClock;
