@@ -1,9 +1,13 @@
 //! Reads of mirrored issues for the API: the filtered, sorted, paged list, one issue with its
 //! relations, and an issue's comments. Rows come back typed; the API only renders them.
 //!
-//! The list is built to stay fast at any size (see migration 0005): every offered sort has an
-//! index per state, a page is chosen from the index alone before full rows are read for just
-//! that page, and totals are kept per filter until the mirror changes.
+//! The list is built to stay fast at any size and under concurrent readers:
+//! - filtered by state (and repository, kind) alone, a page is read straight from the index
+//!   that serves its sort (migration 0005), and totals are kept per filter;
+//! - narrowed further (labels, assignee, milestone, text…), the matching ids are found once, in
+//!   order, and kept per filter and sort: every page and both directions are slices of it;
+//! - both are kept until the mirror changes, within a fixed memory budget;
+//! - a page costs three statements: the mirror version, the rows, their labels and assignees.
 
 use crate::sql::id_list;
 use crate::Store;
@@ -12,6 +16,8 @@ use sqlx::any::AnyArguments;
 use sqlx::query::QueryAs;
 use sqlx::{Any, FromRow};
 use std::collections::HashMap;
+use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// Which issues by state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -79,7 +85,21 @@ pub struct IssueFilter {
     pub kind: KindFilter,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+impl IssueFilter {
+    /// True when no index orders the matching issues: conditions beyond state, repository and
+    /// kind, which a page read from a sort index would have to skip through.
+    fn narrows(&self) -> bool {
+        !self.labels.is_empty()
+            || self.milestone != MilestoneFilter::Any
+            || self.assignee != AssigneeFilter::Any
+            || self.issue_type.is_some()
+            || self.parent != ParentFilter::Any
+            || self.text.as_deref().is_some_and(|t| !t.trim().is_empty())
+            || self.updated_since.is_some()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum IssueSort {
     #[default]
     Updated,
@@ -139,12 +159,51 @@ pub struct IssueRow {
     /// The repository's full name.
     pub repository: String,
     pub body: Option<String>,
+    pub milestone_number: Option<i64>,
+    pub milestone_title: Option<String>,
+    pub milestone_state: Option<String>,
+    pub milestone_due_on: Option<String>,
+}
+
+impl IssueRow {
+    /// The issue's milestone, when it has one the mirror knows.
+    pub fn milestone(&self) -> Option<MilestoneBrief> {
+        Some(MilestoneBrief {
+            id: self.milestone_id?,
+            number: self.milestone_number?,
+            title: self.milestone_title.clone()?,
+            state: self.milestone_state.clone()?,
+            due_on: self.milestone_due_on.clone(),
+        })
+    }
+
+    /// Orders rows as `ORDER BY <sort> ASC, id ASC` does.
+    fn sort_key(&self, sort: IssueSort) -> (SortValue<'_>, i64) {
+        let value = match sort {
+            IssueSort::Updated => SortValue::Text(&self.updated_at),
+            IssueSort::Created => SortValue::Text(&self.created_at),
+            IssueSort::Number => SortValue::Int(self.number),
+            IssueSort::Comments => SortValue::Int(self.comments_count),
+        };
+        (value, self.id)
+    }
+}
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum SortValue<'a> {
+    Int(i64),
+    Text(&'a str),
 }
 
 const ISSUE_COLUMNS: &str = "i.id, i.number, i.title, i.state, i.state_reason, i.is_pull_request, \
      i.user_login, i.milestone_id, i.issue_type, i.comments_count, i.html_url, i.sub_issues_total, \
      i.sub_issues_completed, i.blocked_by_total, i.blocking_total, i.created_at, i.updated_at, \
-     i.closed_at, r.full_name AS repository, i.body";
+     i.closed_at, r.full_name AS repository, i.body, m.number AS milestone_number, \
+     m.title AS milestone_title, m.state AS milestone_state, m.due_on AS milestone_due_on";
+
+/// The tables `ISSUE_COLUMNS` reads.
+const ISSUE_TABLES: &str = "issues i JOIN repositories r ON r.id = i.repository_id \
+     LEFT JOIN milestones m ON m.id = i.milestone_id";
 
 /// A milestone as an issue shows it.
 #[derive(Debug, Clone, FromRow)]
@@ -176,12 +235,11 @@ pub struct CommentRow {
     pub updated_at: String,
 }
 
-/// Labels, assignees and milestones of a set of issues.
+/// Labels and assignees of a set of issues.
 #[derive(Debug, Default)]
 pub struct IssueDetails {
     pub labels: HashMap<i64, Vec<String>>,
     pub assignees: HashMap<i64, Vec<String>>,
-    pub milestones: HashMap<i64, MilestoneBrief>,
 }
 
 /// A page of the list and the number of issues matching in all.
@@ -191,30 +249,86 @@ pub struct IssuePage {
     pub details: IssueDetails,
 }
 
-/// Totals per filter, valid while the mirror's version is unchanged.
+/// What the list remembers while the mirror's version is unchanged: totals of filters
+/// served straight from an index, and the ordered ids of narrower filters.
 #[derive(Default)]
-pub(crate) struct TotalsCache {
-    entries: Mutex<HashMap<IssueFilter, (i64, i64)>>,
+pub(crate) struct ListCache {
+    inner: Mutex<ListCacheInner>,
 }
 
-/// Filters remembered before the cache starts over: a bound on its memory.
+#[derive(Default)]
+struct ListCacheInner {
+    version: i64,
+    totals: HashMap<IssueFilter, i64>,
+    /// Ids matching a filter in `ORDER BY <sort> ASC, id ASC` order; descending is the reverse.
+    orders: HashMap<(IssueFilter, IssueSort), Arc<Vec<i64>>>,
+    /// Oldest first, for eviction when the budget is spent.
+    order_age: VecDeque<(IssueFilter, IssueSort)>,
+    order_bytes: usize,
+}
+
+/// Memory the ordered ids may take, all filters together: what bounds the cache.
+const ORDER_BYTES: usize = 24 << 20;
+/// Totals remembered before that map starts over.
 const TOTALS_KEPT: usize = 4096;
 
-impl TotalsCache {
-    fn get(&self, filter: &IssueFilter, version: i64) -> Option<i64> {
-        self.entries
-            .lock()
-            .get(filter)
-            .filter(|(v, _)| *v == version)
-            .map(|(_, total)| *total)
+impl ListCacheInner {
+    /// The cache as of `version`: emptied when the mirror has changed since it was filled;
+    /// None for a reader that started before the newest change (it neither reads nor fills).
+    fn at(&mut self, version: i64) -> Option<&mut Self> {
+        if version > self.version {
+            *self = ListCacheInner {
+                version,
+                ..ListCacheInner::default()
+            };
+        }
+        (version == self.version).then_some(self)
+    }
+}
+
+impl ListCache {
+    fn total(&self, filter: &IssueFilter, version: i64) -> Option<i64> {
+        self.inner.lock().at(version)?.totals.get(filter).copied()
     }
 
-    fn put(&self, filter: IssueFilter, version: i64, total: i64) {
-        let mut entries = self.entries.lock();
-        if entries.len() >= TOTALS_KEPT {
-            entries.clear();
+    fn put_total(&self, filter: IssueFilter, version: i64, total: i64) {
+        let mut inner = self.inner.lock();
+        let Some(inner) = inner.at(version) else {
+            return;
+        };
+        if inner.totals.len() >= TOTALS_KEPT {
+            inner.totals.clear();
         }
-        entries.insert(filter, (version, total));
+        inner.totals.insert(filter, total);
+    }
+
+    fn order(&self, key: &(IssueFilter, IssueSort), version: i64) -> Option<Arc<Vec<i64>>> {
+        self.inner.lock().at(version)?.orders.get(key).cloned()
+    }
+
+    fn put_order(&self, key: (IssueFilter, IssueSort), version: i64, ids: Arc<Vec<i64>>) {
+        let size = ids.len() * std::mem::size_of::<i64>();
+        if size > ORDER_BYTES / 4 {
+            return; // one huge list would push out everything else
+        }
+        let mut inner = self.inner.lock();
+        let Some(inner) = inner.at(version) else {
+            return;
+        };
+        if inner.orders.contains_key(&key) {
+            return;
+        }
+        while inner.order_bytes + size > ORDER_BYTES {
+            let Some(oldest) = inner.order_age.pop_front() else {
+                break;
+            };
+            if let Some(gone) = inner.orders.remove(&oldest) {
+                inner.order_bytes -= gone.len() * std::mem::size_of::<i64>();
+            }
+        }
+        inner.order_bytes += size;
+        inner.order_age.push_back(key.clone());
+        inner.orders.insert(key, ids);
     }
 }
 
@@ -372,16 +486,12 @@ struct Total {
     total: i64,
 }
 
+/// A label (kind 0) or an assignee (kind 1) of an issue.
 #[derive(FromRow)]
-struct IssueName {
+struct IssueDetail {
     issue_id: i64,
-    name: String,
-}
-
-#[derive(FromRow)]
-struct IssueLogin {
-    issue_id: i64,
-    login: String,
+    kind: i64,
+    value: String,
 }
 
 #[derive(FromRow)]
@@ -411,22 +521,49 @@ impl IssueReads<'_> {
         limit: i64,
         offset: i64,
     ) -> anyhow::Result<IssuePage> {
+        // Read once: everything this page takes from the cache belongs to this version. A
+        // write that lands meanwhile makes later readers compute afresh.
+        let version = self.store.mirror_version().await?;
         let c = conditions(filter);
-        let total = self.total(filter, &c).await?;
-        let page_sql = page_sql(&c, sort, direction);
-        let ids: Vec<i64> = c
-            .bind(sqlx::query_as::<_, Id>(&page_sql))
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&self.store.pool)
-            .await?
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
-        let mut issues = self.by_ids(&ids).await?;
-        let position: HashMap<i64, usize> =
-            ids.iter().enumerate().map(|(p, id)| (*id, p)).collect();
-        issues.sort_by_key(|r| position.get(&r.id).copied().unwrap_or(usize::MAX));
+        let (total, mut issues) = if filter.narrows() {
+            let order = self.order(filter, sort, &c, version).await?;
+            let ids: Vec<i64> = match direction {
+                SortDirection::Asc => order
+                    .iter()
+                    .skip(offset as usize)
+                    .take(limit as usize)
+                    .copied()
+                    .collect(),
+                SortDirection::Desc => order
+                    .iter()
+                    .rev()
+                    .skip(offset as usize)
+                    .take(limit as usize)
+                    .copied()
+                    .collect(),
+            };
+            (order.len() as i64, self.by_ids(&ids).await?)
+        } else {
+            let total = self.total(filter, &c, version).await?;
+            let sql = format!(
+                "SELECT {ISSUE_COLUMNS} FROM {ISSUE_TABLES} WHERE i.id IN ({})",
+                page_sql(&c, sort, direction)
+            );
+            let rows = c
+                .bind(sqlx::query_as::<_, IssueRow>(&sql))
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.store.pool)
+                .await?;
+            (total, rows)
+        };
+        issues.sort_by(|a, b| {
+            let order = a.sort_key(sort).cmp(&b.sort_key(sort));
+            match direction {
+                SortDirection::Asc => order,
+                SortDirection::Desc => order.reverse(),
+            }
+        });
         let details = self.details(&issues).await?;
         Ok(IssuePage {
             total,
@@ -435,12 +572,14 @@ impl IssueReads<'_> {
         })
     }
 
-    /// How many issues match, counted once per filter and mirror version.
-    async fn total(&self, filter: &IssueFilter, c: &Conditions) -> anyhow::Result<i64> {
-        // The version is read before counting: a write that lands meanwhile makes a later
-        // reader count again rather than trust a stale total.
-        let version = self.store.mirror_version().await?;
-        if let Some(total) = self.store.totals.get(filter, version) {
+    /// How many issues match a filter an index serves, counted once per mirror version.
+    async fn total(
+        &self,
+        filter: &IssueFilter,
+        c: &Conditions,
+        version: i64,
+    ) -> anyhow::Result<i64> {
+        if let Some(total) = self.store.list_cache.total(filter, version) {
             return Ok(total);
         }
         let sql = format!(
@@ -452,18 +591,52 @@ impl IssueReads<'_> {
             .fetch_one(&self.store.pool)
             .await?
             .total;
-        self.store.totals.put(filter.clone(), version, total);
+        self.store
+            .list_cache
+            .put_total(filter.clone(), version, total);
         Ok(total)
+    }
+
+    /// Every id matching a narrow filter, in ascending sort order, found once per mirror
+    /// version: its length is the total, and each page a slice.
+    async fn order(
+        &self,
+        filter: &IssueFilter,
+        sort: IssueSort,
+        c: &Conditions,
+        version: i64,
+    ) -> anyhow::Result<Arc<Vec<i64>>> {
+        let key = (filter.clone(), sort);
+        if let Some(ids) = self.store.list_cache.order(&key, version) {
+            return Ok(ids);
+        }
+        let sql = format!(
+            "SELECT i.id FROM issues i {} ORDER BY {col} ASC, i.id ASC",
+            c.where_clause(),
+            col = sort.column(),
+        );
+        let ids: Arc<Vec<i64>> = Arc::new(
+            c.bind(sqlx::query_as::<_, Id>(&sql))
+                .fetch_all(&self.store.pool)
+                .await?
+                .into_iter()
+                .map(|r| r.id)
+                .collect(),
+        );
+        self.store.list_cache.put_order(key, version, ids.clone());
+        Ok(ids)
     }
 
     async fn by_ids(&self, ids: &[i64]) -> anyhow::Result<Vec<IssueRow>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
+        // Not kept as a prepared statement: its text changes with every page.
         Ok(sqlx::query_as::<_, IssueRow>(&format!(
-            "SELECT {ISSUE_COLUMNS} FROM issues i JOIN repositories r ON r.id = i.repository_id WHERE i.id IN ({})",
+            "SELECT {ISSUE_COLUMNS} FROM {ISSUE_TABLES} WHERE i.id IN ({})",
             id_list(ids)
         ))
+        .persistent(false)
         .fetch_all(&self.store.pool)
         .await?)
     }
@@ -471,47 +644,32 @@ impl IssueReads<'_> {
     /// One issue, with its body.
     pub async fn get(&self, id: i64) -> anyhow::Result<Option<IssueRow>> {
         Ok(sqlx::query_as::<_, IssueRow>(&format!(
-            "SELECT {ISSUE_COLUMNS} FROM issues i JOIN repositories r ON r.id = i.repository_id WHERE i.id = $1"
+            "SELECT {ISSUE_COLUMNS} FROM {ISSUE_TABLES} WHERE i.id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.store.pool)
         .await?)
     }
 
-    /// Labels, assignees and milestones of `issues`, in three queries.
+    /// Labels and assignees of `issues`, in one statement.
     pub async fn details(&self, issues: &[IssueRow]) -> anyhow::Result<IssueDetails> {
         let mut d = IssueDetails::default();
         if issues.is_empty() {
             return Ok(d);
         }
         let list = id_list(issues.iter().map(|r| r.id));
-        for r in sqlx::query_as::<_, IssueName>(&format!(
-            "SELECT il.issue_id, l.name FROM issue_labels il JOIN labels l ON l.id = il.label_id WHERE il.issue_id IN ({list}) ORDER BY l.name"
+        // Not kept as a prepared statement: its text changes with every page.
+        for r in sqlx::query_as::<_, IssueDetail>(&format!(
+            "SELECT il.issue_id, CAST(0 AS BIGINT) AS kind, l.name AS value FROM issue_labels il JOIN labels l ON l.id = il.label_id WHERE il.issue_id IN ({list}) \
+             UNION ALL SELECT a.issue_id, CAST(1 AS BIGINT) AS kind, a.login AS value FROM issue_assignees a WHERE a.issue_id IN ({list}) \
+             ORDER BY kind, value"
         ))
+        .persistent(false)
         .fetch_all(&self.store.pool)
         .await?
         {
-            d.labels.entry(r.issue_id).or_default().push(r.name);
-        }
-        for r in sqlx::query_as::<_, IssueLogin>(&format!(
-            "SELECT issue_id, login FROM issue_assignees WHERE issue_id IN ({list}) ORDER BY login"
-        ))
-        .fetch_all(&self.store.pool)
-        .await?
-        {
-            d.assignees.entry(r.issue_id).or_default().push(r.login);
-        }
-        let milestone_ids: Vec<i64> = issues.iter().filter_map(|r| r.milestone_id).collect();
-        if !milestone_ids.is_empty() {
-            for m in sqlx::query_as::<_, MilestoneBrief>(&format!(
-                "SELECT id, number, title, state, due_on FROM milestones WHERE id IN ({})",
-                id_list(&milestone_ids)
-            ))
-            .fetch_all(&self.store.pool)
-            .await?
-            {
-                d.milestones.insert(m.id, m);
-            }
+            let into = if r.kind == 0 { &mut d.labels } else { &mut d.assignees };
+            into.entry(r.issue_id).or_default().push(r.value);
         }
         Ok(d)
     }

@@ -7,8 +7,8 @@ mod deliveries;
 mod etags;
 pub mod governance;
 pub mod issue_reads;
-pub mod resource_reads;
 mod names;
+pub mod resource_reads;
 pub mod sql;
 mod sync_ops;
 mod tokens;
@@ -39,8 +39,8 @@ pub struct Store {
     /// SQLite takes one writer at a time. Writers of this process queue here, in order,
     /// instead of meeting SQLite's busy handler (which sleeps and retries).
     write_lock: Arc<tokio::sync::Mutex<()>>,
-    /// Issue-list totals per filter, kept until the mirror changes.
-    totals: Arc<issue_reads::TotalsCache>,
+    /// Issue-list totals and orders per filter, kept until the mirror changes.
+    list_cache: Arc<issue_reads::ListCache>,
 }
 
 /// A write transaction, holding the store's write turn until it commits or is dropped.
@@ -188,7 +188,7 @@ impl Store {
             backend,
             name: redact(&url).into(),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
-            totals: Arc::default(),
+            list_cache: Arc::default(),
         })
     }
 

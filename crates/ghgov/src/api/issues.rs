@@ -25,7 +25,7 @@ fn issue_json(r: &IssueRow, d: &IssueDetails) -> Value {
         "user": r.user_login,
         "labels": d.labels.get(&r.id).cloned().unwrap_or_default(),
         "assignees": d.assignees.get(&r.id).cloned().unwrap_or_default(),
-        "milestone": r.milestone_id.and_then(|m| d.milestones.get(&m)).map(|m| json!({
+        "milestone": r.milestone().map(|m| json!({
             "id": m.id, "number": m.number, "title": m.title, "state": m.state, "due_on": m.due_on,
         })),
         "type": r.issue_type,

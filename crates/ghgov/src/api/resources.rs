@@ -3,10 +3,10 @@
 use super::extract::{Json, Query};
 use super::params::{Page, PerPage};
 use super::{bad_request, ApiResult, AppState, Paging};
+use crate::store::resource_reads::MilestoneState;
 use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use crate::store::resource_reads::MilestoneState;
 
 #[derive(Deserialize)]
 pub struct RepoQuery {
