@@ -177,16 +177,35 @@ impl IssueRow {
         })
     }
 
-    /// Orders rows as `ORDER BY <sort> ASC, id ASC` does.
     fn sort_key(&self, sort: IssueSort) -> (SortValue<'_>, i64) {
-        let value = match sort {
-            IssueSort::Updated => SortValue::Text(&self.updated_at),
-            IssueSort::Created => SortValue::Text(&self.created_at),
-            IssueSort::Number => SortValue::Int(self.number),
-            IssueSort::Comments => SortValue::Int(self.comments_count),
-        };
-        (value, self.id)
+        sort_key(
+            sort,
+            self.id,
+            &self.updated_at,
+            &self.created_at,
+            self.number,
+            self.comments_count,
+        )
     }
+}
+
+/// Orders issues as `ORDER BY <sort> ASC, id ASC` does (timestamps are text in one format,
+/// so their byte order is their time order).
+fn sort_key<'a>(
+    sort: IssueSort,
+    id: i64,
+    updated_at: &'a str,
+    created_at: &'a str,
+    number: i64,
+    comments: i64,
+) -> (SortValue<'a>, i64) {
+    let value = match sort {
+        IssueSort::Updated => SortValue::Text(updated_at),
+        IssueSort::Created => SortValue::Text(created_at),
+        IssueSort::Number => SortValue::Int(number),
+        IssueSort::Comments => SortValue::Int(comments),
+    };
+    (value, id)
 }
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -254,21 +273,82 @@ pub struct IssuePage {
 #[derive(Default)]
 pub(crate) struct ListCache {
     inner: Mutex<ListCacheInner>,
+    /// One computation of a filter's matches at a time: concurrent misses of the same filter
+    /// wait for the first instead of each asking the database for the same rows.
+    fills: Mutex<HashMap<IssueFilter, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 #[derive(Default)]
 struct ListCacheInner {
     version: i64,
     totals: HashMap<IssueFilter, i64>,
-    /// Ids matching a filter in `ORDER BY <sort> ASC, id ASC` order; descending is the reverse.
-    orders: HashMap<(IssueFilter, IssueSort), Arc<Vec<i64>>>,
+    /// The issues matching a narrow filter (its state left out), in every order.
+    matches: HashMap<IssueFilter, Arc<Matches>>,
     /// Oldest first, for eviction when the budget is spent.
-    order_age: VecDeque<(IssueFilter, IssueSort)>,
-    order_bytes: usize,
+    match_age: VecDeque<IssueFilter>,
+    match_bytes: usize,
 }
 
-/// Memory the ordered ids may take, all filters together: what bounds the cache.
-const ORDER_BYTES: usize = 24 << 20;
+/// Memory the kept matches may take, all filters together: what bounds the cache.
+const MATCH_BYTES: usize = 24 << 20;
+
+/// The issues matching a narrow filter whatever their state, in the order of each sort
+/// (`ORDER BY <sort> ASC, id ASC`; descending is the reverse). Pages of any state, sort and
+/// direction are read from it without asking the database again.
+pub(crate) struct Matches {
+    /// Per sort (`IssueSort as usize`): ids with whether the issue is open.
+    orders: [Vec<(i64, bool)>; 4],
+    open: i64,
+}
+
+impl Matches {
+    fn bytes(&self) -> usize {
+        self.orders.iter().map(|o| o.len() * 16).sum()
+    }
+
+    fn total(&self, state: StateFilter) -> i64 {
+        let all = self.orders[0].len() as i64;
+        match state {
+            StateFilter::All => all,
+            StateFilter::Open => self.open,
+            StateFilter::Closed => all - self.open,
+        }
+    }
+
+    fn page(
+        &self,
+        state: StateFilter,
+        sort: IssueSort,
+        direction: SortDirection,
+        limit: i64,
+        offset: i64,
+    ) -> Vec<i64> {
+        let order = &self.orders[sort as usize];
+        let wanted = move |(_, open): &&(i64, bool)| match state {
+            StateFilter::All => true,
+            StateFilter::Open => *open,
+            StateFilter::Closed => !*open,
+        };
+        let (skip, take) = (offset.max(0) as usize, limit.max(0) as usize);
+        match direction {
+            SortDirection::Asc => order
+                .iter()
+                .filter(wanted)
+                .skip(skip)
+                .take(take)
+                .map(|(id, _)| *id)
+                .collect(),
+            SortDirection::Desc => order
+                .iter()
+                .rev()
+                .filter(wanted)
+                .skip(skip)
+                .take(take)
+                .map(|(id, _)| *id)
+                .collect(),
+        }
+    }
+}
 /// Totals remembered before that map starts over.
 const TOTALS_KEPT: usize = 4096;
 
@@ -302,33 +382,41 @@ impl ListCache {
         inner.totals.insert(filter, total);
     }
 
-    fn order(&self, key: &(IssueFilter, IssueSort), version: i64) -> Option<Arc<Vec<i64>>> {
-        self.inner.lock().at(version)?.orders.get(key).cloned()
+    fn fill_lock(&self, filter: &IssueFilter) -> Arc<tokio::sync::Mutex<()>> {
+        let mut fills = self.fills.lock();
+        if fills.len() >= TOTALS_KEPT {
+            fills.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+        fills.entry(filter.clone()).or_default().clone()
     }
 
-    fn put_order(&self, key: (IssueFilter, IssueSort), version: i64, ids: Arc<Vec<i64>>) {
-        let size = ids.len() * std::mem::size_of::<i64>();
-        if size > ORDER_BYTES / 4 {
-            return; // one huge list would push out everything else
+    fn matches(&self, filter: &IssueFilter, version: i64) -> Option<Arc<Matches>> {
+        self.inner.lock().at(version)?.matches.get(filter).cloned()
+    }
+
+    fn put_matches(&self, filter: IssueFilter, version: i64, matches: Arc<Matches>) {
+        let size = matches.bytes();
+        if size > MATCH_BYTES / 4 {
+            return; // one huge set would push out everything else
         }
         let mut inner = self.inner.lock();
         let Some(inner) = inner.at(version) else {
             return;
         };
-        if inner.orders.contains_key(&key) {
+        if inner.matches.contains_key(&filter) {
             return;
         }
-        while inner.order_bytes + size > ORDER_BYTES {
-            let Some(oldest) = inner.order_age.pop_front() else {
+        while inner.match_bytes + size > MATCH_BYTES {
+            let Some(oldest) = inner.match_age.pop_front() else {
                 break;
             };
-            if let Some(gone) = inner.orders.remove(&oldest) {
-                inner.order_bytes -= gone.len() * std::mem::size_of::<i64>();
+            if let Some(gone) = inner.matches.remove(&oldest) {
+                inner.match_bytes -= gone.bytes();
             }
         }
-        inner.order_bytes += size;
-        inner.order_age.push_back(key.clone());
-        inner.orders.insert(key, ids);
+        inner.match_bytes += size;
+        inner.match_age.push_back(filter.clone());
+        inner.matches.insert(filter, matches);
     }
 }
 
@@ -476,9 +564,51 @@ fn page_sql(c: &Conditions, sort: IssueSort, direction: SortDirection) -> String
     )
 }
 
-#[derive(FromRow)]
-struct Id {
+/// What the four sorts order an issue by, and its state.
+struct SortKeys {
     id: i64,
+    open: bool,
+    number: i64,
+    comments_count: i64,
+    updated_at: String,
+    created_at: String,
+}
+
+#[derive(FromRow)]
+struct Packed {
+    packed: Option<String>,
+}
+
+impl SortKeys {
+    /// `id,open,number,comments,updated_at,created_at` as the matches query packs it.
+    fn unpack(text: &str) -> anyhow::Result<SortKeys> {
+        let bad = || anyhow::anyhow!("unreadable issue sort keys '{text}'");
+        let mut f = text.split(',');
+        let mut int =
+            || -> anyhow::Result<i64> { f.next().and_then(|v| v.parse().ok()).ok_or_else(bad) };
+        let (id, open, number, comments_count) = (int()?, int()? == 1, int()?, int()?);
+        let updated_at = f.next().ok_or_else(bad)?.to_string();
+        let created_at = f.next().ok_or_else(bad)?.to_string();
+        Ok(SortKeys {
+            id,
+            open,
+            number,
+            comments_count,
+            updated_at,
+            created_at,
+        })
+    }
+
+    fn key(&self, sort: IssueSort) -> (SortValue<'_>, i64) {
+        sort_key(
+            sort,
+            self.id,
+            &self.updated_at,
+            &self.created_at,
+            self.number,
+            self.comments_count,
+        )
+    }
 }
 
 #[derive(FromRow)]
@@ -524,26 +654,12 @@ impl IssueReads<'_> {
         // Read once: everything this page takes from the cache belongs to this version. A
         // write that lands meanwhile makes later readers compute afresh.
         let version = self.store.mirror_version().await?;
-        let c = conditions(filter);
         let (total, mut issues) = if filter.narrows() {
-            let order = self.order(filter, sort, &c, version).await?;
-            let ids: Vec<i64> = match direction {
-                SortDirection::Asc => order
-                    .iter()
-                    .skip(offset as usize)
-                    .take(limit as usize)
-                    .copied()
-                    .collect(),
-                SortDirection::Desc => order
-                    .iter()
-                    .rev()
-                    .skip(offset as usize)
-                    .take(limit as usize)
-                    .copied()
-                    .collect(),
-            };
-            (order.len() as i64, self.by_ids(&ids).await?)
+            let matches = self.matches(filter, version).await?;
+            let ids = matches.page(filter.state, sort, direction, limit, offset);
+            (matches.total(filter.state), self.by_ids(&ids).await?)
         } else {
+            let c = conditions(filter);
             let total = self.total(filter, &c, version).await?;
             let sql = format!(
                 "SELECT {ISSUE_COLUMNS} FROM {ISSUE_TABLES} WHERE i.id IN ({})",
@@ -597,34 +713,61 @@ impl IssueReads<'_> {
         Ok(total)
     }
 
-    /// Every id matching a narrow filter, in ascending sort order, found once per mirror
-    /// version: its length is the total, and each page a slice.
-    async fn order(
-        &self,
-        filter: &IssueFilter,
-        sort: IssueSort,
-        c: &Conditions,
-        version: i64,
-    ) -> anyhow::Result<Arc<Vec<i64>>> {
-        let key = (filter.clone(), sort);
-        if let Some(ids) = self.store.list_cache.order(&key, version) {
-            return Ok(ids);
+    /// The issues matching a narrow filter, whatever their state, in every order: found with
+    /// one statement per mirror version and filter, sorted here.
+    async fn matches(&self, filter: &IssueFilter, version: i64) -> anyhow::Result<Arc<Matches>> {
+        let any_state = IssueFilter {
+            state: StateFilter::All,
+            ..filter.clone()
+        };
+        if let Some(m) = self.store.list_cache.matches(&any_state, version) {
+            return Ok(m);
         }
+        let fill = self.store.list_cache.fill_lock(&any_state);
+        let _filling = fill.lock().await;
+        if let Some(m) = self.store.list_cache.matches(&any_state, version) {
+            return Ok(m);
+        }
+        let c = conditions(&any_state);
+        // One row with every match in it: a row per issue would cost more in transport
+        // (thousands of them) than the query itself.
         let sql = format!(
-            "SELECT i.id FROM issues i {} ORDER BY {col} ASC, i.id ASC",
-            c.where_clause(),
-            col = sort.column(),
+            "SELECT string_agg(i.id || ',' || CASE WHEN i.state = 'open' THEN 1 ELSE 0 END || ',' || i.number || ',' || i.comments_count || ',' || i.updated_at || ',' || i.created_at, ';') AS packed FROM issues i {}",
+            c.where_clause()
         );
-        let ids: Arc<Vec<i64>> = Arc::new(
-            c.bind(sqlx::query_as::<_, Id>(&sql))
-                .fetch_all(&self.store.pool)
-                .await?
+        let packed = c
+            .bind(sqlx::query_as::<_, Packed>(&sql))
+            .fetch_one(&self.store.pool)
+            .await?
+            .packed
+            .unwrap_or_default();
+        let rows = packed
+            .split(';')
+            .filter(|r| !r.is_empty())
+            .map(SortKeys::unpack)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let open = rows.iter().filter(|r| r.open).count() as i64;
+        let order = |sort: IssueSort| {
+            let mut keyed: Vec<&SortKeys> = rows.iter().collect();
+            keyed.sort_by(|a, b| a.key(sort).cmp(&b.key(sort)));
+            keyed
                 .into_iter()
-                .map(|r| r.id)
-                .collect(),
-        );
-        self.store.list_cache.put_order(key, version, ids.clone());
-        Ok(ids)
+                .map(|r| (r.id, r.open))
+                .collect::<Vec<_>>()
+        };
+        let matches = Arc::new(Matches {
+            orders: [
+                order(IssueSort::Updated),
+                order(IssueSort::Created),
+                order(IssueSort::Number),
+                order(IssueSort::Comments),
+            ],
+            open,
+        });
+        self.store
+            .list_cache
+            .put_matches(any_state, version, matches.clone());
+        Ok(matches)
     }
 
     async fn by_ids(&self, ids: &[i64]) -> anyhow::Result<Vec<IssueRow>> {

@@ -172,8 +172,9 @@ impl Store {
                             conn.execute("PRAGMA journal_mode = WAL").await?;
                             conn.execute("PRAGMA synchronous = FULL").await?;
                             conn.execute("PRAGMA busy_timeout = 10000").await?;
-                            // 8 MB of page cache per connection keeps the server small.
-                            conn.execute("PRAGMA cache_size = -8000").await?;
+                            // 4 MB of page cache per connection keeps the server small; the
+                            // operating system's cache holds the rest of the file.
+                            conn.execute("PRAGMA cache_size = -4000").await?;
                             Ok(())
                         })
                     })
