@@ -642,18 +642,19 @@ impl Store {
 }
 
 impl IssueReads<'_> {
-    /// A page of issues matching `filter`, in the order asked, with the total.
+    /// A page of issues matching `filter`, in the order asked, with the total, as of the
+    /// mirror's `version` (read by the caller from `Store::mirror_version` before asking).
     pub async fn list(
         &self,
+        version: i64,
         filter: &IssueFilter,
         sort: IssueSort,
         direction: SortDirection,
         limit: i64,
         offset: i64,
     ) -> anyhow::Result<IssuePage> {
-        // Read once: everything this page takes from the cache belongs to this version. A
-        // write that lands meanwhile makes later readers compute afresh.
-        let version = self.store.mirror_version().await?;
+        // Everything this page takes from the cache belongs to `version`: a write that lands
+        // meanwhile makes later readers, who see a newer version, compute afresh.
         let (total, mut issues) = if filter.narrows() {
             let matches = self.matches(filter, version).await?;
             let ids = matches.page(filter.state, sort, direction, limit, offset);
@@ -731,8 +732,15 @@ impl IssueReads<'_> {
         let c = conditions(&any_state);
         // One row with every match in it: a row per issue would cost more in transport
         // (thousands of them) than the query itself.
+        // SQLite, left to itself, looks each match up through the id index and then its row;
+        // the sort-keys index answers from a few dense pages (8 ms instead of 15 for 7,500
+        // matches). PostgreSQL picks it by itself.
+        let source = match self.store.backend {
+            crate::Backend::Sqlite => "issues i INDEXED BY issues_sort_keys",
+            crate::Backend::Postgres => "issues i",
+        };
         let sql = format!(
-            "SELECT string_agg(i.id || ',' || CASE WHEN i.state = 'open' THEN 1 ELSE 0 END || ',' || i.number || ',' || i.comments_count || ',' || i.updated_at || ',' || i.created_at, ';') AS packed FROM issues i {}",
+            "SELECT string_agg(i.id || ',' || CASE WHEN i.state = 'open' THEN 1 ELSE 0 END || ',' || i.number || ',' || i.comments_count || ',' || i.updated_at || ',' || i.created_at, ';') AS packed FROM {source} {}",
             c.where_clause()
         );
         let packed = c

@@ -266,6 +266,22 @@ impl Store {
         )
     }
 
+    /// Brings the query planner's statistics and PostgreSQL's visibility map up to date after
+    /// a bulk load. PostgreSQL would get round to it itself, later; until then it may sort
+    /// thousands of rows where an index would serve, and read table rows where the index
+    /// alone would do (measured: a deep page of the issue list 5.9 ms before, 0.6 ms after).
+    /// SQLite plans these queries well without statistics (and with them once chose a full
+    /// scan for the label filter), so it is left alone.
+    pub async fn refresh_statistics(&self) -> anyhow::Result<()> {
+        if self.backend == Backend::Postgres {
+            // VACUUM runs outside a transaction; a pool connection is not in one.
+            sqlx::query("VACUUM (ANALYZE) issues, issue_labels, issue_assignees, labels, milestones, repositories, comments")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub async fn ping(&self) -> anyhow::Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

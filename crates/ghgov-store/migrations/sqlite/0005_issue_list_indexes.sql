@@ -10,5 +10,8 @@ CREATE INDEX issues_updated_id ON issues (updated_at, id);
 CREATE INDEX issues_created_id ON issues (created_at, id);
 CREATE INDEX issues_number_id ON issues (number, id);
 CREATE INDEX issues_comments_id ON issues (comments_count, id);
+-- A narrowed list (by label, assignee…) reads the state and sort keys of the issues it
+-- matches, in id order: this index holds them all, densely, so no issue row is read.
+CREATE INDEX issues_sort_keys ON issues (id, state, updated_at, created_at, number, comments_count);
 -- Superseded by issues_updated_id, which also orders ties.
 DROP INDEX issues_updated;

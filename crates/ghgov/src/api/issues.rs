@@ -59,13 +59,13 @@ pub async fn list(
     if let Some(body) = state.cache.get(&key, version) {
         return Ok(json_bytes(body));
     }
-    let answer = list_uncached(&state, &q).await?;
+    let answer = list_uncached(&state, version, &q).await?;
     let body = axum::body::Bytes::from(serde_json::to_vec(&answer).map_err(anyhow::Error::from)?);
     state.cache.put(key, version, body.clone());
     Ok(json_bytes(body))
 }
 
-async fn list_uncached(state: &AppState, q: &[(String, String)]) -> ApiResult<Value> {
+async fn list_uncached(state: &AppState, version: i64, q: &[(String, String)]) -> ApiResult<Value> {
     let one = |k: &str| {
         q.iter()
             .rev()
@@ -159,7 +159,14 @@ async fn list_uncached(state: &AppState, q: &[(String, String)]) -> ApiResult<Va
     let page = state
         .store
         .issue_reads()
-        .list(&filter, sort, direction, paging.per_page, paging.offset())
+        .list(
+            version,
+            &filter,
+            sort,
+            direction,
+            paging.per_page,
+            paging.offset(),
+        )
         .await?;
     let data = page
         .issues

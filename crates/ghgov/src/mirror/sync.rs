@@ -21,6 +21,9 @@ const EPOCH: &str = "1970-01-01T00:00:00Z";
 /// Marks a full listing as complete in its `_full` cursor until the whole sync completes.
 const LISTED: &str = "listed";
 
+/// Issues written by one sync from which the planner's statistics are refreshed after it.
+const BULK_ROWS: u64 = 1000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SyncKind {
@@ -225,6 +228,13 @@ impl Syncer {
                 .bind(op)
                 .execute(&self.store.pool)
                 .await;
+        }
+        // Many rows changed at once: the planner's picture of the tables is out of date until
+        // the database gets round to it, and until then the list's indexes may go unused.
+        if result.is_ok() && report.issues >= BULK_ROWS {
+            if let Err(e) = self.store.refresh_statistics().await {
+                tracing::warn!("refreshing planner statistics after the sync failed: {e:#}");
+            }
         }
         metrics::counter!("ghgov_sync_operations_total", "type" => kind.as_str(), "status" => status.as_str()).increment(1);
         result.map(|_| report)
