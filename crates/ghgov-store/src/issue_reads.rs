@@ -891,6 +891,68 @@ impl IssueReads<'_> {
 mod tests {
     use super::*;
 
+    fn matches() -> Matches {
+        // ids 1..=6, odd ones open; every sort in id order except by number (reversed).
+        let by_id: Vec<(i64, bool)> = (1..=6).map(|id| (id, id % 2 == 1)).collect();
+        let by_number: Vec<(i64, bool)> = by_id.iter().rev().copied().collect();
+        Matches {
+            orders: [by_id.clone(), by_id.clone(), by_number, by_id],
+            open: 3,
+        }
+    }
+
+    #[test]
+    fn pages_of_kept_matches_follow_state_sort_and_direction() {
+        let m = matches();
+        use SortDirection::*;
+        use StateFilter::*;
+        assert_eq!(m.page(All, IssueSort::Updated, Asc, 4, 0), [1, 2, 3, 4]);
+        assert_eq!(m.page(All, IssueSort::Updated, Desc, 4, 0), [6, 5, 4, 3]);
+        assert_eq!(m.page(Open, IssueSort::Updated, Asc, 2, 1), [3, 5]);
+        assert_eq!(m.page(Closed, IssueSort::Updated, Desc, 10, 0), [6, 4, 2]);
+        assert_eq!(m.page(All, IssueSort::Number, Asc, 2, 0), [6, 5]);
+        assert!(m.page(Open, IssueSort::Updated, Asc, 5, 3).is_empty());
+        assert_eq!((m.total(All), m.total(Open), m.total(Closed)), (6, 3, 3));
+    }
+
+    #[test]
+    fn the_list_cache_serves_only_the_version_it_was_filled_at() {
+        let cache = ListCache::default();
+        let f = IssueFilter::default();
+        cache.put_total(f.clone(), 5, 42);
+        assert_eq!(cache.total(&f, 5), Some(42));
+        // A reader that started before a change neither reads nor fills the newer cache.
+        assert_eq!(cache.total(&f, 4), None);
+        cache.put_total(f.clone(), 4, 7);
+        assert_eq!(cache.total(&f, 5), Some(42));
+        // The mirror moved on: everything kept is dropped.
+        assert_eq!(cache.total(&f, 6), None);
+        assert_eq!(cache.total(&f, 5), None);
+        // Matches are bounded by bytes, the oldest going first.
+        let big = Arc::new(Matches {
+            orders: std::array::from_fn(|_| vec![(0, true); MATCH_BYTES / 4 / 64]),
+            open: 0,
+        });
+        for label in 0..8 {
+            let f = IssueFilter {
+                labels: vec![format!("l{label}")],
+                ..IssueFilter::default()
+            };
+            cache.put_matches(f, 6, big.clone());
+            assert!(cache.inner.lock().match_bytes <= MATCH_BYTES);
+        }
+        let first = IssueFilter {
+            labels: vec!["l0".into()],
+            ..IssueFilter::default()
+        };
+        let last = IssueFilter {
+            labels: vec!["l7".into()],
+            ..IssueFilter::default()
+        };
+        assert!(cache.matches(&first, 6).is_none());
+        assert!(cache.matches(&last, 6).is_some());
+    }
+
     #[derive(FromRow)]
     struct PlanStep {
         detail: String,
