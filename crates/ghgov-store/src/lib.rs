@@ -8,6 +8,7 @@ mod etags;
 pub mod governance;
 pub mod issue_reads;
 mod names;
+pub mod planning_reads;
 pub mod resource_reads;
 pub mod sql;
 mod sync_ops;
