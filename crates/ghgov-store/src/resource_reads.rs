@@ -75,6 +75,22 @@ impl Store {
 }
 
 impl ResourceReads<'_> {
+    /// How many issues (pull requests included) and comments the mirror holds for the
+    /// repository with this lower-cased full name.
+    pub async fn counts(&self, repo_key: &str) -> anyhow::Result<(i64, i64)> {
+        let count = |sql: &'static str| async move {
+            sqlx::query_as::<_, Total>(sql)
+                .bind(repo_key)
+                .fetch_one(&self.store.pool)
+                .await
+                .map(|t| t.total)
+        };
+        Ok((
+            count("SELECT COUNT(*) AS total FROM issues i JOIN repositories r ON r.id = i.repository_id WHERE r.full_name_lc = $1").await?,
+            count("SELECT COUNT(*) AS total FROM comments c JOIN repositories r ON r.id = c.repository_id WHERE r.full_name_lc = $1").await?,
+        ))
+    }
+
     /// A page of repositories by name, with the total.
     pub async fn repositories(
         &self,

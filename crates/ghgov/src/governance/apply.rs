@@ -195,12 +195,8 @@ impl<'a> Applier<'a> {
 
     /// The repository's id in the mirror, fetched (and mirrored) when it was never synced.
     async fn repository_id(&self) -> anyhow::Result<i64> {
-        if let Some(r) = sqlx::query("SELECT id FROM repositories WHERE full_name_lc = $1")
-            .bind(self.repo.key())
-            .fetch_optional(&self.store.pool)
-            .await?
-        {
-            return Ok(r.get(0));
+        if let Some(id) = self.store.repository_id(&self.repo.key()).await? {
+            return Ok(id);
         }
         let path = format!("/repos/{}", self.repo.full());
         let Fetched::Modified { body, .. } = self.gh.get(&path, false).await? else {
@@ -227,13 +223,14 @@ fn issue_kind_name(t: &Target) -> &'static str {
 
 impl Run<'_> {
     async fn load_milestones(&mut self) -> anyhow::Result<()> {
-        let rows = sqlx::query("SELECT title, number FROM milestones WHERE repository_id = $1")
-            .bind(self.repo_id)
-            .fetch_all(&self.a.store.pool)
-            .await?;
-        self.milestones = rows
-            .iter()
-            .map(|r| (r.get::<String, _>(0).to_lowercase(), r.get::<i64, _>(1)))
+        self.milestones = self
+            .a
+            .store
+            .planning_reads()
+            .milestones(self.repo_id)
+            .await?
+            .into_iter()
+            .map(|m| (m.title.to_lowercase(), m.number))
             .collect();
         Ok(())
     }

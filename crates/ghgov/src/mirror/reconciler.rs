@@ -5,7 +5,6 @@
 use super::scope::RepoScope;
 use super::sync::{SyncKind, SyncReport, Syncer};
 use super::RepoName;
-use sqlx::Row;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,16 +23,7 @@ pub async fn reconcile(syncer: &Syncer, repo: &RepoName) -> anyhow::Result<SyncR
     let mut report = syncer.sync(repo, SyncKind::Incremental).await?;
     let full = repo.full();
     let lc = repo.key();
-    let local_issues: i64 = sqlx::query("SELECT COUNT(*) FROM issues i JOIN repositories r ON r.id = i.repository_id WHERE r.full_name_lc = $1")
-        .bind(&lc)
-        .fetch_one(&syncer.store.pool)
-        .await?
-        .get(0);
-    let local_comments: i64 = sqlx::query("SELECT COUNT(*) FROM comments c JOIN repositories r ON r.id = c.repository_id WHERE r.full_name_lc = $1")
-        .bind(&lc)
-        .fetch_one(&syncer.store.pool)
-        .await?
-        .get(0);
+    let (local_issues, local_comments) = syncer.store.resource_reads().counts(&lc).await?;
     let remote_issues = remote_total(
         syncer,
         &format!("/repos/{full}/issues?state=all&per_page=1"),

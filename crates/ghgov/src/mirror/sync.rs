@@ -305,12 +305,8 @@ impl Syncer {
                 Ok(id)
             }
             Fetched::NotModified => {
-                let row = sqlx::query("SELECT id FROM repositories WHERE full_name_lc = $1")
-                    .bind(repo.key())
-                    .fetch_optional(&self.store.pool)
-                    .await?;
-                match row {
-                    Some(r) => Ok(r.get(0)),
+                match self.store.repository_id(&repo.key()).await? {
+                    Some(id) => Ok(id),
                     // The cache says unchanged but the row is missing: ask again in full.
                     None => {
                         self.gh.forget_etag(&path).await;
