@@ -12,6 +12,7 @@ pub mod planning_reads;
 pub mod resource_reads;
 pub mod sql;
 mod sync_ops;
+pub mod sync_reads;
 mod tokens;
 
 pub use deliveries::{DeliveryRow, DeliveryStatus, NewDelivery, Requeue};

@@ -100,6 +100,16 @@ impl Store {
     }
 
     #[allow(clippy::too_many_arguments)]
+    /// Writes down where the mirror stands after an operation: the issues cursor it left.
+    pub async fn record_sync_cursor(&self, id: i64, since: Option<String>) -> anyhow::Result<()> {
+        sqlx::query("UPDATE sync_operations SET cursor = $1 WHERE id = $2")
+            .bind(since)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     pub async fn finish_sync(
         &self,
         id: i64,

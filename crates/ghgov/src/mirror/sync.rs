@@ -223,11 +223,7 @@ impl Syncer {
             .await?;
         // The operation records where the mirror stands: the issues cursor it left.
         if let Ok(c) = self.store.cursor(&repo.full(), "issues").await {
-            let _ = sqlx::query("UPDATE sync_operations SET cursor = $1 WHERE id = $2")
-                .bind(c.since)
-                .bind(op)
-                .execute(&self.store.pool)
-                .await;
+            let _ = self.store.record_sync_cursor(op, c.since).await;
         }
         // Many rows changed at once: the planner's picture of the tables is out of date until
         // the database gets round to it, and until then the list's indexes may go unused.
@@ -517,18 +513,14 @@ impl Syncer {
         };
         // Issues this generation did not see are gone, unless GitHub still shows them (a
         // deletion during the listing shifts pages).
-        let unseen = sqlx::query(
-            "SELECT id, number FROM issues WHERE repository_id = $1 AND seen_generation <> $2",
-        )
-        .bind(repo_id)
-        .bind(listing.generation)
-        .fetch_all(&self.store.pool)
-        .await?;
+        let unseen = self
+            .store
+            .issues_unseen(repo_id, listing.generation)
+            .await?;
         let mut removed = 0;
         for r in unseen {
-            let (id, number): (i64, i64) = (r.get(0), r.get(1));
             removed += self
-                .confirm_issue(repo, repo_id, id, number, listing.generation)
+                .confirm_issue(repo, repo_id, r.id, r.number, listing.generation)
                 .await? as u64;
         }
         self.finish_full(Paged::Issues, &full, &listing).await?;
@@ -681,14 +673,11 @@ impl Syncer {
     /// Sub-issues and dependencies of issues that changed: only parents GitHub says have
     /// sub-issues (or that the mirror thinks have some), only issues with dependencies.
     async fn relations(&self, repo: &RepoName, repo_id: i64) -> anyhow::Result<(u64, u64)> {
-        let dirty = sqlx::query("SELECT id, number, sub_issues_total, blocked_by_total FROM issues WHERE repository_id = $1 AND relations_dirty = 1 ORDER BY number")
-            .bind(repo_id)
-            .fetch_all(&self.store.pool)
-            .await?;
+        let dirty = self.store.dirty_issues(repo_id).await?;
         let (mut parents, mut deps) = (0, 0);
         for r in dirty {
-            let (id, number, sub_total, blocked_total): (i64, i64, i64, i64) =
-                (r.get(0), r.get(1), r.get(2), r.get(3));
+            let (id, number, sub_total, blocked_total) =
+                (r.id, r.number, r.sub_issues_total, r.blocked_by_total);
             let children = if sub_total > 0 {
                 parents += 1;
                 self.ids(&format!(
