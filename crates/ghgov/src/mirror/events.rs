@@ -1,11 +1,10 @@
-//! What each webhook event means for the mirror. Every fact goes through the projector, the
-//! same way sync pages do.
+//! What each webhook event means for the mirror. Events arrive typed
+//! ([`WebhookEvent`], read from the stored delivery by the processor); every fact goes
+//! through the projector, the same way sync pages do.
 
 use super::projector::{self, Seen, Tx};
+use super::webhook_event::{EmbeddedIssue, IssueChange, LinkChange, WebhookEvent};
 use super::RepoName;
-use crate::github::types::{Comment, Issue, Label, Milestone, Repository};
-use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 /// The events the mirror understands; anything else is stored and marked ignored.
 pub const HANDLED: &[&str] = &[
@@ -26,44 +25,8 @@ pub enum EventEffect {
     Ignored,
 }
 
-fn field<T: DeserializeOwned>(payload: &Value, key: &str) -> anyhow::Result<T> {
-    let v = payload
-        .get(key)
-        .ok_or_else(|| anyhow::anyhow!("the payload has no '{key}'"))?;
-    serde_json::from_value(v.clone())
-        .map_err(|e| anyhow::anyhow!("the payload's '{key}' cannot be read: {e}"))
-}
-
-fn id_of(payload: &Value, key: &str) -> anyhow::Result<i64> {
-    payload
-        .get(key)
-        .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
-        .ok_or_else(|| anyhow::anyhow!("the payload has no numeric '{key}'"))
-}
-
-/// The repository a payload is about, projected so its id is known.
-async fn repository(tx: &mut Tx<'_>, payload: &Value) -> anyhow::Result<Option<i64>> {
-    match payload.get("repository") {
-        Some(v) if v.is_object() => {
-            let r: Repository = serde_json::from_value(v.clone())
-                .map_err(|e| anyhow::anyhow!("the payload's repository cannot be read: {e}"))?;
-            Ok(Some(projector::repository(tx, &r).await?))
-        }
-        _ => Ok(None),
-    }
-}
-
-async fn repo_required(tx: &mut Tx<'_>, payload: &Value) -> anyhow::Result<i64> {
-    repository(tx, payload)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("the payload has no repository"))
-}
-
 /// The repository id of an issue object's `repository_url`, if the mirror holds it.
-async fn repo_of_issue_url(tx: &mut Tx<'_>, issue: &Value) -> anyhow::Result<Option<i64>> {
-    let Some(url) = issue.get("repository_url").and_then(Value::as_str) else {
-        return Ok(None);
-    };
+async fn repo_of_issue_url(tx: &mut Tx<'_>, url: &str) -> anyhow::Result<Option<i64>> {
     let mut parts = url.rsplit('/');
     let (name, owner) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     // Built, not parsed: a malformed URL finds no repository rather than failing the event.
@@ -83,143 +46,142 @@ async fn repo_of_issue_url(tx: &mut Tx<'_>, issue: &Value) -> anyhow::Result<Opt
 async fn embedded_issues(
     tx: &mut Tx<'_>,
     seen: &mut Seen,
-    payload: &Value,
-    keys: [&str; 2],
+    embedded: &[EmbeddedIssue],
 ) -> anyhow::Result<()> {
-    for key in keys {
-        if let Some(v) = payload.get(key) {
-            if let (Some(repo), Ok(issue)) = (
-                repo_of_issue_url(tx, v).await?,
-                serde_json::from_value::<Issue>(v.clone()),
-            ) {
-                projector::issue(tx, seen, repo, &issue, None).await?;
-            }
+    for e in embedded {
+        if let Some(repo) = repo_of_issue_url(tx, &e.repository_url).await? {
+            projector::issue(tx, seen, repo, &e.issue, None).await?;
         }
     }
     Ok(())
 }
 
-pub async fn apply(tx: &mut Tx<'_>, event: &str, payload: &Value) -> anyhow::Result<EventEffect> {
-    let action = payload.get("action").and_then(Value::as_str).unwrap_or("");
+pub async fn apply(tx: &mut Tx<'_>, event: &WebhookEvent) -> anyhow::Result<EventEffect> {
     let mut seen = Seen::default();
     match event {
-        "ping" => Ok(EventEffect::Processed),
-        "issues" => {
-            let repo = repo_required(tx, payload).await?;
-            let issue_id = id_of(payload.get("issue").unwrap_or(&Value::Null), "id")?;
-            match action {
-                "deleted" => projector::remove_issue(tx, issue_id, "deleted").await?,
-                "transferred" => {
-                    projector::remove_issue(tx, issue_id, "transferred").await?;
+        WebhookEvent::Ping => Ok(EventEffect::Processed),
+        WebhookEvent::Issues { repository, change } => {
+            let repo = projector::repository(tx, repository).await?;
+            match change {
+                IssueChange::Deleted { issue_id } => {
+                    projector::remove_issue(tx, *issue_id, "deleted").await?
+                }
+                IssueChange::Transferred { issue_id, new_home } => {
+                    projector::remove_issue(tx, *issue_id, "transferred").await?;
                     // The issue's new home, when the mirror follows that repository too.
-                    if let Some(changes) = payload.get("changes") {
-                        if let (Some(new_issue), Some(new_repo)) =
-                            (changes.get("new_issue"), changes.get("new_repository"))
-                        {
-                            let r: Repository = serde_json::from_value(new_repo.clone())?;
-                            let known = sqlx::query("SELECT 1 FROM repositories WHERE id = $1")
-                                .bind(r.id)
-                                .fetch_optional(&mut **tx)
-                                .await?
-                                .is_some();
-                            if known {
-                                let i: Issue = serde_json::from_value(new_issue.clone())?;
-                                projector::issue(tx, &mut seen, r.id, &i, None).await?;
-                            }
+                    if let Some((r, issue)) = new_home {
+                        if projector::repository_known(tx, r.id).await? {
+                            projector::issue(tx, &mut seen, r.id, issue, None).await?;
                         }
                     }
                 }
-                _ => {
-                    let issue: Issue = field(payload, "issue")?;
-                    projector::issue(tx, &mut seen, repo, &issue, None).await?;
-                    if let Some(m) = payload.get("milestone").filter(|m| m.is_object()) {
-                        let m: Milestone = serde_json::from_value(m.clone())?;
-                        projector::milestone(tx, &mut seen, repo, &m).await?;
+                IssueChange::Updated { issue, milestone } => {
+                    projector::issue(tx, &mut seen, repo, issue, None).await?;
+                    if let Some(m) = milestone {
+                        projector::milestone(tx, &mut seen, repo, m).await?;
                     }
                 }
             }
             Ok(EventEffect::Processed)
         }
-        "issue_comment" => {
-            let repo = repo_required(tx, payload).await?;
-            let comment: Comment = field(payload, "comment")?;
-            if action == "deleted" {
+        WebhookEvent::IssueComment {
+            repository,
+            comment,
+            deleted,
+            issue,
+        } => {
+            let repo = projector::repository(tx, repository).await?;
+            if *deleted {
                 projector::remove_comment(tx, comment.id).await?;
             } else {
-                projector::comment(tx, &mut seen, repo, &comment, None).await?;
+                projector::comment(tx, &mut seen, repo, comment, None).await?;
             }
             // The issue's comment count and updated_at moved too.
-            if let Ok(issue) = field::<Issue>(payload, "issue") {
-                projector::issue(tx, &mut seen, repo, &issue, None).await?;
+            if let Some(issue) = issue {
+                projector::issue(tx, &mut seen, repo, issue, None).await?;
             }
             Ok(EventEffect::Processed)
         }
-        "label" => {
-            let repo = repo_required(tx, payload).await?;
-            let label: Label = field(payload, "label")?;
-            if action == "deleted" {
+        WebhookEvent::Label {
+            repository,
+            label,
+            deleted,
+        } => {
+            let repo = projector::repository(tx, repository).await?;
+            if *deleted {
                 projector::remove_label(tx, label.id).await?;
             } else {
-                projector::label(tx, &mut seen, repo, &label).await?;
+                projector::label(tx, &mut seen, repo, label).await?;
             }
             Ok(EventEffect::Processed)
         }
-        "milestone" => {
-            let repo = repo_required(tx, payload).await?;
-            let m: Milestone = field(payload, "milestone")?;
-            if action == "deleted" {
-                projector::remove_milestone(tx, m.id).await?;
+        WebhookEvent::Milestone {
+            repository,
+            milestone,
+            deleted,
+        } => {
+            let repo = projector::repository(tx, repository).await?;
+            if *deleted {
+                projector::remove_milestone(tx, milestone.id).await?;
             } else {
-                projector::milestone(tx, &mut seen, repo, &m).await?;
+                projector::milestone(tx, &mut seen, repo, milestone).await?;
             }
             Ok(EventEffect::Processed)
         }
-        "sub_issues" => {
-            repository(tx, payload).await?;
-            let (parent, child) = (
-                id_of(payload, "parent_issue_id")?,
-                id_of(payload, "sub_issue_id")?,
-            );
-            embedded_issues(tx, &mut seen, payload, ["parent_issue", "sub_issue"]).await?;
-            match action {
-                "sub_issue_added" | "parent_issue_added" => {
-                    projector::link_sub_issue(tx, parent, child).await?
+        WebhookEvent::SubIssues {
+            repository,
+            parent_id,
+            child_id,
+            link,
+            embedded,
+        } => {
+            if let Some(r) = repository {
+                projector::repository(tx, r).await?;
+            }
+            embedded_issues(tx, &mut seen, embedded).await?;
+            match link {
+                LinkChange::Added => projector::link_sub_issue(tx, *parent_id, *child_id).await?,
+                LinkChange::Removed => {
+                    projector::unlink_sub_issue(tx, *parent_id, *child_id).await?
                 }
-                "sub_issue_removed" | "parent_issue_removed" => {
-                    projector::unlink_sub_issue(tx, parent, child).await?
-                }
-                _ => return Ok(EventEffect::Ignored),
+                LinkChange::Other => return Ok(EventEffect::Ignored),
             }
             Ok(EventEffect::Processed)
         }
-        "issue_dependencies" => {
-            repository(tx, payload).await?;
-            let (blocked, blocking) = (
-                id_of(payload, "blocked_issue_id")?,
-                id_of(payload, "blocking_issue_id")?,
-            );
-            embedded_issues(tx, &mut seen, payload, ["blocked_issue", "blocking_issue"]).await?;
-            match action {
-                "blocked_by_added" | "blocking_added" => {
-                    projector::add_dependency(tx, blocked, blocking).await?
+        WebhookEvent::IssueDependencies {
+            repository,
+            blocked_id,
+            blocking_id,
+            link,
+            embedded,
+        } => {
+            if let Some(r) = repository {
+                projector::repository(tx, r).await?;
+            }
+            embedded_issues(tx, &mut seen, embedded).await?;
+            match link {
+                LinkChange::Added => {
+                    projector::add_dependency(tx, *blocked_id, *blocking_id).await?
                 }
-                "blocked_by_removed" | "blocking_removed" => {
-                    projector::remove_dependency(tx, blocked, blocking).await?
+                LinkChange::Removed => {
+                    projector::remove_dependency(tx, *blocked_id, *blocking_id).await?
                 }
-                _ => return Ok(EventEffect::Ignored),
+                LinkChange::Other => return Ok(EventEffect::Ignored),
             }
             Ok(EventEffect::Processed)
         }
-        "repository" => {
-            let r: Repository = field(payload, "repository")?;
-            if action == "deleted" {
-                projector::remove_repository(tx, r.id).await?;
+        WebhookEvent::Repository {
+            repository,
+            deleted,
+        } => {
+            if *deleted {
+                projector::remove_repository(tx, repository.id).await?;
             } else {
                 // renamed, transferred, edited…: the payload carries the new name and owner.
-                projector::repository(tx, &r).await?;
+                projector::repository(tx, repository).await?;
             }
             Ok(EventEffect::Processed)
         }
-        _ => Ok(EventEffect::Ignored),
+        WebhookEvent::Unknown { .. } => Ok(EventEffect::Ignored),
     }
 }

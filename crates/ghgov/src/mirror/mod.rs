@@ -8,5 +8,6 @@ pub mod receiver;
 pub mod reconciler;
 pub mod scope;
 pub mod sync;
+pub mod webhook_event;
 
 pub use crate::store::RepoName;

@@ -5,6 +5,7 @@
 
 use super::events::{self, EventEffect, HANDLED};
 use super::scope::RepoScope;
+use super::webhook_event::WebhookEvent;
 use crate::clock::SharedClock;
 use crate::store::{timestamp, DeliveryRow, DeliveryStatus, Store};
 use std::sync::Arc;
@@ -142,15 +143,13 @@ impl Processor {
                 _ => None,
             });
         }
-        let parsed: Vec<(&DeliveryRow, Option<anyhow::Result<serde_json::Value>>)> = batch
+        // Each delivery read into its typed event before anything acts on it.
+        let parsed: Vec<(&DeliveryRow, Option<anyhow::Result<WebhookEvent>>)> = batch
             .iter()
             .zip(&outside)
             .map(|(d, outside)| {
-                let payload =
-                    (outside.is_none() && HANDLED.contains(&d.event.as_str())).then(|| {
-                        serde_json::from_str(&d.payload)
-                            .map_err(|e| anyhow::anyhow!("the payload is not JSON: {e}"))
-                    });
+                let payload = (outside.is_none() && HANDLED.contains(&d.event.as_str()))
+                    .then(|| WebhookEvent::parse(&d.event, &d.payload));
                 (d, payload)
             })
             .collect();
@@ -168,7 +167,7 @@ impl Processor {
                 }
                 Some(Ok(payload)) => {
                     let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
-                    match events::apply(&mut savepoint, &d.event, &payload).await {
+                    match events::apply(&mut savepoint, &payload).await {
                         Ok(effect) => {
                             savepoint.commit().await?;
                             // Even an ignored event may have projected its repository.

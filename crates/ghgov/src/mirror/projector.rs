@@ -58,6 +58,15 @@ pub async fn repository(tx: &mut Tx<'_>, r: &Repository) -> anyhow::Result<i64> 
     Ok(r.id)
 }
 
+/// Whether the mirror holds the repository with this id.
+pub async fn repository_known(tx: &mut Tx<'_>, repo_id: i64) -> anyhow::Result<bool> {
+    Ok(sqlx::query("SELECT 1 FROM repositories WHERE id = $1")
+        .bind(repo_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some())
+}
+
 /// Removes a repository and everything mirrored from it (GitHub deleted it).
 pub async fn remove_repository(tx: &mut Tx<'_>, repo_id: i64) -> anyhow::Result<()> {
     for sql in [
