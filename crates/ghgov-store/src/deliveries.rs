@@ -282,3 +282,22 @@ impl Store {
             .collect())
     }
 }
+
+/// Records, inside the processor's transaction, what became of a delivery: its final status
+/// for this attempt and, for an ignored one, why.
+pub async fn mark_delivery(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: i64,
+    status: DeliveryStatus,
+    now: &str,
+    note: Option<&str>,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE deliveries SET status = $1, processed_at = $2, error = $3, attempts = attempts + 1, next_attempt_at = NULL WHERE id = $4")
+        .bind(status.as_str())
+        .bind(now)
+        .bind(note)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -15,7 +15,7 @@ mod sync_ops;
 pub mod sync_reads;
 mod tokens;
 
-pub use deliveries::{DeliveryRow, DeliveryStatus, NewDelivery, Requeue};
+pub use deliveries::{mark_delivery, DeliveryRow, DeliveryStatus, NewDelivery, Requeue};
 pub use names::RepoName;
 pub use sync_ops::{save_cursor, SyncCursor, SyncOperation, SyncStatus};
 pub use tokens::{Scope, TokenRow};

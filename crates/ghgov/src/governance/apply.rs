@@ -20,7 +20,6 @@ use crate::store::{seconds_before, Store};
 use anyhow::{anyhow, Context};
 use reqwest::Method;
 use serde_json::{json, Value};
-use sqlx::Row;
 use std::collections::HashMap;
 
 /// Told of every finished step (for progress bars and ETAs).
@@ -732,16 +731,7 @@ impl Run<'_> {
                 self.milestones.insert(m.title.to_lowercase(), m.number);
             }
             Some(Projection::MilestoneGone(number)) => {
-                if let Some(r) = sqlx::query(
-                    "SELECT id FROM milestones WHERE repository_id = $1 AND number = $2",
-                )
-                .bind(self.repo_id)
-                .bind(number)
-                .fetch_optional(&mut **tx)
-                .await?
-                {
-                    projector::remove_milestone(&mut tx, r.get(0)).await?;
-                }
+                projector::remove_milestone_numbered(&mut tx, self.repo_id, *number).await?;
             }
             Some(Projection::SubIssue(parent, child)) => {
                 projector::link_sub_issue(&mut tx, *parent, *child).await?

@@ -34,11 +34,7 @@ async fn repo_of_issue_url(tx: &mut Tx<'_>, url: &str) -> anyhow::Result<Option<
         owner: owner.to_string(),
         name: name.to_string(),
     };
-    let row = sqlx::query("SELECT id FROM repositories WHERE full_name_lc = $1")
-        .bind(repo.key())
-        .fetch_optional(&mut **tx)
-        .await?;
-    Ok(row.map(|r| sqlx::Row::get(&r, 0)))
+    projector::repository_id(tx, &repo).await
 }
 
 /// Projects the issue objects a relation event carries (their summaries changed), when

@@ -187,13 +187,7 @@ impl Processor {
                 }
             };
             // An ignored delivery about another repository says so; others carry no error.
-            sqlx::query("UPDATE deliveries SET status = $1, processed_at = $2, error = $3, attempts = attempts + 1, next_attempt_at = NULL WHERE id = $4")
-                .bind(status.as_str())
-                .bind(&now)
-                .bind(outside)
-                .bind(d.id)
-                .execute(&mut **tx)
-                .await?;
+            crate::store::mark_delivery(&mut tx, d.id, status, &now, outside.as_deref()).await?;
             metrics::counter!("ghgov_deliveries_total", "status" => status.as_str()).increment(1);
         }
         tx.commit().await?;

@@ -67,6 +67,64 @@ pub async fn repository_known(tx: &mut Tx<'_>, repo_id: i64) -> anyhow::Result<b
         .is_some())
 }
 
+/// The id of the mirrored repository with this name.
+pub async fn repository_id(
+    tx: &mut Tx<'_>,
+    repo: &crate::mirror::RepoName,
+) -> anyhow::Result<Option<i64>> {
+    Ok(
+        sqlx::query("SELECT id FROM repositories WHERE full_name_lc = $1")
+            .bind(repo.key())
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(|r| r.get(0)),
+    )
+}
+
+/// Ids of the repository's labels or milestones that `listed` (a complete listing from
+/// GitHub) does not hold: GitHub deleted them.
+pub async fn unlisted(
+    tx: &mut Tx<'_>,
+    table: ListedTable,
+    repo_id: i64,
+    listed: &HashSet<i64>,
+) -> anyhow::Result<Vec<i64>> {
+    let table = match table {
+        ListedTable::Labels => "labels",
+        ListedTable::Milestones => "milestones",
+    };
+    let rows = sqlx::query(&format!("SELECT id FROM {table} WHERE repository_id = $1"))
+        .bind(repo_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.get::<i64, _>(0))
+        .filter(|id| !listed.contains(id))
+        .collect())
+}
+
+/// What a complete listing can prove deleted.
+#[derive(Debug, Clone, Copy)]
+pub enum ListedTable {
+    Labels,
+    Milestones,
+}
+
+/// Deletes the repository's comments a complete listing (`generation`) did not show.
+pub async fn remove_unseen_comments(
+    tx: &mut Tx<'_>,
+    repo_id: i64,
+    generation: i64,
+) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM comments WHERE repository_id = $1 AND seen_generation <> $2")
+        .bind(repo_id)
+        .bind(generation)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Removes a repository and everything mirrored from it (GitHub deleted it).
 pub async fn remove_repository(tx: &mut Tx<'_>, repo_id: i64) -> anyhow::Result<()> {
     for sql in [
@@ -189,6 +247,24 @@ pub async fn milestone(
         if owner.is_some_and(|o| o != repo_id) {
             anyhow::bail!("milestone {} belongs to another repository in the mirror: a milestone is never shared, so the payload is not GitHub's", m.id);
         }
+    }
+    Ok(())
+}
+
+/// Removes the repository's milestone with this number, if the mirror has it.
+pub async fn remove_milestone_numbered(
+    tx: &mut Tx<'_>,
+    repo_id: i64,
+    number: i64,
+) -> anyhow::Result<()> {
+    if let Some(r) =
+        sqlx::query("SELECT id FROM milestones WHERE repository_id = $1 AND number = $2")
+            .bind(repo_id)
+            .bind(number)
+            .fetch_optional(&mut **tx)
+            .await?
+    {
+        remove_milestone(tx, r.get(0)).await?;
     }
     Ok(())
 }

@@ -10,7 +10,6 @@ use crate::store::{save_cursor, Store, SyncCursor, SyncStatus};
 use anyhow::Context;
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::Row;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
@@ -135,25 +134,6 @@ pub struct Syncer {
     pub store: Store,
     pub gh: Arc<GitHub>,
     pub progress: Box<dyn Progress>,
-}
-
-/// Ids of `table` rows of the repository that a complete listing did not show: GitHub
-/// deleted them.
-async fn unlisted(
-    tx: &mut projector::Tx<'_>,
-    table: &'static str,
-    repo_id: i64,
-    listed: &std::collections::HashSet<i64>,
-) -> anyhow::Result<Vec<i64>> {
-    let rows = sqlx::query(&format!("SELECT id FROM {table} WHERE repository_id = $1"))
-        .bind(repo_id)
-        .fetch_all(&mut **tx)
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| r.get::<i64, _>(0))
-        .filter(|id| !listed.contains(id))
-        .collect())
 }
 
 fn repo_lock(db: &str, repo: &RepoName) -> Arc<tokio::sync::Mutex<()>> {
@@ -354,7 +334,9 @@ impl Syncer {
             projector::label(&mut tx, &mut seen, repo_id, l).await?;
         }
         let listed = labels.iter().map(|l| l.id).collect();
-        for id in unlisted(&mut tx, "labels", repo_id, &listed).await? {
+        for id in
+            projector::unlisted(&mut tx, projector::ListedTable::Labels, repo_id, &listed).await?
+        {
             projector::remove_label(&mut tx, id).await?;
         }
         tx.commit().await?;
@@ -374,7 +356,14 @@ impl Syncer {
             projector::milestone(&mut tx, &mut seen, repo_id, m).await?;
         }
         let listed = milestones.iter().map(|m| m.id).collect();
-        for id in unlisted(&mut tx, "milestones", repo_id, &listed).await? {
+        for id in projector::unlisted(
+            &mut tx,
+            projector::ListedTable::Milestones,
+            repo_id,
+            &listed,
+        )
+        .await?
+        {
             projector::remove_milestone(&mut tx, id).await?;
         }
         tx.commit().await?;
@@ -534,11 +523,7 @@ impl Syncer {
             return Ok(0);
         };
         let mut tx = self.store.begin_mirror_write().await?;
-        sqlx::query("DELETE FROM comments WHERE repository_id = $1 AND seen_generation <> $2")
-            .bind(repo_id)
-            .bind(listing.generation)
-            .execute(&mut **tx)
-            .await?;
+        projector::remove_unseen_comments(&mut tx, repo_id, listing.generation).await?;
         tx.commit().await?;
         self.finish_full(Paged::Comments, &full, &listing).await?;
         Ok(listing.count)
