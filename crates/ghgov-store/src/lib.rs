@@ -9,6 +9,8 @@ pub mod governance;
 pub mod issue_reads;
 mod names;
 pub mod planning_reads;
+pub mod projector;
+pub mod records;
 pub mod resource_reads;
 pub mod sql;
 mod sync_ops;
@@ -17,6 +19,8 @@ mod tokens;
 
 pub use deliveries::{mark_delivery, DeliveryRow, DeliveryStatus, NewDelivery, Requeue};
 pub use names::RepoName;
+/// The database's error, for callers that convert it into their own.
+pub use sqlx::Error as DbError;
 pub use sync_ops::{save_cursor, SyncCursor, SyncOperation, SyncStatus};
 pub use tokens::{Scope, TokenRow};
 
@@ -54,6 +58,12 @@ pub struct WriteTx {
 }
 
 impl WriteTx {
+    /// A savepoint inside this transaction: what it writes is kept by its `commit` and
+    /// undone alone by its `rollback`, the rest of the transaction going on.
+    pub async fn savepoint(&mut self) -> Result<projector::Tx<'_>, DbError> {
+        sqlx::Acquire::begin(&mut *self.tx).await
+    }
+
     /// Marks the transaction as one that changes mirrored data, for writers that learn it
     /// only midway (a batch of deliveries, some of which are never projected).
     pub fn touch_mirror(&mut self) {

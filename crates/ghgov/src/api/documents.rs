@@ -43,8 +43,8 @@ impl From<anyhow::Error> for DocumentError {
     }
 }
 
-impl From<sqlx::Error> for DocumentError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<crate::store::DbError> for DocumentError {
+    fn from(e: crate::store::DbError) -> Self {
         DocumentError::Api(e.into())
     }
 }

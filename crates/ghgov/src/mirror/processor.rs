@@ -166,7 +166,7 @@ impl Processor {
                     continue;
                 }
                 Some(Ok(payload)) => {
-                    let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
+                    let mut savepoint = tx.savepoint().await?;
                     match events::apply(&mut savepoint, &payload).await {
                         Ok(effect) => {
                             savepoint.commit().await?;
