@@ -99,7 +99,6 @@ impl Store {
         Ok(row.get(0))
     }
 
-    #[allow(clippy::too_many_arguments)]
     /// Writes down where the mirror stands after an operation: the issues cursor it left.
     pub async fn record_sync_cursor(&self, id: i64, since: Option<String>) -> anyhow::Result<()> {
         sqlx::query("UPDATE sync_operations SET cursor = $1 WHERE id = $2")
@@ -110,6 +109,7 @@ impl Store {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub async fn finish_sync(
         &self,
         id: i64,
