@@ -1,6 +1,6 @@
 //! The desired state: what the repository should hold according to a specification under
 //! a configuration. Generation produces it (`generate.rs`), planning diffs it against the
-//! mirror (`plan.rs`). Keys tie each issue to its place in the specification.
+//! mirror (`plan/`). Keys tie each issue to its place in the specification.
 
 use super::problems::Report;
 use serde::{Deserialize, Serialize};

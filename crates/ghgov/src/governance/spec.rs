@@ -1,5 +1,5 @@
 //! The project specification (SPEC-FORMATS.md §2): what to build. This is the YAML/JSON
-//! shape; the Markdown form (see `markdown.rs`) is parsed into the same structure.
+//! shape; the Markdown form (see `markdown/`) is parsed into the same structure.
 
 use super::config::LabelConfiguration;
 use serde::{Deserialize, Serialize};
