@@ -324,21 +324,20 @@ pub fn now_text() -> String {
     timestamp(chrono::Utc::now())
 }
 
-/// A time in the format every timestamp column uses (RFC 3339, UTC, whole seconds).
+/// The one format of every stored timestamp: RFC 3339, UTC, whole seconds, as GitHub writes
+/// them. Fixed width, so text order is time order (the mirror compares them as text).
+pub const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%SZ";
+
+/// A time in the format every timestamp column uses ([`TIMESTAMP_FORMAT`]).
 pub fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    at.format(TIMESTAMP_FORMAT).to_string()
 }
 
 /// A stored timestamp moved `seconds` earlier, in the same format (unchanged when it does
 /// not parse).
 pub fn seconds_before(at: &str, seconds: i64) -> String {
     chrono::DateTime::parse_from_rfc3339(at)
-        .map(|t| {
-            (t - chrono::Duration::seconds(seconds))
-                .with_timezone(&chrono::Utc)
-                .format("%Y-%m-%dT%H:%M:%SZ")
-                .to_string()
-        })
+        .map(|t| timestamp((t - chrono::Duration::seconds(seconds)).with_timezone(&chrono::Utc)))
         .unwrap_or_else(|_| at.to_string())
 }
 

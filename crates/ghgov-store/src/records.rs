@@ -17,9 +17,7 @@ pub fn normalize_time(v: &Value) -> Option<String> {
         _ => return None,
     };
     // Four-digit years only: `+10000-…` and `-0001-…` do not sort as text.
-    (0..=9999)
-        .contains(&t.year())
-        .then(|| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    (0..=9999).contains(&t.year()).then(|| crate::timestamp(t))
 }
 
 fn time<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {

@@ -72,13 +72,7 @@ impl Timestamp {
 
     pub fn parse(text: &str) -> Result<Self, String> {
         chrono::DateTime::parse_from_rfc3339(text)
-            .map(|t| {
-                Timestamp(
-                    t.with_timezone(&chrono::Utc)
-                        .format("%Y-%m-%dT%H:%M:%SZ")
-                        .to_string(),
-                )
-            })
+            .map(|t| Timestamp(crate::store::timestamp(t.with_timezone(&chrono::Utc))))
             .map_err(|_| format!("expected {}, got '{}'", Self::EXPECTED, shown(text)))
     }
 }
