@@ -3,8 +3,6 @@
 
 use super::{now_text, Store};
 use serde::Serialize;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 
 /// Where a sync operation stands. Stored, and shown by the API, as [`SyncStatus::as_str`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -56,32 +54,68 @@ pub struct SyncOperation {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct SyncCursor {
     pub since: Option<String>,
     pub next_url: Option<String>,
     pub generation: i64,
 }
 
-fn op(r: &AnyRow) -> anyhow::Result<SyncOperation> {
-    let id: i64 = r.get(0);
-    let status: String = r.get(4);
+/// A sync operation as stored, its status still text.
+#[derive(sqlx::FromRow)]
+struct StoredOperation {
+    id: i64,
+    sync_type: String,
+    direction: String,
+    repository: String,
+    status: String,
+    started_at: String,
+    completed_at: Option<String>,
+    records_processed: i64,
+    records_failed: i64,
+    requests: i64,
+    not_modified: i64,
+    cursor: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Count {
+    total: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct NewId {
+    id: i64,
+}
+
+/// A cursor as `all_cursors` lists it.
+#[derive(sqlx::FromRow)]
+struct ListedCursor {
+    repository: String,
+    resource: String,
+    since: Option<String>,
+    updated_at: Option<String>,
+}
+
+fn op(r: StoredOperation) -> anyhow::Result<SyncOperation> {
+    let id = r.id;
     Ok(SyncOperation {
         id,
-        sync_type: r.get(1),
-        direction: r.get(2),
-        repository: r.get(3),
-        status: SyncStatus::parse(&status).ok_or_else(|| {
-            anyhow::anyhow!("sync operation {id} has the unknown status '{status}'")
+        sync_type: r.sync_type,
+        direction: r.direction,
+        repository: r.repository,
+        status: SyncStatus::parse(&r.status).ok_or_else(|| {
+            anyhow::anyhow!("sync operation {id} has the unknown status '{}'", r.status)
         })?,
-        started_at: r.get(5),
-        completed_at: r.get(6),
-        records_processed: r.get(7),
-        records_failed: r.get(8),
-        requests: r.get(9),
-        not_modified: r.get(10),
-        cursor: r.get(11),
-        error: r.get(12),
+        started_at: r.started_at,
+        completed_at: r.completed_at,
+        records_processed: r.records_processed,
+        records_failed: r.records_failed,
+        requests: r.requests,
+        not_modified: r.not_modified,
+        cursor: r.cursor,
+        error: r.error,
     })
 }
 
@@ -89,14 +123,14 @@ const OP_COLUMNS: &str = "id, sync_type, direction, repository, status, started_
 
 impl Store {
     pub async fn start_sync(&self, sync_type: &str, repository: &str) -> anyhow::Result<i64> {
-        let row = sqlx::query("INSERT INTO sync_operations (sync_type, direction, repository, status, started_at) VALUES ($1, 'pull', $2, $3, $4) RETURNING id")
+        let row = sqlx::query_as::<_, NewId>("INSERT INTO sync_operations (sync_type, direction, repository, status, started_at) VALUES ($1, 'pull', $2, $3, $4) RETURNING id")
             .bind(sync_type)
             .bind(repository)
             .bind(SyncStatus::Running.as_str())
             .bind(now_text())
             .fetch_one(&self.pool)
             .await?;
-        Ok(row.get(0))
+        Ok(row.id)
     }
 
     /// Writes down where the mirror stands after an operation: the issues cursor it left.
@@ -146,7 +180,7 @@ impl Store {
             Some(r) => ("WHERE repository = $3", r.to_string()),
             None => ("WHERE $3 = $3", String::new()),
         };
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query_as::<_, StoredOperation>(&format!(
             "SELECT {OP_COLUMNS} FROM sync_operations {filter} ORDER BY id DESC LIMIT $1 OFFSET $2"
         ))
         .bind(limit)
@@ -154,15 +188,18 @@ impl Store {
         .bind(&arg)
         .fetch_all(&self.pool)
         .await?;
-        let total: i64 = sqlx::query(&format!(
-            "SELECT COUNT(*) FROM sync_operations {}",
+        let total = sqlx::query_as::<_, Count>(&format!(
+            "SELECT COUNT(*) AS total FROM sync_operations {}",
             filter.replace("$3", "$1")
         ))
         .bind(&arg)
         .fetch_one(&self.pool)
         .await?
-        .get(0);
-        Ok((rows.iter().map(op).collect::<anyhow::Result<_>>()?, total))
+        .total;
+        Ok((
+            rows.into_iter().map(op).collect::<anyhow::Result<_>>()?,
+            total,
+        ))
     }
 
     /// Marks syncs left `running` by a process that died as interrupted.
@@ -177,27 +214,21 @@ impl Store {
     }
 
     pub async fn cursor(&self, repository: &str, resource: &str) -> anyhow::Result<SyncCursor> {
-        let row = sqlx::query("SELECT since, next_url, generation FROM sync_cursors WHERE repository = $1 AND resource = $2")
+        Ok(sqlx::query_as::<_, SyncCursor>("SELECT since, next_url, generation FROM sync_cursors WHERE repository = $1 AND resource = $2")
             .bind(repository)
             .bind(resource)
             .fetch_optional(&self.pool)
-            .await?;
-        Ok(row
-            .map(|r| SyncCursor {
-                since: r.get(0),
-                next_url: r.get(1),
-                generation: r.get(2),
-            })
+            .await?
             .unwrap_or_default())
     }
 
     pub async fn all_cursors(
         &self,
     ) -> anyhow::Result<Vec<(String, String, Option<String>, Option<String>)>> {
-        let rows = sqlx::query("SELECT repository, resource, since, updated_at FROM sync_cursors ORDER BY repository, resource").fetch_all(&self.pool).await?;
+        let rows = sqlx::query_as::<_, ListedCursor>("SELECT repository, resource, since, updated_at FROM sync_cursors ORDER BY repository, resource").fetch_all(&self.pool).await?;
         Ok(rows
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+            .into_iter()
+            .map(|r| (r.repository, r.resource, r.since, r.updated_at))
             .collect())
     }
 }

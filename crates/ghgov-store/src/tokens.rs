@@ -3,7 +3,6 @@
 use super::{now_text, Store};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Scope {
@@ -40,6 +39,34 @@ pub struct TokenRow {
     pub revoked_at: Option<String>,
 }
 
+/// A token as stored, its scope still text.
+#[derive(sqlx::FromRow)]
+struct StoredToken {
+    id: i64,
+    name: String,
+    scope: String,
+    created_at: String,
+    last_used_at: Option<String>,
+    revoked_at: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ActiveToken {
+    id: i64,
+    scope: String,
+    name: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct Revocation {
+    revoked_at: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct NewId {
+    id: i64,
+}
+
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -52,12 +79,15 @@ impl Store {
         if name.is_empty() {
             anyhow::bail!("a token needs a name (--name), such as dashboard or ci-bot");
         }
-        let taken = sqlx::query("SELECT revoked_at FROM api_tokens WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?;
-        if let Some(row) = taken {
-            let revoked: Option<String> = row.get(0);
+        let taken =
+            sqlx::query_as::<_, Revocation>("SELECT revoked_at FROM api_tokens WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?;
+        if let Some(Revocation {
+            revoked_at: revoked,
+        }) = taken
+        {
             anyhow::bail!(
                 "a token named '{name}' exists already{}; names are unique because the audit log records them: choose another name",
                 revoked.map(|at| format!(" (revoked {at})")).unwrap_or_default()
@@ -66,7 +96,7 @@ impl Store {
         let mut bytes = [0u8; 24];
         rand::thread_rng().fill_bytes(&mut bytes);
         let token = format!("ghgov_{}", hex::encode(bytes));
-        let row = sqlx::query("INSERT INTO api_tokens (name, token_hash, scope, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        let row = sqlx::query_as::<_, NewId>("INSERT INTO api_tokens (name, token_hash, scope, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(name)
             .bind(hash_token(&token))
             .bind(scope.as_str())
@@ -74,32 +104,26 @@ impl Store {
             .fetch_one(&self.pool)
             .await
             .map_err(|e| anyhow::anyhow!("could not store the token '{name}' (is the name taken?): {e}"))?;
-        Ok((row.get::<i64, _>(0), token))
+        Ok((row.id, token))
     }
 
     /// The scope of a valid, unrevoked token.
     pub async fn check_token(&self, token: &str) -> anyhow::Result<Option<(i64, Scope)>> {
-        let row = sqlx::query(
-            "SELECT id, scope FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
-        )
-        .bind(hash_token(token))
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.and_then(|r| Scope::parse(&r.get::<String, _>(1)).map(|s| (r.get::<i64, _>(0), s))))
+        Ok(self
+            .authenticate(token)
+            .await?
+            .map(|(id, scope, _)| (id, scope)))
     }
 
     /// Id, scope and name (the principal) of a valid, unrevoked token.
     pub async fn authenticate(&self, token: &str) -> anyhow::Result<Option<(i64, Scope, String)>> {
-        let row = sqlx::query(
+        let row = sqlx::query_as::<_, ActiveToken>(
             "SELECT id, scope, name FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(hash_token(token))
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.and_then(|r| {
-            Scope::parse(&r.get::<String, _>(1))
-                .map(|s| (r.get::<i64, _>(0), s, r.get::<String, _>(2)))
-        }))
+        Ok(row.and_then(|r| Scope::parse(&r.scope).map(|s| (r.id, s, r.name))))
     }
 
     /// Records when tokens were last used (in one transaction, off the request path: see
@@ -122,16 +146,17 @@ impl Store {
     }
 
     pub async fn list_tokens(&self) -> anyhow::Result<Vec<TokenRow>> {
-        let rows = sqlx::query("SELECT id, name, scope, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id").fetch_all(&self.pool).await?;
+        let rows = sqlx::query_as::<_, StoredToken>("SELECT id, name, scope, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id").fetch_all(&self.pool).await?;
         Ok(rows
-            .iter()
+            .into_iter()
             .map(|r| TokenRow {
-                id: r.get(0),
-                name: r.get(1),
-                scope: Scope::parse(&r.get::<String, _>(2)).unwrap_or(Scope::Read),
-                created_at: r.get(3),
-                last_used_at: r.get(4),
-                revoked_at: r.get(5),
+                id: r.id,
+                name: r.name,
+                // An unknown stored scope grants the least.
+                scope: Scope::parse(&r.scope).unwrap_or(Scope::Read),
+                created_at: r.created_at,
+                last_used_at: r.last_used_at,
+                revoked_at: r.revoked_at,
             })
             .collect())
     }
