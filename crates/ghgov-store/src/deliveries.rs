@@ -3,8 +3,6 @@
 
 use super::{now_text, Store};
 use serde::Serialize;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -61,7 +59,7 @@ pub struct NewDelivery {
     pub payload: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct DeliveryRow {
     pub id: i64,
     pub delivery_id: String,
@@ -82,22 +80,15 @@ pub struct DeliveryRow {
 
 const COLUMNS: &str = "id, delivery_id, event, action, repository, received_at, processed_at, status, attempts, next_attempt_at, error, payload, payload_pruned_at";
 
-fn row(r: &AnyRow) -> DeliveryRow {
-    DeliveryRow {
-        id: r.get(0),
-        delivery_id: r.get(1),
-        event: r.get(2),
-        action: r.get(3),
-        repository: r.get(4),
-        received_at: r.get(5),
-        processed_at: r.get(6),
-        status: r.get(7),
-        attempts: r.get(8),
-        next_attempt_at: r.get(9),
-        error: r.get(10),
-        payload: r.get(11),
-        payload_pruned_at: r.get(12),
-    }
+#[derive(sqlx::FromRow)]
+struct StoredId {
+    delivery_id: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct StatusCount {
+    status: String,
+    total: i64,
 }
 
 impl Store {
@@ -128,7 +119,7 @@ impl Store {
                 "INSERT INTO deliveries (delivery_id, event, action, repository, payload, received_at, status) VALUES {values} \
                  ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id"
             );
-            let mut q = sqlx::query(&sql);
+            let mut q = sqlx::query_as::<_, StoredId>(&sql);
             for d in chunk {
                 q = q
                     .bind(&d.delivery_id)
@@ -139,7 +130,7 @@ impl Store {
                     .bind(&now);
             }
             for row in q.fetch_all(&mut **tx).await? {
-                fresh_ids.insert(row.get::<String, _>(0));
+                fresh_ids.insert(row.delivery_id);
             }
         }
         tx.commit().await?;
@@ -153,14 +144,14 @@ impl Store {
 
     /// Pending deliveries due at `now`, oldest first (GitHub's order per repository).
     pub async fn due_deliveries(&self, now: &str, limit: i64) -> anyhow::Result<Vec<DeliveryRow>> {
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query_as::<_, DeliveryRow>(&format!(
             "SELECT {COLUMNS} FROM deliveries WHERE status IN ('pending', 'failed') AND (next_attempt_at IS NULL OR next_attempt_at <= $1) ORDER BY id LIMIT $2"
         ))
         .bind(now)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(row).collect())
+        Ok(rows)
     }
 
     /// Records a failed attempt at `now`: retried at `next_attempt_at`, or dead after the
@@ -198,7 +189,7 @@ impl Store {
         let filter = status
             .map(|s| format!("WHERE status = '{}'", s.as_str()))
             .unwrap_or_default();
-        let rows = sqlx::query(&format!(
+        let rows = sqlx::query_as::<_, DeliveryRow>(&format!(
             "SELECT {COLUMNS} FROM deliveries {filter} ORDER BY id DESC LIMIT $1 OFFSET $2"
         ))
         .bind(limit)
@@ -208,15 +199,16 @@ impl Store {
         let total = self
             .count(&format!("SELECT COUNT(*) FROM deliveries {filter}"))
             .await?;
-        Ok((rows.iter().map(row).collect(), total))
+        Ok((rows, total))
     }
 
     pub async fn delivery(&self, id: i64) -> anyhow::Result<Option<DeliveryRow>> {
-        let r = sqlx::query(&format!("SELECT {COLUMNS} FROM deliveries WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(r.as_ref().map(row))
+        Ok(sqlx::query_as::<_, DeliveryRow>(&format!(
+            "SELECT {COLUMNS} FROM deliveries WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     /// Puts a delivery back in the queue with fresh attempts (dead or failed ones after a
@@ -273,13 +265,12 @@ impl Store {
     }
 
     pub async fn delivery_counts(&self) -> anyhow::Result<Vec<(String, i64)>> {
-        let rows = sqlx::query("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
-            .collect())
+        let rows = sqlx::query_as::<_, StatusCount>(
+            "SELECT status, COUNT(*) AS total FROM deliveries GROUP BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.status, r.total)).collect())
     }
 }
 
