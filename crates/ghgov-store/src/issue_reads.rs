@@ -275,7 +275,7 @@ pub(crate) struct ListCache {
     inner: Mutex<ListCacheInner>,
     /// One computation of a filter's matches at a time: concurrent misses of the same filter
     /// wait for the first instead of each asking the database for the same rows.
-    fills: Mutex<HashMap<IssueFilter, Arc<tokio::sync::Mutex<()>>>>,
+    fills: crate::single_flight::FillLocks<IssueFilter>,
 }
 
 #[derive(Default)]
@@ -380,14 +380,6 @@ impl ListCache {
             inner.totals.clear();
         }
         inner.totals.insert(filter, total);
-    }
-
-    fn fill_lock(&self, filter: &IssueFilter) -> Arc<tokio::sync::Mutex<()>> {
-        let mut fills = self.fills.lock();
-        if fills.len() >= TOTALS_KEPT {
-            fills.retain(|_, l| Arc::strong_count(l) > 1);
-        }
-        fills.entry(filter.clone()).or_default().clone()
     }
 
     fn matches(&self, filter: &IssueFilter, version: i64) -> Option<Arc<Matches>> {
@@ -724,7 +716,7 @@ impl IssueReads<'_> {
         if let Some(m) = self.store.list_cache.matches(&any_state, version) {
             return Ok(m);
         }
-        let fill = self.store.list_cache.fill_lock(&any_state);
+        let fill = self.store.list_cache.fills.lock_for(&any_state);
         let _filling = fill.lock().await;
         if let Some(m) = self.store.list_cache.matches(&any_state, version) {
             return Ok(m);

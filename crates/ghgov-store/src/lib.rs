@@ -12,6 +12,7 @@ pub mod planning_reads;
 pub mod projector;
 pub mod records;
 pub mod resource_reads;
+pub mod single_flight;
 pub mod sql;
 mod sync_ops;
 pub mod sync_reads;

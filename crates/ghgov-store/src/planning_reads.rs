@@ -74,6 +74,21 @@ struct IdPair {
     b: i64,
 }
 
+/// The repository lookup, the one definition of it: by lower-cased full name, on the pool or
+/// inside a transaction (the projector's).
+pub(crate) async fn repository_id_in<'e, E>(exec: E, repo_key: &str) -> anyhow::Result<Option<i64>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    Ok(
+        sqlx::query_as::<_, IdRow>("SELECT id FROM repositories WHERE full_name_lc = $1")
+            .bind(repo_key)
+            .fetch_optional(exec)
+            .await?
+            .map(|r| r.id),
+    )
+}
+
 /// The mirror as governance planning reads it.
 pub struct PlanningReads<'a> {
     store: &'a Store,
@@ -86,13 +101,7 @@ impl Store {
 
     /// The mirrored repository with this lower-cased full name.
     pub async fn repository_id(&self, repo_key: &str) -> anyhow::Result<Option<i64>> {
-        Ok(
-            sqlx::query_as::<_, IdRow>("SELECT id FROM repositories WHERE full_name_lc = $1")
-                .bind(repo_key)
-                .fetch_optional(&self.pool)
-                .await?
-                .map(|r| r.id),
-        )
+        repository_id_in(&self.pool, repo_key).await
     }
 }
 

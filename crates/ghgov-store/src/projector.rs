@@ -69,13 +69,7 @@ pub async fn repository_known(tx: &mut Tx<'_>, repo_id: i64) -> anyhow::Result<b
 
 /// The id of the mirrored repository with this name.
 pub async fn repository_id(tx: &mut Tx<'_>, repo: &crate::RepoName) -> anyhow::Result<Option<i64>> {
-    Ok(
-        sqlx::query("SELECT id FROM repositories WHERE full_name_lc = $1")
-            .bind(repo.key())
-            .fetch_optional(&mut **tx)
-            .await?
-            .map(|r| r.get(0)),
-    )
+    crate::planning_reads::repository_id_in(&mut **tx, &repo.key()).await
 }
 
 /// Ids of the repository's labels or milestones that `listed` (a complete listing from

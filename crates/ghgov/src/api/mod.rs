@@ -52,7 +52,7 @@ pub struct AppState {
 pub struct ResponseCache {
     entries: parking_lot::Mutex<CachedAnswers>,
     /// One computation per key at a time: concurrent misses wait for the first.
-    fills: parking_lot::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    fills: crate::store::single_flight::FillLocks<String>,
 }
 
 #[derive(Default)]
@@ -78,11 +78,7 @@ impl ResponseCache {
     }
 
     pub fn fill_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut f = self.fills.lock();
-        if f.len() >= CACHE_ENTRIES {
-            f.retain(|_, l| Arc::strong_count(l) > 1);
-        }
-        f.entry(key.to_string()).or_default().clone()
+        self.fills.lock_for(&key.to_string())
     }
 
     pub fn put(&self, key: String, version: i64, body: axum::body::Bytes) {
