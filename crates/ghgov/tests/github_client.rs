@@ -3,7 +3,7 @@
 mod common;
 use common::*;
 use fakehub::faults::FaultSettings;
-use ghgov::github::{Fetched, GitHub, GitHubError};
+use ghgov::github::{Fetched, GitHub, GitHubError, IssueFields, ListOf, Write};
 use ghgov::store::Store;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -19,10 +19,10 @@ async fn retries_5xx_bursts_and_secondary_limits() {
             ..Default::default()
         })
         .unwrap();
-    assert!(matches!(
-        gh.get("/repos/acme/widgets", false).await.unwrap(),
-        Fetched::Modified { .. }
-    ));
+    assert_eq!(
+        gh.repository(&repo()).await.unwrap().full_name,
+        "acme/widgets"
+    );
     assert_eq!(gh.stats.retries.load(Ordering::Relaxed), 3);
     assert_eq!(gh.stats.by_status().get(&502), Some(&3));
     fh.hub
@@ -32,7 +32,7 @@ async fn retries_5xx_bursts_and_secondary_limits() {
             ..Default::default()
         })
         .unwrap();
-    let err = gh.get("/repos/acme/widgets", false).await.unwrap_err();
+    let err = gh.repository(&repo()).await.unwrap_err();
     assert_eq!(
         err.status(),
         Some(403),
@@ -57,13 +57,10 @@ async fn the_circuit_opens_after_repeated_failures() {
         })
         .unwrap();
     assert_eq!(
-        gh.get("/repos/acme/widgets", false)
-            .await
-            .unwrap_err()
-            .status(),
+        gh.repository(&repo()).await.unwrap_err().status(),
         Some(502)
     );
-    let second = gh.get("/repos/acme/widgets", false).await.unwrap_err();
+    let second = gh.repository(&repo()).await.unwrap_err();
     assert!(
         matches!(
             second,
@@ -72,7 +69,7 @@ async fn the_circuit_opens_after_repeated_failures() {
         "{second}"
     );
     let before = fh.hub.stats.totals().requests_total;
-    let third = gh.get("/repos/acme/widgets", false).await.unwrap_err();
+    let third = gh.repository(&repo()).await.unwrap_err();
     assert!(matches!(third, GitHubError::CircuitOpen(_)), "{third}");
     assert_eq!(
         fh.hub.stats.totals().requests_total,
@@ -88,14 +85,14 @@ async fn a_spent_primary_limit_is_not_waited_for_an_hour() {
     let mut config = gh_config(&fh);
     config.max_wait = Duration::from_secs(5);
     let gh = GitHub::new(config, None).unwrap();
-    gh.get("/repos/acme/widgets", false).await.unwrap();
-    gh.get("/repos/acme/widgets", false).await.unwrap();
+    gh.repository(&repo()).await.unwrap();
+    gh.repository(&repo()).await.unwrap();
     assert_eq!(
         gh.budget.snapshot().remaining,
         Some(0),
         "the budget learned the headers"
     );
-    let err = gh.get("/repos/acme/widgets", false).await.unwrap_err();
+    let err = gh.repository(&repo()).await.unwrap_err();
     assert!(
         matches!(err, GitHubError::RateLimited(d) if d > Duration::from_secs(3000)),
         "{err}"
@@ -108,23 +105,25 @@ async fn etags_survive_a_restart_and_are_kept_only_once_committed() {
     let db = TestDb::sqlite().await;
     let store = Store::open(&db.url).await.unwrap();
     let gh = GitHub::new(gh_config(&fh), Some(store.clone())).unwrap();
+    let issues = ListOf::issues_oldest_first(&repo());
     assert!(matches!(
-        gh.get("/repos/acme/widgets/issues", true).await.unwrap(),
-        Fetched::Modified { .. }
+        gh.page_if_changed(&issues).await.unwrap(),
+        Fetched::Modified(_)
     ));
     // Not committed: the next conditional request still fetches in full.
-    assert!(matches!(
-        gh.get("/repos/acme/widgets/issues", true).await.unwrap(),
-        Fetched::Modified { .. }
-    ));
-    gh.commit_etag("/repos/acme/widgets/issues").await;
+    let Fetched::Modified(page) = gh.page_if_changed(&issues).await.unwrap() else {
+        panic!("an ETag was kept that nobody committed");
+    };
+    assert_eq!(page.items.len(), 5);
+    gh.remember(
+        page.validator
+            .expect("a conditional answer carries its ETag"),
+    )
+    .await;
     let restarted = GitHub::new(gh_config(&fh), Some(Store::open(&db.url).await.unwrap())).unwrap();
     let charged = fh.hub.stats.totals().charged_requests;
     assert!(matches!(
-        restarted
-            .get("/repos/acme/widgets/issues", true)
-            .await
-            .unwrap(),
+        restarted.page_if_changed(&issues).await.unwrap(),
         Fetched::NotModified
     ));
     assert_eq!(
@@ -135,11 +134,13 @@ async fn etags_survive_a_restart_and_are_kept_only_once_committed() {
     // A read-only client refuses to write.
     let ro = restarted.read_only();
     let err = ro
-        .write(
-            reqwest::Method::POST,
-            "/repos/acme/widgets/issues",
-            &serde_json::json!({"title": "x"}),
-        )
+        .send(&Write::CreateIssue {
+            repo: repo(),
+            fields: IssueFields {
+                title: Some("x".into()),
+                ..Default::default()
+            },
+        })
         .await
         .unwrap_err();
     assert!(matches!(err, GitHubError::ReadOnly(_)));

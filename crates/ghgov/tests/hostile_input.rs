@@ -9,7 +9,7 @@
 
 mod common;
 use common::*;
-use ghgov::github::{GitHub, GitHubConfig, GitHubError};
+use ghgov::github::{GitHub, GitHubConfig, GitHubError, LabelFields, ListOf, Write};
 use ghgov::mirror::sync::{SyncKind, Syncer};
 use ghgov::store::{Scope, Store};
 use serde_json::{json, Value};
@@ -89,7 +89,7 @@ async fn a_304_to_an_unconditional_request_is_an_error(db: String) {
     let gh = Arc::new(
         GitHub::new(GitHubConfig::for_tests(&api, GH_TOKEN), Some(store.clone())).unwrap(),
     );
-    let plain = gh.get("/repos/acme/widgets/issues", false).await;
+    let plain = gh.page(&ListOf::issues_oldest_first(&repo())).await;
     assert!(
         matches!(plain, Err(GitHubError::UnexpectedNotModified { .. })),
         "{plain:?}"
@@ -136,16 +136,23 @@ async fn lying_rate_limit_headers_are_errors_not_panics() {
     let mut config = GitHubConfig::for_tests(&api, GH_TOKEN);
     config.max_wait = std::time::Duration::from_secs(5);
     let gh = GitHub::new(config, None).unwrap();
-    let err = gh.get("/repos/acme/widgets", false).await.unwrap_err();
+    let err = gh.repository(&repo()).await.unwrap_err();
     assert!(matches!(err, GitHubError::RateLimited(_)), "{err}");
     for reset in [i64::MAX as u64, u64::MAX / 2 + 1] {
-        let (api, _) = loopback(move |_| {
+        let (api, _) = loopback(move |path| {
+            // Well-formed answers, so only the headers can go wrong.
+            let body = match path {
+                "/rate_limit" => {
+                    json!({"resources": {"core": {"limit": 5000, "remaining": 0, "reset": 0}}})
+                }
+                _ => json!({"id": 1, "name": "bug"}),
+            };
             (
                 [
                     ("x-ratelimit-remaining", "0".to_string()),
                     ("x-ratelimit-reset", reset.to_string()),
                 ],
-                axum::Json(json!({})),
+                axum::Json(body),
             )
                 .into_response()
         })
@@ -153,17 +160,15 @@ async fn lying_rate_limit_headers_are_errors_not_panics() {
         let mut config = GitHubConfig::for_tests(&api, GH_TOKEN);
         config.max_wait = std::time::Duration::from_secs(5);
         let gh = GitHub::new(config, None).unwrap();
-        gh.get("/repos/acme/widgets", false).await.unwrap();
+        gh.rate_limit().await.unwrap();
         // The next requests wait for the reset (at most what the client accepts), or go.
+        let label = Write::CreateLabel {
+            repo: repo(),
+            fields: LabelFields::default(),
+        };
         for outcome in [
-            gh.get("/repos/acme/widgets", false).await.map(|_| ()),
-            gh.write(
-                reqwest::Method::POST,
-                "/repos/acme/widgets/labels",
-                &json!({}),
-            )
-            .await
-            .map(|_| ()),
+            gh.rate_limit().await.map(|_| ()),
+            gh.send(&label).await.map(|_| ()),
         ] {
             assert!(
                 matches!(outcome, Ok(()) | Err(GitHubError::RateLimited(_))),

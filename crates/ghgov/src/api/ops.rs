@@ -230,12 +230,7 @@ impl HealthCache {
                 return v.clone();
             }
         }
-        let checked = match tokio::time::timeout(
-            Duration::from_secs(3),
-            gh.get("/rate_limit", false),
-        )
-        .await
-        {
+        let checked = match tokio::time::timeout(Duration::from_secs(3), gh.rate_limit()).await {
             Ok(Ok(_)) => {
                 json!({"status": "ok", "rate_limit_remaining": gh.budget.snapshot().remaining})
             }

@@ -1,6 +1,9 @@
-//! The GitHub REST client: one rate budget per token, conditional requests with ETags kept
-//! in the database, `retry-after` and reset waits, jittered backoff on 5xx and timeouts, and
-//! a circuit that opens after repeated failures.
+//! The transport under every GitHub call: one rate budget per token, conditional requests
+//! with ETags kept in the database, `retry-after` and reset waits, jittered backoff on 5xx
+//! and timeouts, and a circuit that opens after repeated failures.
+//!
+//! Only the `github` module sends requests by path: the rest of ghgov calls the typed
+//! operations in `rest` (and `graphql`), so no caller builds a URL or reads a `Value`.
 
 use super::budget::Budget;
 use super::clock::{Clock, SystemClock};
@@ -62,6 +65,7 @@ impl GitHubConfig {
     }
 
     /// Short waits for tests against fakehub (its retry-after values are real seconds).
+    #[cfg(any(test, feature = "test-hooks"))]
     pub fn for_tests(base_url: &str, token: &str) -> Self {
         GitHubConfig {
             backoff_base: Duration::from_millis(5),
@@ -103,6 +107,12 @@ pub enum GitHubError {
         url: String,
         api: String,
     },
+    #[error("GitHub's GraphQL API refused {document}: {message}")]
+    GraphQl {
+        document: &'static str,
+        failure: super::graphql::GraphQlFailure,
+        message: String,
+    },
     #[error("GitHub answered 304 Not Modified to {url}, a request that was not conditional (no ETag was sent); a proxy or cache in between may be answering for GitHub")]
     UnexpectedNotModified { url: String },
 }
@@ -132,26 +142,32 @@ impl RequestStats {
     }
 }
 
+/// An answer to a GET, before it is read into a typed value.
 #[derive(Debug)]
-pub enum Fetched {
-    Modified {
-        body: Value,
-        /// The `Link: rel="next"` URL.
-        next: Option<String>,
-        /// The page number of `rel="last"`, when given.
-        last_page: Option<u64>,
-    },
-    NotModified,
-}
-
-/// One answer to an unconditional GET.
-#[derive(Debug)]
-pub struct Page {
+pub(super) struct Answer {
     pub body: Value,
     /// The `Link: rel="next"` URL.
     pub next: Option<String>,
     /// The page number of `rel="last"`, when given.
     pub last_page: Option<u64>,
+    /// The ETag of a conditional GET, to keep once its data is committed.
+    pub validator: Option<Validator>,
+}
+
+/// A GET that sent an ETag: a fresh answer or GitHub's "unchanged" (which costs no limit).
+#[derive(Debug)]
+pub(super) enum Got {
+    Fresh(Answer),
+    Unchanged,
+}
+
+/// The ETag of a conditional GET's answer. It is kept (with [`GitHub::remember`]) only once
+/// the caller has committed what the answer said, so a crash never leaves an ETag for data
+/// the mirror lacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Validator {
+    key: String,
+    tag: String,
 }
 
 #[derive(Debug, Default)]
@@ -166,9 +182,6 @@ pub struct GitHub {
     pub budget: Arc<Budget>,
     pub stats: Arc<RequestStats>,
     etags: Option<Store>,
-    /// ETags received but not yet stored: they are kept only once the caller has committed
-    /// what the response said, so a crash never leaves an ETag for data the mirror lacks.
-    pending_etags: Mutex<std::collections::HashMap<String, String>>,
     breaker: Mutex<Breaker>,
     token_key: String,
     clock: Arc<dyn Clock>,
@@ -196,11 +209,14 @@ fn page_of(url: &str) -> Option<u64> {
         .find_map(|kv| kv.strip_prefix("page=")?.parse().ok())
 }
 
-fn is_write(m: &Method) -> bool {
-    matches!(
-        *m,
-        Method::POST | Method::PATCH | Method::PUT | Method::DELETE
-    )
+fn decode_or_null(url: &str, bytes: &[u8]) -> Result<Value, GitHubError> {
+    if bytes.is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(bytes).map_err(|e| GitHubError::Decode {
+        url: url.to_string(),
+        message: e.to_string(),
+    })
 }
 
 impl GitHub {
@@ -216,7 +232,6 @@ impl GitHub {
             )),
             stats: Arc::new(RequestStats::default()),
             etags,
-            pending_etags: Mutex::default(),
             breaker: Mutex::new(Breaker::default()),
             token_key,
             api,
@@ -248,7 +263,6 @@ impl GitHub {
             budget: self.budget.clone(),
             stats: self.stats.clone(),
             etags: self.etags.clone(),
-            pending_etags: Mutex::default(),
             breaker: Mutex::new(Breaker::default()),
             token_key: self.token_key.clone(),
             clock: self.clock.clone(),
@@ -264,7 +278,7 @@ impl GitHub {
         value
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(super) fn url(&self, path: &str) -> String {
         if path.starts_with("http://") || path.starts_with("https://") {
             path.to_string()
         } else {
@@ -281,8 +295,8 @@ impl GitHub {
     }
 
     /// GET a JSON document. With `conditional`, the stored ETag is sent and a 304 answers
-    /// `NotModified` (which costs no rate limit); a fresh ETag is stored.
-    pub async fn get(&self, path: &str, conditional: bool) -> Result<Fetched, GitHubError> {
+    /// `Unchanged` (which costs no rate limit); a fresh answer carries its ETag to remember.
+    pub(super) async fn read(&self, path: &str, conditional: bool) -> Result<Got, GitHubError> {
         let url = self.checked_url(path)?;
         let key = self.etag_key(&url);
         let etag = match (&self.etags, conditional) {
@@ -290,41 +304,37 @@ impl GitHub {
             _ => None,
         };
         let (status, headers, body) = self
-            .send(Method::GET, &url, None, etag.as_deref(), true)
+            .exchange(Method::GET, false, &url, None, etag.as_deref(), true)
             .await?;
         if status == StatusCode::NOT_MODIFIED {
             // `send` lets a 304 through only when an ETag went out.
-            return Ok(Fetched::NotModified);
+            return Ok(Got::Unchanged);
         }
-        if conditional {
-            if let Some(tag) = headers.get(ETAG).and_then(|v| v.to_str().ok()) {
-                self.pending_etags.lock().insert(key, tag.to_string());
-            }
-        }
+        let validator = headers
+            .get(ETAG)
+            .and_then(|v| v.to_str().ok())
+            .filter(|_| conditional)
+            .map(|tag| Validator {
+                key,
+                tag: tag.to_string(),
+            });
         let body: Value = serde_json::from_slice(&body).map_err(|e| GitHubError::Decode {
             url: url.clone(),
             message: e.to_string(),
         })?;
-        Ok(Fetched::Modified {
+        Ok(Got::Fresh(Answer {
             body,
             next: link(&headers, "next"),
             last_page: link(&headers, "last").as_deref().and_then(page_of),
-        })
+            validator,
+        }))
     }
 
     /// GET without an ETag: the answer is always a document (a 304 is an error).
-    pub async fn get_page(&self, path: &str) -> Result<Page, GitHubError> {
-        match self.get(path, false).await? {
-            Fetched::Modified {
-                body,
-                next,
-                last_page,
-            } => Ok(Page {
-                body,
-                next,
-                last_page,
-            }),
-            Fetched::NotModified => Err(GitHubError::UnexpectedNotModified {
+    pub(super) async fn read_fresh(&self, path: &str) -> Result<Answer, GitHubError> {
+        match self.read(path, false).await? {
+            Got::Fresh(answer) => Ok(answer),
+            Got::Unchanged => Err(GitHubError::UnexpectedNotModified {
                 url: self.url(path),
             }),
         }
@@ -334,53 +344,34 @@ impl GitHub {
         format!("{} {url}", self.token_key)
     }
 
-    /// Stores the ETag of the last conditional GET of `path`, once its data is committed.
-    pub async fn commit_etag(&self, path: &str) {
-        let key = self.etag_key(&self.url(path));
-        let tag = self.pending_etags.lock().remove(&key);
-        if let (Some(store), Some(tag)) = (&self.etags, tag) {
-            if let Err(e) = store.save_etag(&key, &tag).await {
+    /// Keeps the ETag of a conditional GET, once the data it answered is committed.
+    pub async fn remember(&self, validator: Validator) {
+        if let Some(store) = &self.etags {
+            if let Err(e) = store.save_etag(&validator.key, &validator.tag).await {
                 tracing::warn!("could not store an ETag: {e:#}");
             }
         }
     }
 
     /// Drops the stored ETag of `path`, so the next conditional GET fetches in full.
-    pub async fn forget_etag(&self, path: &str) {
+    pub(super) async fn forget(&self, path: &str) {
         let key = self.etag_key(&self.url(path));
         if let Some(store) = &self.etags {
             let _ = store.delete_etag(&key).await;
         }
     }
 
-    /// Sends a write (POST, PATCH, PUT, DELETE) and returns the JSON answer (null for 204).
-    pub async fn write(
+    /// Sends a REST write (POST, PATCH, PUT, DELETE) and returns the JSON answer (null for
+    /// 204). With `retry_ambiguous` false, a failure that leaves it unknown whether GitHub
+    /// acted (a timeout, a 5xx) is returned instead of retried: for writes that are not
+    /// idempotent, such as creating an issue, the caller first looks whether the write
+    /// landed. Answers that say the request was refused (rate limits) are still waited out
+    /// and retried.
+    pub(super) async fn write_json(
         &self,
         method: Method,
         path: &str,
-        body: &Value,
-    ) -> Result<Value, GitHubError> {
-        self.write_with(method, path, body, true).await
-    }
-
-    /// Like `write`, but a failure that leaves it unknown whether GitHub acted (a timeout, a
-    /// 5xx) is returned instead of retried: for writes that are not idempotent, such as
-    /// creating an issue, the caller first looks whether the write landed. Answers that
-    /// say the request was refused (rate limits) are still waited out and retried.
-    pub async fn write_once(
-        &self,
-        method: Method,
-        path: &str,
-        body: &Value,
-    ) -> Result<Value, GitHubError> {
-        self.write_with(method, path, body, false).await
-    }
-
-    async fn write_with(
-        &self,
-        method: Method,
-        path: &str,
-        body: &Value,
+        body: Option<&Value>,
         retry_ambiguous: bool,
     ) -> Result<Value, GitHubError> {
         if self.config.read_only {
@@ -388,15 +379,27 @@ impl GitHub {
         }
         let url = self.checked_url(path)?;
         let (_, _, bytes) = self
-            .send(method, &url, Some(body), None, retry_ambiguous)
+            .exchange(method, true, &url, body, None, retry_ambiguous)
             .await?;
-        if bytes.is_empty() {
-            return Ok(Value::Null);
+        decode_or_null(&url, &bytes)
+    }
+
+    /// POSTs a GraphQL document to `url`. A query is a read and a mutation a write, for the
+    /// budget's pacing and for read-only clients; both come out of the same budget as REST.
+    pub(super) async fn post_graphql(
+        &self,
+        url: &str,
+        body: &Value,
+        mutation: bool,
+    ) -> Result<Value, GitHubError> {
+        if mutation && self.config.read_only {
+            return Err(GitHubError::ReadOnly("a GraphQL mutation".into()));
         }
-        serde_json::from_slice(&bytes).map_err(|e| GitHubError::Decode {
-            url,
-            message: e.to_string(),
-        })
+        self.api.admit(url)?;
+        let (_, _, bytes) = self
+            .exchange(Method::POST, mutation, url, Some(body), None, !mutation)
+            .await?;
+        decode_or_null(url, &bytes)
     }
 
     fn check_breaker(&self) -> Result<(), GitHubError> {
@@ -446,15 +449,15 @@ impl GitHub {
         Duration::from_millis(base + jitter)
     }
 
-    async fn send(
+    async fn exchange(
         &self,
         method: Method,
+        write: bool,
         url: &str,
         body: Option<&Value>,
         etag: Option<&str>,
         retry_ambiguous: bool,
     ) -> Result<(StatusCode, HeaderMap, axum::body::Bytes), GitHubError> {
-        let write = is_write(&method);
         let mut attempt = 0;
         loop {
             self.check_breaker()?;

@@ -9,7 +9,7 @@ use super::plan::{diff, Plan};
 use super::problems::Report;
 use super::spec::ProjectSpec;
 use super::validate::{validate, Validated};
-use crate::github::{Fetched, GitHub};
+use crate::github::GitHub;
 use crate::mirror::sync::{SyncKind, Syncer};
 use crate::mirror::RepoName;
 use crate::store::governance::{NewPlan, PlanRow};
@@ -87,22 +87,15 @@ pub fn digest(v: &Value) -> String {
     hex::encode(&Sha256::digest(v.to_string().as_bytes())[..16])
 }
 
-/// The organization's issue type names; none for a user's repository.
+/// The organization's enabled issue type names; none for a user's repository.
 pub async fn issue_types(gh: &GitHub, org: &str) -> anyhow::Result<Vec<String>> {
-    match gh.get(&format!("/orgs/{org}/issue-types"), false).await {
-        Ok(Fetched::Modified { body, .. }) => Ok(body
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter(|t| t["is_enabled"].as_bool() != Some(false))
-                    .filter_map(|t| t["name"].as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default()),
-        Ok(Fetched::NotModified) => Ok(Vec::new()),
-        Err(e) if matches!(e.status(), Some(404) | Some(403)) => Ok(Vec::new()),
-        Err(e) => Err(e.into()),
-    }
+    Ok(gh
+        .org_issue_types(org)
+        .await?
+        .into_iter()
+        .filter(|t| t.is_enabled != Some(false))
+        .map(|t| t.name)
+        .collect())
 }
 
 /// Computes plans. Its GitHub client is read-only: planning cannot write.

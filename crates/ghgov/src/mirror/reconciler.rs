@@ -10,27 +10,12 @@ use std::time::Duration;
 
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
 
-/// Total items of a GitHub list, from the `last` page of a one-per-page request.
-async fn remote_total(syncer: &Syncer, path: &str) -> anyhow::Result<i64> {
-    let page = syncer.gh.get_page(path).await?;
-    Ok(match page.last_page {
-        Some(n) => n as i64,
-        None => page.body.as_array().map_or(0, |a| a.len() as i64),
-    })
-}
-
 pub async fn reconcile(syncer: &Syncer, repo: &RepoName) -> anyhow::Result<SyncReport> {
     let mut report = syncer.sync(repo, SyncKind::Incremental).await?;
     let full = repo.full();
-    let lc = repo.key();
-    let (local_issues, local_comments) = syncer.store.resource_reads().counts(&lc).await?;
-    let remote_issues = remote_total(
-        syncer,
-        &format!("/repos/{full}/issues?state=all&per_page=1"),
-    )
-    .await?;
-    let remote_comments =
-        remote_total(syncer, &format!("/repos/{full}/issues/comments?per_page=1")).await?;
+    let (local_issues, local_comments) = syncer.store.resource_reads().counts(&repo.key()).await?;
+    let remote_issues = syncer.gh.issue_total(repo).await?;
+    let remote_comments = syncer.gh.comment_total(repo).await?;
     if local_issues != remote_issues || local_comments != remote_comments {
         tracing::info!(repository = %full, local_issues, remote_issues, local_comments, remote_comments, "counts differ: full sync");
         report = syncer.sync(repo, SyncKind::Full).await?;

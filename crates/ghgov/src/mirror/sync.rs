@@ -4,12 +4,11 @@
 
 use super::projector::{self, Seen};
 use super::RepoName;
-use crate::github::types::{Comment, Issue, Label, Milestone, Repository};
-use crate::github::{Fetched, GitHub, Page};
+use crate::github::types::{Comment, Issue};
+use crate::github::{Fetched, GitHub, GitHubError, ListOf, Lookup, NextPage, PageOf, Validator};
 use crate::store::{save_cursor, Store, SyncCursor, SyncStatus};
-use anyhow::Context;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
@@ -107,20 +106,90 @@ impl Paged {
             Paged::Comments => "comments_full",
         }
     }
-    fn full_url(self, full: &str) -> String {
-        match self {
+    /// The list of `what` from `at`.
+    async fn fetch(
+        self,
+        gh: &GitHub,
+        repo: &RepoName,
+        at: &At,
+        conditional: bool,
+    ) -> Result<Option<PageOfItems>, GitHubError> {
+        Ok(match self {
             Paged::Issues => {
-                format!("/repos/{full}/issues?state=all&sort=created&direction=asc&per_page=100")
+                let list = match at {
+                    At::Start => ListOf::issues_oldest_first(repo),
+                    At::Since(since) => ListOf::issues_updated_since(repo, since),
+                    At::Next(next) => ListOf::resume(next),
+                };
+                fetch(gh, &list, conditional)
+                    .await?
+                    .map(|p| PageOfItems::from(p, Items::Issues))
             }
-            Paged::Comments => format!("/repos/{full}/issues/comments?per_page=100"),
+            Paged::Comments => {
+                let list = match at {
+                    At::Start => ListOf::comments(repo),
+                    At::Since(since) => ListOf::comments_updated_since(repo, since),
+                    At::Next(next) => ListOf::resume(next),
+                };
+                fetch(gh, &list, conditional)
+                    .await?
+                    .map(|p| PageOfItems::from(p, Items::Comments))
+            }
+        })
+    }
+}
+
+/// Where a listing starts: its first page, the first page of changes since a time, or a
+/// page GitHub linked to (kept in a cursor).
+enum At {
+    Start,
+    Since(String),
+    Next(NextPage),
+}
+
+impl At {
+    fn next_or(stored: Option<String>, otherwise: At) -> At {
+        stored.map_or(otherwise, |url| At::Next(NextPage::stored(url)))
+    }
+}
+
+/// A page of issues or comments.
+enum Items {
+    Issues(Vec<Issue>),
+    Comments(Vec<Comment>),
+}
+
+struct PageOfItems {
+    items: Items,
+    next: Option<NextPage>,
+    last_page: Option<u64>,
+    validator: Option<Validator>,
+}
+
+impl PageOfItems {
+    fn from<T>(page: PageOf<T>, items: fn(Vec<T>) -> Items) -> Self {
+        PageOfItems {
+            items: items(page.items),
+            next: page.next,
+            last_page: page.last_page,
+            validator: page.validator,
         }
     }
-    fn since_url(self, full: &str, since: &str) -> String {
-        match self {
-            Paged::Issues => format!("/repos/{full}/issues?state=all&sort=updated&direction=desc&per_page=100&since={since}"),
-            Paged::Comments => format!("/repos/{full}/issues/comments?sort=updated&direction=desc&per_page=100&since={since}"),
-        }
+}
+
+/// A page, asked conditionally or not; None when GitHub says it is unchanged.
+async fn fetch<T: DeserializeOwned>(
+    gh: &GitHub,
+    list: &ListOf<T>,
+    conditional: bool,
+) -> Result<Option<PageOf<T>>, GitHubError> {
+    if !conditional {
+        return gh.page(list).await.map(Some);
     }
+    Ok(match gh.page_if_changed(list).await? {
+        Fetched::Modified(page) => Some(page),
+        Fetched::NotModified => None,
+    })
 }
 
 /// What a full listing saw.
@@ -147,11 +216,6 @@ fn repo_lock(db: &str, repo: &RepoName) -> Arc<tokio::sync::Mutex<()>> {
         .entry(key)
         .or_default()
         .clone()
-}
-
-fn list<T: serde::de::DeserializeOwned>(body: Value, what: &str) -> anyhow::Result<Vec<T>> {
-    serde_json::from_value(body)
-        .with_context(|| format!("GitHub sent a {what} list ghgov cannot read"))
 }
 
 impl Syncer {
@@ -269,15 +333,12 @@ impl Syncer {
     }
 
     async fn repository(&self, repo: &RepoName) -> anyhow::Result<i64> {
-        let path = format!("/repos/{}", repo.full());
-        match self.gh.get(&path, true).await? {
-            Fetched::Modified { body, .. } => {
-                let r: Repository = serde_json::from_value(body)
-                    .context("GitHub sent a repository ghgov cannot read")?;
+        match self.gh.repository_if_changed(repo).await? {
+            Fetched::Modified((r, validator)) => {
                 let mut tx = self.store.begin_mirror_write().await?;
                 let id = projector::repository(&mut tx, &r).await?;
                 tx.commit().await?;
-                self.gh.commit_etag(&path).await;
+                self.remember(validator).await;
                 Ok(id)
             }
             Fetched::NotModified => {
@@ -285,7 +346,7 @@ impl Syncer {
                     Some(id) => Ok(id),
                     // The cache says unchanged but the row is missing: ask again in full.
                     None => {
-                        self.gh.forget_etag(&path).await;
+                        self.gh.forget_repository_etag(repo).await;
                         Box::pin(self.repository(repo)).await
                     }
                 }
@@ -293,41 +354,42 @@ impl Syncer {
         }
     }
 
-    /// Fetches every page of a list, or nothing when its first page is unchanged.
-    async fn all_pages(&self, first: &str, resource: &str) -> anyhow::Result<Option<Vec<Value>>> {
+    async fn remember(&self, validator: Option<Validator>) {
+        if let Some(v) = validator {
+            self.gh.remember(v).await;
+        }
+    }
+
+    /// Every item of a list, or nothing when its first page is unchanged; with the first
+    /// page's validator, to remember once the items are stored.
+    async fn all_pages<T: DeserializeOwned>(
+        &self,
+        first: ListOf<T>,
+        resource: &str,
+    ) -> anyhow::Result<Option<(Vec<T>, Option<Validator>)>> {
+        let Fetched::Modified(mut page) = self.gh.page_if_changed(&first).await? else {
+            return Ok(None);
+        };
+        let validator = page.validator.take();
         let mut items = Vec::new();
-        let mut url = first.to_string();
-        let mut conditional = true;
         let mut pages = 0;
         loop {
-            match self.gh.get(&url, conditional).await? {
-                Fetched::NotModified => return Ok(None),
-                Fetched::Modified {
-                    body,
-                    next,
-                    last_page,
-                } => {
-                    pages += 1;
-                    self.progress.page(resource, pages, last_page);
-                    items.extend(body.as_array().cloned().unwrap_or_default());
-                    match next {
-                        Some(n) => url = n,
-                        None => break,
-                    }
-                }
+            pages += 1;
+            self.progress.page(resource, pages, page.last_page);
+            items.append(&mut page.items);
+            match page.next.take() {
+                Some(next) => page = self.gh.page(&ListOf::<T>::resume(&next)).await?,
+                None => return Ok(Some((items, validator))),
             }
-            conditional = false;
         }
-        Ok(Some(items))
     }
 
     /// Labels are few: a changed first page means a full listing, authoritative for deletions.
     async fn labels(&self, repo: &RepoName, repo_id: i64) -> anyhow::Result<u64> {
-        let path = format!("/repos/{}/labels?per_page=100", repo.full());
-        let Some(items) = self.all_pages(&path, "labels").await? else {
+        let Some((labels, validator)) = self.all_pages(ListOf::labels(repo), "labels").await?
+        else {
             return Ok(0);
         };
-        let labels: Vec<Label> = list(Value::Array(items), "label")?;
         let mut tx = self.store.begin_mirror_write().await?;
         let mut seen = Seen::default();
         for l in &labels {
@@ -340,16 +402,17 @@ impl Syncer {
             projector::remove_label(&mut tx, id).await?;
         }
         tx.commit().await?;
-        self.gh.commit_etag(&path).await;
+        self.remember(validator).await;
         Ok(labels.len() as u64)
     }
 
     async fn milestones(&self, repo: &RepoName, repo_id: i64) -> anyhow::Result<u64> {
-        let path = format!("/repos/{}/milestones?state=all&per_page=100", repo.full());
-        let Some(items) = self.all_pages(&path, "milestones").await? else {
+        let Some((milestones, validator)) = self
+            .all_pages(ListOf::milestones(repo), "milestones")
+            .await?
+        else {
             return Ok(0);
         };
-        let milestones: Vec<Milestone> = list(Value::Array(items), "milestone")?;
         let mut tx = self.store.begin_mirror_write().await?;
         let mut seen = Seen::default();
         for m in &milestones {
@@ -367,7 +430,7 @@ impl Syncer {
             projector::remove_milestone(&mut tx, id).await?;
         }
         tx.commit().await?;
-        self.gh.commit_etag(&path).await;
+        self.remember(validator).await;
         Ok(milestones.len() as u64)
     }
 
@@ -375,10 +438,9 @@ impl Syncer {
     /// page and the newest `updated_at` among them.
     async fn page(
         &self,
-        what: Paged,
         repo_id: i64,
         full: &str,
-        body: Value,
+        items: Items,
         resource: &str,
         cursor: &SyncCursor,
     ) -> anyhow::Result<(u64, Option<String>)> {
@@ -386,14 +448,12 @@ impl Syncer {
         let generation = (cursor.generation > 0).then_some(cursor.generation);
         let mut tx = self.store.begin_mirror_write().await?;
         let mut seen = Seen::default();
-        let stamps: Vec<String> = match what {
-            Paged::Issues => {
-                let issues: Vec<Issue> = list(body, "issue")?;
+        let stamps: Vec<String> = match items {
+            Items::Issues(issues) => {
                 projector::issues(&mut tx, &mut seen, repo_id, &issues, generation).await?;
                 issues.into_iter().map(|i| i.updated_at).collect()
             }
-            Paged::Comments => {
-                let comments: Vec<Comment> = list(body, "comment")?;
+            Items::Comments(comments) => {
                 for c in &comments {
                     projector::comment(&mut tx, &mut seen, repo_id, c, generation).await?;
                 }
@@ -411,10 +471,11 @@ impl Syncer {
     async fn list_full(
         &self,
         what: Paged,
+        repo: &RepoName,
         repo_id: i64,
-        full: &str,
         op: i64,
     ) -> anyhow::Result<Option<Listing>> {
+        let full = &repo.full();
         let resume = self.store.cursor(full, what.full_resource()).await?;
         // An unfinished full sync is resumed: same generation, from its next page.
         let generation = if resume.generation > 0 {
@@ -425,9 +486,9 @@ impl Syncer {
         if resume.generation > 0 && resume.since.as_deref() == Some(LISTED) {
             return Ok(None);
         }
-        let mut url = match resume.next_url {
-            Some(next) if resume.generation > 0 => next,
-            _ => what.full_url(full),
+        let mut at = match resume.next_url {
+            Some(next) if resume.generation > 0 => At::Next(NextPage::stored(next)),
+            _ => At::Start,
         };
         let mut listing = Listing {
             count: 0,
@@ -436,27 +497,31 @@ impl Syncer {
         };
         let mut pages = 0;
         loop {
-            let Page {
-                body,
+            let PageOfItems {
+                items,
                 next,
                 last_page,
-            } = self.gh.get_page(&url).await?;
+                ..
+            } = what
+                .fetch(&self.gh, repo, &at, false)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("GitHub answered a full listing's page with 304"))?;
             pages += 1;
             self.progress.page(what.name(), pages, last_page);
             let cursor = SyncCursor {
                 since: None,
-                next_url: next.clone(),
+                next_url: next.as_ref().map(|n| n.as_str().to_string()),
                 generation,
             };
             let (n, page_newest) = self
-                .page(what, repo_id, full, body, what.full_resource(), &cursor)
+                .page(repo_id, full, items, what.full_resource(), &cursor)
                 .await?;
             listing.count += n;
             if page_newest.as_deref() > listing.newest.as_deref() {
                 listing.newest = page_newest;
             }
             match next {
-                Some(n) => url = n,
+                Some(n) => at = At::Next(n),
                 None => return Ok(Some(listing)),
             }
         }
@@ -497,7 +562,7 @@ impl Syncer {
         op: i64,
     ) -> anyhow::Result<(u64, u64)> {
         let full = repo.full();
-        let Some(listing) = self.list_full(Paged::Issues, repo_id, &full, op).await? else {
+        let Some(listing) = self.list_full(Paged::Issues, repo, repo_id, op).await? else {
             return Ok((0, 0));
         };
         // Issues this generation did not see are gone, unless GitHub still shows them (a
@@ -519,7 +584,7 @@ impl Syncer {
     /// Every comment; a full listing is authoritative: comments it did not show were deleted.
     async fn comments_full(&self, repo: &RepoName, repo_id: i64, op: i64) -> anyhow::Result<u64> {
         let full = repo.full();
-        let Some(listing) = self.list_full(Paged::Comments, repo_id, &full, op).await? else {
+        let Some(listing) = self.list_full(Paged::Comments, repo, repo_id, op).await? else {
             return Ok(0);
         };
         let mut tx = self.store.begin_mirror_write().await?;
@@ -538,13 +603,8 @@ impl Syncer {
         number: i64,
         generation: i64,
     ) -> anyhow::Result<bool> {
-        match self
-            .gh
-            .get(&format!("/repos/{}/issues/{number}", repo.full()), false)
-            .await
-        {
-            Ok(Fetched::Modified { body, .. }) => {
-                let issue: Issue = serde_json::from_value(body)?;
+        let reason = match self.gh.issue(repo, number).await? {
+            Lookup::Found(issue) => {
                 let mut tx = self.store.begin_mirror_write().await?;
                 if issue.id == id {
                     projector::issue(
@@ -560,22 +620,15 @@ impl Syncer {
                 }
                 projector::remove_issue(&mut tx, id, "replaced").await?;
                 tx.commit().await?;
-                Ok(true)
+                return Ok(true);
             }
-            Ok(Fetched::NotModified) => Ok(false),
-            Err(e) if matches!(e.status(), Some(404) | Some(410)) => {
-                let mut tx = self.store.begin_mirror_write().await?;
-                let reason = if e.status() == Some(410) {
-                    "deleted"
-                } else {
-                    "not_found"
-                };
-                projector::remove_issue(&mut tx, id, reason).await?;
-                tx.commit().await?;
-                Ok(true)
-            }
-            Err(e) => Err(e.into()),
-        }
+            Lookup::Gone => "deleted",
+            Lookup::NotFound => "not_found",
+        };
+        let mut tx = self.store.begin_mirror_write().await?;
+        projector::remove_issue(&mut tx, id, reason).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Items updated since the cursor, newest first: when nothing changed the conditional
@@ -593,48 +646,42 @@ impl Syncer {
         let Some(since) = cursor.since.clone() else {
             return Ok(0);
         };
-        let (mut url, mut conditional) = match &cursor.next_url {
-            Some(next) => (next.clone(), false),
-            None => (
-                what.since_url(
-                    &full,
-                    &crate::store::seconds_before(&since, OVERLAP_SECONDS),
-                ),
-                true,
-            ),
-        };
+        let mut conditional = cursor.next_url.is_none();
+        let mut at = At::next_or(
+            cursor.next_url.clone(),
+            At::Since(crate::store::seconds_before(&since, OVERLAP_SECONDS)),
+        );
         let mut count = 0;
         let mut pages = 0;
         let mut newest = Some(since);
         loop {
-            let (body, next, last_page) = match self.gh.get(&url, conditional).await? {
-                Fetched::NotModified => break,
-                Fetched::Modified {
-                    body,
-                    next,
-                    last_page,
-                } => (body, next, last_page),
+            let Some(PageOfItems {
+                items,
+                next,
+                last_page,
+                validator,
+            }) = what.fetch(&self.gh, repo, &at, conditional).await?
+            else {
+                break;
             };
             pages += 1;
             self.progress.page(what.name(), pages, last_page);
             // The new `since` is written only when the listing is complete.
             let page_cursor = SyncCursor {
                 since: cursor.since.clone(),
-                next_url: next.clone(),
+                next_url: next.as_ref().map(|n| n.as_str().to_string()),
                 generation: 0,
             };
             let (n, page_newest) = self
-                .page(what, repo_id, &full, body, what.name(), &page_cursor)
+                .page(repo_id, &full, items, what.name(), &page_cursor)
                 .await?;
-            if conditional {
-                self.gh.commit_etag(&url).await;
-            }
+            self.remember(validator).await;
             count += n;
             if page_newest.as_deref() > newest.as_deref() {
                 newest = page_newest;
             }
             match next {
-                Some(n) => url = n,
+                Some(n) => at = At::Next(n),
                 None => break,
             }
             conditional = false;
@@ -665,21 +712,13 @@ impl Syncer {
                 (r.id, r.number, r.sub_issues_total, r.blocked_by_total);
             let children = if sub_total > 0 {
                 parents += 1;
-                self.ids(&format!(
-                    "/repos/{}/issues/{number}/sub_issues?per_page=100",
-                    repo.full()
-                ))
-                .await?
+                ids(self.gh.all(&ListOf::sub_issues(repo, number)).await?)
             } else {
                 Vec::new()
             };
             let blockers = if blocked_total > 0 {
                 deps += 1;
-                self.ids(&format!(
-                    "/repos/{}/issues/{number}/dependencies/blocked_by?per_page=100",
-                    repo.full()
-                ))
-                .await?
+                ids(self.gh.all(&ListOf::blocked_by(repo, number)).await?)
             } else {
                 Vec::new()
             };
@@ -691,23 +730,8 @@ impl Syncer {
         }
         Ok((parents, deps))
     }
+}
 
-    async fn ids(&self, first: &str) -> anyhow::Result<Vec<i64>> {
-        let mut ids = Vec::new();
-        let mut url = first.to_string();
-        loop {
-            let Page { body, next, .. } = self.gh.get_page(&url).await?;
-            ids.extend(
-                body.as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|i| i["id"].as_i64()),
-            );
-            match next {
-                Some(n) => url = n,
-                None => break,
-            }
-        }
-        Ok(ids)
-    }
+fn ids(issues: Vec<crate::github::IssueRef>) -> Vec<i64> {
+    issues.into_iter().map(|i| i.id).collect()
 }

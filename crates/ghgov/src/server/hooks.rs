@@ -1,9 +1,8 @@
 //! The repository webhook that feeds a server: `ghgov hooks install` and the demo make it.
 
-use crate::github::GitHub;
+use crate::github::{GitHub, HookConfig, NewHook, Write};
 use crate::mirror::RepoName;
 use crate::secret::Secret;
-use serde_json::json;
 
 /// The webhook events ghgov subscribes to: the ones it handles (GitHub sends `ping`
 /// unasked).
@@ -22,22 +21,26 @@ pub async fn install_hook(
     public_url: &str,
     secret: &Secret,
 ) -> anyhow::Result<i64> {
-    let body = json!({
-        "name": "web",
-        "active": true,
-        "events": subscribed_events(),
-        "config": {"url": format!("{}/webhooks/github", public_url.trim_end_matches('/')), "content_type": "json", "secret": secret.expose(), "insecure_ssl": "0"},
-    });
-    let hook = gh
-        .write(
-            reqwest::Method::POST,
-            &format!("/repos/{}/hooks", repo.full()),
-            &body,
-        )
+    let hook = NewHook {
+        name: "web",
+        active: true,
+        events: subscribed_events().into_iter().map(String::from).collect(),
+        config: HookConfig {
+            url: format!("{}/webhooks/github", public_url.trim_end_matches('/')),
+            content_type: "json",
+            secret: secret.expose().to_string(),
+            insecure_ssl: "0",
+        },
+    };
+    let written = gh
+        .send(&Write::CreateRepoHook {
+            repo: repo.clone(),
+            hook,
+        })
         .await?;
-    hook["id"]
-        .as_i64()
-        .ok_or_else(|| anyhow::anyhow!("GitHub answered without a hook id: {hook}"))
+    written
+        .id()
+        .ok_or_else(|| anyhow::anyhow!("GitHub answered without a hook id"))
 }
 
 #[cfg(test)]
