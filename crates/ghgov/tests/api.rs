@@ -7,7 +7,8 @@ use ghgov::store::Scope;
 use serde_json::{json, Value};
 
 async fn api_over_a_mirror(db: String) {
-    let fh = fakehub(seed(260, 60, 6, 3, 10)).await;
+    let mut t = TestWorld::seeded(seed(260, 60, 6, 3, 10)).start(&db).await;
+    let fh = t.fh.clone();
     let c = reqwest::Client::new();
     let id = |n: u64| fh.hub.world.read().repos[0].issue(n).unwrap().id;
     c.post(format!("{}/repos/acme/widgets/issues/1/sub_issues", fh.url))
@@ -26,12 +27,12 @@ async fn api_over_a_mirror(db: String) {
     c.patch(format!("{}/repos/acme/widgets/issues/2", fh.url)).bearer_auth(GH_TOKEN).json(&json!({"labels": ["bug", "ui-x"], "assignees": ["zed"], "milestone": 1, "title": "Needle in the haystack"})).send_ok().await;
     // A clock of the test's: /health reuses its GitHub check for 30 s of it.
     let clock = ghgov::clock::ManualClock::at(chrono::Utc::now());
-    let gg = ghgov::server::start(ghgov::server::ServeOptions {
-        clock: std::sync::Arc::new(clock.clone()),
-        ..serve_options(&db, &fh)
-    })
-    .await
-    .unwrap();
+    let gg = t
+        .serve_with(|options| ghgov::server::ServeOptions {
+            clock: std::sync::Arc::new(clock.clone()),
+            ..options
+        })
+        .await;
     let s = ghgov::mirror::sync::Syncer::new(gg.store.clone(), gg.gh.clone().unwrap());
     s.sync(&repo(), SyncKind::Full).await.unwrap();
     let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
@@ -387,7 +388,7 @@ async fn api_over_a_mirror(db: String) {
         .unwrap();
     assert_eq!(health["status"], "degraded", "{health}");
     fh.hub.faults.set(Default::default()).unwrap();
-    gg.shutdown().await;
+    t.finish().await;
 }
 
 suite!(both: [

@@ -19,14 +19,16 @@ fn ghgov(args: &[&str]) -> (bool, String, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_token_and_migrate_commands() {
-    let fh = fakehub(seed(130, 20, 3, 1, 0)).await;
-    let db = TestDb::sqlite().await;
+    let t = TestWorld::seeded(seed(130, 20, 3, 1, 0))
+        .start_on_sqlite()
+        .await;
+    let fh = &t.fh;
     let (ok, out, err) = ghgov(&[
         "sync",
         "acme/widgets",
         "--full",
         "--db",
-        &db.url,
+        &t.db,
         "--github-url",
         &fh.url,
         "--github-token",
@@ -45,7 +47,7 @@ async fn sync_token_and_migrate_commands() {
         "sync",
         "acme/widgets",
         "--db",
-        &db.url,
+        &t.db,
         "--github-url",
         &fh.url,
         "--github-token",
@@ -58,15 +60,14 @@ async fn sync_token_and_migrate_commands() {
     );
 
     let (ok, out, _) = ghgov(&[
-        "token", "create", "--name", "ci", "--scope", "write", "--db", &db.url,
+        "token", "create", "--name", "ci", "--scope", "write", "--db", &t.db,
     ]);
     assert!(ok);
     let token = out.lines().last().unwrap().trim().to_string();
     assert!(token.starts_with("ghgov_") && token.len() > 20);
-    let store = ghgov::store::Store::open(&db.url).await.unwrap();
-    assert_token_stored_hashed(&store, &token).await;
+    assert_token_stored_hashed(&t.store, &token).await;
     // The token opens the API; a token differing in one character does not.
-    let server = common::ghgov(&db.url, &fh).await;
+    let server = t.start_ghgov(|options| options).await;
     assert_eq!(api(&server.url(), &token, "/api/v1/repos").await.0, 200);
     let mut forged = token.clone();
     forged.replace_range(
@@ -74,21 +75,21 @@ async fn sync_token_and_migrate_commands() {
         if token.ends_with('0') { "1" } else { "0" },
     );
     assert_eq!(api(&server.url(), &forged, "/api/v1/repos").await.0, 401);
-    let (ok, out, _) = ghgov(&["token", "list", "--db", &db.url]);
+    let (ok, out, _) = ghgov(&["token", "list", "--db", &t.db]);
     assert!(
         ok && out.contains("ci") && !out.contains(&token),
         "tokens are never listed: {out}"
     );
-    let (ok, _, _) = ghgov(&["token", "revoke", "ci", "--db", &db.url]);
+    let (ok, _, _) = ghgov(&["token", "revoke", "ci", "--db", &t.db]);
     assert!(ok);
     assert_eq!(api(&server.url(), &token, "/api/v1/repos").await.0, 401);
     server.shutdown().await;
-    let (ok, _, err) = ghgov(&["token", "revoke", "ci", "--db", &db.url]);
+    let (ok, _, err) = ghgov(&["token", "revoke", "ci", "--db", &t.db]);
     assert!(!ok && err.contains("no active token"), "{err}");
 
-    let (ok, out, _) = ghgov(&["migrate", "--db", &db.url]);
+    let (ok, out, _) = ghgov(&["migrate", "--db", &t.db]);
     assert!(ok && out.contains("migration"), "{out}");
-    let (ok, _, err) = ghgov(&["sync", "not-a-repo", "--db", &db.url, "--github-token", "x"]);
+    let (ok, _, err) = ghgov(&["sync", "not-a-repo", "--db", &t.db, "--github-token", "x"]);
     assert!(!ok && err.contains("OWNER/NAME"), "{err}");
     let (ok, _, err) = ghgov(&["sync", "acme/widgets", "--db", "mysql://x"]);
     assert!(!ok && err.contains("token"), "{err}");
@@ -112,5 +113,5 @@ async fn sync_token_and_migrate_commands() {
     assert!(ok, "{err}");
     assert!(out.contains("http://127.0.0.1:9/webhooks/github"));
     assert_eq!(fh.hub.world.read().repos[0].hooks.len(), 1);
-    db.drop().await;
+    t.finish().await;
 }

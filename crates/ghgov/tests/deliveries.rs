@@ -8,7 +8,7 @@ use ghgov::clock::ManualClock;
 use ghgov::mirror::processor::{Processor, RetrySchedule};
 use ghgov::mirror::scope::RepoScope;
 use ghgov::server::{self, ServeOptions};
-use ghgov::store::{timestamp, NewDelivery, Scope, Store};
+use ghgov::store::{timestamp, NewDelivery, Scope};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -22,7 +22,8 @@ fn failing_payload() -> String {
 }
 
 async fn failing_deliveries_follow_the_retry_schedule(db: String) {
-    let store = Store::open(&db).await.unwrap();
+    let t = TestWorld::empty().start(&db).await;
+    let store = t.store.clone();
     let start = chrono::Utc::now();
     let clock = ManualClock::at(start);
     let mut processor = Processor::new(
@@ -119,7 +120,8 @@ fn opened_issue(delivery_id: &str, repository: &str) -> NewDelivery {
 /// The issues API's response cache is dropped when the mirror's version moves: storing a
 /// delivery, using a token or ignoring an event must not move it; projecting an event must.
 async fn only_mirror_writes_move_the_mirror_version(db: String) {
-    let store = Store::open(&db).await.unwrap();
+    let t = TestWorld::empty().start(&db).await;
+    let store = t.store.clone();
     let processor = Processor::new(
         store.clone(),
         Arc::new(RepoScope::parse_all(&["acme/widgets".to_string()]).unwrap()),
@@ -157,15 +159,15 @@ async fn only_mirror_writes_move_the_mirror_version(db: String) {
 }
 
 async fn old_payloads_are_dropped_and_dead_letters_kept(db: String) {
-    let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
+    let t = TestWorld::empty().start(&db).await;
     let clock = ManualClock::at(chrono::Utc::now());
     let options = ServeOptions {
         clock: Arc::new(clock.clone()),
         // No retries: a failure is dead at once.
         retries: RetrySchedule::new(Vec::new()),
-        ..serve_options(&db, &fh)
+        ..serve_options(&db, &t.fh)
     };
-    let gg = server::start(options.clone()).await.unwrap();
+    let gg = t.start_ghgov(|_| options.clone()).await;
     let url = gg.url();
     let (_, token) = gg.store.create_token("ops", Scope::Write).await.unwrap();
     let ping = br#"{"zen":"hi","hook_id":1}"#;
@@ -286,17 +288,18 @@ async fn old_payloads_are_dropped_and_dead_letters_kept(db: String) {
     gg.shutdown().await;
 
     // The server prunes by itself, from its start.
-    assert_eq!(deliver_later(&fh, &db, &clock).await, 0);
+    assert_eq!(deliver_later(&t, &clock).await, 0);
+    t.finish().await;
 }
 
 /// Stores and processes one delivery, then starts a server 31 days later and returns how
 /// many payloads are left unpruned once its retention has run.
-async fn deliver_later(fh: &fakehub::FakeHub, db: &str, clock: &ManualClock) -> i64 {
-    let options = ServeOptions {
+async fn deliver_later(t: &Tester, clock: &ManualClock) -> i64 {
+    let options = |o| ServeOptions {
         clock: Arc::new(clock.clone()),
-        ..serve_options(db, fh)
+        ..o
     };
-    let gg = server::start(options.clone()).await.unwrap();
+    let gg = t.start_ghgov(options).await;
     let ping = br#"{"zen":"later","hook_id":1}"#;
     assert_eq!(
         deliver(&gg.url(), "ping", "later-1", ping, SECRET)
@@ -307,7 +310,7 @@ async fn deliver_later(fh: &fakehub::FakeHub, db: &str, clock: &ManualClock) -> 
     processed(&gg.store).await;
     gg.shutdown().await;
     clock.advance(31 * DAY);
-    let gg = server::start(options).await.unwrap();
+    let gg = t.start_ghgov(options).await;
     let mut left = -1;
     for _ in 0..1000 {
         left = gg
@@ -325,9 +328,8 @@ async fn deliver_later(fh: &fakehub::FakeHub, db: &str, clock: &ManualClock) -> 
 }
 
 async fn the_hook_asks_only_for_handled_events() {
-    let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
-    let db = TestDb::sqlite().await;
-    let gg = ghgov(&db.url, &fh).await;
+    let t = TestWorld::empty().serving().start_on_sqlite().await;
+    let (fh, gg) = (&t.fh, t.ghgov());
     ghgov::server::hooks::install_hook(gg.gh.as_ref().unwrap(), &repo(), &gg.url(), &SECRET.into())
         .await
         .unwrap();
@@ -340,8 +342,7 @@ async fn the_hook_asks_only_for_handled_events() {
         .collect();
     handled.sort();
     assert_eq!(events, handled, "no `*`: only what ghgov projects");
-    gg.shutdown().await;
-    db.drop().await;
+    t.finish().await;
 }
 
 suite!(

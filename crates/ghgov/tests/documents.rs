@@ -3,9 +3,8 @@
 
 mod common;
 use common::*;
-use fakehub::FakeHub;
 use ghgov::governance::document_limits::DocumentLimits;
-use ghgov::server::{self, Running, ServeOptions};
+use ghgov::server::ServeOptions;
 use ghgov::store::Scope;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
@@ -48,13 +47,15 @@ fn heavy_but_allowed() -> String {
     wide_bomb(1000, 997)
 }
 
-async fn server(db: &str, fh: &FakeHub, document_limits: DocumentLimits) -> Running {
-    server::start(ServeOptions {
-        document_limits,
-        ..serve_options(db, fh)
-    })
-    .await
-    .unwrap()
+/// An empty world with ghgov serving under `document_limits`.
+async fn serving_with_limits(db: &str, document_limits: DocumentLimits) -> Tester {
+    TestWorld::empty()
+        .serving_with(move |options| ServeOptions {
+            document_limits,
+            ..options
+        })
+        .start(db)
+        .await
 }
 
 async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
@@ -101,8 +102,8 @@ async fn the_examples_validate(url: &str, token: &str) {
 }
 
 async fn hostile_documents_are_refused_naming_the_limit(db: String) {
-    let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
-    let gg = ghgov(&db, &fh).await;
+    let t = TestWorld::empty().serving().start(&db).await;
+    let gg = t.ghgov();
     let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
     let url = gg.url();
     let config = example("governance.yml");
@@ -162,12 +163,12 @@ async fn hostile_documents_are_refused_naming_the_limit(db: String) {
 
     // Nothing was harmed: a normal validation still works.
     the_examples_validate(&url, &read).await;
-    gg.shutdown().await;
+    t.finish().await;
 }
 
 async fn writes_refuse_hostile_documents_too(db: String) {
-    let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
-    let gg = ghgov(&db, &fh).await;
+    let t = TestWorld::empty().serving().start(&db).await;
+    let gg = t.ghgov();
     let (_, write) = gg.store.create_token("writer", Scope::Write).await.unwrap();
     let url = gg.url();
     let c = reqwest::Client::new();
@@ -197,16 +198,16 @@ async fn writes_refuse_hostile_documents_too(db: String) {
     )
     .await;
     assert_eq!(status, 201, "{body}");
-    gg.shutdown().await;
+    t.finish().await;
 }
 
 async fn oversized_documents_are_refused_with_413(db: String) {
-    let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
     let limits = DocumentLimits {
         max_bytes: 64 * 1024,
         ..DocumentLimits::default()
     };
-    let gg = server(&db, &fh, limits).await;
+    let t = serving_with_limits(&db, limits).await;
+    let gg = t.ghgov();
     let (_, write) = gg.store.create_token("writer", Scope::Write).await.unwrap();
     let url = gg.url();
     let c = reqwest::Client::new();
@@ -245,17 +246,17 @@ async fn oversized_documents_are_refused_with_413(db: String) {
     assert_refused(&answer, 413, "max_document_bytes", 65536);
 
     the_examples_validate(&url, &write).await;
-    gg.shutdown().await;
+    t.finish().await;
 }
 
 async fn reading_past_the_deadline_is_answered_422(db: String) {
-    let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
     // A deadline of zero has passed whenever a read ends.
     let limits = DocumentLimits {
         parse_timeout: Duration::ZERO,
         ..DocumentLimits::default()
     };
-    let gg = server(&db, &fh, limits).await;
+    let t = serving_with_limits(&db, limits).await;
+    let gg = t.ghgov();
     let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
     let answer = validate(
         &gg.url(),
@@ -269,7 +270,7 @@ async fn reading_past_the_deadline_is_answered_422(db: String) {
         error.contains("reading it took longer than 0 ms"),
         "{error}"
     );
-    gg.shutdown().await;
+    t.finish().await;
 }
 
 /// Documents being read now, from `/metrics`.
@@ -330,7 +331,8 @@ impl Drop for Serve {
 }
 
 async fn the_api_answers_while_hostile_documents_are_read(db: String) {
-    let store = ghgov::store::Store::open(&db).await.unwrap();
+    let t = TestWorld::empty().start(&db).await;
+    let store = t.store.clone();
     let (_, read) = store.create_token("reader", Scope::Read).await.unwrap();
     // The reads are slow on purpose (and slower in a debug build sharing its processors
     // with other tests): they must finish, so the deadline is far.

@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 use ghgov::mirror::receiver::WebhookLimits;
-use ghgov::server::{self, HttpLimits, Running, ServeOptions};
+use ghgov::server::{HttpLimits, ServeOptions};
 use ghgov::store::Scope;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -40,19 +40,23 @@ async fn answer_to(stream: &mut TcpStream, sent: &[u8], wait: Duration) -> (Stri
     (String::from_utf8_lossy(&answer).into_owned(), closed)
 }
 
-async fn start(
-    db: &TestDb,
-    fh: &fakehub::FakeHub,
+fn with_limits(
     webhook: WebhookLimits,
     http: HttpLimits,
-) -> Running {
-    server::start(ServeOptions {
+) -> impl FnOnce(ServeOptions) -> ServeOptions {
+    move |options| ServeOptions {
         webhook,
         http,
-        ..serve_options(&db.url, fh)
-    })
-    .await
-    .unwrap()
+        ..options
+    }
+}
+
+/// An empty world on a SQLite database of its own, ghgov serving within these limits.
+async fn start(webhook: WebhookLimits, http: HttpLimits) -> Tester {
+    TestWorld::empty()
+        .serving_with(with_limits(webhook, http))
+        .start_on_sqlite()
+        .await
 }
 
 fn quick_limits() -> (WebhookLimits, HttpLimits) {
@@ -73,9 +77,8 @@ fn quick_limits() -> (WebhookLimits, HttpLimits) {
 }
 
 async fn unsigned_requests_are_refused_before_their_body_is_read() {
-    let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
-    let db = TestDb::sqlite().await;
-    let gg = ghgov(&db.url, &fh).await;
+    let t = TestWorld::empty().serving().start_on_sqlite().await;
+    let gg = t.ghgov();
     for signature in [
         None,
         Some("sha256=zz"),
@@ -102,15 +105,13 @@ async fn unsigned_requests_are_refused_before_their_body_is_read() {
             .unwrap(),
         0
     );
-    gg.shutdown().await;
-    db.drop().await;
+    t.finish().await;
 }
 
 async fn bodies_are_bounded_in_size_time_and_readers() {
-    let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
-    let db = TestDb::sqlite().await;
     let (webhook, http) = quick_limits();
-    let gg = start(&db, &fh, webhook, http).await;
+    let t = start(webhook, http).await;
+    let gg = t.ghgov();
 
     // A body that stops arriving is answered 408 once the deadline passes.
     let mut slow = TcpStream::connect(gg.addr).await.unwrap();
@@ -124,16 +125,15 @@ async fn bodies_are_bounded_in_size_time_and_readers() {
 
     // One reader at a time (the limit here): while a slow sender holds the turn, another
     // signed-looking request waits briefly, then gets 503.
-    let patient = start(
-        &db,
-        &fh,
-        WebhookLimits {
-            body_timeout: Duration::from_secs(60),
-            ..webhook
-        },
-        http,
-    )
-    .await;
+    let patient = t
+        .start_ghgov(with_limits(
+            WebhookLimits {
+                body_timeout: Duration::from_secs(60),
+                ..webhook
+            },
+            http,
+        ))
+        .await;
     let mut holder = TcpStream::connect(patient.addr).await.unwrap();
     holder
         .write_all(format!("{}{{", webhook_head(Some(&any_signature()), 100)).as_bytes())
@@ -204,15 +204,13 @@ async fn bodies_are_bounded_in_size_time_and_readers() {
     )
     .await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
-    gg.shutdown().await;
-    db.drop().await;
+    t.finish().await;
 }
 
 async fn slow_headers_are_cut_off() {
-    let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
-    let db = TestDb::sqlite().await;
     let (webhook, http) = quick_limits();
-    let gg = start(&db, &fh, webhook, http).await;
+    let t = start(webhook, http).await;
+    let gg = t.ghgov();
     let mut stream = TcpStream::connect(gg.addr).await.unwrap();
     let started = Instant::now();
     let (_, closed) = answer_to(
@@ -226,13 +224,10 @@ async fn slow_headers_are_cut_off() {
         "the connection is closed when headers do not arrive in time"
     );
     assert!(started.elapsed() < Duration::from_secs(20));
-    gg.shutdown().await;
-    db.drop().await;
+    t.finish().await;
 }
 
 async fn shutdown_does_not_wait_for_a_stalled_client() {
-    let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
-    let db = TestDb::sqlite().await;
     let (webhook, mut http) = quick_limits();
     // Long body deadline: only the shutdown deadline can end this request.
     http.body_read_timeout = Duration::from_secs(600);
@@ -240,7 +235,8 @@ async fn shutdown_does_not_wait_for_a_stalled_client() {
         body_timeout: Duration::from_secs(600),
         ..webhook
     };
-    let gg = start(&db, &fh, webhook, http).await;
+    let mut t = start(webhook, http).await;
+    let gg = t.take_ghgov();
     let mut stalled = TcpStream::connect(gg.addr).await.unwrap();
     stalled
         .write_all(format!("{}{{\"zen\":", webhook_head(Some(&any_signature()), 1000)).as_bytes())
@@ -252,7 +248,7 @@ async fn shutdown_does_not_wait_for_a_stalled_client() {
         stopped.is_ok(),
         "shutdown waited on a client holding a half-sent body"
     );
-    db.drop().await;
+    t.finish().await;
 }
 
 suite!(

@@ -10,8 +10,11 @@ use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_5xx_bursts_and_secondary_limits() {
-    let fh = fakehub(seed(3, 0, 0, 0, 0)).await;
-    let gh = GitHub::new(gh_config(&fh), None).unwrap();
+    let t = TestWorld::seeded(seed(3, 0, 0, 0, 0))
+        .start_on_sqlite()
+        .await;
+    let fh = &t.fh;
+    let gh = GitHub::new(gh_config(fh), None).unwrap();
     fh.hub
         .faults
         .set(FaultSettings {
@@ -39,12 +42,16 @@ async fn retries_5xx_bursts_and_secondary_limits() {
         "after its attempts the client reports the limit: {err}"
     );
     assert!(gh.stats.retries.load(Ordering::Relaxed) >= 3 + 5);
+    t.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_circuit_opens_after_repeated_failures() {
-    let fh = fakehub(seed(1, 0, 0, 0, 0)).await;
-    let mut config = gh_config(&fh);
+    let t = TestWorld::seeded(seed(1, 0, 0, 0, 0))
+        .start_on_sqlite()
+        .await;
+    let fh = &t.fh;
+    let mut config = gh_config(fh);
     config.max_attempts = 3;
     config.breaker_threshold = 5;
     config.breaker_cooldown = Duration::from_secs(60);
@@ -76,13 +83,17 @@ async fn the_circuit_opens_after_repeated_failures() {
         before,
         "an open circuit sends nothing"
     );
+    t.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spent_primary_limit_is_not_waited_for_an_hour() {
-    let fh = fakehub(seed(1, 0, 0, 0, 0)).await;
+    let t = TestWorld::seeded(seed(1, 0, 0, 0, 0))
+        .start_on_sqlite()
+        .await;
+    let fh = &t.fh;
     fh.hub.settings.write().rate_limit = 2;
-    let mut config = gh_config(&fh);
+    let mut config = gh_config(fh);
     config.max_wait = Duration::from_secs(5);
     let gh = GitHub::new(config, None).unwrap();
     gh.repository(&repo()).await.unwrap();
@@ -97,14 +108,16 @@ async fn a_spent_primary_limit_is_not_waited_for_an_hour() {
         matches!(err, GitHubError::RateLimited(d) if d > Duration::from_secs(3000)),
         "{err}"
     );
+    t.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn etags_survive_a_restart_and_are_kept_only_once_committed() {
-    let fh = fakehub(seed(5, 0, 0, 0, 0)).await;
-    let db = TestDb::sqlite().await;
-    let store = Store::open(&db.url).await.unwrap();
-    let gh = GitHub::new(gh_config(&fh), Some(store.clone())).unwrap();
+    let t = TestWorld::seeded(seed(5, 0, 0, 0, 0))
+        .start_on_sqlite()
+        .await;
+    let fh = &t.fh;
+    let gh = t.github();
     let issues = ListOf::issues_oldest_first(&repo());
     assert!(matches!(
         gh.page_if_changed(&issues).await.unwrap(),
@@ -120,7 +133,7 @@ async fn etags_survive_a_restart_and_are_kept_only_once_committed() {
             .expect("a conditional answer carries its ETag"),
     )
     .await;
-    let restarted = GitHub::new(gh_config(&fh), Some(Store::open(&db.url).await.unwrap())).unwrap();
+    let restarted = GitHub::new(gh_config(fh), Some(Store::open(&t.db).await.unwrap())).unwrap();
     let charged = fh.hub.stats.totals().charged_requests;
     assert!(matches!(
         restarted.page_if_changed(&issues).await.unwrap(),
@@ -145,5 +158,5 @@ async fn etags_survive_a_restart_and_are_kept_only_once_committed() {
         .unwrap_err();
     assert!(matches!(err, GitHubError::ReadOnly(_)));
     assert_eq!(fh.hub.world.read().repos[0].issues.len(), 5);
-    db.drop().await;
+    t.finish().await;
 }

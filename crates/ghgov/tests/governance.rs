@@ -44,19 +44,16 @@ fn checked(docs: &Documents) -> Checked {
     }
 }
 
-async fn empty_hub() -> FakeHub {
-    fakehub(seed(0, 0, 0, 0, 0)).await
-}
-
 struct Setup {
     store: Store,
     gh: GitHub,
 }
 
-async fn setup(db: &str, fh: &FakeHub) -> Setup {
-    let store = Store::open(db).await.unwrap();
-    let gh = GitHub::new(gh_config(fh), Some(store.clone())).unwrap();
-    Setup { store, gh }
+fn setup(t: &Tester) -> Setup {
+    Setup {
+        store: t.store.clone(),
+        gh: t.github(),
+    }
 }
 
 impl Setup {
@@ -192,8 +189,8 @@ fn writes(fh: &FakeHub) -> u64 {
 }
 
 async fn example_applies_exactly_and_once(db: String) {
-    let fh = empty_hub().await;
-    let s = setup(&db, &fh).await;
+    let t = TestWorld::empty().start(&db).await;
+    let (fh, s) = (&t.fh, setup(&t));
     let c = checked(&example_docs());
     let (id, plan, desired) = s.plan(&c, "alice").await;
     assert_eq!(plan.to_destroy, 0);
@@ -207,14 +204,14 @@ async fn example_applies_exactly_and_once(db: String) {
     let report = s.apply(id, &plan, None).await.unwrap();
     assert_eq!(report.added, plan.to_add);
     assert_eq!(report.writes, plan.to_add, "one request per object");
-    assert_hub_matches(&fh, &desired);
+    assert_hub_matches(fh, &desired);
     assert_eq!(
         s.store.plan(id).await.unwrap().unwrap().status,
         PlanStatus::Applied
     );
 
     // Planned again, nothing is left to do and nothing is written.
-    let before = writes(&fh);
+    let before = writes(fh);
     let (id2, plan2, _) = s.plan(&c, "alice").await;
     assert_eq!(
         plan2.summary_line(),
@@ -224,7 +221,7 @@ async fn example_applies_exactly_and_once(db: String) {
     );
     let report = s.apply(id2, &plan2, None).await.unwrap();
     assert_eq!(report.writes, 0);
-    assert_eq!(writes(&fh), before, "a second apply writes nothing");
+    assert_eq!(writes(fh), before, "a second apply writes nothing");
 
     // The Markdown form of the same plan has nothing to add either.
     let markdown = Documents {
@@ -258,7 +255,7 @@ async fn example_applies_exactly_and_once(db: String) {
     assert!(plan3.to_change >= 1, "{}", plan3.render());
     assert!(plan3.render().contains("~ title"), "{}", plan3.render());
     s.apply(id3, &plan3, None).await.unwrap();
-    assert_hub_matches(&fh, &desired3);
+    assert_hub_matches(fh, &desired3);
 }
 
 /// Applies with a simulated kill at `point` of every run until the apply completes.
@@ -296,7 +293,7 @@ async fn crashes_at_every_kth_write_converge(db: String) {
         CrashPoint::AfterJournal(13),
     ];
     // One repository per run: GitHub never reuses ids, and neither does one fakehub.
-    let fh = fakehub(fakehub::SeedDoc {
+    let t = TestWorld::seeded(fakehub::SeedDoc {
         repos: points
             .iter()
             .map(|p| fakehub::SeedRepo {
@@ -305,8 +302,9 @@ async fn crashes_at_every_kth_write_converge(db: String) {
             })
             .collect(),
     })
+    .start(&db)
     .await;
-    let s = setup(&db, &fh).await;
+    let (fh, s) = (&t.fh, setup(&t));
     for point in points {
         let name = crash_repo(point);
         let mut docs = example_docs();
@@ -314,7 +312,7 @@ async fn crashes_at_every_kth_write_converge(db: String) {
         docs.config["repository"] = json!(name);
         let c = checked(&docs);
         let (id, plan, desired) = s.plan(&c, "alice").await;
-        let before = writes(&fh);
+        let before = writes(fh);
         if let CrashPoint::AfterJournal(k) = point {
             // The kill lands between the journal and the send: the k-th step is journaled
             // as an intent, and nothing of it reached GitHub.
@@ -324,7 +322,7 @@ async fn crashes_at_every_kth_write_converge(db: String) {
                 "{crashed:#}"
             );
             assert_eq!(
-                writes(&fh) - before,
+                writes(fh) - before,
                 k as u64 - 1,
                 "{name}: the k-th write is not sent"
             );
@@ -339,9 +337,9 @@ async fn crashes_at_every_kth_write_converge(db: String) {
         let crashes = apply_with_crashes(&s, id, &plan, point).await;
         assert!(crashes > 0, "{name}: the crash was injected");
         // hub_issues_of panics on any duplicate key.
-        assert_hub_matches(&fh, &desired);
+        assert_hub_matches(fh, &desired);
         assert_eq!(
-            writes(&fh) - before,
+            writes(fh) - before,
             plan.to_add as u64,
             "{name}: every step reached GitHub exactly once, none twice, none lost"
         );
@@ -383,30 +381,26 @@ async fn writes_keep_githubs_limits_on_a_virtual_clock(db: String) {
     // an hour, sliding) and judges them on the clock the client's waits move: a write the
     // client sends too early is refused and counted.
     const WRITES: usize = 580;
-    let fh = FakeHub::start(fakehub::Options {
-        seed: Some(fakehub::SeedDoc {
-            repos: ["acme/windows", "acme/spaced"]
-                .iter()
-                .map(|r| fakehub::SeedRepo {
-                    full_name: r.to_string(),
-                    ..Default::default()
-                })
-                .collect(),
-        }),
-        settings: fakehub::Settings {
-            // One token per run: fakehub counts the limits per token, as GitHub does.
-            tokens: vec![
-                fakehub::TokenSpec::parse("ghgov-bot:token-windows"),
-                fakehub::TokenSpec::parse("ghgov-bot:token-spaced"),
-            ],
-            rate_limit: 1_000_000,
-            secondary_limits: true,
-        },
-        ..Default::default()
+    let t = TestWorld::seeded(fakehub::SeedDoc {
+        repos: ["acme/windows", "acme/spaced"]
+            .iter()
+            .map(|r| fakehub::SeedRepo {
+                full_name: r.to_string(),
+                ..Default::default()
+            })
+            .collect(),
     })
-    .await
-    .unwrap();
-    let store = Store::open(&db).await.unwrap();
+    .hub_settings(|settings| {
+        // One token per run: fakehub counts the limits per token, as GitHub does.
+        settings.tokens = vec![
+            fakehub::TokenSpec::parse("ghgov-bot:token-windows"),
+            fakehub::TokenSpec::parse("ghgov-bot:token-spaced"),
+        ];
+        settings.secondary_limits = true;
+    })
+    .start(&db)
+    .await;
+    let (fh, store) = (&t.fh, t.store.clone());
     // GitHub's limits alone (writes as fast as the windows let them go), then with GitHub's
     // advice of a second between writes on top, as ghgov runs by default.
     for (name, write_interval) in [
@@ -418,7 +412,7 @@ async fn writes_keep_githubs_limits_on_a_virtual_clock(db: String) {
             ..GitHubConfig::new(&fh.url, &format!("token-{name}"))
         };
         assert_eq!(config.write_limits, WriteLimits::GITHUB);
-        let clock = VirtualClock::new(&fh);
+        let clock = VirtualClock::new(fh);
         let gh = GitHub::new(config, Some(store.clone()))
             .unwrap()
             .with_clock(clock.clone());
@@ -454,8 +448,8 @@ async fn writes_keep_githubs_limits_on_a_virtual_clock(db: String) {
 }
 
 async fn secondary_limit_answers_are_waited_out(db: String) {
-    let fh = empty_hub().await;
-    let s = setup(&db, &fh).await;
+    let t = TestWorld::empty().start(&db).await;
+    let (fh, s) = (&t.fh, setup(&t));
     let c = checked(&example_docs());
     let (id, plan, desired) = s.plan(&c, "alice").await;
     fh.hub
@@ -473,12 +467,12 @@ async fn secondary_limit_answers_are_waited_out(db: String) {
         "secondary-limit answers were met"
     );
     fh.hub.faults.set(Default::default()).unwrap();
-    assert_hub_matches(&fh, &desired);
+    assert_hub_matches(fh, &desired);
 }
 
 async fn approval_needs_another_principal(db: String) {
-    let fh = empty_hub().await;
-    let s = setup(&db, &fh).await;
+    let t = TestWorld::empty().start(&db).await;
+    let s = setup(&t);
     let mut docs = example_docs();
     docs.config["governance_rules"]["compliance_requirements"]["approval_workflows"] =
         json!(["epic_creation", "milestone_changes"]);
@@ -535,8 +529,8 @@ async fn approval_needs_another_principal(db: String) {
 /// rules itself: a plan waiting for approval, one whose creator is its only approver, and
 /// one made before a newer plan was applied are refused before any write.
 async fn workflow_apply_refuses_unapproved_and_stale_plans(db: String) {
-    let fh = empty_hub().await;
-    let s = setup(&db, &fh).await;
+    let t = TestWorld::empty().start(&db).await;
+    let (fh, s) = (&t.fh, setup(&t));
     let mut docs = example_docs();
     docs.config["governance_rules"]["compliance_requirements"]["approval_workflows"] =
         json!(["epic_creation"]);
@@ -548,7 +542,7 @@ async fn workflow_apply_refuses_unapproved_and_stale_plans(db: String) {
         matches!(&err, ApplyError::NeedsApproval { id, created_by, .. } if *id == waiting && created_by == "alice"),
         "{err}"
     );
-    assert_eq!(writes(&fh), 0, "nothing is written for a refused plan");
+    assert_eq!(writes(fh), 0, "nothing is written for a refused plan");
     let own = workflow::approve(&s.store, waiting, "alice")
         .await
         .unwrap_err();
@@ -577,7 +571,7 @@ async fn workflow_apply_refuses_unapproved_and_stale_plans(db: String) {
         matches!(&outcome, ApplyOutcome::Applied(r) if r.added > 0 && r.writes > 0),
         "{outcome:?}"
     );
-    let sent = writes(&fh);
+    let sent = writes(fh);
     let err = workflow::apply(&s.store, &s.gh, waiting, "bob", &Unattended)
         .await
         .unwrap_err();
@@ -585,7 +579,7 @@ async fn workflow_apply_refuses_unapproved_and_stale_plans(db: String) {
         matches!(err, ApplyError::Stale { id, newer: n } if id == waiting && n == newer),
         "{err}"
     );
-    assert_eq!(writes(&fh), sent, "nothing is written for a stale plan");
+    assert_eq!(writes(fh), sent, "nothing is written for a stale plan");
     assert_eq!(
         s.store.plan(waiting).await.unwrap().unwrap().status,
         PlanStatus::Approved,
@@ -602,8 +596,8 @@ async fn workflow_apply_refuses_unapproved_and_stale_plans(db: String) {
 }
 
 async fn removals_are_guarded(db: String) {
-    let fh = empty_hub().await;
-    let s = setup(&db, &fh).await;
+    let t = TestWorld::empty().start(&db).await;
+    let (fh, s) = (&t.fh, setup(&t));
     let mut docs = example_docs();
     // Without authority, dropping an epic from the specification removes nothing.
     let c = checked(&docs);
@@ -634,7 +628,7 @@ async fn removals_are_guarded(db: String) {
         .unwrap();
     let report = s.apply(row.id, &plan, None).await.unwrap();
     assert_eq!(report.destroyed, plan.to_destroy);
-    let open = hub_issues(&fh).values().filter(|i| i.is_open()).count();
+    let open = hub_issues(fh).values().filter(|i| i.is_open()).count();
     assert_eq!(
         open,
         kept.issues.len(),
@@ -661,10 +655,10 @@ async fn send(
 
 async fn rest_api_covers_the_workflow(db: String) {
     use reqwest::Method;
-    let fh = empty_hub().await;
-    let server = ghgov(&db, &fh).await;
+    let t = TestWorld::empty().serving().start(&db).await;
+    let server = t.ghgov();
     let url = server.url();
-    let store = Store::open(&db).await.unwrap();
+    let store = t.store.clone();
     let (_, alice) = store
         .create_token("alice", ghgov::store::Scope::Admin)
         .await
@@ -792,7 +786,7 @@ async fn rest_api_covers_the_workflow(db: String) {
 
     // Apply it (through the library, as `ghgov apply --plan` does), then compliance.
     let plan: Plan = serde_json::from_value(body["record"]["plan"].clone()).unwrap();
-    let s = setup(&db, &fh).await;
+    let s = setup(&t);
     s.apply(id, &plan, None).await.unwrap();
     let (status, body) = send(
         Method::GET,
@@ -831,12 +825,12 @@ async fn rest_api_covers_the_workflow(db: String) {
             && actions.contains("create"),
         "{actions:?}"
     );
-    server.shutdown().await;
+    t.finish().await;
 }
 
 async fn compliance_finds_violations(db: String) {
-    let fh = empty_hub().await;
-    let s = setup(&db, &fh).await;
+    let t = TestWorld::empty().start(&db).await;
+    let (fh, s) = (&t.fh, setup(&t));
     let c = checked(&example_docs());
     let (id, plan, desired) = s.plan(&c, "alice").await;
     s.apply(id, &plan, None).await.unwrap();
@@ -857,7 +851,7 @@ async fn compliance_finds_violations(db: String) {
     );
 
     // Someone removes a feature's labels and unlinks a task on GitHub.
-    let issues = hub_issues(&fh);
+    let issues = hub_issues(fh);
     let feature = desired
         .issues
         .iter()
@@ -885,8 +879,7 @@ async fn compliance_finds_violations(db: String) {
         .json(&json!({"sub_issue_id": issues[&task.key].id}))
         .send_ok()
         .await;
-    syncer(&db, &fh)
-        .await
+    t.syncer()
         .sync(&repo(), ghgov::mirror::sync::SyncKind::Incremental)
         .await
         .unwrap();
@@ -931,7 +924,7 @@ async fn compliance_finds_violations(db: String) {
     let (id, plan, desired) = s.plan(&c, "alice").await;
     assert!(plan.to_change >= 1 && plan.to_add >= 1, "{}", plan.render());
     s.apply(id, &plan, None).await.unwrap();
-    assert_hub_matches(&fh, &desired);
+    assert_hub_matches(fh, &desired);
 }
 
 suite!(both: [

@@ -103,8 +103,8 @@ fn tempdir() -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plan_approve_apply_and_compliance() {
-    let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
-    let db = TestDb::sqlite().await;
+    let t = TestWorld::empty().start_on_sqlite().await;
+    let fh = &t.fh;
     let dir = tempdir();
     // The example configuration with both approval workflows switched on.
     let config = std::fs::read_to_string(example("governance.yml"))
@@ -121,7 +121,7 @@ async fn plan_approve_apply_and_compliance() {
             "--repo".into(),
             "acme/widgets".into(),
             "--db".into(),
-            db.url.clone(),
+            t.db.clone(),
             "--github-url".into(),
             fh.url.clone(),
             "--github-token".into(),
@@ -154,7 +154,7 @@ async fn plan_approve_apply_and_compliance() {
             "--actor".into(),
             actor.into(),
             "--db".into(),
-            db.url.clone(),
+            t.db.clone(),
         ])
     };
     let (ok, _, err) = approve("alice");
@@ -221,19 +221,19 @@ async fn plan_approve_apply_and_compliance() {
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["rules"]["hierarchy"]["share"], 1.0, "{report}");
     assert!(report["governed_issues"].as_u64().unwrap() >= 30);
-    db.drop().await;
+    t.finish().await;
 }
 
 /// A real kill (SIGKILL) in the middle of an apply, then a resume: no duplicate issue.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_apply_resumes_without_duplicates() {
-    let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
-    let db = TestDb::sqlite().await;
+    let t = TestWorld::empty().start_on_sqlite().await;
+    let fh = &t.fh;
     let common = [
         "--repo".to_string(),
         "acme/widgets".into(),
         "--db".into(),
-        db.url.clone(),
+        t.db.clone(),
         "--github-url".into(),
         fh.url.clone(),
         "--github-token".into(),
@@ -318,5 +318,5 @@ async fn a_killed_apply_resumes_without_duplicates() {
         Some("Plan: 0 to add, 0 to change, 0 to destroy."),
         "{out}"
     );
-    db.drop().await;
+    t.finish().await;
 }

@@ -209,8 +209,11 @@ impl std::io::Write for LogWriter {
 }
 
 async fn bad_parameters_are_named_with_the_form_expected(db: String) {
-    let fh = fakehub(seed(3, 2, 2, 1, 0)).await;
-    let gg = ghgov(&db, &fh).await;
+    let t = TestWorld::seeded(seed(3, 2, 2, 1, 0))
+        .serving()
+        .start(&db)
+        .await;
+    let (fh, gg) = (&t.fh, t.ghgov());
     Syncer::new(gg.store.clone(), gg.gh.clone().unwrap())
         .sync(&repo(), SyncKind::Full)
         .await
@@ -323,13 +326,16 @@ async fn bad_parameters_are_named_with_the_form_expected(db: String) {
         (200, &json!(3)),
         "{body}"
     );
-    gg.shutdown().await;
+    t.finish().await;
 }
 
 async fn an_internal_error_answers_an_id_not_sql(db: String) {
     let log = captured_log();
-    let fh = fakehub(seed(2, 0, 2, 0, 0)).await;
-    let gg = ghgov(&db, &fh).await;
+    let t = TestWorld::seeded(seed(2, 0, 2, 0, 0))
+        .serving()
+        .start(&db)
+        .await;
+    let gg = t.ghgov();
     let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
     assert_eq!(api(&gg.url(), &read, "/api/v1/labels").await.0, 200);
     sqlx::query("DROP TABLE labels")
@@ -366,12 +372,15 @@ async fn an_internal_error_answers_an_id_not_sql(db: String) {
         line.contains("labels"),
         "the log line has the detail: {line}"
     );
-    gg.shutdown().await;
+    t.finish().await;
 }
 
 async fn a_github_failure_answers_502_with_its_message(db: String) {
-    let fh = fakehub(seed(2, 0, 1, 0, 0)).await;
-    let gg = ghgov(&db, &fh).await;
+    let t = TestWorld::seeded(seed(2, 0, 1, 0, 0))
+        .serving()
+        .start(&db)
+        .await;
+    let (fh, gg) = (&t.fh, t.ghgov());
     let (_, write) = gg.store.create_token("writer", Scope::Write).await.unwrap();
     let example = |name: &str| {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -403,7 +412,7 @@ async fn a_github_failure_answers_502_with_its_message(db: String) {
     let error = body["error"].as_str().unwrap_or_default();
     assert!(error.contains("GitHub answered 502"), "{body}");
     assert!(body.get("error_id").is_none(), "{body}");
-    gg.shutdown().await;
+    t.finish().await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1093,9 +1102,9 @@ async fn id_pool(store: &Store, examples: &[Example]) -> Vec<i64> {
 }
 
 /// The API over what the run left: every list and every issue answers.
-async fn api_still_answers(db: &str, fh: &fakehub::FakeHub) {
+async fn api_still_answers(t: &Tester) {
     use sqlx::Row;
-    let gg = ghgov(db, fh).await;
+    let gg = t.start_ghgov(|options| options).await;
     let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
     let url = gg.url();
     for path in [
@@ -1132,19 +1141,15 @@ async fn api_still_answers(db: &str, fh: &fakehub::FakeHub) {
 async fn mutated_webhooks_never_panic_or_corrupt_the_mirror(db: String) {
     use proptest::prelude::*;
     use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
-    let fh = fakehub(seed(10, 6, 4, 2, 0)).await;
-    let store = Store::open(&db).await.unwrap();
-    let gh = Arc::new(GitHub::new(gh_config(&fh), Some(store.clone())).unwrap());
-    Syncer::new(store.clone(), gh)
-        .sync(&repo(), SyncKind::Full)
-        .await
-        .unwrap();
+    let t = TestWorld::seeded(seed(10, 6, 4, 2, 0)).start(&db).await;
+    let (fh, store) = (&t.fh, t.store.clone());
+    t.syncer().sync(&repo(), SyncKind::Full).await.unwrap();
     assert!(
         violations(&store).await.is_empty(),
         "the synced mirror is sound"
     );
     let mut examples = corpus_examples();
-    examples.extend(fakehub_examples(&fh).await);
+    examples.extend(fakehub_examples(fh).await);
     let ids = id_pool(&store, &examples).await;
     // Every repository the examples are about is mirrored, so their payloads reach the
     // projector (a mutated name outside the set is ignored, as it should be).
@@ -1206,7 +1211,8 @@ async fn mutated_webhooks_never_panic_or_corrupt_the_mirror(db: String) {
         let first = first.lock().unwrap().take().unwrap_or_default();
         panic!("{e}\nfirst found as: {first}\n(rng seed {seed}; run again with PROPTEST_RNG_SEED)");
     }
-    api_still_answers(&db, &fh).await;
+    api_still_answers(&t).await;
+    t.finish().await;
 }
 
 suite!(both: [

@@ -4,42 +4,12 @@
 
 mod common;
 use common::*;
-use fakehub::{FakeHub, Generate, Options, SeedDoc, SeedRepo, Settings, TokenSpec};
+use fakehub::FakeHub;
 use ghgov::mirror::scope::RepoScope;
 use ghgov::server::{self, ServeOptions};
-use ghgov::store::{Scope, Store};
+use ghgov::store::Scope;
 use reqwest::Method;
 use serde_json::{json, Value};
-
-async fn hub_with(repos: &[&str]) -> FakeHub {
-    let repos = repos
-        .iter()
-        .enumerate()
-        .map(|(k, name)| SeedRepo {
-            full_name: name.to_string(),
-            generate: Some(Generate {
-                issues: 5,
-                comments: 0,
-                labels: 2,
-                milestones: 0,
-                pulls: 0,
-                seed: 3 + k as u64,
-            }),
-            ..Default::default()
-        })
-        .collect();
-    FakeHub::start(Options {
-        seed: Some(SeedDoc { repos }),
-        settings: Settings {
-            tokens: vec![TokenSpec::parse(&format!("ghgov-bot:{GH_TOKEN}"))],
-            rate_limit: 1_000_000,
-            secondary_limits: false,
-        },
-        ..Default::default()
-    })
-    .await
-    .unwrap()
-}
 
 /// Renames issue `number` of `repo` in fakehub (a webhook follows).
 async fn retitle(fh: &FakeHub, repo: &str, number: u64, title: &str) {
@@ -97,10 +67,13 @@ async fn install_hooks(gg: &server::Running, repos: &[&str]) {
 }
 
 async fn only_configured_repositories_are_mirrored(db: String) {
-    let fh = hub_with(&["acme/widgets", "other/private"]).await;
-    let gg = ghgov(&db, &fh).await; // configured: acme/widgets
+    let mut t = TestWorld::repos(&["acme/widgets", "other/private"])
+        .start(&db)
+        .await;
+    let fh = t.fh.clone();
+    let gg = t.start_ghgov(|options| options).await; // configured: acme/widgets
     let url = gg.url();
-    let store = Store::open(&db).await.unwrap();
+    let store = t.store.clone();
     let (_, writer) = store.create_token("writer", Scope::Write).await.unwrap();
     let (_, admin) = store.create_token("admin", Scope::Admin).await.unwrap();
     install_hooks(&gg, &["acme/widgets", "other/private"]).await;
@@ -201,7 +174,7 @@ async fn only_configured_repositories_are_mirrored(db: String) {
     gg.shutdown().await;
 
     // The admission outlives the process.
-    let again = ghgov(&db, &fh).await;
+    let again = t.serve_with(|options| options).await;
     let (status, answer) = call(
         Method::POST,
         &format!("{}/api/v1/sync/trigger", again.url()),
@@ -210,24 +183,25 @@ async fn only_configured_repositories_are_mirrored(db: String) {
     )
     .await;
     assert_eq!(status, 202, "{answer}");
-    again.shutdown().await;
+    t.finish().await;
 }
 
 async fn owner_patterns_cover_every_repository_of_the_owner(db: String) {
-    let fh = hub_with(&["acme/widgets", "acme/gadgets", "other/private"]).await;
-    let gg = server::start(ServeOptions {
-        scope: RepoScope::parse_all(&["acme/*".to_string()]).unwrap(),
-        ..serve_options(&db, &fh)
-    })
-    .await
-    .unwrap();
+    let t = TestWorld::repos(&["acme/widgets", "acme/gadgets", "other/private"])
+        .serving_with(|options| ServeOptions {
+            scope: RepoScope::parse_all(&["acme/*".to_string()]).unwrap(),
+            ..options
+        })
+        .start(&db)
+        .await;
+    let (fh, gg) = (&t.fh, t.ghgov());
     let url = gg.url();
     let (_, token) = gg.store.create_token("reader", Scope::Read).await.unwrap();
-    install_hooks(&gg, &["acme/widgets", "acme/gadgets", "other/private"]).await;
+    install_hooks(gg, &["acme/widgets", "acme/gadgets", "other/private"]).await;
     for repo in ["acme/widgets", "acme/gadgets", "other/private"] {
-        retitle(&fh, repo, 3, &format!("changed in {repo}")).await;
+        retitle(fh, repo, 3, &format!("changed in {repo}")).await;
     }
-    settled(&fh, &gg.store).await;
+    settled(fh, &gg.store).await;
     assert_eq!(
         repo_names(&url, &token).await,
         ["acme/gadgets", "acme/widgets"]
@@ -246,12 +220,15 @@ async fn owner_patterns_cover_every_repository_of_the_owner(db: String) {
         .collect();
     reconciled.sort();
     assert_eq!(reconciled, ["acme/gadgets", "acme/widgets"]);
-    gg.shutdown().await;
+    t.finish().await;
 }
 
 async fn planning_is_refused_for_other_repositories(db: String) {
-    let fh = hub_with(&["acme/widgets", "other/private"]).await;
-    let gg = ghgov(&db, &fh).await;
+    let t = TestWorld::repos(&["acme/widgets", "other/private"])
+        .serving()
+        .start(&db)
+        .await;
+    let gg = t.ghgov();
     let (_, writer) = gg.store.create_token("writer", Scope::Write).await.unwrap();
     let example = |name: &str| {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -281,7 +258,7 @@ async fn planning_is_refused_for_other_repositories(db: String) {
         answer["error"]
     );
     assert_eq!(repo_names(&gg.url(), &writer).await, Vec::<String>::new());
-    gg.shutdown().await;
+    t.finish().await;
 }
 
 suite!(both: [

@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use ghgov::store::{NewDelivery, Store};
+use ghgov::store::NewDelivery;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -93,14 +93,14 @@ fn serve_refuses_empty_secrets() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_serve_despite_a_stalled_client() {
     use tokio::io::AsyncWriteExt;
-    let db = TestDb::sqlite().await;
+    let t = TestWorld::empty().start_on_sqlite().await;
     let mut child = ghgov_cmd()
         .args([
             "serve",
             "--listen",
             "127.0.0.1:0",
             "--db",
-            &db.url,
+            &t.db,
             "--webhook-secret",
             SECRET,
             "--shutdown-timeout",
@@ -140,13 +140,13 @@ async fn sigterm_stops_serve_despite_a_stalled_client() {
         .expect("serve still running 20 s after SIGTERM");
     assert!(status.success(), "{status:?}");
     drop(stalled);
-    db.drop().await;
+    t.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prune_and_revoke_from_the_command_line() {
-    let db = TestDb::sqlite().await;
-    let store = Store::open(&db.url).await.unwrap();
+    let t = TestWorld::empty().start_on_sqlite().await;
+    let store = t.store.clone();
     let new = |id: &str| NewDelivery {
         delivery_id: id.into(),
         event: "ping".into(),
@@ -172,8 +172,7 @@ async fn prune_and_revoke_from_the_command_line() {
             .await
             .unwrap();
     }
-    let (ok, out, err) =
-        run(ghgov_cmd().args(["prune", "--retention-days", "30", "--db", &db.url]));
+    let (ok, out, err) = run(ghgov_cmd().args(["prune", "--retention-days", "30", "--db", &t.db]));
     assert!(ok, "{err}");
     assert!(
         out.starts_with("dropped the payloads of 1 deliveries"),
@@ -200,7 +199,7 @@ async fn prune_and_revoke_from_the_command_line() {
         .await
         .unwrap();
     let (ok, out, err) =
-        run(ghgov_cmd().args(["token", "revoke", &first_id.to_string(), "--db", &db.url]));
+        run(ghgov_cmd().args(["token", "revoke", &first_id.to_string(), "--db", &t.db]));
     assert!(ok, "{err}");
     assert!(out.contains(&format!("revoked {first_id}")), "{out}");
     assert!(store.authenticate(&named).await.unwrap().is_none());
@@ -211,12 +210,11 @@ async fn prune_and_revoke_from_the_command_line() {
         "--id",
         &first_id.to_string(),
         "--db",
-        &db.url,
+        &t.db,
     ]));
     assert!(ok, "{err}");
     assert!(store.authenticate(&first).await.unwrap().is_none());
-    let (ok, _, err) =
-        run(ghgov_cmd().args(["token", "create", "--name", "first", "--db", &db.url]));
+    let (ok, _, err) = run(ghgov_cmd().args(["token", "create", "--name", "first", "--db", &t.db]));
     assert!(!ok && err.contains("exists already"), "{err}");
-    db.drop().await;
+    t.finish().await;
 }

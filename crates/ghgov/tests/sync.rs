@@ -50,9 +50,10 @@ async fn relate(fh: &fakehub::FakeHub) {
 }
 
 async fn full_then_incremental(db: String) {
-    let fh = fakehub(seed(450, 120, 8, 3, 15)).await;
-    relate(&fh).await;
-    let s = syncer(&db, &fh).await;
+    let t = TestWorld::seeded(seed(450, 120, 8, 3, 15)).start(&db).await;
+    let fh = &t.fh;
+    relate(fh).await;
+    let s = t.syncer();
     let report = s.sync(&repo(), SyncKind::Full).await.unwrap();
     assert!(report.issues >= 465, "{}", report.summary());
     assert_eq!(
@@ -67,13 +68,13 @@ async fn full_then_incremental(db: String) {
         "requests: {}",
         report.requests
     );
-    assert_mirror_equals(&fh, &s.store).await;
+    assert_mirror_equals(fh, &s.store).await;
 
     // Nothing changed: every request is answered 304 and costs nothing.
-    let before = charged(&fh).await;
+    let before = charged(fh).await;
     let again = s.sync(&repo(), SyncKind::Incremental).await.unwrap();
     assert_eq!(
-        charged(&fh).await - before,
+        charged(fh).await - before,
         0,
         "an unchanged incremental sync costs no rate limit: {}",
         again.summary()
@@ -126,7 +127,7 @@ async fn full_then_incremental(db: String) {
         "only what changed: {}",
         inc.summary()
     );
-    assert_mirror_equals(&fh, &s.store).await;
+    assert_mirror_equals(fh, &s.store).await;
 
     // Every sync is recorded as an operation.
     let (ops, total) = s
@@ -147,14 +148,15 @@ async fn full_then_incremental(db: String) {
 }
 
 async fn deletions_and_transfers_leave_the_mirror(db: String) {
-    let fh = fakehub(seed(120, 30, 4, 2, 0)).await;
+    let t = TestWorld::seeded(seed(120, 30, 4, 2, 0)).start(&db).await;
+    let fh = &t.fh;
     fh.hub.world.write().create_repo(
         "acme",
         "elsewhere",
         fakehub::model::UserKind::Organization,
         chrono::Utc::now(),
     );
-    let s = syncer(&db, &fh).await;
+    let s = t.syncer();
     s.sync(&repo(), SyncKind::Full).await.unwrap();
     let c = reqwest::Client::new();
     for n in [3, 50, 99] {
@@ -182,7 +184,7 @@ async fn deletions_and_transfers_leave_the_mirror(db: String) {
         .await;
     let report = s.sync(&repo(), SyncKind::Full).await.unwrap();
     assert_eq!(report.removed, 4, "{}", report.summary());
-    assert_mirror_equals(&fh, &s.store).await;
+    assert_mirror_equals(fh, &s.store).await;
     // Reconcile finds deletions an incremental sync cannot see, with a count check.
     c.post(format!(
         "{}/_fakehub/repos/acme/widgets/issues/20/delete",
@@ -193,12 +195,13 @@ async fn deletions_and_transfers_leave_the_mirror(db: String) {
     ghgov::mirror::reconciler::reconcile(&s, &repo())
         .await
         .unwrap();
-    assert_mirror_equals(&fh, &s.store).await;
+    assert_mirror_equals(fh, &s.store).await;
 }
 
 async fn faults_during_sync_still_end_correct(db: String) {
-    let fh = fakehub(seed(600, 150, 6, 2, 10)).await;
-    relate(&fh).await;
+    let t = TestWorld::seeded(seed(600, 150, 6, 2, 10)).start(&db).await;
+    let fh = &t.fh;
+    relate(fh).await;
     // 5xx bursts, random 5xx and secondary-limit answers with retry-after.
     fh.hub
         .faults
@@ -210,7 +213,7 @@ async fn faults_during_sync_still_end_correct(db: String) {
             ..Default::default()
         })
         .unwrap();
-    let s = syncer(&db, &fh).await;
+    let s = t.syncer();
     let report = s.sync(&repo(), SyncKind::Full).await.unwrap();
     assert!(
         s.gh.stats
@@ -221,7 +224,7 @@ async fn faults_during_sync_still_end_correct(db: String) {
         report.summary()
     );
     fh.hub.faults.set(Default::default()).unwrap();
-    assert_mirror_equals(&fh, &s.store).await;
+    assert_mirror_equals(fh, &s.store).await;
 }
 
 /// The issue numbers the API lists, in number order, over every page.
@@ -238,13 +241,14 @@ async fn listed_numbers(url: &str, token: &str) -> Vec<u64> {
 }
 
 async fn an_aborted_sync_resumes_without_duplicates(db: String) {
-    let fh = fakehub(seed(1500, 300, 5, 2, 0)).await;
-    let store = ghgov::store::Store::open(&db).await.unwrap();
+    let t = TestWorld::seeded(seed(1500, 300, 5, 2, 0)).start(&db).await;
+    let fh = &t.fh;
+    let store = t.store.clone();
     // The API over the mirror the aborted syncs fill, as a user would watch it.
-    let gg = ghgov(&db, &fh).await;
+    let gg = t.start_ghgov(|options| options).await;
     let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
     // One attempt per request: any injected failure aborts the sync mid-way.
-    let mut config = gh_config(&fh);
+    let mut config = gh_config(fh);
     config.max_attempts = 1;
     let gh = std::sync::Arc::new(ghgov::github::GitHub::new(config, Some(store.clone())).unwrap());
     let s = ghgov::mirror::sync::Syncer::new(store.clone(), gh);
@@ -286,7 +290,7 @@ async fn an_aborted_sync_resumes_without_duplicates(db: String) {
         "the sync was aborted {failures} times and then finished"
     );
     fh.hub.faults.set(Default::default()).unwrap();
-    assert_mirror_equals(&fh, &store).await;
+    assert_mirror_equals(fh, &store).await;
     assert_eq!(
         listed_numbers(&gg.url(), &read).await,
         (1..=1500).collect::<Vec<u64>>()

@@ -6,7 +6,7 @@
 mod common;
 use common::*;
 use ghgov::clock::ManualClock;
-use ghgov::server::{self, ServeOptions};
+use ghgov::server::ServeOptions;
 use ghgov::store::{Scope, Store};
 use reqwest::Method;
 use sha2::{Digest, Sha256};
@@ -15,7 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 async fn names_are_unique_and_revocation_is_exact(db: String) {
-    let store = Store::open(&db).await.unwrap();
+    let t = TestWorld::empty().start(&db).await;
+    let store = t.store.clone();
     let (x_id, x) = store.create_token("x", Scope::Read).await.unwrap();
     let (_, one) = store
         .create_token(&x_id.to_string(), Scope::Read)
@@ -116,8 +117,11 @@ async fn duplicate_names_in_older_databases_are_kept(db: String) {
 }
 
 async fn a_held_write_lock_does_not_slow_reads(db: String) {
-    let fh = fakehub(seed(3, 0, 0, 0, 0)).await;
-    let gg = ghgov(&db, &fh).await;
+    let t = TestWorld::seeded(seed(3, 0, 0, 0, 0))
+        .serving()
+        .start(&db)
+        .await;
+    let gg = t.ghgov();
     let (id, token) = gg.store.create_token("reader", Scope::Read).await.unwrap();
     // Someone holds the write lock (and the token rows) for a long time.
     let mut tx = gg.store.begin_write().await.unwrap();
@@ -149,19 +153,20 @@ async fn a_held_write_lock_does_not_slow_reads(db: String) {
         .find(|t| t.id == id)
         .unwrap();
     assert!(used.last_used_at.is_some(), "{used:?}");
-    gg.shutdown().await;
+    t.finish().await;
 }
 
 async fn health_asks_github_once_in_a_while() {
-    let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
-    let db = TestDb::sqlite().await;
     let clock = ManualClock::at(chrono::Utc::now());
-    let gg = server::start(ServeOptions {
-        clock: Arc::new(clock.clone()),
-        ..serve_options(&db.url, &fh)
-    })
-    .await
-    .unwrap();
+    let server_clock = clock.clone();
+    let t = TestWorld::empty()
+        .serving_with(move |options| ServeOptions {
+            clock: Arc::new(server_clock),
+            ..options
+        })
+        .start_on_sqlite()
+        .await;
+    let (fh, gg) = (&t.fh, t.ghgov());
     let checks = || {
         fh.hub.stats.snapshot()["routes"]["GET /rate_limit"]["requests_total"]
             .as_u64()
@@ -201,8 +206,7 @@ async fn health_asks_github_once_in_a_while() {
     clock.advance(Duration::from_secs(2));
     health().await;
     assert_eq!(checks(), 2, "the check is renewed after 30 s");
-    gg.shutdown().await;
-    db.drop().await;
+    t.finish().await;
 }
 
 async fn secrets_never_print() {
@@ -218,6 +222,23 @@ async fn secrets_never_print() {
     for secret in ["ghp_topsecret", "hook-topsecret", "db-topsecret"] {
         assert!(!debug.contains(secret), "{secret} in {debug}");
     }
+    // A webhook's creation, as the GitHub client logs and reports it.
+    let hook = ghgov::github::Write::CreateRepoHook {
+        repo: repo(),
+        hook: ghgov::github::NewHook {
+            name: "web",
+            active: true,
+            events: vec!["issues".into()],
+            config: ghgov::github::HookConfig {
+                url: "https://ghgov.example/webhooks/github".into(),
+                content_type: "json",
+                secret: "hook-topsecret".into(),
+                insecure_ssl: "0",
+            },
+        },
+    };
+    let debug = format!("{hook:?}");
+    assert!(!debug.contains("hook-topsecret"), "{debug}");
 }
 
 suite!(

@@ -16,8 +16,11 @@ fn corpus() -> Value {
 }
 
 async fn signature_headers_and_size(db: String) {
-    let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
-    let gg = ghgov(&db, &fh).await;
+    let t = TestWorld::seeded(seed(0, 0, 0, 0, 0))
+        .serving()
+        .start(&db)
+        .await;
+    let gg = t.ghgov();
     let body = br#"{"zen":"hi","hook_id":1}"#;
     // A bad or missing signature gets 401 and stores nothing.
     let r = deliver(&gg.url(), "ping", "d-1", body, "wrong-secret").await;
@@ -81,23 +84,24 @@ async fn signature_headers_and_size(db: String) {
             .unwrap(),
         1
     );
-    gg.shutdown().await;
+    t.finish().await;
 }
 
 async fn corpus_examples_are_projected_or_ignored(db: String) {
-    let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
     // The repositories GitHub's examples are about (tests/scope.rs covers the others).
     let scope = [
         "Codertocat/Hello-World",
         "Octocoders/*",
         "octo-org/octo-repo",
     ];
-    let gg = ghgov::server::start(ghgov::server::ServeOptions {
-        scope: ghgov::mirror::scope::RepoScope::parse_all(&scope.map(String::from)).unwrap(),
-        ..serve_options(&db, &fh)
-    })
-    .await
-    .unwrap();
+    let t = TestWorld::empty()
+        .serving_with(move |options| ghgov::server::ServeOptions {
+            scope: ghgov::mirror::scope::RepoScope::parse_all(&scope.map(String::from)).unwrap(),
+            ..options
+        })
+        .start(&db)
+        .await;
+    let gg = t.ghgov();
     let handled = ghgov::mirror::events::HANDLED;
     let mut sent = 0;
     let mut expect_processed = 0;
@@ -161,7 +165,7 @@ async fn corpus_examples_are_projected_or_ignored(db: String) {
             "{table} has rows"
         );
     }
-    gg.shutdown().await;
+    t.finish().await;
 }
 
 /// Drives a mix of changes through fakehub with a webhook wired to ghgov.
@@ -223,8 +227,11 @@ async fn churn(fh: &fakehub::FakeHub, rounds: usize) {
 }
 
 async fn lost_and_reordered_webhooks_are_repaired_by_reconcile(db: String) {
-    let fh = fakehub(seed(150, 40, 5, 2, 0)).await;
-    let gg = ghgov(&db, &fh).await;
+    let t = TestWorld::seeded(seed(150, 40, 5, 2, 0))
+        .serving()
+        .start(&db)
+        .await;
+    let (fh, gg) = (&t.fh, t.ghgov());
     let s = ghgov::mirror::sync::Syncer::new(gg.store.clone(), gg.gh.clone().unwrap());
     s.sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
         .await
@@ -243,7 +250,7 @@ async fn lost_and_reordered_webhooks_are_repaired_by_reconcile(db: String) {
             ..Default::default()
         })
         .unwrap();
-    churn(&fh, 30).await;
+    churn(fh, 30).await;
     assert!(
         fh.hub
             .dispatcher
@@ -259,7 +266,7 @@ async fn lost_and_reordered_webhooks_are_repaired_by_reconcile(db: String) {
         .filter(|d| d.status.starts_with("dropped"))
         .count();
     assert!(dropped > 10, "the scenario really lost webhooks: {dropped}");
-    let (want, got) = compare(&fh, &gg.store).await;
+    let (want, got) = compare(fh, &gg.store).await;
     assert_ne!(
         want, got,
         "lost webhooks leave the mirror behind before the reconcile"
@@ -267,7 +274,7 @@ async fn lost_and_reordered_webhooks_are_repaired_by_reconcile(db: String) {
     ghgov::mirror::reconciler::reconcile(&s, &repo())
         .await
         .unwrap();
-    assert_mirror_equals(&fh, &gg.store).await;
+    assert_mirror_equals(fh, &gg.store).await;
     // Three deliveries sent again by hand, as GitHub's "Redeliver" does: the same GUID.
     let hook = fh.hub.world.read().repos[0].hooks[0].id;
     let answered = |d: &&fakehub::webhooks::Delivery| d.status_code / 100 == 2;
@@ -326,12 +333,15 @@ async fn lost_and_reordered_webhooks_are_repaired_by_reconcile(db: String) {
     assert_eq!(guids.len(), delivered.len(), "each delivery listed once");
     let (_, done) = api(&gg.url(), &read, "/api/v1/webhooks/events?status=processed").await;
     assert_eq!(done["pagination"]["total"], delivered.len());
-    gg.shutdown().await;
+    t.finish().await;
 }
 
 async fn webhooks_alone_keep_the_mirror_exact(db: String) {
-    let fh = fakehub(seed(80, 20, 4, 2, 0)).await;
-    let gg = ghgov(&db, &fh).await;
+    let t = TestWorld::seeded(seed(80, 20, 4, 2, 0))
+        .serving()
+        .start(&db)
+        .await;
+    let (fh, gg) = (&t.fh, t.ghgov());
     let s = ghgov::mirror::sync::Syncer::new(gg.store.clone(), gg.gh.clone().unwrap());
     s.sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
         .await
@@ -339,7 +349,7 @@ async fn webhooks_alone_keep_the_mirror_exact(db: String) {
     ghgov::server::hooks::install_hook(&gg.gh.clone().unwrap(), &repo(), &gg.url(), &SECRET.into())
         .await
         .unwrap();
-    churn(&fh, 12).await;
+    churn(fh, 12).await;
     // Dependencies, label and milestone changes, issue types, close reasons and deleted
     // comments travel by webhook too.
     let c = reqwest::Client::new();
@@ -401,8 +411,8 @@ async fn webhooks_alone_keep_the_mirror_exact(db: String) {
             .await
     );
     processed(&gg.store).await;
-    assert_mirror_equals(&fh, &gg.store).await;
-    gg.shutdown().await;
+    assert_mirror_equals(fh, &gg.store).await;
+    t.finish().await;
 }
 
 /// GitHub's JSON for `path` on fakehub.
@@ -418,16 +428,19 @@ async fn hub_json(fh: &fakehub::FakeHub, path: &str) -> Value {
 }
 
 async fn an_older_fact_never_overwrites_a_newer_one(db: String) {
-    let fh = fakehub(seed(3, 2, 2, 1, 0)).await;
-    let gg = ghgov(&db, &fh).await;
+    let t = TestWorld::seeded(seed(3, 2, 2, 1, 0))
+        .serving()
+        .start(&db)
+        .await;
+    let (fh, gg) = (&t.fh, t.ghgov());
     let s = ghgov::mirror::sync::Syncer::new(gg.store.clone(), gg.gh.clone().unwrap());
     s.sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
         .await
         .unwrap();
     let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
     let url = gg.url();
-    let repository = hub_json(&fh, "").await;
-    let issue_v1 = hub_json(&fh, "/issues/1").await;
+    let repository = hub_json(fh, "").await;
+    let issue_v1 = hub_json(fh, "/issues/1").await;
     let id = issue_v1["id"].as_i64().unwrap();
     let shown = |path: String| {
         let (url, read) = (url.clone(), read.clone());
@@ -492,7 +505,7 @@ async fn an_older_fact_never_overwrites_a_newer_one(db: String) {
     assert_eq!(detail["title"], "Newer than the sync page", "{detail}");
 
     // The same for a comment: edited twice, its webhooks arrive newest first.
-    let comment_v1 = hub_json(&fh, "/issues/comments").await[0].clone();
+    let comment_v1 = hub_json(fh, "/issues/comments").await[0].clone();
     let comment_id = comment_v1["id"].as_i64().unwrap();
     let number = comment_v1["issue_url"]
         .as_str()
@@ -514,7 +527,7 @@ async fn an_older_fact_never_overwrites_a_newer_one(db: String) {
         .json()
         .await
         .unwrap();
-    let issue = hub_json(&fh, &format!("/issues/{number}")).await;
+    let issue = hub_json(fh, &format!("/issues/{number}")).await;
     for comment in [&comment_v2, &comment_v1] {
         send(
             "issue_comment",
@@ -535,12 +548,15 @@ async fn an_older_fact_never_overwrites_a_newer_one(db: String) {
     // None of this was an error: every delivery was processed.
     let (_, done) = api(&url, &read, "/api/v1/webhooks/events?status=processed").await;
     assert_eq!(done["pagination"]["total"], 5, "{done}");
-    gg.shutdown().await;
+    t.finish().await;
 }
 
 async fn failing_deliveries_go_dead_and_can_be_replayed(db: String) {
-    let fh = fakehub(seed(0, 0, 0, 0, 0)).await;
-    let gg = ghgov(&db, &fh).await;
+    let t = TestWorld::seeded(seed(0, 0, 0, 0, 0))
+        .serving()
+        .start(&db)
+        .await;
+    let gg = t.ghgov();
     // An issues event whose issue cannot be read fails every attempt.
     let body = serde_json::to_vec(&json!({"action": "opened", "issue": {"id": 5, "title": 7}, "repository": {"id": 1, "name": "widgets", "full_name": "acme/widgets", "owner": {"id": 2, "login": "acme"}}})).unwrap();
     assert_eq!(
@@ -585,7 +601,7 @@ async fn failing_deliveries_go_dead_and_can_be_replayed(db: String) {
         row.status == "pending" || row.attempts < gg.processor.retries.max_attempts(),
         "replayed: {row:?}"
     );
-    gg.shutdown().await;
+    t.finish().await;
 }
 
 suite!(both: [

@@ -112,6 +112,11 @@ impl Running {
         self.state.usage.flush(&self.store).await;
     }
 
+    /// Whether the server is still serving (false once it stopped, or its task panicked).
+    pub fn is_running(&self) -> bool {
+        !self.task.is_finished()
+    }
+
     pub fn stop_handle(&mut self) -> Option<oneshot::Sender<()>> {
         self.stop.take()
     }

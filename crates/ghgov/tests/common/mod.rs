@@ -19,6 +19,10 @@ use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+mod harness;
+#[allow(unused_imports)]
+pub use harness::{TestWorld, Tester};
+
 pub const GH_TOKEN: &str = "gh-token";
 pub const SECRET: &str = "hook-secret";
 
@@ -106,14 +110,26 @@ pub fn postgres_server() -> &'static Result<String, String> {
 /// The address tried when `GHGOV_TEST_POSTGRES_URL` is unset.
 pub const DEFAULT_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
-/// Runs `future` on a fresh two-thread runtime, as `#[tokio::test]` would.
+/// The longest a scenario may run: a hung one fails with this instead of holding CI.
+pub const SCENARIO_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Runs `future` on a fresh two-thread runtime, as `#[tokio::test]` would, failing it
+/// after [`SCENARIO_TIMEOUT`].
 pub fn block_on<F: Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a test runtime")
-        .block_on(future)
+        .block_on(async {
+            match tokio::time::timeout(SCENARIO_TIMEOUT, future).await {
+                Ok(output) => output,
+                Err(_) => panic!(
+                    "the scenario did not finish within {} s",
+                    SCENARIO_TIMEOUT.as_secs()
+                ),
+            }
+        })
 }
 
 /// A test that needs no database of the harness's.
@@ -209,8 +225,10 @@ pub fn seed(
     }
 }
 
-pub async fn fakehub(seed: SeedDoc) -> FakeHub {
-    FakeHub::start(Options {
+/// fakehub's options for `seed`: the test token, and limits out of the way. Scenarios get
+/// a fakehub through [`TestWorld`].
+fn hub_options(seed: SeedDoc) -> Options {
+    Options {
         seed: Some(seed),
         settings: Settings {
             tokens: vec![TokenSpec::parse(&format!("ghgov-bot:{GH_TOKEN}"))],
@@ -218,24 +236,11 @@ pub async fn fakehub(seed: SeedDoc) -> FakeHub {
             secondary_limits: false,
         },
         ..Default::default()
-    })
-    .await
-    .unwrap()
+    }
 }
 
 pub fn gh_config(fh: &FakeHub) -> GitHubConfig {
     GitHubConfig::for_tests(&fh.url, GH_TOKEN)
-}
-
-pub async fn syncer(db: &str, fh: &FakeHub) -> Syncer {
-    let store = Store::open(db).await.unwrap();
-    let gh = Arc::new(GitHub::new(gh_config(fh), Some(store.clone())).unwrap());
-    Syncer::new(store, gh)
-}
-
-/// ghgov serving on a free port against `fh`, with the webhook secret and no reconciler.
-pub async fn ghgov(db: &str, fh: &FakeHub) -> Running {
-    server::start(serve_options(db, fh)).await.unwrap()
 }
 
 /// The options `ghgov()` starts with: acme/widgets mirrored, two webhook secrets (a
