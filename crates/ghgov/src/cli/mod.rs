@@ -5,6 +5,7 @@
 
 pub mod args;
 pub mod database;
+pub mod document_limit_args;
 pub mod governance;
 pub mod hooks;
 pub mod serve;

@@ -35,7 +35,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub demo: bool,
     #[command(flatten)]
-    pub document_limits: crate::governance::document_limits::DocumentLimitArgs,
+    pub document_limits: super::document_limit_args::DocumentLimitArgs,
 }
 
 /// Bounds on what clients may cost the server, and how long deliveries are kept.
@@ -153,6 +153,7 @@ pub fn serve_options(args: &ServeArgs, env_secrets: Option<&str>) -> anyhow::Res
         webhook: args.limits.webhook(),
         http: args.limits.http(),
         retention: args.limits.retention(),
+        document_limits: args.document_limits.limits(),
         ..ServeOptions::new(&args.db.db)
     })
 }
@@ -188,6 +189,7 @@ async fn demo(_args: &ServeArgs) -> anyhow::Result<()> {
 mod tests {
     use super::*;
     use crate::cli::{Cli, Command};
+    use crate::governance::document_limits::DocumentLimits;
     use crate::secret::Secret;
     use clap::Parser;
 
@@ -294,9 +296,25 @@ mod tests {
         assert_eq!(options.retries, RetrySchedule::default());
         assert_eq!(options.retention, Some(Duration::from_secs(30 * 86_400)));
         assert_eq!(options.http.shutdown_timeout, Duration::from_secs(10));
-        let args = serve_args(&["--retention-days", "0", "--webhook-retry-schedule", "1,2"]);
+        assert_eq!(options.document_limits, DocumentLimits::DEFAULT);
+        let args = serve_args(&[
+            "--retention-days",
+            "0",
+            "--webhook-retry-schedule",
+            "1,2",
+            "--document-parse-timeout-ms",
+            "600000",
+            "--max-document-bytes",
+            "1000",
+        ]);
         let options = serve_options(&args, None).unwrap();
         assert_eq!(options.retention, None);
+        // The document limits reach the server, not only the demo's.
+        assert_eq!(
+            options.document_limits.parse_timeout,
+            Duration::from_secs(600)
+        );
+        assert_eq!(options.document_limits.max_bytes, 1000);
         assert_eq!(options.retries.max_attempts(), 3);
         for bad in [
             ["--header-read-timeout", "0"],

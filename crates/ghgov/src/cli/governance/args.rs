@@ -1,7 +1,7 @@
 //! The flags of the governance commands.
 
 use crate::cli::args::{DbArgs, GitHubArgs};
-use crate::governance::document_limits::DocumentLimitArgs;
+use crate::cli::document_limit_args::DocumentLimitArgs;
 use clap::Args;
 use std::path::PathBuf;
 
