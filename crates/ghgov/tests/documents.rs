@@ -59,9 +59,7 @@ async fn serving_with_limits(db: &str, document_limits: DocumentLimits) -> Teste
 }
 
 async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
-    let r = request.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    send_checked(request).await
 }
 
 async fn validate(url: &str, token: &str, body: &Value) -> (u16, Value) {

@@ -642,15 +642,7 @@ async fn send(
     token: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut r = reqwest::Client::new()
-        .request(method, url)
-        .bearer_auth(token);
-    if let Some(b) = body {
-        r = r.json(&b);
-    }
-    let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    call(method, url, token, body).await
 }
 
 async fn rest_api_covers_the_workflow(db: String) {

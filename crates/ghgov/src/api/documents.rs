@@ -12,9 +12,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// The answer of an endpoint that reads documents.
 pub enum DocumentError {
@@ -60,18 +60,46 @@ impl IntoResponse for DocumentError {
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };
-        let limit = json!({
-            "name": e.limit.name(),
-            "value": e.max,
-            "flag": e.limit.flag(),
-            "env": e.limit.env(),
-        });
+        let limit = LimitBody {
+            env: e.limit.env().into(),
+            flag: e.limit.flag().into(),
+            name: e.limit.name().into(),
+            value: e.max,
+        };
         (
             status,
-            Json(json!({"error": e.to_string(), "limit": limit})),
+            Json(DocumentLimitError {
+                error: e.to_string(),
+                limit,
+            }),
         )
             .into_response()
     }
+}
+
+/// A governance document refused for what it would cost to read: the limit it went past,
+/// its value (bytes, nodes, levels or milliseconds) and the `ghgov serve` flag and
+/// environment variable that raise it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DocumentLimitError {
+    pub error: String,
+    pub limit: LimitBody,
+}
+
+/// A document limit.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = DocumentLimit)]
+pub struct LimitBody {
+    /// The environment variable that sets it.
+    pub env: String,
+    /// The `ghgov serve` flag that sets it.
+    pub flag: String,
+    #[schema(
+        pattern = "^(max_document_bytes|max_document_nodes|max_document_depth|document_parse_timeout_ms)$"
+    )]
+    pub name: String,
+    /// Bytes, nodes, levels or milliseconds.
+    pub value: u64,
 }
 
 /// A document the client got wrong (400), as opposed to one over a limit.

@@ -104,7 +104,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
 
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
-        axum::Json(self.0).into_response()
+        // Written from a `serde_json::Value`, whose object keys are sorted: every answer,
+        // and every row of the store inside one, has its fields in alphabetical order, as
+        // the API has always written them.
+        match serde_json::to_value(self.0) {
+            Ok(v) => axum::Json(v).into_response(),
+            Err(e) => ApiError::from(anyhow::Error::from(e)).into_response(),
+        }
     }
 }
 

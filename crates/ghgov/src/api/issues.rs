@@ -11,38 +11,240 @@ use crate::store::issue_reads::{
 };
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 
-fn issue_json(r: &IssueRow, d: &IssueDetails) -> Value {
-    json!({
-        "id": r.id,
-        "repository": r.repository,
-        "number": r.number,
-        "title": r.title,
-        "state": r.state,
-        "state_reason": r.state_reason,
-        "is_pull_request": r.is_pull_request != 0,
-        "user": r.user_login,
-        "labels": d.labels.get(&r.id).cloned().unwrap_or_default(),
-        "assignees": d.assignees.get(&r.id).cloned().unwrap_or_default(),
-        "milestone": r.milestone().map(|m| json!({
-            "id": m.id, "number": m.number, "title": m.title, "state": m.state, "due_on": m.due_on,
-        })),
-        "type": r.issue_type,
-        "comments": r.comments_count,
-        "html_url": r.html_url,
-        "sub_issues": {"total": r.sub_issues_total, "completed": r.sub_issues_completed},
-        "dependencies": {"blocked_by": r.blocked_by_total, "blocking": r.blocking_total},
-        "created_at": r.created_at,
-        "updated_at": r.updated_at,
-        "closed_at": r.closed_at,
-    })
+// The fields of the answers below are in alphabetical order: the order they are written in
+// (see `extract::Json`).
+
+/// An issue or pull-request stub of the mirror.
+#[derive(Serialize, ToSchema)]
+pub struct Issue {
+    /// Logins.
+    pub assignees: Vec<String>,
+    pub closed_at: Option<String>,
+    /// How many comments it has on GitHub.
+    pub comments: i64,
+    pub created_at: String,
+    pub dependencies: Dependencies,
+    pub html_url: Option<String>,
+    /// GitHub's database id.
+    pub id: i64,
+    pub is_pull_request: bool,
+    /// Label names.
+    pub labels: Vec<String>,
+    pub milestone: Option<MilestoneRef>,
+    pub number: i64,
+    /// OWNER/NAME.
+    pub repository: String,
+    /// `open` or `closed`.
+    pub state: String,
+    pub state_reason: Option<String>,
+    pub sub_issues: SubIssues,
+    pub title: String,
+    /// The issue type's name.
+    #[serde(rename = "type")]
+    pub issue_type: Option<String>,
+    pub updated_at: String,
+    /// The author's login.
+    pub user: Option<String>,
 }
 
-fn brief_json(b: &IssueBrief) -> Value {
-    json!({"id": b.id, "number": b.number, "title": b.title, "state": b.state})
+/// The milestone an issue is in.
+#[derive(Serialize, ToSchema)]
+pub struct MilestoneRef {
+    pub due_on: Option<String>,
+    pub id: i64,
+    pub number: i64,
+    pub state: String,
+    pub title: String,
 }
 
+/// How many sub-issues an issue has, and how many of them are completed.
+#[derive(Serialize, ToSchema)]
+pub struct SubIssues {
+    pub completed: i64,
+    pub total: i64,
+}
+
+/// How many issues block this one, and how many it blocks.
+#[derive(Serialize, ToSchema)]
+pub struct Dependencies {
+    pub blocked_by: i64,
+    pub blocking: i64,
+}
+
+/// Another issue named by a relation; number, title and state are null when the related
+/// issue is not (yet) in the mirror.
+#[derive(Serialize, ToSchema)]
+pub struct IssueRef {
+    pub id: i64,
+    pub number: Option<i64>,
+    pub state: Option<String>,
+    pub title: Option<String>,
+}
+
+/// One issue with its body, parent, children and dependencies: an [`Issue`]'s fields and
+/// those of its relations.
+#[derive(Serialize, ToSchema)]
+pub struct IssueDetail {
+    pub assignees: Vec<String>,
+    /// The issues blocking this one.
+    pub blocked_by: Vec<IssueRef>,
+    /// The issues this one blocks.
+    pub blocking: Vec<IssueRef>,
+    pub body: Option<String>,
+    /// Its sub-issues.
+    pub children: Vec<IssueRef>,
+    pub closed_at: Option<String>,
+    pub comments: i64,
+    pub created_at: String,
+    pub dependencies: Dependencies,
+    pub html_url: Option<String>,
+    pub id: i64,
+    pub is_pull_request: bool,
+    pub labels: Vec<String>,
+    pub milestone: Option<MilestoneRef>,
+    pub number: i64,
+    /// The issue this one is a sub-issue of.
+    pub parent: Option<IssueRef>,
+    pub repository: String,
+    pub state: String,
+    pub state_reason: Option<String>,
+    pub sub_issues: SubIssues,
+    pub title: String,
+    #[serde(rename = "type")]
+    pub issue_type: Option<String>,
+    pub updated_at: String,
+    pub user: Option<String>,
+}
+
+page_of!(
+    /// A page of issues.
+    IssueList,
+    Issue
+);
+
+/// A comment on an issue.
+#[derive(Serialize, ToSchema)]
+pub struct Comment {
+    pub body: Option<String>,
+    pub created_at: String,
+    pub html_url: Option<String>,
+    pub id: i64,
+    pub updated_at: String,
+    /// The author's login.
+    pub user: Option<String>,
+}
+
+page_of!(
+    /// A page of an issue's comments.
+    CommentList,
+    Comment
+);
+
+fn issue(r: &IssueRow, d: &IssueDetails) -> Issue {
+    Issue {
+        assignees: d.assignees.get(&r.id).cloned().unwrap_or_default(),
+        closed_at: r.closed_at.clone(),
+        comments: r.comments_count,
+        created_at: r.created_at.clone(),
+        dependencies: Dependencies {
+            blocked_by: r.blocked_by_total,
+            blocking: r.blocking_total,
+        },
+        html_url: r.html_url.clone(),
+        id: r.id,
+        is_pull_request: r.is_pull_request != 0,
+        labels: d.labels.get(&r.id).cloned().unwrap_or_default(),
+        milestone: r.milestone().map(|m| MilestoneRef {
+            due_on: m.due_on,
+            id: m.id,
+            number: m.number,
+            state: m.state,
+            title: m.title,
+        }),
+        number: r.number,
+        repository: r.repository.clone(),
+        state: r.state.clone(),
+        state_reason: r.state_reason.clone(),
+        sub_issues: SubIssues {
+            completed: r.sub_issues_completed,
+            total: r.sub_issues_total,
+        },
+        title: r.title.clone(),
+        issue_type: r.issue_type.clone(),
+        updated_at: r.updated_at.clone(),
+        user: r.user_login.clone(),
+    }
+}
+
+fn brief(b: IssueBrief) -> IssueRef {
+    IssueRef {
+        id: b.id,
+        number: b.number,
+        state: b.state,
+        title: b.title,
+    }
+}
+
+/// The filters, order and page of the issue list. (The list reads its query string itself:
+/// `label` may be repeated.)
+#[allow(dead_code)]
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+struct IssueListQuery {
+    /// OWNER/NAME
+    repo: Option<String>,
+    /// open (default), closed or all
+    #[param(pattern = "^(open|closed|all)$")]
+    state: Option<String>,
+    /// Label name; repeat for several (all must match)
+    #[param(style = Form, explode)]
+    label: Option<Vec<String>>,
+    /// Milestone number or title, `none`, or `*` (any)
+    milestone: Option<String>,
+    /// Login, `none`, or `*` (any)
+    assignee: Option<String>,
+    /// Issue type name
+    #[param(rename = "type")]
+    issue_type: Option<String>,
+    /// Parent issue id (from 1), or none
+    parent: Option<String>,
+    /// Text in title or body
+    q: Option<String>,
+    /// RFC 3339 time, such as 2024-05-01T00:00:00Z
+    #[param(format = DateTime)]
+    updated_since: Option<String>,
+    /// issue, pull_request or all (default)
+    #[param(pattern = "^(issue|pull_request|all)$")]
+    kind: Option<String>,
+    /// updated (default), created, number or comments
+    #[param(pattern = "^(updated|created|number|comments)$")]
+    sort: Option<String>,
+    /// desc (default) or asc
+    #[param(pattern = "^(asc|desc)$")]
+    direction: Option<String>,
+    /// Page number, 1 to 1000000
+    #[param(minimum = 1, maximum = 1000000)]
+    page: Option<i64>,
+    /// Items per page, 1 to 100 (default 30)
+    #[param(minimum = 1, maximum = 100)]
+    per_page: Option<i64>,
+}
+
+/// Issues and pull-request stubs
+///
+/// Filters, sort and pages; the same question of an unchanged mirror gets the same answer.
+#[utoipa::path(
+    get,
+    path = "/api/v1/issues",
+    operation_id = "list_issues",
+    tag = "issues",
+    params(IssueListQuery),
+    security(("bearer" = ["read"])),
+    responses((status = 200, description = "OK", body = IssueList)),
+)]
 pub async fn list(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
@@ -65,7 +267,11 @@ pub async fn list(
     Ok(json_bytes(body))
 }
 
-async fn list_uncached(state: &AppState, version: i64, q: &[(String, String)]) -> ApiResult<Value> {
+async fn list_uncached(
+    state: &AppState,
+    version: i64,
+    q: &[(String, String)],
+) -> ApiResult<IssueList> {
     let one = |k: &str| {
         q.iter()
             .rev()
@@ -171,12 +377,31 @@ async fn list_uncached(state: &AppState, version: i64, q: &[(String, String)]) -
     let data = page
         .issues
         .iter()
-        .map(|r| issue_json(r, &page.details))
+        .map(|r| issue(r, &page.details))
         .collect();
-    Ok(paging.envelope(data, page.total))
+    Ok(IssueList {
+        data,
+        pagination: paging.pagination(page.total),
+    })
 }
 
-pub async fn get(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+/// One issue with labels, milestone, parent, children and dependencies
+#[utoipa::path(
+    get,
+    path = "/api/v1/issues/{id}",
+    operation_id = "get_issue",
+    tag = "issues",
+    params(("id" = i64, Path, description = "Issue id")),
+    security(("bearer" = ["read"])),
+    responses(
+        (status = 200, description = "OK", body = IssueDetail),
+        (status = 404, description = "No such issue in the mirror", body = super::ErrorBody),
+    ),
+)]
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<IssueDetail>> {
     let reads = state.store.issue_reads();
     let row = reads
         .get(id)
@@ -184,30 +409,85 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResul
         .ok_or_else(|| not_found(format!("no issue with id {id} in the mirror")))?;
     let rows = [row];
     let details = reads.details(&rows).await?;
-    let mut v = issue_json(&rows[0], &details);
-    v["body"] = json!(rows[0].body);
-    v["parent"] = reads
-        .parent(id)
-        .await?
-        .map_or(Value::Null, |p| brief_json(&p));
-    let briefs = |list: Vec<IssueBrief>| Value::Array(list.iter().map(brief_json).collect());
-    v["children"] = briefs(reads.children(id).await?);
-    v["blocked_by"] = briefs(reads.blocked_by(id).await?);
-    v["blocking"] = briefs(reads.blocking(id).await?);
-    Ok(Json(v))
+    let Issue {
+        assignees,
+        closed_at,
+        comments,
+        created_at,
+        dependencies,
+        html_url,
+        id: _,
+        is_pull_request,
+        labels,
+        milestone,
+        number,
+        repository,
+        state: issue_state,
+        state_reason,
+        sub_issues,
+        title,
+        issue_type,
+        updated_at,
+        user,
+    } = issue(&rows[0], &details);
+    let briefs = |list: Vec<IssueBrief>| list.into_iter().map(brief).collect::<Vec<_>>();
+    Ok(Json(IssueDetail {
+        assignees,
+        blocked_by: briefs(reads.blocked_by(id).await?),
+        blocking: briefs(reads.blocking(id).await?),
+        body: rows[0].body.clone(),
+        children: briefs(reads.children(id).await?),
+        closed_at,
+        comments,
+        created_at,
+        dependencies,
+        html_url,
+        id,
+        is_pull_request,
+        labels,
+        milestone,
+        number,
+        parent: reads.parent(id).await?.map(brief),
+        repository,
+        state: issue_state,
+        state_reason,
+        sub_issues,
+        title,
+        issue_type,
+        updated_at,
+        user,
+    }))
 }
 
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Page number, 1 to 1000000
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     page: Option<Page>,
+    /// Items per page, 1 to 100 (default 30)
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
     per_page: Option<PerPage>,
 }
 
+/// Comments of an issue
+#[utoipa::path(
+    get,
+    path = "/api/v1/issues/{id}/comments",
+    operation_id = "issue_comments",
+    tag = "issues",
+    params(("id" = i64, Path, description = "Issue id"), PageQuery),
+    security(("bearer" = ["read"])),
+    responses(
+        (status = 200, description = "OK", body = CommentList),
+        (status = 404, description = "No such issue in the mirror", body = super::ErrorBody),
+    ),
+)]
 pub async fn comments(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(p): Query<PageQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CommentList>> {
     let paging = Paging::from(p.page, p.per_page);
     let (total, rows) = state
         .store
@@ -216,8 +496,74 @@ pub async fn comments(
         .await?
         .ok_or_else(|| not_found(format!("no issue with id {id} in the mirror")))?;
     let data = rows
-        .iter()
-        .map(|r| json!({"id": r.id, "user": r.user_login, "body": r.body, "html_url": r.html_url, "created_at": r.created_at, "updated_at": r.updated_at}))
+        .into_iter()
+        .map(|r| Comment {
+            body: r.body,
+            created_at: r.created_at,
+            html_url: r.html_url,
+            id: r.id,
+            updated_at: r.updated_at,
+            user: r.user_login,
+        })
         .collect();
-    Ok(Json(paging.envelope(data, total)))
+    Ok(Json(CommentList {
+        data,
+        pagination: paging.pagination(total),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Pagination;
+
+    /// The list is cached as bytes, written straight from its types: their fields must be
+    /// in the order every other answer writes them (a `serde_json::Value`'s, alphabetical).
+    #[test]
+    fn the_issue_list_writes_its_fields_in_alphabetical_order() {
+        let issue = Issue {
+            assignees: vec!["zed".into()],
+            closed_at: None,
+            comments: 2,
+            created_at: "2024-05-01T00:00:00Z".into(),
+            dependencies: Dependencies {
+                blocked_by: 1,
+                blocking: 0,
+            },
+            html_url: Some("https://github.com/acme/widgets/issues/1".into()),
+            id: 10,
+            is_pull_request: false,
+            labels: vec!["bug".into()],
+            milestone: Some(MilestoneRef {
+                due_on: None,
+                id: 3,
+                number: 1,
+                state: "open".into(),
+                title: "v1".into(),
+            }),
+            number: 1,
+            repository: "acme/widgets".into(),
+            state: "open".into(),
+            state_reason: None,
+            sub_issues: SubIssues {
+                completed: 1,
+                total: 2,
+            },
+            title: "A needle".into(),
+            issue_type: Some("Bug".into()),
+            updated_at: "2024-05-02T00:00:00Z".into(),
+            user: Some("ann".into()),
+        };
+        let list = IssueList {
+            data: vec![issue],
+            pagination: Pagination {
+                page: 1,
+                pages: 1,
+                per_page: 30,
+                total: 1,
+            },
+        };
+        let direct = serde_json::to_string(&list).unwrap();
+        assert_eq!(direct, serde_json::to_value(&list).unwrap().to_string());
+    }
 }

@@ -1,16 +1,34 @@
 //! The REST API under `/api/v1` (bearer tokens), plus the open `/health`, `/metrics` and
 //! `/version`, and the webhook receiver at `/webhooks/github`.
 
+/// A page of a list, `{"data": [...], "pagination": {...}}`, as a type of its own: one
+/// named schema per list in the OpenAPI document. `schema = T` documents the items as `T`
+/// (for rows of the store, which carries no schemas).
+macro_rules! page_of {
+    ($(#[$doc:meta])* $name:ident, $item:ty $(, schema = $schema:ty)?) => {
+        $(#[$doc])*
+        #[derive(serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            $(#[schema(value_type = Vec<$schema>)])?
+            pub data: Vec<$item>,
+            pub pagination: $crate::api::Pagination,
+        }
+    };
+}
+
 mod documents;
 mod extract;
 mod governance;
 mod issues;
+mod openapi;
 mod ops;
 mod params;
+mod records;
 mod resources;
 pub mod usage;
 
-pub use params::Paging;
+pub use openapi::openapi_document;
+pub use params::{Pagination, Paging};
 
 use crate::clock::SharedClock;
 use crate::github::GitHub;
@@ -20,12 +38,13 @@ use crate::mirror::scope::RepoScope;
 use crate::server::http::{bounded_body, HttpLimits};
 use crate::store::{Scope, Store};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::StatusCode;
+use axum::handler::Handler;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::MethodFilter;
 use axum::{Json, Router};
-use serde_json::json;
+use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -113,6 +132,18 @@ pub fn json_bytes(body: axum::body::Bytes) -> Response {
 /// only: the caller gets a generic answer and an id to find it there.
 pub struct ApiError(pub StatusCode, pub String);
 
+/// Every error answer. A 400 names the parameter and the form it expects. A 500 says only
+/// `internal error` and gives an `error_id`: the server log has the details under that id.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    pub error: String,
+    /// Only on 500 answers: the id of the logged details.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_id: Option<String>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if self.0 == StatusCode::INTERNAL_SERVER_ERROR {
@@ -120,14 +151,22 @@ impl IntoResponse for ApiError {
             tracing::error!(error_id = %error_id, "API error: {}", self.1);
             return (
                 self.0,
-                Json(json!({
-                    "error": "internal error: the server log has the details under this error_id",
-                    "error_id": error_id,
-                })),
+                Json(ErrorBody {
+                    error: "internal error: the server log has the details under this error_id"
+                        .into(),
+                    error_id: Some(error_id),
+                }),
             )
                 .into_response();
         }
-        (self.0, Json(json!({"error": self.1}))).into_response()
+        (
+            self.0,
+            Json(ErrorBody {
+                error: self.1,
+                error_id: None,
+            }),
+        )
+            .into_response()
     }
 }
 
@@ -230,6 +269,106 @@ async fn observe(matched: Option<MatchedPath>, req: Request, next: Next) -> Resp
     response
 }
 
+/// The routes of one router, and their list (method, path as the OpenAPI document writes
+/// it), which a test compares with the document: an endpoint cannot be added undocumented.
+struct Routes<S> {
+    router: Router<S>,
+    /// Where the router is nested, for the list.
+    prefix: &'static str,
+    listed: Vec<(Method, String)>,
+}
+
+impl<S: Clone + Send + Sync + 'static> Routes<S> {
+    fn new(prefix: &'static str) -> Self {
+        Routes {
+            router: Router::new(),
+            prefix,
+            listed: Vec::new(),
+        }
+    }
+
+    /// `method path` served by `handler` (a path given twice answers both methods).
+    fn on<H: Handler<T, S>, T: 'static>(mut self, method: Method, path: &str, handler: H) -> Self {
+        let filter = MethodFilter::try_from(method.clone()).expect("a method axum routes");
+        self.router = self.router.route(path, axum::routing::on(filter, handler));
+        self.listed.push((method, format!("{}{path}", self.prefix)));
+        self
+    }
+
+    fn get<H: Handler<T, S>, T: 'static>(self, path: &str, handler: H) -> Self {
+        self.on(Method::GET, path, handler)
+    }
+
+    fn post<H: Handler<T, S>, T: 'static>(self, path: &str, handler: H) -> Self {
+        self.on(Method::POST, path, handler)
+    }
+
+    fn put<H: Handler<T, S>, T: 'static>(self, path: &str, handler: H) -> Self {
+        self.on(Method::PUT, path, handler)
+    }
+}
+
+/// `/api/v1`: behind a bearer token.
+fn api_routes() -> Routes<AppState> {
+    Routes::new("/api/v1")
+        .get("/repos", resources::repos)
+        .get("/issues", issues::list)
+        .get("/issues/{id}", issues::get)
+        .get("/issues/{id}/comments", issues::comments)
+        .get("/labels", resources::labels)
+        .get("/milestones", resources::milestones)
+        .post("/sync/trigger", ops::trigger_sync)
+        .get("/sync/status", ops::sync_status)
+        .get("/sync/operations", ops::sync_operations)
+        .get("/webhooks/events", ops::webhook_events)
+        .get("/governance/config/{org}/{repo}", governance::get_config)
+        .put("/governance/config/{org}/{repo}", governance::put_config)
+        .get(
+            "/governance/config/{org}/{repo}/versions",
+            governance::config_versions,
+        )
+        .post("/governance/validate", governance::validate)
+        .post("/governance/generate", governance::generate)
+        .get("/governance/plans", governance::plans)
+        .get("/governance/plans/{id}", governance::plan)
+        .post("/governance/plans/{id}/approve", governance::approve)
+        .get(
+            "/governance/compliance/{org}/{repo}",
+            governance::compliance,
+        )
+        .get("/governance/audit", governance::audit)
+        .post("/webhooks/events/{id}/replay", ops::replay)
+        .post("/webhooks/events/{id}/discard", ops::discard)
+}
+
+/// Open to anyone: health, metrics, version and the OpenAPI document.
+fn open_routes() -> Routes<AppState> {
+    Routes::new("")
+        .get("/health", ops::health)
+        .get("/metrics", ops::metrics)
+        .get("/version", ops::version)
+        .get("/api/v1/health", ops::health)
+        .get("/api/v1/metrics", ops::metrics)
+        .get("/api/v1/version", ops::version)
+        .get("/api/v1/openapi.json", ops::openapi)
+}
+
+/// GitHub's deliveries, checked by their signature.
+fn webhook_routes() -> Routes<Receiver> {
+    Routes::new("").post("/webhooks/github", receiver::handle)
+}
+
+/// Every route the server answers: its method and its path as the OpenAPI document writes
+/// it (`/api/v1/issues/{id}`).
+pub fn routes() -> Vec<(Method, String)> {
+    [
+        api_routes().listed,
+        open_routes().listed,
+        webhook_routes().listed,
+    ]
+    .concat()
+}
+
 pub fn router(state: AppState, receiver: Receiver, limits: HttpLimits) -> Router {
     // Bodies are read whole before the handler runs, up to what the largest request may
     // carry: ordinary bodies are bounded again by `DefaultBodyLimit`, documents by their own
@@ -240,37 +379,8 @@ pub fn router(state: AppState, receiver: Receiver, limits: HttpLimits) -> Router
             .max(state.document_limits.max_body_bytes()),
         ..limits
     };
-    let api = Router::new()
-        .route("/repos", get(resources::repos))
-        .route("/issues", get(issues::list))
-        .route("/issues/{id}", get(issues::get))
-        .route("/issues/{id}/comments", get(issues::comments))
-        .route("/labels", get(resources::labels))
-        .route("/milestones", get(resources::milestones))
-        .route("/sync/trigger", post(ops::trigger_sync))
-        .route("/sync/status", get(ops::sync_status))
-        .route("/sync/operations", get(ops::sync_operations))
-        .route("/webhooks/events", get(ops::webhook_events))
-        .route(
-            "/governance/config/{org}/{repo}",
-            get(governance::get_config).put(governance::put_config),
-        )
-        .route(
-            "/governance/config/{org}/{repo}/versions",
-            get(governance::config_versions),
-        )
-        .route("/governance/validate", post(governance::validate))
-        .route("/governance/generate", post(governance::generate))
-        .route("/governance/plans", get(governance::plans))
-        .route("/governance/plans/{id}", get(governance::plan))
-        .route("/governance/plans/{id}/approve", post(governance::approve))
-        .route(
-            "/governance/compliance/{org}/{repo}",
-            get(governance::compliance),
-        )
-        .route("/governance/audit", get(governance::audit))
-        .route("/webhooks/events/{id}/replay", post(ops::replay))
-        .route("/webhooks/events/{id}/discard", post(ops::discard))
+    let api = api_routes()
+        .router
         // Layers run outermost last-added first: the token is checked, then the body read
         // within its bounds, then the handler runs.
         .route_layer(axum::middleware::from_fn_with_state(
@@ -279,18 +389,9 @@ pub fn router(state: AppState, receiver: Receiver, limits: HttpLimits) -> Router
         ))
         .layer(DefaultBodyLimit::max(limits.max_api_body))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth));
-    let open = Router::new()
-        .route("/health", get(ops::health))
-        .route("/metrics", get(ops::metrics))
-        .route("/version", get(ops::version))
-        .route("/api/v1/health", get(ops::health))
-        .route("/api/v1/metrics", get(ops::metrics))
-        .route("/api/v1/version", get(ops::version))
-        .route("/api/v1/openapi.json", get(ops::openapi));
+    let open = open_routes().router;
     // The receiver reads its body itself: only after the signature header's form is checked.
-    let webhooks = Router::new()
-        .route("/webhooks/github", post(receiver::handle))
-        .with_state(receiver);
+    let webhooks = webhook_routes().router.with_state(receiver);
     Router::new()
         .nest("/api/v1", api)
         .merge(open)

@@ -106,12 +106,25 @@ impl Paging {
         (self.page - 1) * self.per_page
     }
 
-    pub fn envelope(&self, data: Vec<serde_json::Value>, total: i64) -> serde_json::Value {
-        serde_json::json!({
-            "data": data,
-            "pagination": {"page": self.page, "per_page": self.per_page, "total": total, "pages": (total + self.per_page - 1) / self.per_page},
-        })
+    pub fn pagination(&self, total: i64) -> Pagination {
+        Pagination {
+            page: self.page,
+            pages: (total + self.per_page - 1) / self.per_page,
+            per_page: self.per_page,
+            total,
+        }
     }
+}
+
+/// Where a page is in its list.
+#[derive(Debug, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
+pub struct Pagination {
+    pub page: i64,
+    /// Pages in all at this `per_page`.
+    pub pages: i64,
+    pub per_page: i64,
+    /// Items in all.
+    pub total: i64,
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@ use crate::store::Store;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Serialize)]
+/// An issue that breaks a rule, with a link and a suggested fix.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Violation {
     pub issue: i64,
     pub key: String,
@@ -20,14 +21,16 @@ pub struct Violation {
     pub fix: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// How many governed issues pass a rule.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RuleShare {
     pub passing: usize,
     pub total: usize,
     pub share: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Compliance of a repository's governed issues: shares per rule, and the violations.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ComplianceReport {
     pub repository: String,
     pub governed_issues: usize,

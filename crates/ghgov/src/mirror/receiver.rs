@@ -4,6 +4,7 @@
 //! delivery durably, answer 202, and let the processor project it. Stores are grouped:
 //! deliveries arriving together share one transaction (one fsync).
 
+use crate::api::ErrorBody;
 use crate::secret::Secret;
 use crate::store::{NewDelivery, Store};
 use axum::body::{Body, Bytes};
@@ -13,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use hmac::{Hmac, Mac};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use serde_json::json;
 use sha2::Sha256;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -148,7 +148,19 @@ impl Receiver {
 }
 
 fn problem(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({"error": message}))).into_response()
+    let body = ErrorBody {
+        error: message.into(),
+        error_id: None,
+    };
+    (status, Json(body)).into_response()
+}
+
+/// A delivery stored.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Stored {
+    /// Its X-GitHub-Delivery was stored before (GitHub redelivered it): kept once.
+    pub duplicate: bool,
+    pub stored: bool,
 }
 
 /// Why a body could not be read.
@@ -174,6 +186,38 @@ fn rejected(reason: &'static str, status: StatusCode, message: &str) -> Response
     problem(status, message)
 }
 
+/// GitHub webhook receiver
+///
+/// Signed with X-Hub-Signature-256, named by X-GitHub-Event and X-GitHub-Delivery. A
+/// request without a well-formed X-Hub-Signature-256 is refused before its body is read;
+/// deliveries about repositories outside the mirrored set are stored and marked ignored.
+#[utoipa::path(
+    post,
+    path = "/webhooks/github",
+    operation_id = "receive_webhook",
+    tag = "webhooks",
+    security(()),
+    params(
+        ("X-Hub-Signature-256" = String, Header, description = "sha256= and the HMAC-SHA256 of the body with the webhook secret"),
+        ("X-GitHub-Event" = String, Header, description = "The event's name"),
+        ("X-GitHub-Delivery" = String, Header, description = "The delivery's id"),
+    ),
+    request_body(
+        description = "GitHub's payload, as JSON or form-encoded (`payload=`)",
+        content(
+            (std::collections::HashMap<String, serde_json::Value> = "application/json"),
+            (String = "application/x-www-form-urlencoded"),
+        ),
+    ),
+    responses(
+        (status = 202, description = "Stored", body = Stored),
+        (status = 400, description = "Headers missing, or the body is not a JSON object", body = ErrorBody),
+        (status = 401, description = "Missing, malformed or invalid signature", body = ErrorBody),
+        (status = 408, description = "The body did not arrive within --body-read-timeout", body = ErrorBody),
+        (status = 413, description = "The body is larger than --webhook-max-body (25 MB by default)", body = ErrorBody),
+        (status = 503, description = "Too many bodies being read at once (--webhook-max-readers), or the delivery could not be stored", body = ErrorBody),
+    ),
+)]
 pub async fn handle(State(receiver): State<Receiver>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let headers: HeaderMap = parts.headers;
@@ -287,11 +331,11 @@ pub async fn handle(State(receiver): State<Receiver>, request: Request) -> Respo
     match receiver.store(delivery).await {
         Ok(fresh) => {
             metrics::counter!("ghgov_webhook_received_total", "duplicate" => if fresh { "false" } else { "true" }).increment(1);
-            (
-                StatusCode::ACCEPTED,
-                Json(json!({"stored": true, "duplicate": !fresh})),
-            )
-                .into_response()
+            let stored = Stored {
+                duplicate: !fresh,
+                stored: true,
+            };
+            (StatusCode::ACCEPTED, Json(stored)).into_response()
         }
         Err(e) => {
             tracing::error!("could not store delivery {delivery_id}: {e}");

@@ -22,6 +22,10 @@ use std::time::Duration;
 mod harness;
 #[allow(unused_imports)]
 pub use harness::{TestWorld, Tester};
+mod openapi;
+use openapi::{answer, checked};
+#[allow(unused_imports)]
+pub use openapi::{check_against_document, send_checked};
 
 pub const GH_TOKEN: &str = "gh-token";
 pub const SECRET: &str = "hook-secret";
@@ -281,14 +285,13 @@ pub async fn call(
     body: Option<Value>,
 ) -> (u16, Value) {
     let mut r = reqwest::Client::new()
-        .request(method, url)
+        .request(method.clone(), url)
         .bearer_auth(token);
     if let Some(b) = body {
         r = r.json(&b);
     }
     let r = r.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    answer(method.as_str(), url, r).await
 }
 
 /// Waits until fakehub has sent every webhook and ghgov has processed what it stored.
@@ -311,7 +314,8 @@ pub async fn raw_http(addr: std::net::SocketAddr, request: &[u8]) -> String {
     String::from_utf8_lossy(&answer).into_owned()
 }
 
-/// POSTs a signed webhook delivery to ghgov.
+/// POSTs a signed webhook delivery to ghgov (its answer checked against the OpenAPI
+/// document).
 pub async fn deliver(
     url: &str,
     event: &str,
@@ -319,8 +323,9 @@ pub async fn deliver(
     body: &[u8],
     secret: &str,
 ) -> reqwest::Response {
-    reqwest::Client::new()
-        .post(format!("{url}/webhooks/github"))
+    let url = format!("{url}/webhooks/github");
+    let r = reqwest::Client::new()
+        .post(&url)
         .header("X-GitHub-Event", event)
         .header("X-GitHub-Delivery", id)
         .header("X-Hub-Signature-256", fakehub::webhooks::sign(secret, body))
@@ -328,18 +333,21 @@ pub async fn deliver(
         .body(body.to_vec())
         .send()
         .await
-        .unwrap()
+        .unwrap();
+    checked("POST", &url, r).await
 }
 
+/// A GET of ghgov's API with a bearer token: status and JSON body (null when the body is
+/// not JSON), checked against the OpenAPI document.
 pub async fn api(url: &str, token: &str, path: &str) -> (u16, Value) {
+    let url = format!("{url}{path}");
     let r = reqwest::Client::new()
-        .get(format!("{url}{path}"))
+        .get(&url)
         .bearer_auth(token)
         .send()
         .await
         .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
+    answer("GET", &url, r).await
 }
 
 /// fakehub's state and the mirror's, reduced to comparable facts (sorted lines).
@@ -514,6 +522,7 @@ pub async fn assert_mirror_equals(fh: &FakeHub, store: &Store) {
 
 /// Sends a setup request that must succeed, and panics with the request, the status and
 /// the answer when it does not: a setup that silently failed makes a test prove nothing.
+/// An answer of ghgov's is checked against the OpenAPI document as well.
 pub trait SendOk {
     fn send_ok(self) -> impl Future<Output = reqwest::Response> + Send;
 }
@@ -522,7 +531,8 @@ impl SendOk for reqwest::RequestBuilder {
     async fn send_ok(self) -> reqwest::Response {
         let (client, request) = self.build_split();
         let request = request.expect("a well-formed request");
-        let what = format!("{} {}", request.method(), request.url());
+        let (method, url) = (request.method().to_string(), request.url().to_string());
+        let what = format!("{method} {url}");
         let r = client
             .execute(request)
             .await
@@ -534,7 +544,7 @@ impl SendOk for reqwest::RequestBuilder {
                 r.text().await.unwrap_or_default()
             );
         }
-        r
+        checked(&method, &url, r).await
     }
 }
 
