@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod front_door;
 pub mod github;
 pub mod governance;
 pub mod mirror;

@@ -31,11 +31,12 @@ pub use openapi::openapi_document;
 pub use params::{Pagination, Paging};
 
 use crate::clock::SharedClock;
+pub use crate::front_door::ErrorBody;
+use crate::front_door::{bounded_body, HttpLimits};
 use crate::github::GitHub;
 use crate::mirror::processor::Processor;
 use crate::mirror::receiver::{self, Receiver};
 use crate::mirror::scope::RepoScope;
-use crate::server::http::{bounded_body, HttpLimits};
 use crate::store::{Scope, Store};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::handler::Handler;
@@ -44,7 +45,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodFilter;
 use axum::{Json, Router};
-use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -131,18 +131,6 @@ pub fn json_bytes(body: axum::body::Bytes) -> Response {
 /// An error answer: `{"error": "..."}` with a status. A 500's message is for the log
 /// only: the caller gets a generic answer and an id to find it there.
 pub struct ApiError(pub StatusCode, pub String);
-
-/// Every error answer. A 400 names the parameter and the form it expects. A 500 says only
-/// `internal error` and gives an `error_id`: the server log has the details under that id.
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(as = Error)]
-pub struct ErrorBody {
-    pub error: String,
-    /// Only on 500 answers: the id of the logged details.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_id: Option<String>,
-}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {

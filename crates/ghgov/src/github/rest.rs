@@ -6,7 +6,7 @@
 
 use super::client::{Answer, GitHub, GitHubError, Got, Validator};
 use crate::github::types::{Comment, Issue, Label, Milestone, Repository};
-use crate::mirror::RepoName;
+use crate::store::RepoName;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::marker::PhantomData;

@@ -5,7 +5,7 @@
 use super::client::{GitHub, GitHubError};
 use super::rest::{path_segment, IssueRef};
 use crate::github::types::{Issue, Label, Milestone};
-use crate::mirror::RepoName;
+use crate::store::RepoName;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

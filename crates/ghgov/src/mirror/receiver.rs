@@ -4,7 +4,7 @@
 //! delivery durably, answer 202, and let the processor project it. Stores are grouped:
 //! deliveries arriving together share one transaction (one fsync).
 
-use crate::api::ErrorBody;
+use crate::front_door::ErrorBody;
 use crate::secret::Secret;
 use crate::store::{NewDelivery, Store};
 use axum::body::{Body, Bytes};

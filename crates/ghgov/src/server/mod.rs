@@ -2,11 +2,11 @@
 //! delivery retention in one process.
 
 pub mod hooks;
-pub mod http;
 pub mod signals;
 
 use crate::api::{self, AppState};
 use crate::clock::SharedClock;
+pub use crate::front_door::HttpLimits;
 use crate::github::{GitHub, GitHubConfig};
 use crate::mirror::processor::{Processor, RetrySchedule};
 use crate::mirror::receiver::{Receiver, WebhookLimits};
@@ -15,7 +15,6 @@ use crate::mirror::scope::RepoScope;
 use crate::mirror::sync::Syncer;
 use crate::secret::Secret;
 use crate::store::Store;
-pub use http::HttpLimits;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -177,7 +176,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<Running> {
     let (stop, stopped) = oneshot::channel::<()>();
     let limits = opts.http;
     let task = tokio::spawn(async move {
-        http::serve(listener, app, limits, async {
+        crate::front_door::serve(listener, app, limits, async {
             let _ = stopped.await;
         })
         .await;

@@ -1,6 +1,7 @@
 //! The HTTP front door: accepts connections with a deadline for request headers, bounds how
 //! long a request body may take to arrive, and shuts down within a deadline: a client that
-//! holds a connection open (a half-sent body, say) cannot keep the process alive.
+//! holds a connection open (a half-sent body, say) cannot keep the process alive. Also the
+//! one shape of an error answer, shared by the API and the webhook receiver.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -140,4 +141,16 @@ pub async fn serve(
         }
     }
     connections.abort_all();
+}
+
+/// Every error answer. A 400 names the parameter and the form it expects. A 500 says only
+/// `internal error` and gives an `error_id`: the server log has the details under that id.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    pub error: String,
+    /// Only on 500 answers: the id of the logged details.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_id: Option<String>,
 }
