@@ -26,8 +26,8 @@ pub use sync_ops::{save_cursor, SyncCursor, SyncOperation, SyncStatus};
 pub use tokens::{Scope, TokenRow};
 
 use anyhow::Context;
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -227,10 +227,11 @@ impl Store {
 
     /// Versions of the applied migrations.
     pub async fn migrations(&self) -> anyhow::Result<Vec<i64>> {
-        let rows = sqlx::query("SELECT version FROM _sqlx_migrations ORDER BY version")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(|r| r.get::<i64, _>(0)).collect())
+        Ok(
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     /// A transaction that writes, but not mirrored data (deliveries, tokens, cursors,
@@ -272,10 +273,9 @@ impl Store {
     /// survive writes that leave the mirror as it was (a stored delivery, a used token).
     pub async fn mirror_version(&self) -> anyhow::Result<i64> {
         Ok(
-            sqlx::query("SELECT version FROM mirror_version WHERE id = 1")
+            sqlx::query_scalar("SELECT version FROM mirror_version WHERE id = 1")
                 .fetch_one(&self.pool)
-                .await?
-                .get(0),
+                .await?,
         )
     }
 
@@ -301,8 +301,7 @@ impl Store {
     }
 
     pub async fn count(&self, sql: &str) -> anyhow::Result<i64> {
-        let row: AnyRow = sqlx::query(sql).fetch_one(&self.pool).await?;
-        Ok(row.get::<i64, _>(0))
+        Ok(sqlx::query_scalar(sql).fetch_one(&self.pool).await?)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::records::{Comment, Issue, Label, Milestone, Repository, User};
 use crate::sql::{id_list, placeholders};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, FromRow, Transaction};
 use std::collections::HashSet;
 
 pub type Tx<'a> = Transaction<'a, Any>;
@@ -84,15 +84,12 @@ pub async fn unlisted(
         ListedTable::Labels => "labels",
         ListedTable::Milestones => "milestones",
     };
-    let rows = sqlx::query(&format!("SELECT id FROM {table} WHERE repository_id = $1"))
-        .bind(repo_id)
-        .fetch_all(&mut **tx)
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| r.get::<i64, _>(0))
-        .filter(|id| !listed.contains(id))
-        .collect())
+    let ids: Vec<i64> =
+        sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE repository_id = $1"))
+            .bind(repo_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok(ids.into_iter().filter(|id| !listed.contains(id)).collect())
 }
 
 /// What a complete listing can prove deleted.
@@ -230,11 +227,11 @@ pub async fn milestone(
     .await?;
     if done.rows_affected() == 0 {
         // Older than what the mirror holds, or another repository's.
-        let owner: Option<i64> = sqlx::query("SELECT repository_id FROM milestones WHERE id = $1")
-            .bind(m.id)
-            .fetch_optional(&mut **tx)
-            .await?
-            .map(|r| r.get(0));
+        let owner: Option<i64> =
+            sqlx::query_scalar("SELECT repository_id FROM milestones WHERE id = $1")
+                .bind(m.id)
+                .fetch_optional(&mut **tx)
+                .await?;
         if owner.is_some_and(|o| o != repo_id) {
             anyhow::bail!("milestone {} belongs to another repository in the mirror: a milestone is never shared, so the payload is not GitHub's", m.id);
         }
@@ -248,14 +245,14 @@ pub async fn remove_milestone_numbered(
     repo_id: i64,
     number: i64,
 ) -> anyhow::Result<()> {
-    if let Some(r) =
-        sqlx::query("SELECT id FROM milestones WHERE repository_id = $1 AND number = $2")
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM milestones WHERE repository_id = $1 AND number = $2")
             .bind(repo_id)
             .bind(number)
             .fetch_optional(&mut **tx)
-            .await?
-    {
-        remove_milestone(tx, r.get(0)).await?;
+            .await?;
+    if let Some(id) = id {
+        remove_milestone(tx, id).await?;
     }
     Ok(())
 }
@@ -298,23 +295,21 @@ pub async fn issues(
     }
     // Ids come from parsed integers, so listing them inline is safe.
     let ids = id_list(page.iter().map(|i| i.id));
-    let tombstoned: HashSet<i64> = sqlx::query(&format!(
+    let tombstoned: HashSet<i64> = sqlx::query_scalar::<_, i64>(&format!(
         "SELECT issue_id FROM issue_tombstones WHERE issue_id IN ({ids})"
     ))
     .fetch_all(&mut **tx)
     .await?
-    .iter()
-    .map(|r| r.get(0))
+    .into_iter()
     .collect();
     // The relations of an issue need fetching when GitHub says it has some, or when the
     // mirror holds some (they may have been removed).
-    let linked: HashSet<i64> = sqlx::query(&format!(
+    let linked: HashSet<i64> = sqlx::query_scalar::<_, i64>(&format!(
         "SELECT parent_id FROM sub_issue_links WHERE parent_id IN ({ids}) UNION SELECT blocked_id FROM dependencies WHERE blocked_id IN ({ids})"
     ))
     .fetch_all(&mut **tx)
     .await?
-    .iter()
-    .map(|r| r.get(0))
+    .into_iter()
     .collect();
     let mut users: Vec<&User> = Vec::new();
     for i in page.iter().filter(|i| !tombstoned.contains(&i.id)) {
@@ -460,13 +455,21 @@ async fn upsert_issue(
     Ok(Applied::Stored)
 }
 
+/// Where an issue's comments are filed: its repository and number.
+#[derive(FromRow)]
+struct IssueNumber {
+    repository_id: i64,
+    number: i64,
+}
+
 /// GitHub says the issue is gone (deleted or transferred): it leaves the mirror, and a
 /// tombstone keeps late events from bringing it back.
 pub async fn remove_issue(tx: &mut Tx<'_>, issue_id: i64, reason: &str) -> anyhow::Result<()> {
-    let repo_number = sqlx::query("SELECT repository_id, number FROM issues WHERE id = $1")
-        .bind(issue_id)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let repo_number =
+        sqlx::query_as::<_, IssueNumber>("SELECT repository_id, number FROM issues WHERE id = $1")
+            .bind(issue_id)
+            .fetch_optional(&mut **tx)
+            .await?;
     for sql in [
         "DELETE FROM issue_labels WHERE issue_id = $1",
         "DELETE FROM issue_assignees WHERE issue_id = $1",
@@ -478,8 +481,8 @@ pub async fn remove_issue(tx: &mut Tx<'_>, issue_id: i64, reason: &str) -> anyho
     }
     if let Some(r) = repo_number {
         sqlx::query("DELETE FROM comments WHERE repository_id = $1 AND issue_number = $2")
-            .bind(r.get::<i64, _>(0))
-            .bind(r.get::<i64, _>(1))
+            .bind(r.repository_id)
+            .bind(r.number)
             .execute(&mut **tx)
             .await?;
     }
@@ -559,12 +562,12 @@ fn not_itself(from: i64, to: i64, link: &str) -> anyhow::Result<()> {
 /// Whether either issue was deleted or transferred: a link to it arriving late (webhooks
 /// come out of order) must not outlive it.
 async fn either_gone(tx: &mut Tx<'_>, a: i64, b: i64) -> anyhow::Result<bool> {
-    let n: i64 = sqlx::query("SELECT COUNT(*) FROM issue_tombstones WHERE issue_id IN ($1, $2)")
-        .bind(a)
-        .bind(b)
-        .fetch_one(&mut **tx)
-        .await?
-        .get(0);
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM issue_tombstones WHERE issue_id IN ($1, $2)")
+            .bind(a)
+            .bind(b)
+            .fetch_one(&mut **tx)
+            .await?;
     Ok(n > 0)
 }
 
@@ -600,13 +603,12 @@ pub async fn link_sub_issue(tx: &mut Tx<'_>, parent: i64, child: i64) -> anyhow:
     if either_gone(tx, parent, child).await? {
         return Ok(());
     }
-    let next: i64 = sqlx::query(
+    let next: i64 = sqlx::query_scalar(
         "SELECT COALESCE(MAX(position) + 1, 0) FROM sub_issue_links WHERE parent_id = $1",
     )
     .bind(parent)
     .fetch_one(&mut **tx)
-    .await?
-    .get(0);
+    .await?;
     sqlx::query(
         "INSERT INTO sub_issue_links (child_id, parent_id, position) VALUES ($1, $2, $3) \
          ON CONFLICT (child_id) DO UPDATE SET parent_id = excluded.parent_id, position = CASE WHEN sub_issue_links.parent_id = excluded.parent_id THEN sub_issue_links.position ELSE excluded.position END",
