@@ -299,10 +299,6 @@ impl Store {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
-
-    pub async fn count(&self, sql: &str) -> anyhow::Result<i64> {
-        Ok(sqlx::query_scalar(sql).fetch_one(&self.pool).await?)
-    }
 }
 
 /// A database URL without its password, for messages.

@@ -806,11 +806,16 @@ const TIMESTAMPS: [(&str, &str); 5] = [
     ("repositories", "created_at, updated_at, pushed_at"),
 ];
 
+/// The one number a query answers: a count, or an id.
+async fn scalar(store: &Store, sql: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(sql).fetch_one(&store.pool).await
+}
+
 async fn violations(store: &Store) -> Vec<String> {
     use sqlx::Row;
     let mut out = Vec::new();
     for (what, sql) in INVARIANTS {
-        let n = store.count(sql).await.unwrap();
+        let n = scalar(store, sql).await.unwrap();
         if n != 0 {
             out.push(format!("{n} {what}"));
         }
@@ -1000,8 +1005,7 @@ async fn known_breakers(
     examples: &[Example],
 ) {
     let first_id = |sql: &'static str| async move {
-        store
-            .count(sql)
+        scalar(store, sql)
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
     };
@@ -1038,8 +1042,7 @@ async fn known_breakers(
     // repository differs).
     let e = example(examples, "issues", "milestoned", corpus);
     let number = e.payload["issue"]["milestone"]["number"].as_i64().unwrap();
-    let milestone = store
-        .count(&format!("SELECT MIN(m.id) FROM milestones m JOIN repositories r ON r.id = m.repository_id WHERE r.full_name_lc = 'acme/widgets' AND m.number = {number}"))
+    let milestone = scalar(store, &format!("SELECT MIN(m.id) FROM milestones m JOIN repositories r ON r.id = m.repository_id WHERE r.full_name_lc = 'acme/widgets' AND m.number = {number}"))
         .await
         .unwrap();
     let mut p = e.payload.clone();

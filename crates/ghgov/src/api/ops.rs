@@ -253,11 +253,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         None => json!({"status": "not_configured"}),
         Some(gh) => state.health.github(gh, &state.clock).await,
     };
-    let pending = state
-        .store
-        .count("SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'failed')")
-        .await
-        .unwrap_or(-1);
+    let pending = state.store.unsettled_deliveries().await.unwrap_or(-1);
     let overall = match (&db, github["status"].as_str()) {
         (Err(_), _) => "unhealthy",
         (Ok(()), Some("error")) => "degraded",

@@ -254,12 +254,7 @@ pub fn serve_options(db: &str, fh: &FakeHub) -> ServeOptions {
 /// retry (or fails after 30 s).
 pub async fn processed(store: &Store) {
     for _ in 0..3000 {
-        if store
-            .count("SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'failed')")
-            .await
-            .unwrap()
-            == 0
-        {
+        if store.unsettled_deliveries().await.unwrap() == 0 {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
