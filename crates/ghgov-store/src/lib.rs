@@ -39,7 +39,8 @@ pub enum Backend {
 
 #[derive(Clone)]
 pub struct Store {
-    pub pool: AnyPool,
+    /// Private: the rest of ghgov reaches the database through the store's methods only.
+    pool: AnyPool,
     pub backend: Backend,
     /// The database URL (without password), which names this store in process-wide locks.
     pub name: Arc<str>,
@@ -293,6 +294,15 @@ impl Store {
                 .await?;
         }
         Ok(())
+    }
+
+    /// The connection pool, for ghgov's tests that look under the hood. Only with the
+    /// feature `test-support`, which only ghgov's dev-dependency enables: the product build
+    /// does not see the pool.
+    #[cfg(feature = "test-support")]
+    #[doc(hidden)]
+    pub fn pool_for_tests(&self) -> &AnyPool {
+        &self.pool
     }
 
     pub async fn ping(&self) -> anyhow::Result<()> {

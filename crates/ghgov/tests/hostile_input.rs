@@ -328,7 +328,7 @@ async fn an_internal_error_answers_an_id_not_sql(db: String) {
     let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
     assert_eq!(api(&gg.url(), &read, "/api/v1/labels").await.0, 200);
     sqlx::query("DROP TABLE labels")
-        .execute(&gg.store.pool)
+        .execute(gg.store.pool_for_tests())
         .await
         .unwrap();
     let r = reqwest::Client::new()
@@ -752,7 +752,7 @@ async fn snapshot(store: &Store) -> Vec<String> {
     let mut out = Vec::new();
     for table in MIRROR_TABLES {
         let rows = sqlx::query(&format!("SELECT * FROM {table}"))
-            .fetch_all(&store.pool)
+            .fetch_all(store.pool_for_tests())
             .await
             .unwrap();
         let mut rendered: Vec<String> = rows
@@ -808,7 +808,9 @@ const TIMESTAMPS: [(&str, &str); 5] = [
 
 /// The one number a query answers: a count, or an id.
 async fn scalar(store: &Store, sql: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(sql).fetch_one(&store.pool).await
+    sqlx::query_scalar(sql)
+        .fetch_one(store.pool_for_tests())
+        .await
 }
 
 async fn violations(store: &Store) -> Vec<String> {
@@ -822,7 +824,7 @@ async fn violations(store: &Store) -> Vec<String> {
     }
     for (table, columns) in TIMESTAMPS {
         for r in sqlx::query(&format!("SELECT {columns} FROM {table}"))
-            .fetch_all(&store.pool)
+            .fetch_all(store.pool_for_tests())
             .await
             .unwrap()
         {
@@ -937,7 +939,7 @@ async fn deliver_changed(
     }
     let row = sqlx::query("SELECT status, error FROM deliveries WHERE delivery_id = $1")
         .bind(&delivery_id)
-        .fetch_one(&store.pool)
+        .fetch_one(store.pool_for_tests())
         .await
         .unwrap();
     let (status, error): (String, Option<String>) =
@@ -976,7 +978,7 @@ async fn deliver_changed(
             // Parked, so a later drain does not retry it in the middle of another case.
             sqlx::query("UPDATE deliveries SET status = 'dead' WHERE delivery_id = $1")
                 .bind(&delivery_id)
-                .execute(&store.pool)
+                .execute(store.pool_for_tests())
                 .await
                 .unwrap();
         }
@@ -1080,7 +1082,7 @@ async fn id_pool(store: &Store, examples: &[Example]) -> Vec<i64> {
         "users",
     ] {
         for r in sqlx::query(&format!("SELECT id FROM {table}"))
-            .fetch_all(&store.pool)
+            .fetch_all(store.pool_for_tests())
             .await
             .unwrap()
         {
@@ -1109,7 +1111,7 @@ async fn api_still_answers(db: &str, fh: &fakehub::FakeHub) {
         assert_eq!(status, 200, "{path}: {body}");
     }
     let ids: Vec<i64> = sqlx::query("SELECT id FROM issues")
-        .fetch_all(&gg.store.pool)
+        .fetch_all(gg.store.pool_for_tests())
         .await
         .unwrap()
         .iter()

@@ -145,7 +145,7 @@ async fn corpus_examples_are_projected_or_ignored(db: String) {
     for table in ["issues", "comments", "labels", "milestones", "repositories"] {
         assert!(
             sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
-                .fetch_one(&gg.store.pool)
+                .fetch_one(gg.store.pool_for_tests())
                 .await
                 .unwrap()
                 > 0,
