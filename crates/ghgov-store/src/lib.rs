@@ -60,14 +60,8 @@ pub struct WriteTx {
 }
 
 impl WriteTx {
-    /// A savepoint inside this transaction: what it writes is kept by its `commit` and
-    /// undone alone by its `rollback`, the rest of the transaction going on.
-    pub async fn savepoint(&mut self) -> Result<projector::Tx<'_>, DbError> {
-        sqlx::Acquire::begin(&mut *self.tx).await
-    }
-
-    /// Marks the transaction as one that changes mirrored data, for writers that learn it
-    /// only midway (a batch of deliveries, some of which are never projected).
+    /// Marks the transaction as one that changes mirrored data. [`WriteTx::mirror`] and a
+    /// committed [`WriteTx::mirror_savepoint`] do it themselves.
     pub fn touch_mirror(&mut self) {
         self.changes_mirror = true;
     }
@@ -237,13 +231,14 @@ impl Store {
 
     /// A transaction that writes, but not mirrored data (deliveries, tokens, cursors,
     /// governance records): its commit leaves [`Store::mirror_version`] alone. Writers of
-    /// mirrored data use [`Store::begin_mirror_write`] or [`WriteTx::touch_mirror`].
+    /// mirrored data use [`Store::begin_mirror_write`], or [`WriteTx::mirror`] here.
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         self.begin(false).await
     }
 
     /// A transaction that writes mirrored data (repositories, issues, labels, milestones,
     /// comments, sub-issues, dependencies): its commit moves [`Store::mirror_version`].
+    /// The projector writes through its [`WriteTx::mirror`].
     pub async fn begin_mirror_write(&self) -> Result<WriteTx, sqlx::Error> {
         self.begin(true).await
     }

@@ -11,7 +11,7 @@ use super::desired::key_in_body;
 use super::plan::{Action, Change, Plan, Target};
 use crate::github::types::{Issue, Label, Milestone, Repository};
 use crate::github::{Fetched, GitHub, GitHubError};
-use crate::mirror::projector::{self, Seen};
+use crate::mirror::projector::Seen;
 use crate::mirror::RepoName;
 use crate::store::governance::{
     audit, journal_done, save_key, Intent, JournalStatus, NewAudit, PlanStatus,
@@ -203,7 +203,7 @@ impl<'a> Applier<'a> {
         };
         let repo: Repository = serde_json::from_value(body).context("reading the repository")?;
         let mut tx = self.store.begin_mirror_write().await?;
-        let id = projector::repository(&mut tx, &repo).await?;
+        let id = tx.mirror().repository(&repo).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -708,7 +708,9 @@ impl Run<'_> {
         let mut seen = Seen::default();
         match &projection {
             Some(Projection::Issue(issue)) => {
-                projector::issue(&mut tx, &mut seen, self.repo_id, issue, None).await?;
+                tx.mirror()
+                    .issue(&mut seen, self.repo_id, issue, None)
+                    .await?;
                 if let Target::Issue { key, .. } = &c.target {
                     save_key(
                         &mut tx,
@@ -722,22 +724,22 @@ impl Run<'_> {
                     self.keys.insert(key.clone(), (issue.id, issue.number));
                 }
             }
-            Some(Projection::Label(l)) => {
-                projector::label(&mut tx, &mut seen, self.repo_id, l).await?
-            }
-            Some(Projection::LabelGone(id)) => projector::remove_label(&mut tx, *id).await?,
+            Some(Projection::Label(l)) => tx.mirror().label(&mut seen, self.repo_id, l).await?,
+            Some(Projection::LabelGone(id)) => tx.mirror().remove_label(*id).await?,
             Some(Projection::Milestone(m)) => {
-                projector::milestone(&mut tx, &mut seen, self.repo_id, m).await?;
+                tx.mirror().milestone(&mut seen, self.repo_id, m).await?;
                 self.milestones.insert(m.title.to_lowercase(), m.number);
             }
             Some(Projection::MilestoneGone(number)) => {
-                projector::remove_milestone_numbered(&mut tx, self.repo_id, *number).await?;
+                tx.mirror()
+                    .remove_milestone_numbered(self.repo_id, *number)
+                    .await?;
             }
             Some(Projection::SubIssue(parent, child)) => {
-                projector::link_sub_issue(&mut tx, *parent, *child).await?
+                tx.mirror().link_sub_issue(*parent, *child).await?
             }
             Some(Projection::Dependency(blocked, blocking)) => {
-                projector::add_dependency(&mut tx, *blocked, *blocking).await?
+                tx.mirror().add_dependency(*blocked, *blocking).await?
             }
             None => {}
         }

@@ -275,7 +275,7 @@ impl Syncer {
                 let r: Repository = serde_json::from_value(body)
                     .context("GitHub sent a repository ghgov cannot read")?;
                 let mut tx = self.store.begin_mirror_write().await?;
-                let id = projector::repository(&mut tx, &r).await?;
+                let id = tx.mirror().repository(&r).await?;
                 tx.commit().await?;
                 self.gh.commit_etag(&path).await;
                 Ok(id)
@@ -331,13 +331,15 @@ impl Syncer {
         let mut tx = self.store.begin_mirror_write().await?;
         let mut seen = Seen::default();
         for l in &labels {
-            projector::label(&mut tx, &mut seen, repo_id, l).await?;
+            tx.mirror().label(&mut seen, repo_id, l).await?;
         }
         let listed = labels.iter().map(|l| l.id).collect();
-        for id in
-            projector::unlisted(&mut tx, projector::ListedTable::Labels, repo_id, &listed).await?
+        for id in tx
+            .mirror()
+            .unlisted(projector::ListedTable::Labels, repo_id, &listed)
+            .await?
         {
-            projector::remove_label(&mut tx, id).await?;
+            tx.mirror().remove_label(id).await?;
         }
         tx.commit().await?;
         self.gh.commit_etag(&path).await;
@@ -353,18 +355,15 @@ impl Syncer {
         let mut tx = self.store.begin_mirror_write().await?;
         let mut seen = Seen::default();
         for m in &milestones {
-            projector::milestone(&mut tx, &mut seen, repo_id, m).await?;
+            tx.mirror().milestone(&mut seen, repo_id, m).await?;
         }
         let listed = milestones.iter().map(|m| m.id).collect();
-        for id in projector::unlisted(
-            &mut tx,
-            projector::ListedTable::Milestones,
-            repo_id,
-            &listed,
-        )
-        .await?
+        for id in tx
+            .mirror()
+            .unlisted(projector::ListedTable::Milestones, repo_id, &listed)
+            .await?
         {
-            projector::remove_milestone(&mut tx, id).await?;
+            tx.mirror().remove_milestone(id).await?;
         }
         tx.commit().await?;
         self.gh.commit_etag(&path).await;
@@ -389,13 +388,17 @@ impl Syncer {
         let stamps: Vec<String> = match what {
             Paged::Issues => {
                 let issues: Vec<Issue> = list(body, "issue")?;
-                projector::issues(&mut tx, &mut seen, repo_id, &issues, generation).await?;
+                tx.mirror()
+                    .issues(&mut seen, repo_id, &issues, generation)
+                    .await?;
                 issues.into_iter().map(|i| i.updated_at).collect()
             }
             Paged::Comments => {
                 let comments: Vec<Comment> = list(body, "comment")?;
                 for c in &comments {
-                    projector::comment(&mut tx, &mut seen, repo_id, c, generation).await?;
+                    tx.mirror()
+                        .comment(&mut seen, repo_id, c, generation)
+                        .await?;
                 }
                 comments.into_iter().map(|c| c.updated_at).collect()
             }
@@ -523,7 +526,9 @@ impl Syncer {
             return Ok(0);
         };
         let mut tx = self.store.begin_mirror_write().await?;
-        projector::remove_unseen_comments(&mut tx, repo_id, listing.generation).await?;
+        tx.mirror()
+            .remove_unseen_comments(repo_id, listing.generation)
+            .await?;
         tx.commit().await?;
         self.finish_full(Paged::Comments, &full, &listing).await?;
         Ok(listing.count)
@@ -547,18 +552,13 @@ impl Syncer {
                 let issue: Issue = serde_json::from_value(body)?;
                 let mut tx = self.store.begin_mirror_write().await?;
                 if issue.id == id {
-                    projector::issue(
-                        &mut tx,
-                        &mut Seen::default(),
-                        repo_id,
-                        &issue,
-                        Some(generation),
-                    )
-                    .await?;
+                    tx.mirror()
+                        .issue(&mut Seen::default(), repo_id, &issue, Some(generation))
+                        .await?;
                     tx.commit().await?;
                     return Ok(false);
                 }
-                projector::remove_issue(&mut tx, id, "replaced").await?;
+                tx.mirror().remove_issue(id, "replaced").await?;
                 tx.commit().await?;
                 Ok(true)
             }
@@ -570,7 +570,7 @@ impl Syncer {
                 } else {
                     "not_found"
                 };
-                projector::remove_issue(&mut tx, id, reason).await?;
+                tx.mirror().remove_issue(id, reason).await?;
                 tx.commit().await?;
                 Ok(true)
             }
@@ -684,9 +684,9 @@ impl Syncer {
                 Vec::new()
             };
             let mut tx = self.store.begin_mirror_write().await?;
-            projector::set_sub_issues(&mut tx, id, &children).await?;
-            projector::set_blocked_by(&mut tx, id, &blockers).await?;
-            projector::clear_relations_dirty(&mut tx, id).await?;
+            tx.mirror().set_sub_issues(id, &children).await?;
+            tx.mirror().set_blocked_by(id, &blockers).await?;
+            tx.mirror().clear_relations_dirty(id).await?;
             tx.commit().await?;
         }
         Ok((parents, deps))
