@@ -2,7 +2,6 @@
 
 use super::governance::{audit, NewAudit};
 use super::{now_text, Store};
-use sqlx::Row;
 
 impl Store {
     pub async fn is_admitted(&self, full_name: &str) -> anyhow::Result<bool> {
@@ -16,18 +15,20 @@ impl Store {
     }
 
     pub async fn admitted_repositories(&self) -> anyhow::Result<Vec<String>> {
-        let rows = sqlx::query("SELECT full_name FROM admitted_repositories ORDER BY full_name_lc")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
+        Ok(
+            sqlx::query_scalar("SELECT full_name FROM admitted_repositories ORDER BY full_name_lc")
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     /// Names of the repositories the mirror holds.
     pub async fn mirrored_repository_names(&self) -> anyhow::Result<Vec<String>> {
-        let rows = sqlx::query("SELECT full_name FROM repositories ORDER BY full_name_lc")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
+        Ok(
+            sqlx::query_scalar("SELECT full_name FROM repositories ORDER BY full_name_lc")
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     /// Admits `full_name`, with an audit row in the same transaction; false when it was

@@ -196,10 +196,31 @@ impl Store {
         .bind(offset)
         .fetch_all(&self.pool)
         .await?;
-        let total = self
-            .count(&format!("SELECT COUNT(*) FROM deliveries {filter}"))
-            .await?;
+        let total = self.count_deliveries(status).await?;
         Ok((rows, total))
+    }
+
+    /// How many deliveries are stored: all of them, or those in one status.
+    pub async fn count_deliveries(&self, status: Option<DeliveryStatus>) -> anyhow::Result<i64> {
+        let filter = status
+            .map(|s| format!("WHERE status = '{}'", s.as_str()))
+            .unwrap_or_default();
+        Ok(
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM deliveries {filter}"))
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    /// How many deliveries are not settled yet: pending, or failed and waiting for a retry.
+    pub async fn unsettled_deliveries(&self) -> anyhow::Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM deliveries WHERE status IN ($1, $2)")
+                .bind(DeliveryStatus::Pending.as_str())
+                .bind(DeliveryStatus::Failed.as_str())
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn delivery(&self, id: i64) -> anyhow::Result<Option<DeliveryRow>> {

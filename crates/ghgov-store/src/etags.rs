@@ -1,15 +1,15 @@
 //! The conditional-request cache, in the database so it survives restarts.
 
 use super::{now_text, Store};
-use sqlx::Row;
 
 impl Store {
     pub async fn etag(&self, key: &str) -> anyhow::Result<Option<String>> {
-        let row = sqlx::query("SELECT etag FROM etags WHERE request_key = $1")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.get(0)))
+        Ok(
+            sqlx::query_scalar("SELECT etag FROM etags WHERE request_key = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn save_etag(&self, key: &str, etag: &str) -> anyhow::Result<()> {

@@ -5,8 +5,7 @@ use super::{now_text, Store, WriteTx};
 use anyhow::Context;
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::FromRow;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Serialize)]
@@ -20,15 +19,30 @@ pub struct ConfigVersion {
     pub changes: Vec<String>,
 }
 
-fn config_row(r: &AnyRow) -> anyhow::Result<ConfigVersion> {
-    Ok(ConfigVersion {
-        repository: r.get("repository"),
-        version: r.get("version"),
-        config: serde_json::from_str(&r.get::<String, _>("config"))?,
-        actor: r.get("actor"),
-        created_at: r.get("created_at"),
-        changes: serde_json::from_str(&r.get::<String, _>("changes"))?,
-    })
+/// A stored configuration version, its JSON columns still text.
+#[derive(FromRow)]
+struct ConfigRecord {
+    repository: String,
+    version: i64,
+    config: String,
+    actor: String,
+    created_at: String,
+    changes: String,
+}
+
+const CONFIG_COLUMNS: &str = "repository, version, config, actor, created_at, changes";
+
+impl ConfigRecord {
+    fn parse(self) -> anyhow::Result<ConfigVersion> {
+        Ok(ConfigVersion {
+            repository: self.repository,
+            version: self.version,
+            config: serde_json::from_str(&self.config)?,
+            actor: self.actor,
+            created_at: self.created_at,
+            changes: serde_json::from_str(&self.changes)?,
+        })
+    }
 }
 
 /// The top-level fields (and `governance_rules.*` parts) in which two configurations differ.
@@ -154,33 +168,58 @@ pub struct PlanRow {
     pub error: Option<String>,
 }
 
-fn plan_row(r: &AnyRow) -> anyhow::Result<PlanRow> {
-    let needs: String = r.get("needs_approval");
-    let id: i64 = r.get("id");
-    let status: String = r.get("status");
-    Ok(PlanRow {
-        id,
-        repository: r.get("repository"),
-        status: PlanStatus::parse(&status)
-            .ok_or_else(|| anyhow::anyhow!("plan {id} has the unknown status '{status}'"))?,
-        plan: serde_json::from_str(&r.get::<String, _>("plan"))?,
-        config_version: r.get("config_version"),
-        spec_digest: r.get("spec_digest"),
-        needs_approval: needs
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect(),
-        created_by: r.get("created_by"),
-        created_at: r.get("created_at"),
-        approved_by: r.get("approved_by"),
-        approved_at: r.get("approved_at"),
-        updated_at: r.get("updated_at"),
-        adds: r.get("adds"),
-        changes: r.get("changes"),
-        destroys: r.get("destroys"),
-        error: r.get("error"),
-    })
+/// A stored plan, its status, body and approvals still text.
+#[derive(FromRow)]
+struct PlanRecord {
+    id: i64,
+    repository: String,
+    status: String,
+    plan: String,
+    config_version: Option<i64>,
+    spec_digest: String,
+    needs_approval: String,
+    created_by: String,
+    created_at: String,
+    approved_by: Option<String>,
+    approved_at: Option<String>,
+    updated_at: String,
+    adds: i64,
+    changes: i64,
+    destroys: i64,
+    error: Option<String>,
+}
+
+const PLAN_COLUMNS: &str = "id, repository, status, plan, config_version, spec_digest, needs_approval, created_by, created_at, approved_by, approved_at, updated_at, adds, changes, destroys, error";
+
+impl PlanRecord {
+    fn parse(self) -> anyhow::Result<PlanRow> {
+        let id = self.id;
+        let status = self.status;
+        Ok(PlanRow {
+            id,
+            repository: self.repository,
+            status: PlanStatus::parse(&status)
+                .ok_or_else(|| anyhow::anyhow!("plan {id} has the unknown status '{status}'"))?,
+            plan: serde_json::from_str(&self.plan)?,
+            config_version: self.config_version,
+            spec_digest: self.spec_digest,
+            needs_approval: self
+                .needs_approval
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            created_by: self.created_by,
+            created_at: self.created_at,
+            approved_by: self.approved_by,
+            approved_at: self.approved_at,
+            updated_at: self.updated_at,
+            adds: self.adds,
+            changes: self.changes,
+            destroys: self.destroys,
+            error: self.error,
+        })
+    }
 }
 
 pub struct NewPlan<'a> {
@@ -220,6 +259,44 @@ pub struct JournalRow {
     pub completed_at: Option<String>,
 }
 
+/// A stored journal step, its status still text.
+#[derive(FromRow)]
+struct JournalRecord {
+    step: i64,
+    object_key: String,
+    action: String,
+    method: String,
+    path: String,
+    status: String,
+    result_id: Option<i64>,
+    error: Option<String>,
+    created_at: String,
+    completed_at: Option<String>,
+}
+
+impl JournalRecord {
+    fn parse(self, plan_id: i64) -> anyhow::Result<JournalRow> {
+        let step = self.step;
+        let status = self.status;
+        Ok(JournalRow {
+            step,
+            object_key: self.object_key,
+            action: self.action,
+            method: self.method,
+            path: self.path,
+            status: JournalStatus::parse(&status).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "step {step} of plan {plan_id}'s journal has the unknown status '{status}'"
+                )
+            })?,
+            result_id: self.result_id,
+            error: self.error,
+            created_at: self.created_at,
+            completed_at: self.completed_at,
+        })
+    }
+}
+
 pub struct Intent<'a> {
     pub plan_id: i64,
     pub step: i64,
@@ -242,6 +319,50 @@ pub struct AuditEntry {
     pub after: Option<Value>,
     pub correlation_id: String,
     pub at: String,
+}
+
+/// A stored audit entry, its states still JSON text.
+#[derive(FromRow)]
+struct AuditRecord {
+    id: i64,
+    repository: Option<String>,
+    actor: String,
+    action: String,
+    object_kind: String,
+    object_key: String,
+    before_state: Option<String>,
+    after_state: Option<String>,
+    correlation_id: String,
+    at: String,
+}
+
+impl AuditRecord {
+    fn parse(self) -> anyhow::Result<AuditEntry> {
+        let parse = |s: Option<String>| -> anyhow::Result<Option<Value>> {
+            s.map(|s| serde_json::from_str(&s))
+                .transpose()
+                .map_err(Into::into)
+        };
+        Ok(AuditEntry {
+            id: self.id,
+            repository: self.repository,
+            actor: self.actor,
+            action: self.action,
+            object_kind: self.object_kind,
+            object_key: self.object_key,
+            before: parse(self.before_state)?,
+            after: parse(self.after_state)?,
+            correlation_id: self.correlation_id,
+            at: self.at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct KeyRecord {
+    issue_key: String,
+    issue_id: i64,
+    issue_number: i64,
 }
 
 pub struct NewAudit<'a> {
@@ -270,13 +391,13 @@ impl Store {
     ) -> anyhow::Result<ConfigVersion> {
         let repository = repository.to_ascii_lowercase();
         let mut tx = self.begin_write().await?;
-        let latest = sqlx::query(
-            "SELECT repository, version, config, actor, created_at, changes FROM governance_configs WHERE repository = $1 ORDER BY version DESC LIMIT 1",
-        )
+        let latest = sqlx::query_as::<_, ConfigRecord>(&format!(
+            "SELECT {CONFIG_COLUMNS} FROM governance_configs WHERE repository = $1 ORDER BY version DESC LIMIT 1"
+        ))
         .bind(&repository)
         .fetch_optional(&mut **tx)
         .await?
-        .map(|r| config_row(&r))
+        .map(ConfigRecord::parse)
         .transpose()?;
         if let Some(l) = &latest {
             if &l.config == config {
@@ -321,11 +442,11 @@ impl Store {
     }
 
     pub async fn latest_config(&self, repository: &str) -> anyhow::Result<Option<ConfigVersion>> {
-        sqlx::query("SELECT repository, version, config, actor, created_at, changes FROM governance_configs WHERE repository = $1 ORDER BY version DESC LIMIT 1")
+        sqlx::query_as::<_, ConfigRecord>(&format!("SELECT {CONFIG_COLUMNS} FROM governance_configs WHERE repository = $1 ORDER BY version DESC LIMIT 1"))
             .bind(repository.to_ascii_lowercase())
             .fetch_optional(&self.pool)
             .await?
-            .map(|r| config_row(&r))
+            .map(ConfigRecord::parse)
             .transpose()
     }
 
@@ -334,23 +455,23 @@ impl Store {
         repository: &str,
         version: i64,
     ) -> anyhow::Result<Option<ConfigVersion>> {
-        sqlx::query("SELECT repository, version, config, actor, created_at, changes FROM governance_configs WHERE repository = $1 AND version = $2")
+        sqlx::query_as::<_, ConfigRecord>(&format!("SELECT {CONFIG_COLUMNS} FROM governance_configs WHERE repository = $1 AND version = $2"))
             .bind(repository.to_ascii_lowercase())
             .bind(version)
             .fetch_optional(&self.pool)
             .await?
-            .map(|r| config_row(&r))
+            .map(ConfigRecord::parse)
             .transpose()
     }
 
     /// Every version, newest first.
     pub async fn config_versions(&self, repository: &str) -> anyhow::Result<Vec<ConfigVersion>> {
-        sqlx::query("SELECT repository, version, config, actor, created_at, changes FROM governance_configs WHERE repository = $1 ORDER BY version DESC")
+        sqlx::query_as::<_, ConfigRecord>(&format!("SELECT {CONFIG_COLUMNS} FROM governance_configs WHERE repository = $1 ORDER BY version DESC"))
             .bind(repository.to_ascii_lowercase())
             .fetch_all(&self.pool)
             .await?
-            .iter()
-            .map(config_row)
+            .into_iter()
+            .map(ConfigRecord::parse)
             .collect()
     }
 
@@ -362,7 +483,7 @@ impl Store {
         };
         let now = now_text();
         let mut tx = self.begin_write().await?;
-        let id: i64 = sqlx::query("INSERT INTO governance_plans (repository, status, plan, config_version, spec_digest, needs_approval, created_by, created_at, updated_at, adds, changes, destroys) \
+        let id: i64 = sqlx::query_scalar("INSERT INTO governance_plans (repository, status, plan, config_version, spec_digest, needs_approval, created_by, created_at, updated_at, adds, changes, destroys) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11) RETURNING id")
             .bind(p.repository.to_ascii_lowercase())
             .bind(status.as_str())
@@ -376,8 +497,7 @@ impl Store {
             .bind(p.counts.1)
             .bind(p.counts.2)
             .fetch_one(&mut **tx)
-            .await?
-            .get(0);
+            .await?;
         audit(
             &mut tx,
             NewAudit {
@@ -399,25 +519,27 @@ impl Store {
     }
 
     pub async fn plan(&self, id: i64) -> anyhow::Result<Option<PlanRow>> {
-        sqlx::query("SELECT * FROM governance_plans WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| plan_row(&r))
-            .transpose()
+        sqlx::query_as::<_, PlanRecord>(&format!(
+            "SELECT {PLAN_COLUMNS} FROM governance_plans WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(PlanRecord::parse)
+        .transpose()
     }
 
     /// Plans of a repository, newest first (without their bodies' details trimmed).
     pub async fn plans(&self, repository: &str, limit: i64) -> anyhow::Result<Vec<PlanRow>> {
-        sqlx::query(
-            "SELECT * FROM governance_plans WHERE repository = $1 ORDER BY id DESC LIMIT $2",
-        )
+        sqlx::query_as::<_, PlanRecord>(&format!(
+            "SELECT {PLAN_COLUMNS} FROM governance_plans WHERE repository = $1 ORDER BY id DESC LIMIT $2"
+        ))
         .bind(repository.to_ascii_lowercase())
         .bind(limit)
         .fetch_all(&self.pool)
         .await?
-        .iter()
-        .map(plan_row)
+        .into_iter()
+        .map(PlanRecord::parse)
         .collect()
     }
 
@@ -428,7 +550,7 @@ impl Store {
         repository: &str,
         id: i64,
     ) -> anyhow::Result<Option<i64>> {
-        Ok(sqlx::query(
+        Ok(sqlx::query_scalar(
             "SELECT id FROM governance_plans WHERE repository = $1 AND id > $2 AND status IN ($3, $4, $5) ORDER BY id LIMIT 1",
         )
         .bind(repository.to_ascii_lowercase())
@@ -437,8 +559,7 @@ impl Store {
         .bind(PlanStatus::Applied.as_str())
         .bind(PlanStatus::Failed.as_str())
         .fetch_optional(&self.pool)
-        .await?
-        .map(|r| r.get::<i64, _>(0)))
+        .await?)
     }
 
     pub async fn set_plan_status(
@@ -462,14 +583,16 @@ impl Store {
     /// Approves a pending plan. The creator may not approve their own plan (four eyes).
     pub async fn approve_plan(&self, id: i64, approver: &str) -> Result<PlanRow, ApprovalError> {
         let mut tx = self.begin_write().await.map_err(anyhow::Error::from)?;
-        let row = sqlx::query("SELECT * FROM governance_plans WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(anyhow::Error::from)?
-            .map(|r| plan_row(&r))
-            .transpose()?
-            .ok_or(ApprovalError::NotFound(id))?;
+        let row = sqlx::query_as::<_, PlanRecord>(&format!(
+            "SELECT {PLAN_COLUMNS} FROM governance_plans WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(anyhow::Error::from)?
+        .map(PlanRecord::parse)
+        .transpose()?
+        .ok_or(ApprovalError::NotFound(id))?;
         if row.status != PlanStatus::PendingApproval {
             return Err(ApprovalError::NotPending {
                 id,
@@ -511,31 +634,12 @@ impl Store {
     }
 
     pub async fn journal(&self, plan_id: i64) -> anyhow::Result<Vec<JournalRow>> {
-        let rows = sqlx::query("SELECT step, object_key, action, method, path, status, result_id, error, created_at, completed_at FROM governance_journal WHERE plan_id = $1 ORDER BY step")
+        sqlx::query_as::<_, JournalRecord>("SELECT step, object_key, action, method, path, status, result_id, error, created_at, completed_at FROM governance_journal WHERE plan_id = $1 ORDER BY step")
             .bind(plan_id)
             .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let step: i64 = r.get("step");
-                let status: String = r.get("status");
-                Ok(JournalRow {
-                    step,
-                    object_key: r.get("object_key"),
-                    action: r.get("action"),
-                    method: r.get("method"),
-                    path: r.get("path"),
-                    status: JournalStatus::parse(&status).ok_or_else(|| {
-                        anyhow::anyhow!(
-                            "step {step} of plan {plan_id}'s journal has the unknown status '{status}'"
-                        )
-                    })?,
-                    result_id: r.get("result_id"),
-                    error: r.get("error"),
-                    created_at: r.get("created_at"),
-                    completed_at: r.get("completed_at"),
-                })
-            })
+            .await?
+            .into_iter()
+            .map(|r| r.parse(plan_id))
             .collect()
     }
 
@@ -577,21 +681,15 @@ impl Store {
         &self,
         repository: &str,
     ) -> anyhow::Result<HashMap<String, (i64, i64)>> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as::<_, KeyRecord>(
             "SELECT issue_key, issue_id, issue_number FROM governance_keys WHERE repository = $1",
         )
         .bind(repository.to_ascii_lowercase())
         .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                (
-                    r.get::<String, _>(0),
-                    (r.get::<i64, _>(1), r.get::<i64, _>(2)),
-                )
-            })
-            .collect())
+        .await?
+        .into_iter()
+        .map(|r| (r.issue_key, (r.issue_id, r.issue_number)))
+        .collect())
     }
 
     pub async fn audit_entries(
@@ -600,7 +698,7 @@ impl Store {
         correlation_id: Option<&str>,
         limit: i64,
     ) -> anyhow::Result<Vec<AuditEntry>> {
-        let rows = sqlx::query(
+        sqlx::query_as::<_, AuditRecord>(
             "SELECT id, repository, actor, action, object_kind, object_key, before_state, after_state, correlation_id, at FROM audit_log \
              WHERE (CAST($1 AS TEXT) IS NULL OR repository = $1) AND (CAST($2 AS TEXT) IS NULL OR correlation_id = $2) ORDER BY id DESC LIMIT $3",
         )
@@ -608,29 +706,10 @@ impl Store {
         .bind(correlation_id)
         .bind(limit)
         .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let parse = |c: &str| -> anyhow::Result<Option<Value>> {
-                    r.get::<Option<String>, _>(c)
-                        .map(|s| serde_json::from_str(&s))
-                        .transpose()
-                        .map_err(Into::into)
-                };
-                Ok(AuditEntry {
-                    id: r.get("id"),
-                    repository: r.get("repository"),
-                    actor: r.get("actor"),
-                    action: r.get("action"),
-                    object_kind: r.get("object_kind"),
-                    object_key: r.get("object_key"),
-                    before: parse("before_state")?,
-                    after: parse("after_state")?,
-                    correlation_id: r.get("correlation_id"),
-                    at: r.get("at"),
-                })
-            })
-            .collect()
+        .await?
+        .into_iter()
+        .map(AuditRecord::parse)
+        .collect()
     }
 }
 

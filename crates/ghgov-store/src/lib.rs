@@ -26,8 +26,8 @@ pub use sync_ops::{save_cursor, SyncCursor, SyncOperation, SyncStatus};
 pub use tokens::{Scope, TokenRow};
 
 use anyhow::Context;
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Executor, Row};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,7 +39,8 @@ pub enum Backend {
 
 #[derive(Clone)]
 pub struct Store {
-    pub pool: AnyPool,
+    /// Private: the rest of ghgov reaches the database through the store's methods only.
+    pool: AnyPool,
     pub backend: Backend,
     /// The database URL (without password), which names this store in process-wide locks.
     pub name: Arc<str>,
@@ -59,14 +60,8 @@ pub struct WriteTx {
 }
 
 impl WriteTx {
-    /// A savepoint inside this transaction: what it writes is kept by its `commit` and
-    /// undone alone by its `rollback`, the rest of the transaction going on.
-    pub async fn savepoint(&mut self) -> Result<projector::Tx<'_>, DbError> {
-        sqlx::Acquire::begin(&mut *self.tx).await
-    }
-
-    /// Marks the transaction as one that changes mirrored data, for writers that learn it
-    /// only midway (a batch of deliveries, some of which are never projected).
+    /// Marks the transaction as one that changes mirrored data. [`WriteTx::mirror`] and a
+    /// committed [`WriteTx::mirror_savepoint`] do it themselves.
     pub fn touch_mirror(&mut self) {
         self.changes_mirror = true;
     }
@@ -227,21 +222,23 @@ impl Store {
 
     /// Versions of the applied migrations.
     pub async fn migrations(&self) -> anyhow::Result<Vec<i64>> {
-        let rows = sqlx::query("SELECT version FROM _sqlx_migrations ORDER BY version")
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.iter().map(|r| r.get::<i64, _>(0)).collect())
+        Ok(
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     /// A transaction that writes, but not mirrored data (deliveries, tokens, cursors,
     /// governance records): its commit leaves [`Store::mirror_version`] alone. Writers of
-    /// mirrored data use [`Store::begin_mirror_write`] or [`WriteTx::touch_mirror`].
+    /// mirrored data use [`Store::begin_mirror_write`], or [`WriteTx::mirror`] here.
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         self.begin(false).await
     }
 
     /// A transaction that writes mirrored data (repositories, issues, labels, milestones,
     /// comments, sub-issues, dependencies): its commit moves [`Store::mirror_version`].
+    /// The projector writes through its [`WriteTx::mirror`].
     pub async fn begin_mirror_write(&self) -> Result<WriteTx, sqlx::Error> {
         self.begin(true).await
     }
@@ -272,10 +269,9 @@ impl Store {
     /// survive writes that leave the mirror as it was (a stored delivery, a used token).
     pub async fn mirror_version(&self) -> anyhow::Result<i64> {
         Ok(
-            sqlx::query("SELECT version FROM mirror_version WHERE id = 1")
+            sqlx::query_scalar("SELECT version FROM mirror_version WHERE id = 1")
                 .fetch_one(&self.pool)
-                .await?
-                .get(0),
+                .await?,
         )
     }
 
@@ -295,14 +291,18 @@ impl Store {
         Ok(())
     }
 
+    /// The connection pool, for ghgov's tests that look under the hood. Only with the
+    /// feature `test-support`, which only ghgov's dev-dependency enables: the product build
+    /// does not see the pool.
+    #[cfg(feature = "test-support")]
+    #[doc(hidden)]
+    pub fn pool_for_tests(&self) -> &AnyPool {
+        &self.pool
+    }
+
     pub async fn ping(&self) -> anyhow::Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
-    }
-
-    pub async fn count(&self, sql: &str) -> anyhow::Result<i64> {
-        let row: AnyRow = sqlx::query(sql).fetch_one(&self.pool).await?;
-        Ok(row.get::<i64, _>(0))
     }
 }
 

@@ -1,13 +1,72 @@
 //! The projector: the one way facts enter the mirror tables, whether they came from a
-//! webhook or from a sync page. Every function runs inside the caller's transaction and is
-//! idempotent; older facts (by `updated_at`) never overwrite newer ones.
+//! webhook or from a sync page. Its writes are the methods of [`MirrorTx`], which runs them
+//! inside the caller's write transaction; each is idempotent, and older facts (by
+//! `updated_at`) never overwrite newer ones.
 
 use crate::records::{Comment, Issue, Label, Milestone, Repository, User};
 use crate::sql::{id_list, placeholders};
-use sqlx::{Any, Row, Transaction};
+use crate::{DbError, WriteTx};
+use sqlx::{Any, AnyConnection, FromRow, Transaction};
 use std::collections::HashSet;
 
-pub type Tx<'a> = Transaction<'a, Any>;
+/// A write transaction's door to the mirror tables: the projector's writes are its methods.
+/// There are two ways to get one, and both move the mirror's version when the transaction
+/// commits (see [`crate::Store::mirror_version`]): [`WriteTx::mirror`], in a transaction
+/// from [`crate::Store::begin_mirror_write`] or [`crate::Store::begin_write`], and
+/// [`MirrorSavepoint::mirror`], inside a savepoint that keeps or undoes its writes alone.
+pub struct MirrorTx<'t> {
+    conn: &'t mut AnyConnection,
+}
+
+impl WriteTx {
+    /// The mirror's door inside this transaction; its commit then moves the mirror's
+    /// version (as [`WriteTx::touch_mirror`] does).
+    pub fn mirror(&mut self) -> MirrorTx<'_> {
+        self.changes_mirror = true;
+        MirrorTx { conn: &mut self.tx }
+    }
+
+    /// A savepoint inside this transaction, for mirror writes that may fail alone: what it
+    /// writes is kept by its `commit` (which also marks this transaction as one that moves
+    /// the mirror's version) and undone alone by its `rollback`, the rest of the transaction
+    /// going on.
+    pub async fn mirror_savepoint(&mut self) -> Result<MirrorSavepoint<'_>, DbError> {
+        let WriteTx {
+            tx, changes_mirror, ..
+        } = self;
+        Ok(MirrorSavepoint {
+            tx: sqlx::Acquire::begin(&mut **tx).await?,
+            changes_mirror,
+        })
+    }
+}
+
+/// A savepoint of a write transaction, for the projector (see [`WriteTx::mirror_savepoint`]).
+pub struct MirrorSavepoint<'t> {
+    tx: Transaction<'t, Any>,
+    changes_mirror: &'t mut bool,
+}
+
+impl MirrorSavepoint<'_> {
+    /// The mirror's door inside this savepoint.
+    pub fn mirror(&mut self) -> MirrorTx<'_> {
+        MirrorTx { conn: &mut self.tx }
+    }
+
+    /// Keeps what the savepoint wrote; the enclosing transaction's commit then moves the
+    /// mirror's version, even if the event was in the end ignored (it may have projected
+    /// its repository).
+    pub async fn commit(self) -> Result<(), DbError> {
+        self.tx.commit().await?;
+        *self.changes_mirror = true;
+        Ok(())
+    }
+
+    /// Undoes what the savepoint wrote, and only that.
+    pub async fn rollback(self) -> Result<(), DbError> {
+        self.tx.rollback().await
+    }
+}
 
 /// What happened to an issue fact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,69 +91,6 @@ fn flag(b: bool) -> i64 {
     b as i64
 }
 
-pub async fn repository(tx: &mut Tx<'_>, r: &Repository) -> anyhow::Result<i64> {
-    sqlx::query(
-        "INSERT INTO repositories (id, owner, name, full_name, full_name_lc, private, default_branch, html_url, open_issues_count, created_at, updated_at, pushed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-         ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, name = excluded.name, full_name = excluded.full_name, full_name_lc = excluded.full_name_lc, \
-         private = excluded.private, default_branch = COALESCE(excluded.default_branch, repositories.default_branch), html_url = COALESCE(excluded.html_url, repositories.html_url), \
-         open_issues_count = COALESCE(excluded.open_issues_count, repositories.open_issues_count), created_at = COALESCE(excluded.created_at, repositories.created_at), \
-         updated_at = COALESCE(excluded.updated_at, repositories.updated_at), pushed_at = COALESCE(excluded.pushed_at, repositories.pushed_at)",
-    )
-    .bind(r.id)
-    .bind(&r.owner.login)
-    .bind(&r.name)
-    .bind(&r.full_name)
-    .bind(r.full_name.to_ascii_lowercase())
-    .bind(flag(r.private))
-    .bind(&r.default_branch)
-    .bind(&r.html_url)
-    .bind(r.open_issues_count)
-    .bind(&r.created_at)
-    .bind(&r.updated_at)
-    .bind(&r.pushed_at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(r.id)
-}
-
-/// Whether the mirror holds the repository with this id.
-pub async fn repository_known(tx: &mut Tx<'_>, repo_id: i64) -> anyhow::Result<bool> {
-    Ok(sqlx::query("SELECT 1 FROM repositories WHERE id = $1")
-        .bind(repo_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .is_some())
-}
-
-/// The id of the mirrored repository with this name.
-pub async fn repository_id(tx: &mut Tx<'_>, repo: &crate::RepoName) -> anyhow::Result<Option<i64>> {
-    crate::planning_reads::repository_id_in(&mut **tx, &repo.key()).await
-}
-
-/// Ids of the repository's labels or milestones that `listed` (a complete listing from
-/// GitHub) does not hold: GitHub deleted them.
-pub async fn unlisted(
-    tx: &mut Tx<'_>,
-    table: ListedTable,
-    repo_id: i64,
-    listed: &HashSet<i64>,
-) -> anyhow::Result<Vec<i64>> {
-    let table = match table {
-        ListedTable::Labels => "labels",
-        ListedTable::Milestones => "milestones",
-    };
-    let rows = sqlx::query(&format!("SELECT id FROM {table} WHERE repository_id = $1"))
-        .bind(repo_id)
-        .fetch_all(&mut **tx)
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| r.get::<i64, _>(0))
-        .filter(|id| !listed.contains(id))
-        .collect())
-}
-
 /// What a complete listing can prove deleted.
 #[derive(Debug, Clone, Copy)]
 pub enum ListedTable {
@@ -102,450 +98,11 @@ pub enum ListedTable {
     Milestones,
 }
 
-/// Deletes the repository's comments a complete listing (`generation`) did not show.
-pub async fn remove_unseen_comments(
-    tx: &mut Tx<'_>,
-    repo_id: i64,
-    generation: i64,
-) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM comments WHERE repository_id = $1 AND seen_generation <> $2")
-        .bind(repo_id)
-        .bind(generation)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-/// Removes a repository and everything mirrored from it (GitHub deleted it).
-pub async fn remove_repository(tx: &mut Tx<'_>, repo_id: i64) -> anyhow::Result<()> {
-    for sql in [
-        "DELETE FROM issue_labels WHERE issue_id IN (SELECT id FROM issues WHERE repository_id = $1)",
-        "DELETE FROM issue_assignees WHERE issue_id IN (SELECT id FROM issues WHERE repository_id = $1)",
-        "DELETE FROM sub_issue_links WHERE parent_id IN (SELECT id FROM issues WHERE repository_id = $1) OR child_id IN (SELECT id FROM issues WHERE repository_id = $1)",
-        "DELETE FROM dependencies WHERE blocked_id IN (SELECT id FROM issues WHERE repository_id = $1) OR blocking_id IN (SELECT id FROM issues WHERE repository_id = $1)",
-        "DELETE FROM issues WHERE repository_id = $1",
-        "DELETE FROM comments WHERE repository_id = $1",
-        "DELETE FROM labels WHERE repository_id = $1",
-        "DELETE FROM milestones WHERE repository_id = $1",
-        "DELETE FROM repositories WHERE id = $1",
-    ] {
-        sqlx::query(sql).bind(repo_id).execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
-pub async fn user(tx: &mut Tx<'_>, seen: &mut Seen, u: &User) -> anyhow::Result<()> {
-    if !seen.users.insert(u.id) {
-        return Ok(());
-    }
-    sqlx::query(
-        "INSERT INTO users (id, login, user_type, avatar_url, html_url) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (id) DO UPDATE SET login = excluded.login, user_type = excluded.user_type, avatar_url = excluded.avatar_url, html_url = excluded.html_url",
-    )
-    .bind(u.id)
-    .bind(&u.login)
-    .bind(u.user_type.as_deref().unwrap_or("User"))
-    .bind(&u.avatar_url)
-    .bind(&u.html_url)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-pub async fn label(
-    tx: &mut Tx<'_>,
-    seen: &mut Seen,
-    repo_id: i64,
-    l: &Label,
-) -> anyhow::Result<()> {
-    if !seen
-        .labels
-        .insert((l.id, l.name.clone(), l.color.clone(), l.description.clone()))
-    {
-        return Ok(());
-    }
-    let done = sqlx::query(
-        "INSERT INTO labels (id, repository_id, name, name_lc, color, description, is_default) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_lc = excluded.name_lc, color = excluded.color, description = excluded.description, is_default = excluded.is_default \
-         WHERE labels.repository_id = excluded.repository_id",
-    )
-    .bind(l.id)
-    .bind(repo_id)
-    .bind(&l.name)
-    .bind(l.name.to_lowercase())
-    .bind(l.color.as_deref().unwrap_or("ededed"))
-    .bind(&l.description)
-    .bind(flag(l.default.unwrap_or(false)))
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        anyhow::bail!("label {} belongs to another repository in the mirror: a label is never shared, so the payload is not GitHub's", l.id);
-    }
-    Ok(())
-}
-
-pub async fn remove_label(tx: &mut Tx<'_>, label_id: i64) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM issue_labels WHERE label_id = $1")
-        .bind(label_id)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("DELETE FROM labels WHERE id = $1")
-        .bind(label_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-pub async fn milestone(
-    tx: &mut Tx<'_>,
-    seen: &mut Seen,
-    repo_id: i64,
-    m: &Milestone,
-) -> anyhow::Result<()> {
-    if !seen.milestones.insert((m.id, m.updated_at.clone())) {
-        return Ok(());
-    }
-    // Milestones without a timestamp (rare, trimmed payloads) are taken as they come.
-    let done = sqlx::query(
-        "INSERT INTO milestones (id, repository_id, number, title, description, state, due_on, open_issues, closed_issues, created_at, updated_at, closed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-         ON CONFLICT (id) DO UPDATE SET number = excluded.number, title = excluded.title, description = excluded.description, state = excluded.state, due_on = excluded.due_on, \
-         open_issues = excluded.open_issues, closed_issues = excluded.closed_issues, created_at = excluded.created_at, updated_at = excluded.updated_at, closed_at = excluded.closed_at \
-         WHERE milestones.repository_id = excluded.repository_id \
-         AND (milestones.updated_at IS NULL OR excluded.updated_at IS NULL OR excluded.updated_at >= milestones.updated_at)",
-    )
-    .bind(m.id)
-    .bind(repo_id)
-    .bind(m.number)
-    .bind(&m.title)
-    .bind(&m.description)
-    .bind(&m.state)
-    .bind(&m.due_on)
-    .bind(m.open_issues.unwrap_or(0))
-    .bind(m.closed_issues.unwrap_or(0))
-    .bind(&m.created_at)
-    .bind(&m.updated_at)
-    .bind(&m.closed_at)
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        // Older than what the mirror holds, or another repository's.
-        let owner: Option<i64> = sqlx::query("SELECT repository_id FROM milestones WHERE id = $1")
-            .bind(m.id)
-            .fetch_optional(&mut **tx)
-            .await?
-            .map(|r| r.get(0));
-        if owner.is_some_and(|o| o != repo_id) {
-            anyhow::bail!("milestone {} belongs to another repository in the mirror: a milestone is never shared, so the payload is not GitHub's", m.id);
-        }
-    }
-    Ok(())
-}
-
-/// Removes the repository's milestone with this number, if the mirror has it.
-pub async fn remove_milestone_numbered(
-    tx: &mut Tx<'_>,
-    repo_id: i64,
+/// Where an issue's comments are filed: its repository and number.
+#[derive(FromRow)]
+struct IssueNumber {
+    repository_id: i64,
     number: i64,
-) -> anyhow::Result<()> {
-    if let Some(r) =
-        sqlx::query("SELECT id FROM milestones WHERE repository_id = $1 AND number = $2")
-            .bind(repo_id)
-            .bind(number)
-            .fetch_optional(&mut **tx)
-            .await?
-    {
-        remove_milestone(tx, r.get(0)).await?;
-    }
-    Ok(())
-}
-
-pub async fn remove_milestone(tx: &mut Tx<'_>, milestone_id: i64) -> anyhow::Result<()> {
-    sqlx::query("UPDATE issues SET milestone_id = NULL WHERE milestone_id = $1")
-        .bind(milestone_id)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("DELETE FROM milestones WHERE id = $1")
-        .bind(milestone_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-/// Upserts an issue (or pull request stub) with its labels, assignees and milestone.
-/// `generation` marks it as seen by a full sync.
-pub async fn issue(
-    tx: &mut Tx<'_>,
-    seen: &mut Seen,
-    repo_id: i64,
-    i: &Issue,
-    generation: Option<i64>,
-) -> anyhow::Result<Applied> {
-    Ok(issues(tx, seen, repo_id, std::slice::from_ref(i), generation).await?[0])
-}
-
-/// A page of issues in a few statements: the checks and the label and assignee rows are
-/// written for the whole page at once (a sync page costs ~110 statements, not ~1,000).
-pub async fn issues(
-    tx: &mut Tx<'_>,
-    seen: &mut Seen,
-    repo_id: i64,
-    page: &[Issue],
-    generation: Option<i64>,
-) -> anyhow::Result<Vec<Applied>> {
-    if page.is_empty() {
-        return Ok(Vec::new());
-    }
-    // Ids come from parsed integers, so listing them inline is safe.
-    let ids = id_list(page.iter().map(|i| i.id));
-    let tombstoned: HashSet<i64> = sqlx::query(&format!(
-        "SELECT issue_id FROM issue_tombstones WHERE issue_id IN ({ids})"
-    ))
-    .fetch_all(&mut **tx)
-    .await?
-    .iter()
-    .map(|r| r.get(0))
-    .collect();
-    // The relations of an issue need fetching when GitHub says it has some, or when the
-    // mirror holds some (they may have been removed).
-    let linked: HashSet<i64> = sqlx::query(&format!(
-        "SELECT parent_id FROM sub_issue_links WHERE parent_id IN ({ids}) UNION SELECT blocked_id FROM dependencies WHERE blocked_id IN ({ids})"
-    ))
-    .fetch_all(&mut **tx)
-    .await?
-    .iter()
-    .map(|r| r.get(0))
-    .collect();
-    let mut users: Vec<&User> = Vec::new();
-    for i in page.iter().filter(|i| !tombstoned.contains(&i.id)) {
-        users.extend(i.user.iter());
-        users.extend(i.assignees.iter());
-    }
-    for u in users {
-        user(tx, seen, u).await?;
-    }
-    let mut outcomes = Vec::with_capacity(page.len());
-    let mut stored: Vec<&Issue> = Vec::new();
-    for i in page {
-        if tombstoned.contains(&i.id) {
-            outcomes.push(Applied::Tombstoned);
-            continue;
-        }
-        if let Some(m) = &i.milestone {
-            milestone(tx, seen, repo_id, m).await?;
-        }
-        let applied = upsert_issue(tx, repo_id, i, generation, linked.contains(&i.id)).await?;
-        if applied == Applied::Stored {
-            stored.push(i);
-        }
-        outcomes.push(applied);
-    }
-    if stored.is_empty() {
-        return Ok(outcomes);
-    }
-    for i in &stored {
-        for l in &i.labels {
-            label(tx, seen, repo_id, l).await?;
-        }
-    }
-    let stored_ids = id_list(stored.iter().map(|i| i.id));
-    sqlx::query(&format!(
-        "DELETE FROM issue_labels WHERE issue_id IN ({stored_ids})"
-    ))
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(&format!(
-        "DELETE FROM issue_assignees WHERE issue_id IN ({stored_ids})"
-    ))
-    .execute(&mut **tx)
-    .await?;
-    let mut pairs: Vec<(i64, i64)> = stored
-        .iter()
-        .flat_map(|i| i.labels.iter().map(move |l| (i.id, l.id)))
-        .collect();
-    pairs.sort_unstable();
-    pairs.dedup();
-    for chunk in pairs.chunks(400) {
-        let sql = format!(
-            "INSERT INTO issue_labels (issue_id, label_id) VALUES {} ON CONFLICT DO NOTHING",
-            placeholders(chunk.len(), 2)
-        );
-        let mut q = sqlx::query(&sql);
-        for (issue, label) in chunk {
-            q = q.bind(*issue).bind(*label);
-        }
-        q.execute(&mut **tx).await?;
-    }
-    let mut logins: Vec<(i64, &str)> = stored
-        .iter()
-        .flat_map(|i| i.assignees.iter().map(move |a| (i.id, a.login.as_str())))
-        .collect();
-    logins.sort_unstable();
-    logins.dedup();
-    for chunk in logins.chunks(400) {
-        let sql = format!(
-            "INSERT INTO issue_assignees (issue_id, login) VALUES {} ON CONFLICT DO NOTHING",
-            placeholders(chunk.len(), 2)
-        );
-        let mut q = sqlx::query(&sql);
-        for (issue, login) in chunk {
-            q = q.bind(*issue).bind(*login);
-        }
-        q.execute(&mut **tx).await?;
-    }
-    Ok(outcomes)
-}
-
-async fn upsert_issue(
-    tx: &mut Tx<'_>,
-    repo_id: i64,
-    i: &Issue,
-    generation: Option<i64>,
-    has_links: bool,
-) -> anyhow::Result<Applied> {
-    let sub = i.sub_issues_summary.clone().unwrap_or_default();
-    let deps = i.issue_dependencies_summary.clone().unwrap_or_default();
-    let dirty = flag(sub.total > 0 || deps.total_blocked_by > 0 || has_links);
-    let done = sqlx::query(
-        "INSERT INTO issues (id, repository_id, number, node_id, title, body, state, state_reason, is_pull_request, user_login, milestone_id, issue_type, comments_count, locked, html_url, \
-         sub_issues_total, sub_issues_completed, blocked_by_total, blocking_total, created_at, updated_at, closed_at, seen_generation, relations_dirty) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) \
-         ON CONFLICT (id) DO UPDATE SET repository_id = excluded.repository_id, number = excluded.number, node_id = excluded.node_id, title = excluded.title, body = excluded.body, \
-         state = excluded.state, state_reason = excluded.state_reason, is_pull_request = excluded.is_pull_request, user_login = excluded.user_login, milestone_id = excluded.milestone_id, \
-         issue_type = excluded.issue_type, comments_count = excluded.comments_count, locked = excluded.locked, html_url = excluded.html_url, sub_issues_total = excluded.sub_issues_total, \
-         sub_issues_completed = excluded.sub_issues_completed, blocked_by_total = excluded.blocked_by_total, blocking_total = excluded.blocking_total, created_at = excluded.created_at, \
-         updated_at = excluded.updated_at, closed_at = excluded.closed_at, relations_dirty = excluded.relations_dirty, \
-         seen_generation = CASE WHEN excluded.seen_generation > issues.seen_generation THEN excluded.seen_generation ELSE issues.seen_generation END \
-         WHERE excluded.updated_at >= issues.updated_at",
-    )
-    .bind(i.id)
-    .bind(repo_id)
-    .bind(i.number)
-    .bind(&i.node_id)
-    .bind(&i.title)
-    .bind(&i.body)
-    .bind(&i.state)
-    .bind(&i.state_reason)
-    .bind(flag(i.pull_request.is_some()))
-    .bind(i.user.as_ref().map(|u| u.login.clone()))
-    .bind(i.milestone.as_ref().map(|m| m.id))
-    .bind(i.issue_type.as_ref().map(|t| t.name.clone()))
-    .bind(i.comments.unwrap_or(0))
-    .bind(flag(i.locked.unwrap_or(false)))
-    .bind(&i.html_url)
-    .bind(sub.total)
-    .bind(sub.completed)
-    .bind(deps.total_blocked_by)
-    .bind(deps.total_blocking)
-    .bind(&i.created_at)
-    .bind(&i.updated_at)
-    .bind(&i.closed_at)
-    .bind(generation.unwrap_or(0))
-    .bind(dirty)
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        // Stale, but a full sync still saw it: it exists.
-        if let Some(g) = generation {
-            sqlx::query(
-                "UPDATE issues SET seen_generation = $1 WHERE id = $2 AND seen_generation < $1",
-            )
-            .bind(g)
-            .bind(i.id)
-            .execute(&mut **tx)
-            .await?;
-        }
-        return Ok(Applied::Stale);
-    }
-    Ok(Applied::Stored)
-}
-
-/// GitHub says the issue is gone (deleted or transferred): it leaves the mirror, and a
-/// tombstone keeps late events from bringing it back.
-pub async fn remove_issue(tx: &mut Tx<'_>, issue_id: i64, reason: &str) -> anyhow::Result<()> {
-    let repo_number = sqlx::query("SELECT repository_id, number FROM issues WHERE id = $1")
-        .bind(issue_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    for sql in [
-        "DELETE FROM issue_labels WHERE issue_id = $1",
-        "DELETE FROM issue_assignees WHERE issue_id = $1",
-        "DELETE FROM sub_issue_links WHERE parent_id = $1 OR child_id = $1",
-        "DELETE FROM dependencies WHERE blocked_id = $1 OR blocking_id = $1",
-        "DELETE FROM issues WHERE id = $1",
-    ] {
-        sqlx::query(sql).bind(issue_id).execute(&mut **tx).await?;
-    }
-    if let Some(r) = repo_number {
-        sqlx::query("DELETE FROM comments WHERE repository_id = $1 AND issue_number = $2")
-            .bind(r.get::<i64, _>(0))
-            .bind(r.get::<i64, _>(1))
-            .execute(&mut **tx)
-            .await?;
-    }
-    sqlx::query("INSERT INTO issue_tombstones (issue_id, reason, at) VALUES ($1, $2, $3) ON CONFLICT (issue_id) DO NOTHING")
-        .bind(issue_id)
-        .bind(reason)
-        .bind(crate::now_text())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-pub async fn comment(
-    tx: &mut Tx<'_>,
-    seen: &mut Seen,
-    repo_id: i64,
-    c: &Comment,
-    generation: Option<i64>,
-) -> anyhow::Result<Applied> {
-    let Some(number) = c.issue_number() else {
-        anyhow::bail!(
-            "comment {} has no issue number in issue_url '{}'",
-            c.id,
-            c.issue_url
-        );
-    };
-    if let Some(u) = &c.user {
-        user(tx, seen, u).await?;
-    }
-    let done = sqlx::query(
-        "INSERT INTO comments (id, repository_id, issue_number, user_login, body, html_url, created_at, updated_at, seen_generation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-         ON CONFLICT (id) DO UPDATE SET body = excluded.body, user_login = excluded.user_login, html_url = excluded.html_url, updated_at = excluded.updated_at, \
-         issue_number = excluded.issue_number, repository_id = excluded.repository_id, \
-         seen_generation = CASE WHEN excluded.seen_generation > comments.seen_generation THEN excluded.seen_generation ELSE comments.seen_generation END \
-         WHERE excluded.updated_at >= comments.updated_at",
-    )
-    .bind(c.id)
-    .bind(repo_id)
-    .bind(number)
-    .bind(c.user.as_ref().map(|u| u.login.clone()))
-    .bind(&c.body)
-    .bind(&c.html_url)
-    .bind(&c.created_at)
-    .bind(&c.updated_at)
-    .bind(generation.unwrap_or(0))
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() == 0 {
-        if let Some(g) = generation {
-            sqlx::query("UPDATE comments SET seen_generation = $1 WHERE id = $2")
-                .bind(g)
-                .bind(c.id)
-                .execute(&mut **tx)
-                .await?;
-        }
-        return Ok(Applied::Stale);
-    }
-    Ok(Applied::Stored)
-}
-
-pub async fn remove_comment(tx: &mut Tx<'_>, comment_id: i64) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM comments WHERE id = $1")
-        .bind(comment_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 /// GitHub never links an issue to itself; a payload that does is not GitHub's.
@@ -556,118 +113,628 @@ fn not_itself(from: i64, to: i64, link: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Whether either issue was deleted or transferred: a link to it arriving late (webhooks
-/// come out of order) must not outlive it.
-async fn either_gone(tx: &mut Tx<'_>, a: i64, b: i64) -> anyhow::Result<bool> {
-    let n: i64 = sqlx::query("SELECT COUNT(*) FROM issue_tombstones WHERE issue_id IN ($1, $2)")
-        .bind(a)
-        .bind(b)
-        .fetch_one(&mut **tx)
-        .await?
-        .get(0);
-    Ok(n > 0)
-}
-
-/// Replaces the sub-issues of `parent` with `children`, in priority order.
-pub async fn set_sub_issues(tx: &mut Tx<'_>, parent: i64, children: &[i64]) -> anyhow::Result<()> {
-    for child in children {
-        not_itself(parent, *child, "sub-issue")?;
-    }
-    sqlx::query("DELETE FROM sub_issue_links WHERE parent_id = $1")
-        .bind(parent)
-        .execute(&mut **tx)
+impl MirrorTx<'_> {
+    pub async fn repository(&mut self, r: &Repository) -> anyhow::Result<i64> {
+        sqlx::query(
+            "INSERT INTO repositories (id, owner, name, full_name, full_name_lc, private, default_branch, html_url, open_issues_count, created_at, updated_at, pushed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, name = excluded.name, full_name = excluded.full_name, full_name_lc = excluded.full_name_lc, \
+             private = excluded.private, default_branch = COALESCE(excluded.default_branch, repositories.default_branch), html_url = COALESCE(excluded.html_url, repositories.html_url), \
+             open_issues_count = COALESCE(excluded.open_issues_count, repositories.open_issues_count), created_at = COALESCE(excluded.created_at, repositories.created_at), \
+             updated_at = COALESCE(excluded.updated_at, repositories.updated_at), pushed_at = COALESCE(excluded.pushed_at, repositories.pushed_at)",
+        )
+        .bind(r.id)
+        .bind(&r.owner.login)
+        .bind(&r.name)
+        .bind(&r.full_name)
+        .bind(r.full_name.to_ascii_lowercase())
+        .bind(flag(r.private))
+        .bind(&r.default_branch)
+        .bind(&r.html_url)
+        .bind(r.open_issues_count)
+        .bind(&r.created_at)
+        .bind(&r.updated_at)
+        .bind(&r.pushed_at)
+        .execute(&mut *self.conn)
         .await?;
-    for (pos, child) in children.iter().enumerate() {
-        if either_gone(tx, parent, *child).await? {
-            continue;
+        Ok(r.id)
+    }
+
+    /// Whether the mirror holds the repository with this id.
+    pub async fn repository_known(&mut self, repo_id: i64) -> anyhow::Result<bool> {
+        Ok(sqlx::query("SELECT 1 FROM repositories WHERE id = $1")
+            .bind(repo_id)
+            .fetch_optional(&mut *self.conn)
+            .await?
+            .is_some())
+    }
+
+    /// The id of the mirrored repository with this name.
+    pub async fn repository_id(&mut self, repo: &crate::RepoName) -> anyhow::Result<Option<i64>> {
+        crate::planning_reads::repository_id_in(&mut *self.conn, &repo.key()).await
+    }
+
+    /// Ids of the repository's labels or milestones that `listed` (a complete listing from
+    /// GitHub) does not hold: GitHub deleted them.
+    pub async fn unlisted(
+        &mut self,
+        table: ListedTable,
+        repo_id: i64,
+        listed: &HashSet<i64>,
+    ) -> anyhow::Result<Vec<i64>> {
+        let table = match table {
+            ListedTable::Labels => "labels",
+            ListedTable::Milestones => "milestones",
+        };
+        let ids: Vec<i64> =
+            sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE repository_id = $1"))
+                .bind(repo_id)
+                .fetch_all(&mut *self.conn)
+                .await?;
+        Ok(ids.into_iter().filter(|id| !listed.contains(id)).collect())
+    }
+
+    /// Deletes the repository's comments a complete listing (`generation`) did not show.
+    pub async fn remove_unseen_comments(
+        &mut self,
+        repo_id: i64,
+        generation: i64,
+    ) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM comments WHERE repository_id = $1 AND seen_generation <> $2")
+            .bind(repo_id)
+            .bind(generation)
+            .execute(&mut *self.conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Removes a repository and everything mirrored from it (GitHub deleted it).
+    pub async fn remove_repository(&mut self, repo_id: i64) -> anyhow::Result<()> {
+        for sql in [
+            "DELETE FROM issue_labels WHERE issue_id IN (SELECT id FROM issues WHERE repository_id = $1)",
+            "DELETE FROM issue_assignees WHERE issue_id IN (SELECT id FROM issues WHERE repository_id = $1)",
+            "DELETE FROM sub_issue_links WHERE parent_id IN (SELECT id FROM issues WHERE repository_id = $1) OR child_id IN (SELECT id FROM issues WHERE repository_id = $1)",
+            "DELETE FROM dependencies WHERE blocked_id IN (SELECT id FROM issues WHERE repository_id = $1) OR blocking_id IN (SELECT id FROM issues WHERE repository_id = $1)",
+            "DELETE FROM issues WHERE repository_id = $1",
+            "DELETE FROM comments WHERE repository_id = $1",
+            "DELETE FROM labels WHERE repository_id = $1",
+            "DELETE FROM milestones WHERE repository_id = $1",
+            "DELETE FROM repositories WHERE id = $1",
+        ] {
+            sqlx::query(sql).bind(repo_id).execute(&mut *self.conn).await?;
         }
-        // One parent per child: a link elsewhere is superseded.
+        Ok(())
+    }
+
+    pub async fn user(&mut self, seen: &mut Seen, u: &User) -> anyhow::Result<()> {
+        if !seen.users.insert(u.id) {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO users (id, login, user_type, avatar_url, html_url) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (id) DO UPDATE SET login = excluded.login, user_type = excluded.user_type, avatar_url = excluded.avatar_url, html_url = excluded.html_url",
+        )
+        .bind(u.id)
+        .bind(&u.login)
+        .bind(u.user_type.as_deref().unwrap_or("User"))
+        .bind(&u.avatar_url)
+        .bind(&u.html_url)
+        .execute(&mut *self.conn)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn label(&mut self, seen: &mut Seen, repo_id: i64, l: &Label) -> anyhow::Result<()> {
+        if !seen
+            .labels
+            .insert((l.id, l.name.clone(), l.color.clone(), l.description.clone()))
+        {
+            return Ok(());
+        }
+        let done = sqlx::query(
+            "INSERT INTO labels (id, repository_id, name, name_lc, color, description, is_default) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_lc = excluded.name_lc, color = excluded.color, description = excluded.description, is_default = excluded.is_default \
+             WHERE labels.repository_id = excluded.repository_id",
+        )
+        .bind(l.id)
+        .bind(repo_id)
+        .bind(&l.name)
+        .bind(l.name.to_lowercase())
+        .bind(l.color.as_deref().unwrap_or("ededed"))
+        .bind(&l.description)
+        .bind(flag(l.default.unwrap_or(false)))
+        .execute(&mut *self.conn)
+        .await?;
+        if done.rows_affected() == 0 {
+            anyhow::bail!("label {} belongs to another repository in the mirror: a label is never shared, so the payload is not GitHub's", l.id);
+        }
+        Ok(())
+    }
+
+    pub async fn remove_label(&mut self, label_id: i64) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM issue_labels WHERE label_id = $1")
+            .bind(label_id)
+            .execute(&mut *self.conn)
+            .await?;
+        sqlx::query("DELETE FROM labels WHERE id = $1")
+            .bind(label_id)
+            .execute(&mut *self.conn)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn milestone(
+        &mut self,
+        seen: &mut Seen,
+        repo_id: i64,
+        m: &Milestone,
+    ) -> anyhow::Result<()> {
+        if !seen.milestones.insert((m.id, m.updated_at.clone())) {
+            return Ok(());
+        }
+        // Milestones without a timestamp (rare, trimmed payloads) are taken as they come.
+        let done = sqlx::query(
+            "INSERT INTO milestones (id, repository_id, number, title, description, state, due_on, open_issues, closed_issues, created_at, updated_at, closed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             ON CONFLICT (id) DO UPDATE SET number = excluded.number, title = excluded.title, description = excluded.description, state = excluded.state, due_on = excluded.due_on, \
+             open_issues = excluded.open_issues, closed_issues = excluded.closed_issues, created_at = excluded.created_at, updated_at = excluded.updated_at, closed_at = excluded.closed_at \
+             WHERE milestones.repository_id = excluded.repository_id \
+             AND (milestones.updated_at IS NULL OR excluded.updated_at IS NULL OR excluded.updated_at >= milestones.updated_at)",
+        )
+        .bind(m.id)
+        .bind(repo_id)
+        .bind(m.number)
+        .bind(&m.title)
+        .bind(&m.description)
+        .bind(&m.state)
+        .bind(&m.due_on)
+        .bind(m.open_issues.unwrap_or(0))
+        .bind(m.closed_issues.unwrap_or(0))
+        .bind(&m.created_at)
+        .bind(&m.updated_at)
+        .bind(&m.closed_at)
+        .execute(&mut *self.conn)
+        .await?;
+        if done.rows_affected() == 0 {
+            // Older than what the mirror holds, or another repository's.
+            let owner: Option<i64> =
+                sqlx::query_scalar("SELECT repository_id FROM milestones WHERE id = $1")
+                    .bind(m.id)
+                    .fetch_optional(&mut *self.conn)
+                    .await?;
+            if owner.is_some_and(|o| o != repo_id) {
+                anyhow::bail!("milestone {} belongs to another repository in the mirror: a milestone is never shared, so the payload is not GitHub's", m.id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the repository's milestone with this number, if the mirror has it.
+    pub async fn remove_milestone_numbered(
+        &mut self,
+        repo_id: i64,
+        number: i64,
+    ) -> anyhow::Result<()> {
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM milestones WHERE repository_id = $1 AND number = $2",
+        )
+        .bind(repo_id)
+        .bind(number)
+        .fetch_optional(&mut *self.conn)
+        .await?;
+        if let Some(id) = id {
+            self.remove_milestone(id).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn remove_milestone(&mut self, milestone_id: i64) -> anyhow::Result<()> {
+        sqlx::query("UPDATE issues SET milestone_id = NULL WHERE milestone_id = $1")
+            .bind(milestone_id)
+            .execute(&mut *self.conn)
+            .await?;
+        sqlx::query("DELETE FROM milestones WHERE id = $1")
+            .bind(milestone_id)
+            .execute(&mut *self.conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Upserts an issue (or pull request stub) with its labels, assignees and milestone.
+    /// `generation` marks it as seen by a full sync.
+    pub async fn issue(
+        &mut self,
+        seen: &mut Seen,
+        repo_id: i64,
+        i: &Issue,
+        generation: Option<i64>,
+    ) -> anyhow::Result<Applied> {
+        Ok(self
+            .issues(seen, repo_id, std::slice::from_ref(i), generation)
+            .await?[0])
+    }
+
+    /// A page of issues in a few statements: the checks and the label and assignee rows are
+    /// written for the whole page at once (a sync page costs ~110 statements, not ~1,000).
+    pub async fn issues(
+        &mut self,
+        seen: &mut Seen,
+        repo_id: i64,
+        page: &[Issue],
+        generation: Option<i64>,
+    ) -> anyhow::Result<Vec<Applied>> {
+        if page.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Ids come from parsed integers, so listing them inline is safe.
+        let ids = id_list(page.iter().map(|i| i.id));
+        let tombstoned: HashSet<i64> = sqlx::query_scalar::<_, i64>(&format!(
+            "SELECT issue_id FROM issue_tombstones WHERE issue_id IN ({ids})"
+        ))
+        .fetch_all(&mut *self.conn)
+        .await?
+        .into_iter()
+        .collect();
+        // The relations of an issue need fetching when GitHub says it has some, or when the
+        // mirror holds some (they may have been removed).
+        let linked: HashSet<i64> = sqlx::query_scalar::<_, i64>(&format!(
+            "SELECT parent_id FROM sub_issue_links WHERE parent_id IN ({ids}) UNION SELECT blocked_id FROM dependencies WHERE blocked_id IN ({ids})"
+        ))
+        .fetch_all(&mut *self.conn)
+        .await?
+        .into_iter()
+        .collect();
+        let mut users: Vec<&User> = Vec::new();
+        for i in page.iter().filter(|i| !tombstoned.contains(&i.id)) {
+            users.extend(i.user.iter());
+            users.extend(i.assignees.iter());
+        }
+        for u in users {
+            self.user(seen, u).await?;
+        }
+        let mut outcomes = Vec::with_capacity(page.len());
+        let mut stored: Vec<&Issue> = Vec::new();
+        for i in page {
+            if tombstoned.contains(&i.id) {
+                outcomes.push(Applied::Tombstoned);
+                continue;
+            }
+            if let Some(m) = &i.milestone {
+                self.milestone(seen, repo_id, m).await?;
+            }
+            let applied = self
+                .upsert_issue(repo_id, i, generation, linked.contains(&i.id))
+                .await?;
+            if applied == Applied::Stored {
+                stored.push(i);
+            }
+            outcomes.push(applied);
+        }
+        if stored.is_empty() {
+            return Ok(outcomes);
+        }
+        for i in &stored {
+            for l in &i.labels {
+                self.label(seen, repo_id, l).await?;
+            }
+        }
+        let stored_ids = id_list(stored.iter().map(|i| i.id));
+        sqlx::query(&format!(
+            "DELETE FROM issue_labels WHERE issue_id IN ({stored_ids})"
+        ))
+        .execute(&mut *self.conn)
+        .await?;
+        sqlx::query(&format!(
+            "DELETE FROM issue_assignees WHERE issue_id IN ({stored_ids})"
+        ))
+        .execute(&mut *self.conn)
+        .await?;
+        let mut pairs: Vec<(i64, i64)> = stored
+            .iter()
+            .flat_map(|i| i.labels.iter().map(move |l| (i.id, l.id)))
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        for chunk in pairs.chunks(400) {
+            let sql = format!(
+                "INSERT INTO issue_labels (issue_id, label_id) VALUES {} ON CONFLICT DO NOTHING",
+                placeholders(chunk.len(), 2)
+            );
+            let mut q = sqlx::query(&sql);
+            for (issue, label) in chunk {
+                q = q.bind(*issue).bind(*label);
+            }
+            q.execute(&mut *self.conn).await?;
+        }
+        let mut logins: Vec<(i64, &str)> = stored
+            .iter()
+            .flat_map(|i| i.assignees.iter().map(move |a| (i.id, a.login.as_str())))
+            .collect();
+        logins.sort_unstable();
+        logins.dedup();
+        for chunk in logins.chunks(400) {
+            let sql = format!(
+                "INSERT INTO issue_assignees (issue_id, login) VALUES {} ON CONFLICT DO NOTHING",
+                placeholders(chunk.len(), 2)
+            );
+            let mut q = sqlx::query(&sql);
+            for (issue, login) in chunk {
+                q = q.bind(*issue).bind(*login);
+            }
+            q.execute(&mut *self.conn).await?;
+        }
+        Ok(outcomes)
+    }
+
+    async fn upsert_issue(
+        &mut self,
+        repo_id: i64,
+        i: &Issue,
+        generation: Option<i64>,
+        has_links: bool,
+    ) -> anyhow::Result<Applied> {
+        let sub = i.sub_issues_summary.clone().unwrap_or_default();
+        let deps = i.issue_dependencies_summary.clone().unwrap_or_default();
+        let dirty = flag(sub.total > 0 || deps.total_blocked_by > 0 || has_links);
+        let done = sqlx::query(
+            "INSERT INTO issues (id, repository_id, number, node_id, title, body, state, state_reason, is_pull_request, user_login, milestone_id, issue_type, comments_count, locked, html_url, \
+             sub_issues_total, sub_issues_completed, blocked_by_total, blocking_total, created_at, updated_at, closed_at, seen_generation, relations_dirty) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) \
+             ON CONFLICT (id) DO UPDATE SET repository_id = excluded.repository_id, number = excluded.number, node_id = excluded.node_id, title = excluded.title, body = excluded.body, \
+             state = excluded.state, state_reason = excluded.state_reason, is_pull_request = excluded.is_pull_request, user_login = excluded.user_login, milestone_id = excluded.milestone_id, \
+             issue_type = excluded.issue_type, comments_count = excluded.comments_count, locked = excluded.locked, html_url = excluded.html_url, sub_issues_total = excluded.sub_issues_total, \
+             sub_issues_completed = excluded.sub_issues_completed, blocked_by_total = excluded.blocked_by_total, blocking_total = excluded.blocking_total, created_at = excluded.created_at, \
+             updated_at = excluded.updated_at, closed_at = excluded.closed_at, relations_dirty = excluded.relations_dirty, \
+             seen_generation = CASE WHEN excluded.seen_generation > issues.seen_generation THEN excluded.seen_generation ELSE issues.seen_generation END \
+             WHERE excluded.updated_at >= issues.updated_at",
+        )
+        .bind(i.id)
+        .bind(repo_id)
+        .bind(i.number)
+        .bind(&i.node_id)
+        .bind(&i.title)
+        .bind(&i.body)
+        .bind(&i.state)
+        .bind(&i.state_reason)
+        .bind(flag(i.pull_request.is_some()))
+        .bind(i.user.as_ref().map(|u| u.login.clone()))
+        .bind(i.milestone.as_ref().map(|m| m.id))
+        .bind(i.issue_type.as_ref().map(|t| t.name.clone()))
+        .bind(i.comments.unwrap_or(0))
+        .bind(flag(i.locked.unwrap_or(false)))
+        .bind(&i.html_url)
+        .bind(sub.total)
+        .bind(sub.completed)
+        .bind(deps.total_blocked_by)
+        .bind(deps.total_blocking)
+        .bind(&i.created_at)
+        .bind(&i.updated_at)
+        .bind(&i.closed_at)
+        .bind(generation.unwrap_or(0))
+        .bind(dirty)
+        .execute(&mut *self.conn)
+        .await?;
+        if done.rows_affected() == 0 {
+            // Stale, but a full sync still saw it: it exists.
+            if let Some(g) = generation {
+                sqlx::query(
+                    "UPDATE issues SET seen_generation = $1 WHERE id = $2 AND seen_generation < $1",
+                )
+                .bind(g)
+                .bind(i.id)
+                .execute(&mut *self.conn)
+                .await?;
+            }
+            return Ok(Applied::Stale);
+        }
+        Ok(Applied::Stored)
+    }
+
+    /// GitHub says the issue is gone (deleted or transferred): it leaves the mirror, and a
+    /// tombstone keeps late events from bringing it back.
+    pub async fn remove_issue(&mut self, issue_id: i64, reason: &str) -> anyhow::Result<()> {
+        let repo_number = sqlx::query_as::<_, IssueNumber>(
+            "SELECT repository_id, number FROM issues WHERE id = $1",
+        )
+        .bind(issue_id)
+        .fetch_optional(&mut *self.conn)
+        .await?;
+        for sql in [
+            "DELETE FROM issue_labels WHERE issue_id = $1",
+            "DELETE FROM issue_assignees WHERE issue_id = $1",
+            "DELETE FROM sub_issue_links WHERE parent_id = $1 OR child_id = $1",
+            "DELETE FROM dependencies WHERE blocked_id = $1 OR blocking_id = $1",
+            "DELETE FROM issues WHERE id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(issue_id)
+                .execute(&mut *self.conn)
+                .await?;
+        }
+        if let Some(r) = repo_number {
+            sqlx::query("DELETE FROM comments WHERE repository_id = $1 AND issue_number = $2")
+                .bind(r.repository_id)
+                .bind(r.number)
+                .execute(&mut *self.conn)
+                .await?;
+        }
+        sqlx::query("INSERT INTO issue_tombstones (issue_id, reason, at) VALUES ($1, $2, $3) ON CONFLICT (issue_id) DO NOTHING")
+            .bind(issue_id)
+            .bind(reason)
+            .bind(crate::now_text())
+            .execute(&mut *self.conn)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn comment(
+        &mut self,
+        seen: &mut Seen,
+        repo_id: i64,
+        c: &Comment,
+        generation: Option<i64>,
+    ) -> anyhow::Result<Applied> {
+        let Some(number) = c.issue_number() else {
+            anyhow::bail!(
+                "comment {} has no issue number in issue_url '{}'",
+                c.id,
+                c.issue_url
+            );
+        };
+        if let Some(u) = &c.user {
+            self.user(seen, u).await?;
+        }
+        let done = sqlx::query(
+            "INSERT INTO comments (id, repository_id, issue_number, user_login, body, html_url, created_at, updated_at, seen_generation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, user_login = excluded.user_login, html_url = excluded.html_url, updated_at = excluded.updated_at, \
+             issue_number = excluded.issue_number, repository_id = excluded.repository_id, \
+             seen_generation = CASE WHEN excluded.seen_generation > comments.seen_generation THEN excluded.seen_generation ELSE comments.seen_generation END \
+             WHERE excluded.updated_at >= comments.updated_at",
+        )
+        .bind(c.id)
+        .bind(repo_id)
+        .bind(number)
+        .bind(c.user.as_ref().map(|u| u.login.clone()))
+        .bind(&c.body)
+        .bind(&c.html_url)
+        .bind(&c.created_at)
+        .bind(&c.updated_at)
+        .bind(generation.unwrap_or(0))
+        .execute(&mut *self.conn)
+        .await?;
+        if done.rows_affected() == 0 {
+            if let Some(g) = generation {
+                sqlx::query("UPDATE comments SET seen_generation = $1 WHERE id = $2")
+                    .bind(g)
+                    .bind(c.id)
+                    .execute(&mut *self.conn)
+                    .await?;
+            }
+            return Ok(Applied::Stale);
+        }
+        Ok(Applied::Stored)
+    }
+
+    pub async fn remove_comment(&mut self, comment_id: i64) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM comments WHERE id = $1")
+            .bind(comment_id)
+            .execute(&mut *self.conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether either issue was deleted or transferred: a link to it arriving late (webhooks
+    /// come out of order) must not outlive it.
+    async fn either_gone(&mut self, a: i64, b: i64) -> anyhow::Result<bool> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM issue_tombstones WHERE issue_id IN ($1, $2)")
+                .bind(a)
+                .bind(b)
+                .fetch_one(&mut *self.conn)
+                .await?;
+        Ok(n > 0)
+    }
+
+    /// Replaces the sub-issues of `parent` with `children`, in priority order.
+    pub async fn set_sub_issues(&mut self, parent: i64, children: &[i64]) -> anyhow::Result<()> {
+        for child in children {
+            not_itself(parent, *child, "sub-issue")?;
+        }
+        sqlx::query("DELETE FROM sub_issue_links WHERE parent_id = $1")
+            .bind(parent)
+            .execute(&mut *self.conn)
+            .await?;
+        for (pos, child) in children.iter().enumerate() {
+            if self.either_gone(parent, *child).await? {
+                continue;
+            }
+            // One parent per child: a link elsewhere is superseded.
+            sqlx::query(
+                "INSERT INTO sub_issue_links (child_id, parent_id, position) VALUES ($1, $2, $3) \
+                 ON CONFLICT (child_id) DO UPDATE SET parent_id = excluded.parent_id, position = excluded.position",
+            )
+            .bind(*child)
+            .bind(parent)
+            .bind(pos as i64)
+            .execute(&mut *self.conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn link_sub_issue(&mut self, parent: i64, child: i64) -> anyhow::Result<()> {
+        not_itself(parent, child, "sub-issue")?;
+        if self.either_gone(parent, child).await? {
+            return Ok(());
+        }
+        let next: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(position) + 1, 0) FROM sub_issue_links WHERE parent_id = $1",
+        )
+        .bind(parent)
+        .fetch_one(&mut *self.conn)
+        .await?;
         sqlx::query(
             "INSERT INTO sub_issue_links (child_id, parent_id, position) VALUES ($1, $2, $3) \
-             ON CONFLICT (child_id) DO UPDATE SET parent_id = excluded.parent_id, position = excluded.position",
+             ON CONFLICT (child_id) DO UPDATE SET parent_id = excluded.parent_id, position = CASE WHEN sub_issue_links.parent_id = excluded.parent_id THEN sub_issue_links.position ELSE excluded.position END",
         )
-        .bind(*child)
-        .bind(parent)
-        .bind(pos as i64)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
-}
-
-pub async fn link_sub_issue(tx: &mut Tx<'_>, parent: i64, child: i64) -> anyhow::Result<()> {
-    not_itself(parent, child, "sub-issue")?;
-    if either_gone(tx, parent, child).await? {
-        return Ok(());
-    }
-    let next: i64 = sqlx::query(
-        "SELECT COALESCE(MAX(position) + 1, 0) FROM sub_issue_links WHERE parent_id = $1",
-    )
-    .bind(parent)
-    .fetch_one(&mut **tx)
-    .await?
-    .get(0);
-    sqlx::query(
-        "INSERT INTO sub_issue_links (child_id, parent_id, position) VALUES ($1, $2, $3) \
-         ON CONFLICT (child_id) DO UPDATE SET parent_id = excluded.parent_id, position = CASE WHEN sub_issue_links.parent_id = excluded.parent_id THEN sub_issue_links.position ELSE excluded.position END",
-    )
-    .bind(child)
-    .bind(parent)
-    .bind(next)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-pub async fn unlink_sub_issue(tx: &mut Tx<'_>, parent: i64, child: i64) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM sub_issue_links WHERE parent_id = $1 AND child_id = $2")
-        .bind(parent)
         .bind(child)
-        .execute(&mut **tx)
+        .bind(parent)
+        .bind(next)
+        .execute(&mut *self.conn)
         .await?;
-    Ok(())
-}
-
-/// Replaces the issues blocking `blocked`.
-pub async fn set_blocked_by(tx: &mut Tx<'_>, blocked: i64, blockers: &[i64]) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM dependencies WHERE blocked_id = $1")
-        .bind(blocked)
-        .execute(&mut **tx)
-        .await?;
-    for b in blockers {
-        add_dependency(tx, blocked, *b).await?;
+        Ok(())
     }
-    Ok(())
-}
 
-pub async fn add_dependency(tx: &mut Tx<'_>, blocked: i64, blocking: i64) -> anyhow::Result<()> {
-    not_itself(blocked, blocking, "blocker")?;
-    if either_gone(tx, blocked, blocking).await? {
-        return Ok(());
+    pub async fn unlink_sub_issue(&mut self, parent: i64, child: i64) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM sub_issue_links WHERE parent_id = $1 AND child_id = $2")
+            .bind(parent)
+            .bind(child)
+            .execute(&mut *self.conn)
+            .await?;
+        Ok(())
     }
-    sqlx::query(
-        "INSERT INTO dependencies (blocked_id, blocking_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    )
-    .bind(blocked)
-    .bind(blocking)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
 
-pub async fn remove_dependency(tx: &mut Tx<'_>, blocked: i64, blocking: i64) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM dependencies WHERE blocked_id = $1 AND blocking_id = $2")
+    /// Replaces the issues blocking `blocked`.
+    pub async fn set_blocked_by(&mut self, blocked: i64, blockers: &[i64]) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM dependencies WHERE blocked_id = $1")
+            .bind(blocked)
+            .execute(&mut *self.conn)
+            .await?;
+        for b in blockers {
+            self.add_dependency(blocked, *b).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn add_dependency(&mut self, blocked: i64, blocking: i64) -> anyhow::Result<()> {
+        not_itself(blocked, blocking, "blocker")?;
+        if self.either_gone(blocked, blocking).await? {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO dependencies (blocked_id, blocking_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
         .bind(blocked)
         .bind(blocking)
-        .execute(&mut **tx)
+        .execute(&mut *self.conn)
         .await?;
-    Ok(())
-}
+        Ok(())
+    }
 
-pub async fn clear_relations_dirty(tx: &mut Tx<'_>, issue_id: i64) -> anyhow::Result<()> {
-    sqlx::query("UPDATE issues SET relations_dirty = 0 WHERE id = $1")
-        .bind(issue_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    pub async fn remove_dependency(&mut self, blocked: i64, blocking: i64) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM dependencies WHERE blocked_id = $1 AND blocking_id = $2")
+            .bind(blocked)
+            .bind(blocking)
+            .execute(&mut *self.conn)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn clear_relations_dirty(&mut self, issue_id: i64) -> anyhow::Result<()> {
+        sqlx::query("UPDATE issues SET relations_dirty = 0 WHERE id = $1")
+            .bind(issue_id)
+            .execute(&mut *self.conn)
+            .await?;
+        Ok(())
+    }
 }

@@ -339,7 +339,7 @@ async fn an_internal_error_answers_an_id_not_sql(db: String) {
     let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
     assert_eq!(api(&gg.url(), &read, "/api/v1/labels").await.0, 200);
     sqlx::query("DROP TABLE labels")
-        .execute(&gg.store.pool)
+        .execute(gg.store.pool_for_tests())
         .await
         .unwrap();
     let r = reqwest::Client::new()
@@ -766,7 +766,7 @@ async fn snapshot(store: &Store) -> Vec<String> {
     let mut out = Vec::new();
     for table in MIRROR_TABLES {
         let rows = sqlx::query(&format!("SELECT * FROM {table}"))
-            .fetch_all(&store.pool)
+            .fetch_all(store.pool_for_tests())
             .await
             .unwrap();
         let mut rendered: Vec<String> = rows
@@ -820,18 +820,25 @@ const TIMESTAMPS: [(&str, &str); 5] = [
     ("repositories", "created_at, updated_at, pushed_at"),
 ];
 
+/// The one number a query answers: a count, or an id.
+async fn scalar(store: &Store, sql: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(sql)
+        .fetch_one(store.pool_for_tests())
+        .await
+}
+
 async fn violations(store: &Store) -> Vec<String> {
     use sqlx::Row;
     let mut out = Vec::new();
     for (what, sql) in INVARIANTS {
-        let n = store.count(sql).await.unwrap();
+        let n = scalar(store, sql).await.unwrap();
         if n != 0 {
             out.push(format!("{n} {what}"));
         }
     }
     for (table, columns) in TIMESTAMPS {
         for r in sqlx::query(&format!("SELECT {columns} FROM {table}"))
-            .fetch_all(&store.pool)
+            .fetch_all(store.pool_for_tests())
             .await
             .unwrap()
         {
@@ -946,7 +953,7 @@ async fn deliver_changed(
     }
     let row = sqlx::query("SELECT status, error FROM deliveries WHERE delivery_id = $1")
         .bind(&delivery_id)
-        .fetch_one(&store.pool)
+        .fetch_one(store.pool_for_tests())
         .await
         .unwrap();
     let (status, error): (String, Option<String>) =
@@ -985,7 +992,7 @@ async fn deliver_changed(
             // Parked, so a later drain does not retry it in the middle of another case.
             sqlx::query("UPDATE deliveries SET status = 'dead' WHERE delivery_id = $1")
                 .bind(&delivery_id)
-                .execute(&store.pool)
+                .execute(store.pool_for_tests())
                 .await
                 .unwrap();
         }
@@ -1014,8 +1021,7 @@ async fn known_breakers(
     examples: &[Example],
 ) {
     let first_id = |sql: &'static str| async move {
-        store
-            .count(sql)
+        scalar(store, sql)
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
     };
@@ -1052,8 +1058,7 @@ async fn known_breakers(
     // repository differs).
     let e = example(examples, "issues", "milestoned", corpus);
     let number = e.payload["issue"]["milestone"]["number"].as_i64().unwrap();
-    let milestone = store
-        .count(&format!("SELECT MIN(m.id) FROM milestones m JOIN repositories r ON r.id = m.repository_id WHERE r.full_name_lc = 'acme/widgets' AND m.number = {number}"))
+    let milestone = scalar(store, &format!("SELECT MIN(m.id) FROM milestones m JOIN repositories r ON r.id = m.repository_id WHERE r.full_name_lc = 'acme/widgets' AND m.number = {number}"))
         .await
         .unwrap();
     let mut p = e.payload.clone();
@@ -1091,7 +1096,7 @@ async fn id_pool(store: &Store, examples: &[Example]) -> Vec<i64> {
         "users",
     ] {
         for r in sqlx::query(&format!("SELECT id FROM {table}"))
-            .fetch_all(&store.pool)
+            .fetch_all(store.pool_for_tests())
             .await
             .unwrap()
         {
@@ -1120,7 +1125,7 @@ async fn api_still_answers(t: &Tester) {
         assert_eq!(status, 200, "{path}: {body}");
     }
     let ids: Vec<i64> = sqlx::query("SELECT id FROM issues")
-        .fetch_all(&gg.store.pool)
+        .fetch_all(gg.store.pool_for_tests())
         .await
         .unwrap()
         .iter()

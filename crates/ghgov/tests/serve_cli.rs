@@ -168,7 +168,7 @@ async fn prune_and_revoke_from_the_command_line() {
             .bind(status)
             .bind(at)
             .bind(id)
-            .execute(&store.pool)
+            .execute(store.pool_for_tests())
             .await
             .unwrap();
     }

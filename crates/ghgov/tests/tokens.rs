@@ -102,7 +102,7 @@ async fn duplicate_names_in_older_databases_are_kept(db: String) {
     names.sort();
     let second = sqlx::query("SELECT id FROM api_tokens WHERE token_hash = $1")
         .bind(hash("ghgov_b"))
-        .fetch_one(&store.pool)
+        .fetch_one(store.pool_for_tests())
         .await
         .unwrap()
         .get::<i64, _>(0);

@@ -526,11 +526,7 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>)
         },
         Some(gh) => state.health.github(gh, &state.clock).await,
     };
-    let pending = state
-        .store
-        .count("SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'failed')")
-        .await
-        .unwrap_or(-1);
+    let pending = state.store.unsettled_deliveries().await.unwrap_or(-1);
     let overall = match (&db, github.status) {
         (Err(_), _) => Overall::Unhealthy,
         (Ok(()), CheckStatus::Error) => Overall::Degraded,

@@ -2,7 +2,7 @@
 //! ([`WebhookEvent`], read from the stored delivery by the processor); every fact goes
 //! through the projector, the same way sync pages do.
 
-use super::projector::{self, Seen, Tx};
+use super::projector::{MirrorTx, Seen};
 use super::webhook_event::{EmbeddedIssue, IssueChange, LinkChange, WebhookEvent};
 use super::RepoName;
 
@@ -26,7 +26,7 @@ pub enum EventEffect {
 }
 
 /// The repository id of an issue object's `repository_url`, if the mirror holds it.
-async fn repo_of_issue_url(tx: &mut Tx<'_>, url: &str) -> anyhow::Result<Option<i64>> {
+async fn repo_of_issue_url(tx: &mut MirrorTx<'_>, url: &str) -> anyhow::Result<Option<i64>> {
     let mut parts = url.rsplit('/');
     let (name, owner) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     // Built, not parsed: a malformed URL finds no repository rather than failing the event.
@@ -34,47 +34,45 @@ async fn repo_of_issue_url(tx: &mut Tx<'_>, url: &str) -> anyhow::Result<Option<
         owner: owner.to_string(),
         name: name.to_string(),
     };
-    projector::repository_id(tx, &repo).await
+    tx.repository_id(&repo).await
 }
 
 /// Projects the issue objects a relation event carries (their summaries changed), when
 /// the mirror follows their repositories.
 async fn embedded_issues(
-    tx: &mut Tx<'_>,
+    tx: &mut MirrorTx<'_>,
     seen: &mut Seen,
     embedded: &[EmbeddedIssue],
 ) -> anyhow::Result<()> {
     for e in embedded {
         if let Some(repo) = repo_of_issue_url(tx, &e.repository_url).await? {
-            projector::issue(tx, seen, repo, &e.issue, None).await?;
+            tx.issue(seen, repo, &e.issue, None).await?;
         }
     }
     Ok(())
 }
 
-pub async fn apply(tx: &mut Tx<'_>, event: &WebhookEvent) -> anyhow::Result<EventEffect> {
+pub async fn apply(tx: &mut MirrorTx<'_>, event: &WebhookEvent) -> anyhow::Result<EventEffect> {
     let mut seen = Seen::default();
     match event {
         WebhookEvent::Ping => Ok(EventEffect::Processed),
         WebhookEvent::Issues { repository, change } => {
-            let repo = projector::repository(tx, repository).await?;
+            let repo = tx.repository(repository).await?;
             match change {
-                IssueChange::Deleted { issue_id } => {
-                    projector::remove_issue(tx, *issue_id, "deleted").await?
-                }
+                IssueChange::Deleted { issue_id } => tx.remove_issue(*issue_id, "deleted").await?,
                 IssueChange::Transferred { issue_id, new_home } => {
-                    projector::remove_issue(tx, *issue_id, "transferred").await?;
+                    tx.remove_issue(*issue_id, "transferred").await?;
                     // The issue's new home, when the mirror follows that repository too.
                     if let Some((r, issue)) = new_home {
-                        if projector::repository_known(tx, r.id).await? {
-                            projector::issue(tx, &mut seen, r.id, issue, None).await?;
+                        if tx.repository_known(r.id).await? {
+                            tx.issue(&mut seen, r.id, issue, None).await?;
                         }
                     }
                 }
                 IssueChange::Updated { issue, milestone } => {
-                    projector::issue(tx, &mut seen, repo, issue, None).await?;
+                    tx.issue(&mut seen, repo, issue, None).await?;
                     if let Some(m) = milestone {
-                        projector::milestone(tx, &mut seen, repo, m).await?;
+                        tx.milestone(&mut seen, repo, m).await?;
                     }
                 }
             }
@@ -86,15 +84,15 @@ pub async fn apply(tx: &mut Tx<'_>, event: &WebhookEvent) -> anyhow::Result<Even
             deleted,
             issue,
         } => {
-            let repo = projector::repository(tx, repository).await?;
+            let repo = tx.repository(repository).await?;
             if *deleted {
-                projector::remove_comment(tx, comment.id).await?;
+                tx.remove_comment(comment.id).await?;
             } else {
-                projector::comment(tx, &mut seen, repo, comment, None).await?;
+                tx.comment(&mut seen, repo, comment, None).await?;
             }
             // The issue's comment count and updated_at moved too.
             if let Some(issue) = issue {
-                projector::issue(tx, &mut seen, repo, issue, None).await?;
+                tx.issue(&mut seen, repo, issue, None).await?;
             }
             Ok(EventEffect::Processed)
         }
@@ -103,11 +101,11 @@ pub async fn apply(tx: &mut Tx<'_>, event: &WebhookEvent) -> anyhow::Result<Even
             label,
             deleted,
         } => {
-            let repo = projector::repository(tx, repository).await?;
+            let repo = tx.repository(repository).await?;
             if *deleted {
-                projector::remove_label(tx, label.id).await?;
+                tx.remove_label(label.id).await?;
             } else {
-                projector::label(tx, &mut seen, repo, label).await?;
+                tx.label(&mut seen, repo, label).await?;
             }
             Ok(EventEffect::Processed)
         }
@@ -116,11 +114,11 @@ pub async fn apply(tx: &mut Tx<'_>, event: &WebhookEvent) -> anyhow::Result<Even
             milestone,
             deleted,
         } => {
-            let repo = projector::repository(tx, repository).await?;
+            let repo = tx.repository(repository).await?;
             if *deleted {
-                projector::remove_milestone(tx, milestone.id).await?;
+                tx.remove_milestone(milestone.id).await?;
             } else {
-                projector::milestone(tx, &mut seen, repo, milestone).await?;
+                tx.milestone(&mut seen, repo, milestone).await?;
             }
             Ok(EventEffect::Processed)
         }
@@ -132,14 +130,12 @@ pub async fn apply(tx: &mut Tx<'_>, event: &WebhookEvent) -> anyhow::Result<Even
             embedded,
         } => {
             if let Some(r) = repository {
-                projector::repository(tx, r).await?;
+                tx.repository(r).await?;
             }
             embedded_issues(tx, &mut seen, embedded).await?;
             match link {
-                LinkChange::Added => projector::link_sub_issue(tx, *parent_id, *child_id).await?,
-                LinkChange::Removed => {
-                    projector::unlink_sub_issue(tx, *parent_id, *child_id).await?
-                }
+                LinkChange::Added => tx.link_sub_issue(*parent_id, *child_id).await?,
+                LinkChange::Removed => tx.unlink_sub_issue(*parent_id, *child_id).await?,
                 LinkChange::Other => return Ok(EventEffect::Ignored),
             }
             Ok(EventEffect::Processed)
@@ -152,16 +148,12 @@ pub async fn apply(tx: &mut Tx<'_>, event: &WebhookEvent) -> anyhow::Result<Even
             embedded,
         } => {
             if let Some(r) = repository {
-                projector::repository(tx, r).await?;
+                tx.repository(r).await?;
             }
             embedded_issues(tx, &mut seen, embedded).await?;
             match link {
-                LinkChange::Added => {
-                    projector::add_dependency(tx, *blocked_id, *blocking_id).await?
-                }
-                LinkChange::Removed => {
-                    projector::remove_dependency(tx, *blocked_id, *blocking_id).await?
-                }
+                LinkChange::Added => tx.add_dependency(*blocked_id, *blocking_id).await?,
+                LinkChange::Removed => tx.remove_dependency(*blocked_id, *blocking_id).await?,
                 LinkChange::Other => return Ok(EventEffect::Ignored),
             }
             Ok(EventEffect::Processed)
@@ -171,10 +163,10 @@ pub async fn apply(tx: &mut Tx<'_>, event: &WebhookEvent) -> anyhow::Result<Even
             deleted,
         } => {
             if *deleted {
-                projector::remove_repository(tx, repository.id).await?;
+                tx.remove_repository(repository.id).await?;
             } else {
                 // renamed, transferred, edited…: the payload carries the new name and owner.
-                projector::repository(tx, repository).await?;
+                tx.repository(repository).await?;
             }
             Ok(EventEffect::Processed)
         }

@@ -166,12 +166,12 @@ impl Processor {
                     continue;
                 }
                 Some(Ok(payload)) => {
-                    let mut savepoint = tx.savepoint().await?;
-                    match events::apply(&mut savepoint, &payload).await {
+                    let mut savepoint = tx.mirror_savepoint().await?;
+                    match events::apply(&mut savepoint.mirror(), &payload).await {
                         Ok(effect) => {
+                            // Even an ignored event may have projected its repository: the
+                            // commit marks the batch as one that moves the mirror's version.
                             savepoint.commit().await?;
-                            // Even an ignored event may have projected its repository.
-                            tx.touch_mirror();
                             if effect == EventEffect::Processed {
                                 DeliveryStatus::Processed
                             } else {

@@ -336,7 +336,7 @@ impl Syncer {
         match self.gh.repository_if_changed(repo).await? {
             Fetched::Modified((r, validator)) => {
                 let mut tx = self.store.begin_mirror_write().await?;
-                let id = projector::repository(&mut tx, &r).await?;
+                let id = tx.mirror().repository(&r).await?;
                 tx.commit().await?;
                 self.remember(validator).await;
                 Ok(id)
@@ -393,13 +393,15 @@ impl Syncer {
         let mut tx = self.store.begin_mirror_write().await?;
         let mut seen = Seen::default();
         for l in &labels {
-            projector::label(&mut tx, &mut seen, repo_id, l).await?;
+            tx.mirror().label(&mut seen, repo_id, l).await?;
         }
         let listed = labels.iter().map(|l| l.id).collect();
-        for id in
-            projector::unlisted(&mut tx, projector::ListedTable::Labels, repo_id, &listed).await?
+        for id in tx
+            .mirror()
+            .unlisted(projector::ListedTable::Labels, repo_id, &listed)
+            .await?
         {
-            projector::remove_label(&mut tx, id).await?;
+            tx.mirror().remove_label(id).await?;
         }
         tx.commit().await?;
         self.remember(validator).await;
@@ -416,18 +418,15 @@ impl Syncer {
         let mut tx = self.store.begin_mirror_write().await?;
         let mut seen = Seen::default();
         for m in &milestones {
-            projector::milestone(&mut tx, &mut seen, repo_id, m).await?;
+            tx.mirror().milestone(&mut seen, repo_id, m).await?;
         }
         let listed = milestones.iter().map(|m| m.id).collect();
-        for id in projector::unlisted(
-            &mut tx,
-            projector::ListedTable::Milestones,
-            repo_id,
-            &listed,
-        )
-        .await?
+        for id in tx
+            .mirror()
+            .unlisted(projector::ListedTable::Milestones, repo_id, &listed)
+            .await?
         {
-            projector::remove_milestone(&mut tx, id).await?;
+            tx.mirror().remove_milestone(id).await?;
         }
         tx.commit().await?;
         self.remember(validator).await;
@@ -450,12 +449,16 @@ impl Syncer {
         let mut seen = Seen::default();
         let stamps: Vec<String> = match items {
             Items::Issues(issues) => {
-                projector::issues(&mut tx, &mut seen, repo_id, &issues, generation).await?;
+                tx.mirror()
+                    .issues(&mut seen, repo_id, &issues, generation)
+                    .await?;
                 issues.into_iter().map(|i| i.updated_at).collect()
             }
             Items::Comments(comments) => {
                 for c in &comments {
-                    projector::comment(&mut tx, &mut seen, repo_id, c, generation).await?;
+                    tx.mirror()
+                        .comment(&mut seen, repo_id, c, generation)
+                        .await?;
                 }
                 comments.into_iter().map(|c| c.updated_at).collect()
             }
@@ -588,7 +591,9 @@ impl Syncer {
             return Ok(0);
         };
         let mut tx = self.store.begin_mirror_write().await?;
-        projector::remove_unseen_comments(&mut tx, repo_id, listing.generation).await?;
+        tx.mirror()
+            .remove_unseen_comments(repo_id, listing.generation)
+            .await?;
         tx.commit().await?;
         self.finish_full(Paged::Comments, &full, &listing).await?;
         Ok(listing.count)
@@ -607,18 +612,13 @@ impl Syncer {
             Lookup::Found(issue) => {
                 let mut tx = self.store.begin_mirror_write().await?;
                 if issue.id == id {
-                    projector::issue(
-                        &mut tx,
-                        &mut Seen::default(),
-                        repo_id,
-                        &issue,
-                        Some(generation),
-                    )
-                    .await?;
+                    tx.mirror()
+                        .issue(&mut Seen::default(), repo_id, &issue, Some(generation))
+                        .await?;
                     tx.commit().await?;
                     return Ok(false);
                 }
-                projector::remove_issue(&mut tx, id, "replaced").await?;
+                tx.mirror().remove_issue(id, "replaced").await?;
                 tx.commit().await?;
                 return Ok(true);
             }
@@ -626,7 +626,7 @@ impl Syncer {
             Lookup::NotFound => "not_found",
         };
         let mut tx = self.store.begin_mirror_write().await?;
-        projector::remove_issue(&mut tx, id, reason).await?;
+        tx.mirror().remove_issue(id, reason).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -723,9 +723,9 @@ impl Syncer {
                 Vec::new()
             };
             let mut tx = self.store.begin_mirror_write().await?;
-            projector::set_sub_issues(&mut tx, id, &children).await?;
-            projector::set_blocked_by(&mut tx, id, &blockers).await?;
-            projector::clear_relations_dirty(&mut tx, id).await?;
+            tx.mirror().set_sub_issues(id, &children).await?;
+            tx.mirror().set_blocked_by(id, &blockers).await?;
+            tx.mirror().clear_relations_dirty(id).await?;
             tx.commit().await?;
         }
         Ok((parents, deps))

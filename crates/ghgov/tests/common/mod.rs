@@ -263,12 +263,7 @@ pub fn serve_options(db: &str, fh: &FakeHub) -> ServeOptions {
 /// retry (or fails after 30 s).
 pub async fn processed(store: &Store) {
     for _ in 0..3000 {
-        if store
-            .count("SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'failed')")
-            .await
-            .unwrap()
-            == 0
-        {
+        if store.unsettled_deliveries().await.unwrap() == 0 {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -415,7 +410,7 @@ pub async fn compare(fh: &FakeHub, store: &Store) -> (Vec<String>, Vec<String>) 
         }
     }
     let mut got = Vec::new();
-    let pool = &store.pool;
+    let pool = store.pool_for_tests();
     for row in sqlx::query("SELECT i.id, i.number, i.title, i.state, i.body, i.is_pull_request, m.title, i.issue_type, i.state_reason, i.closed_at, i.comments_count FROM issues i LEFT JOIN milestones m ON m.id = i.milestone_id").fetch_all(pool).await.unwrap() {
         let id: i64 = row.get(0);
         let mut labels: Vec<String> = sqlx::query("SELECT l.name FROM issue_labels il JOIN labels l ON l.id = il.label_id WHERE il.issue_id = $1")
@@ -557,7 +552,7 @@ pub async fn assert_token_stored_hashed(store: &Store, token: &str) {
     use sqlx::{Column, Row};
     let digest = hex::encode(sha2::Sha256::digest(token.as_bytes()));
     let rows = sqlx::query("SELECT * FROM api_tokens")
-        .fetch_all(&store.pool)
+        .fetch_all(store.pool_for_tests())
         .await
         .unwrap();
     let mut hashes = 0;

@@ -13,7 +13,6 @@ mod requests;
 
 use super::plan::{Action, Change, Plan, Target};
 use crate::github::{GitHub, Written};
-use crate::mirror::projector;
 use crate::mirror::RepoName;
 use crate::store::governance::{Intent, JournalStatus, PlanStatus};
 use crate::store::{seconds_before, Store};
@@ -194,7 +193,7 @@ impl<'a> Applier<'a> {
         }
         let repo = self.gh.repository(self.repo).await?;
         let mut tx = self.store.begin_mirror_write().await?;
-        let id = projector::repository(&mut tx, &repo).await?;
+        let id = tx.mirror().repository(&repo).await?;
         tx.commit().await?;
         Ok(id)
     }

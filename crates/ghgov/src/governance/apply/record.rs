@@ -5,7 +5,7 @@ use super::Run;
 use crate::github::types::{Issue, Label, Milestone};
 use crate::github::Written;
 use crate::governance::plan::{Action, Change, Target};
-use crate::mirror::projector::{self, Seen};
+use crate::mirror::projector::Seen;
 use crate::store::governance::{audit, journal_done, save_key, NewAudit};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -88,7 +88,9 @@ impl Run<'_> {
         let mut seen = Seen::default();
         match &projection {
             Some(Projection::Issue(issue)) => {
-                projector::issue(&mut tx, &mut seen, self.repo_id, issue, None).await?;
+                tx.mirror()
+                    .issue(&mut seen, self.repo_id, issue, None)
+                    .await?;
                 if let Target::Issue { key, .. } = &c.target {
                     save_key(
                         &mut tx,
@@ -102,22 +104,22 @@ impl Run<'_> {
                     self.keys.insert(key.clone(), (issue.id, issue.number));
                 }
             }
-            Some(Projection::Label(l)) => {
-                projector::label(&mut tx, &mut seen, self.repo_id, l).await?
-            }
-            Some(Projection::LabelGone(id)) => projector::remove_label(&mut tx, *id).await?,
+            Some(Projection::Label(l)) => tx.mirror().label(&mut seen, self.repo_id, l).await?,
+            Some(Projection::LabelGone(id)) => tx.mirror().remove_label(*id).await?,
             Some(Projection::Milestone(m)) => {
-                projector::milestone(&mut tx, &mut seen, self.repo_id, m).await?;
+                tx.mirror().milestone(&mut seen, self.repo_id, m).await?;
                 self.milestones.insert(m.title.to_lowercase(), m.number);
             }
             Some(Projection::MilestoneGone(number)) => {
-                projector::remove_milestone_numbered(&mut tx, self.repo_id, *number).await?;
+                tx.mirror()
+                    .remove_milestone_numbered(self.repo_id, *number)
+                    .await?;
             }
             Some(Projection::SubIssue(parent, child)) => {
-                projector::link_sub_issue(&mut tx, *parent, *child).await?
+                tx.mirror().link_sub_issue(*parent, *child).await?
             }
             Some(Projection::Dependency(blocked, blocking)) => {
-                projector::add_dependency(&mut tx, *blocked, *blocking).await?
+                tx.mirror().add_dependency(*blocked, *blocking).await?
             }
             None => {}
         }
