@@ -60,12 +60,6 @@ pub struct WriteTx {
 }
 
 impl WriteTx {
-    /// Marks the transaction as one that changes mirrored data. [`WriteTx::mirror`] and a
-    /// committed [`WriteTx::mirror_savepoint`] do it themselves.
-    pub fn touch_mirror(&mut self) {
-        self.changes_mirror = true;
-    }
-
     /// Commits; a transaction that changed mirrored data also moves the mirror's version,
     /// in the same transaction, so no reader sees the new data with the old version.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {

@@ -20,7 +20,7 @@ pub struct MirrorTx<'t> {
 
 impl WriteTx {
     /// The mirror's door inside this transaction; its commit then moves the mirror's
-    /// version (as [`WriteTx::touch_mirror`] does).
+    /// version.
     pub fn mirror(&mut self) -> MirrorTx<'_> {
         self.changes_mirror = true;
         MirrorTx { conn: &mut self.tx }

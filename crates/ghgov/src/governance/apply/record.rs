@@ -81,10 +81,8 @@ impl Run<'_> {
     ) -> anyhow::Result<()> {
         let store = self.a.store;
         let repo = self.a.repo.full();
+        // `tx.mirror()` marks the transaction, so its commit moves the mirror's version.
         let mut tx = store.begin_write().await?;
-        if projection.is_some() {
-            tx.touch_mirror();
-        }
         let mut seen = Seen::default();
         match &projection {
             Some(Projection::Issue(issue)) => {
