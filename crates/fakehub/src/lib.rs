@@ -12,6 +12,7 @@ pub mod admin;
 pub mod clock;
 pub mod error;
 pub mod faults;
+pub mod graphql;
 pub mod http;
 pub mod hub;
 pub mod limits;

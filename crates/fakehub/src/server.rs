@@ -19,13 +19,15 @@ pub struct Options {
     pub seed: Option<SeedDoc>,
 }
 
-/// The HTTP application: GitHub's API behind the gate, plus the admin API.
+/// The HTTP application: GitHub's REST API behind the gate, GraphQL (which authenticates
+/// and charges its own points), plus the admin API.
 pub fn app(hub: Arc<Hub>) -> Router {
     crate::routes::router()
         .route_layer(axum::middleware::from_fn_with_state(
             hub.clone(),
             crate::http::gate,
         ))
+        .merge(crate::graphql::router())
         .merge(crate::admin::router())
         .fallback(|| async { crate::error::ApiError::not_found() })
         .with_state(hub)

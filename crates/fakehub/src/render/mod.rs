@@ -32,4 +32,4 @@ mod writer;
 mod tests;
 
 pub use path::{encode_path, EncodedPath};
-pub(crate) use writer::write_array;
+pub(crate) use writer::{node_id, write_array};

@@ -234,7 +234,7 @@ fn write_node_id(out: &mut Vec<u8>, prefix: &str, id: Id) {
     out.push(b'"');
 }
 
-pub(super) fn node_id(prefix: &str, id: Id) -> String {
+pub(crate) fn node_id(prefix: &str, id: Id) -> String {
     let mut out = Vec::with_capacity(32);
     write_node_id(&mut out, prefix, id);
     String::from_utf8(out[1..out.len() - 1].to_vec()).expect("ASCII")

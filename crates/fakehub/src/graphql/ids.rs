@@ -1,0 +1,80 @@
+//! Global node ids, the same as REST's `node_id`: a type prefix, `_`, and the base64 of
+//! `0:` followed by the database id (`I_MDoxMDAx` is issue 1001).
+
+use crate::model::Id;
+use base64::Engine;
+
+/// What a node id names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    Repository,
+    Issue,
+    Label,
+    Milestone,
+    User,
+    Organization,
+}
+
+impl NodeKind {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            NodeKind::Repository => "R",
+            NodeKind::Issue => "I",
+            NodeKind::Label => "LA",
+            NodeKind::Milestone => "MI",
+            NodeKind::User => "U",
+            NodeKind::Organization => "O",
+        }
+    }
+
+    fn from_prefix(prefix: &str) -> Option<NodeKind> {
+        [
+            NodeKind::Repository,
+            NodeKind::Issue,
+            NodeKind::Label,
+            NodeKind::Milestone,
+            NodeKind::User,
+            NodeKind::Organization,
+        ]
+        .into_iter()
+        .find(|k| k.prefix() == prefix)
+    }
+}
+
+/// The same id REST answers as `node_id` (one definition: `render::node_id`).
+pub fn encode(kind: NodeKind, id: Id) -> String {
+    crate::render::node_id(kind.prefix(), id)
+}
+
+/// The kind and database id a node id stands for; None for anything fakehub did not make.
+pub fn decode(node_id: &str) -> Option<(NodeKind, Id)> {
+    let (prefix, rest) = node_id.split_once('_')?;
+    let kind = NodeKind::from_prefix(prefix)?;
+    let raw = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(rest.trim_end_matches('='))
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let id = text.strip_prefix("0:")?.parse().ok()?;
+    Some((kind, id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_match_rest() {
+        for (kind, id) in [
+            (NodeKind::Issue, 1001),
+            (NodeKind::Label, 7),
+            (NodeKind::Repository, u64::MAX),
+        ] {
+            assert_eq!(decode(&encode(kind, id)), Some((kind, id)));
+        }
+        // "0:1001" in base64, as GitHub's new-style ids are built.
+        assert_eq!(encode(NodeKind::Issue, 1001), "I_MDoxMDAx");
+        assert_eq!(decode("I_bm90IGFuIGlk"), None);
+        assert_eq!(decode("ZZ_MDox"), None);
+        assert_eq!(decode("garbage"), None);
+    }
+}

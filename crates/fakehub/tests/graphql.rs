@@ -1,0 +1,438 @@
+//! `POST /graphql`: the schema against GitHub's, queries answered from the model REST
+//! changes, connections, node ids, costs, limits and GitHub's error shape.
+
+mod common;
+use async_graphql::parser::parse_schema;
+use async_graphql::parser::types::{ServiceDocument, TypeKind, TypeSystemDefinition};
+use common::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+const GITHUB_SUBSET: &str = include_str!("../testdata/github-graphql-subset.graphql");
+
+/// Type → (kind, field → (type, argument → type), interfaces, enum values).
+#[derive(Debug, Default)]
+struct Shape {
+    kind: String,
+    fields: BTreeMap<String, (String, BTreeMap<String, String>)>,
+    interfaces: Vec<String>,
+    values: Vec<String>,
+}
+
+fn shapes(doc: &ServiceDocument) -> BTreeMap<String, Shape> {
+    let mut out = BTreeMap::new();
+    for def in &doc.definitions {
+        let TypeSystemDefinition::Type(t) = def else {
+            continue;
+        };
+        let t = &t.node;
+        let mut shape = Shape::default();
+        let fields = match &t.kind {
+            TypeKind::Object(o) => {
+                shape.kind = "type".into();
+                shape.interfaces = o.implements.iter().map(|i| i.node.to_string()).collect();
+                Some(&o.fields)
+            }
+            TypeKind::Interface(i) => {
+                shape.kind = "interface".into();
+                Some(&i.fields)
+            }
+            TypeKind::Enum(e) => {
+                shape.kind = "enum".into();
+                shape.values = e
+                    .values
+                    .iter()
+                    .map(|v| v.node.value.node.to_string())
+                    .collect();
+                None
+            }
+            TypeKind::Scalar => {
+                shape.kind = "scalar".into();
+                None
+            }
+            TypeKind::Union(_) => {
+                shape.kind = "union".into();
+                None
+            }
+            TypeKind::InputObject(_) => {
+                shape.kind = "input".into();
+                None
+            }
+        };
+        for f in fields.into_iter().flatten() {
+            let args = f
+                .node
+                .arguments
+                .iter()
+                .map(|a| (a.node.name.node.to_string(), a.node.ty.node.to_string()))
+                .collect();
+            shape.fields.insert(
+                f.node.name.node.to_string(),
+                (f.node.ty.node.to_string(), args),
+            );
+        }
+        out.insert(t.name.node.to_string(), shape);
+    }
+    out
+}
+
+/// Every difference between what `ours` serves and GitHub's schema.
+fn differences(ours: &str, github: &str) -> Vec<String> {
+    let ours = shapes(&parse_schema(ours).expect("fakehub's SDL parses"));
+    let github = shapes(&parse_schema(github).expect("GitHub's SDL parses"));
+    let mut problems = Vec::new();
+    for (name, mine) in &ours {
+        let Some(theirs) = github.get(name) else {
+            problems.push(format!("type {name} is not in GitHub's schema"));
+            continue;
+        };
+        if mine.kind != theirs.kind {
+            problems.push(format!(
+                "{name} is a {} here, a {} on GitHub",
+                mine.kind, theirs.kind
+            ));
+        }
+        for i in &mine.interfaces {
+            if !theirs.interfaces.contains(i) {
+                problems.push(format!("{name} implements {i} here, not on GitHub"));
+            }
+        }
+        for v in &mine.values {
+            if !theirs.values.contains(v) {
+                problems.push(format!("{name}.{v} is not a value on GitHub"));
+            }
+        }
+        for (field, (ty, args)) in &mine.fields {
+            let Some((their_ty, their_args)) = theirs.fields.get(field) else {
+                problems.push(format!("{name}.{field} is not on GitHub"));
+                continue;
+            };
+            if ty != their_ty {
+                problems.push(format!("{name}.{field} is {ty} here, {their_ty} on GitHub"));
+            }
+            for (arg, arg_ty) in args {
+                match their_args.get(arg) {
+                    None => problems.push(format!("{name}.{field}({arg}:) is not on GitHub")),
+                    Some(t) if t != arg_ty => problems.push(format!(
+                        "{name}.{field}({arg}:) is {arg_ty} here, {t} on GitHub"
+                    )),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    problems
+}
+
+#[test]
+fn the_schema_matches_githubs() {
+    let problems = differences(&fakehub::graphql::schema().sdl(), GITHUB_SUBSET);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_comparison_finds_differences() {
+    let github = "type Issue implements Node { title: String! number: Int! labels(first: Int): LabelConnection }
+        interface Node { id: ID! } enum IssueState { OPEN CLOSED }";
+    let ours = "type Issue implements Node & Closable { title: String number: Int! labels(first: Int!, query: String): LabelConnection body: String! }
+        type Widget { id: ID! } enum IssueState { OPEN CLOSED LOCKED }";
+    let found = differences(ours, github);
+    for expected in [
+        "Issue implements Closable here, not on GitHub",
+        "Issue.title is String here, String! on GitHub",
+        "Issue.labels(first:) is Int! here, Int on GitHub",
+        "Issue.labels(query:) is not on GitHub",
+        "Issue.body is not on GitHub",
+        "type Widget is not in GitHub's schema",
+        "IssueState.LOCKED is not a value on GitHub",
+    ] {
+        assert!(found.iter().any(|p| p == expected), "{expected}: {found:?}");
+    }
+}
+
+async fn graphql(env: &Env, query: &str, variables: Value) -> Resp {
+    env.send(
+        Method::POST,
+        "/graphql",
+        Some(json!({"query": query, "variables": variables})),
+        &[],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn queries_answer_from_the_same_model_as_rest() {
+    let env = Env::new(generated(12, 0, 3, 1, 2)).await;
+    // A change through REST is seen by GraphQL.
+    let r = env
+        .send(
+            Method::PATCH,
+            "/repos/acme/widgets/issues/1",
+            Some(json!({"title": "Changed through REST", "state": "closed", "state_reason": "not_planned"})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let rest_node_id = r.body["node_id"].as_str().unwrap().to_string();
+    let r = graphql(
+        &env,
+        "query($n: Int!) { viewer { login } repository(owner: \"acme\", name: \"widgets\") {
+            nameWithOwner isPrivate owner { login }
+            issue(number: $n) { id number title state stateReason closed url author { login } }
+            issues(first: 5, states: [OPEN]) { totalCount pageInfo { hasNextPage endCursor } nodes { number state } }
+            labels(first: 10) { totalCount nodes { name color } }
+          }
+          rateLimit { cost limit remaining used nodeCount resetAt } }",
+        json!({"n": 1}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.get("errors").is_none(), "{}", r.body);
+    let d = &r.body["data"];
+    assert_eq!(d["viewer"]["login"], "octocat");
+    let repo = &d["repository"];
+    assert_eq!(repo["nameWithOwner"], "acme/widgets");
+    assert_eq!(repo["owner"]["login"], "acme");
+    let issue = &repo["issue"];
+    assert_eq!(issue["title"], "Changed through REST");
+    assert_eq!(issue["state"], "CLOSED");
+    assert_eq!(issue["stateReason"], "NOT_PLANNED");
+    assert_eq!(issue["closed"], true);
+    assert_eq!(issue["id"], rest_node_id, "GraphQL ids are REST's node_id");
+    // Pull requests are not issues in GraphQL.
+    let open_issues = env.fh.hub.world.read().repos[0]
+        .issues
+        .iter()
+        .filter(|i| !i.pull_request && i.is_open())
+        .count();
+    assert_eq!(repo["issues"]["totalCount"], open_issues as u64);
+    assert_eq!(
+        repo["issues"]["nodes"].as_array().unwrap().len(),
+        5.min(open_issues)
+    );
+    assert!(repo["issues"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|n| n["state"] == "OPEN"));
+    assert_eq!(repo["labels"]["totalCount"], 3);
+    // Two connections of up to 5 and 10 nodes: 2 requests, 15 nodes, 1 point.
+    let rate = &d["rateLimit"];
+    assert_eq!(rate["cost"], 1);
+    assert_eq!(rate["nodeCount"], 15);
+    assert_eq!(rate["limit"], 5000);
+    assert_eq!(rate["used"], 1);
+    assert_eq!(rate["remaining"], 4999);
+    assert_eq!(r.header("x-ratelimit-resource"), Some("graphql"));
+    assert_eq!(r.header_u64("x-ratelimit-remaining"), 4999);
+
+    // node() finds what an id names; nodes() answers null for an unknown id.
+    let r = graphql(
+        &env,
+        "query($id: ID!) { node(id: $id) { id ... on Issue { number title } } nodes(ids: [$id, \"I_bm9wZQ\"]) { id } }",
+        json!({"id": rest_node_id}),
+    )
+    .await;
+    assert_eq!(r.body["data"]["node"]["number"], 1, "{}", r.body);
+    assert_eq!(r.body["data"]["nodes"][1], Value::Null);
+}
+
+#[tokio::test]
+async fn connections_page_forward_and_back() {
+    let env = Env::new(generated(25, 0, 0, 0, 0)).await;
+    let page = |after: Value| {
+        let env = &env;
+        async move {
+            graphql(
+                env,
+                "query($after: String) { repository(owner: \"acme\", name: \"widgets\") { issues(first: 10, after: $after) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor startCursor } edges { cursor node { number } } } } }",
+                json!({"after": after}),
+            )
+            .await
+            .body["data"]["repository"]["issues"]
+                .clone()
+        }
+    };
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let c = page(after.clone()).await;
+        assert_eq!(c["totalCount"], 25);
+        for e in c["edges"].as_array().unwrap() {
+            seen.push(e["node"]["number"].as_u64().unwrap());
+        }
+        if c["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = c["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, (1..=25).collect::<Vec<_>>());
+    let r = graphql(
+        &env,
+        "{ repository(owner: \"acme\", name: \"widgets\") { issues(last: 3) { nodes { number } pageInfo { hasPreviousPage } } } }",
+        json!({}),
+    )
+    .await;
+    let c = &r.body["data"]["repository"]["issues"];
+    assert_eq!(
+        c["nodes"],
+        json!([{"number": 23}, {"number": 24}, {"number": 25}])
+    );
+    assert_eq!(c["pageInfo"]["hasPreviousPage"], true);
+}
+
+#[tokio::test]
+async fn errors_have_githubs_shape() {
+    let env = Env::new(generated(3, 0, 0, 0, 0)).await;
+    // Not found: data null for the field, an error with type, path and locations.
+    let r = graphql(
+        &env,
+        "{ repository(owner: \"acme\", name: \"nope\") { name } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["data"]["repository"], Value::Null, "{}", r.body);
+    let e = &r.body["errors"][0];
+    assert_eq!(e["type"], "NOT_FOUND");
+    assert_eq!(
+        e["message"],
+        "Could not resolve to a Repository with the name 'acme/nope'."
+    );
+    assert_eq!(e["path"], json!(["repository"]));
+    assert_eq!(e["locations"], json!([{"line": 1, "column": 3}]));
+    assert!(e.get("extensions").is_none(), "{e}");
+
+    // A connection without bounds, and one past 100.
+    let r = graphql(
+        &env,
+        "{ repository(owner: \"acme\", name: \"widgets\") { issues { totalCount } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        r.body["errors"][0]["type"], "MISSING_PAGINATION_BOUNDARIES",
+        "{}",
+        r.body
+    );
+    assert!(r.body.get("data").is_none());
+    let r = graphql(
+        &env,
+        "query($n: Int) { repository(owner: \"acme\", name: \"widgets\") { issues(first: $n) { totalCount } } }",
+        json!({"n": 101}),
+    )
+    .await;
+    assert_eq!(
+        r.body["errors"][0]["type"], "EXCESSIVE_PAGINATION",
+        "{}",
+        r.body
+    );
+
+    // Syntax and validation errors are GraphQL errors, answered 200.
+    let r = graphql(&env, "{ repository(owner: ", json!({})).await;
+    assert_eq!(r.status, 200);
+    assert!(r.body["errors"][0]["locations"].is_array(), "{}", r.body);
+    let r = graphql(&env, "{ viewer { nope } }", json!({})).await;
+    assert!(
+        r.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nope"),
+        "{}",
+        r.body
+    );
+
+    // Not JSON, a bad token, no token (tokens are declared here, so no open mode).
+    let r = env
+        .send(
+            Method::POST,
+            "/graphql",
+            None,
+            &[("content-type", "application/json")],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["message"].as_str()),
+        (400, Some("Problems parsing JSON"))
+    );
+    let r = env
+        .send(
+            Method::POST,
+            "/graphql",
+            Some(json!({"query": "{ viewer { login } }"})),
+            &[("authorization", "token wrong")],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["message"].as_str()),
+        (401, Some("Bad credentials"))
+    );
+    let r = env
+        .http
+        .post(env.url("/graphql"))
+        .json(&json!({"query": "{ viewer { login } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn the_hours_points_run_out() {
+    let env = Env::new(generated(3, 0, 0, 0, 0)).await;
+    // 1 request for the issues, 100 for their labels, 100 for their sub-issues and 10,000
+    // for the sub-issues' assignees: 10,201 requests, 102 points.
+    let heavy = "{ repository(owner: \"acme\", name: \"widgets\") { issues(first: 100) { nodes { labels(first: 100) { totalCount } subIssues(first: 100) { nodes { assignees(first: 40) { totalCount } } } } } } rateLimit { cost remaining } }";
+    let r = graphql(&env, heavy, json!({})).await;
+    assert_eq!(r.body["data"]["rateLimit"]["cost"], 102, "{}", r.body);
+    let mut last = r;
+    for _ in 0..60 {
+        last = graphql(&env, heavy, json!({})).await;
+        if last.body["errors"].is_array() {
+            break;
+        }
+    }
+    // 5000 / 102: 49 queries fit in the hour.
+    assert_eq!(
+        last.body["errors"][0]["type"], "RATE_LIMITED",
+        "{}",
+        last.body
+    );
+    assert!(last.header_u64("x-ratelimit-remaining") < 102);
+    // A cheap query still fits in what is left; a token's REST budget is separate.
+    let r = graphql(&env, "{ viewer { login } }", json!({})).await;
+    assert_eq!(r.body["data"]["viewer"]["login"], "octocat", "{}", r.body);
+    let rest = env.send(Method::GET, "/rate_limit", None, &[]).await;
+    assert_eq!(rest.body["resources"]["core"]["used"], 0, "{}", rest.body);
+}
+
+#[test]
+fn every_connection_is_costed() {
+    let ours = parse_schema(fakehub::graphql::schema().sdl()).unwrap();
+    for (type_name, shape) in shapes(&ours) {
+        for (field, (ty, _)) in shape.fields {
+            if ty.trim_end_matches('!').ends_with("Connection") {
+                assert!(
+                    fakehub::graphql::cost::CONNECTIONS.contains(&field.as_str()),
+                    "{type_name}.{field} returns a connection that the cost rule does not know"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn open_mode_answers_anonymous_queries() {
+    let env = Env::with(generated(1, 0, 0, 0, 0), |o| o.settings.tokens.clear()).await;
+    let r = env
+        .http
+        .post(env.url("/graphql"))
+        .json(&json!({"query": "{ viewer { login } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["data"]["viewer"]["login"], "octocat", "{body}");
+}
