@@ -55,8 +55,14 @@ fn shapes(doc: &ServiceDocument) -> BTreeMap<String, Shape> {
                 shape.kind = "union".into();
                 None
             }
-            TypeKind::InputObject(_) => {
+            TypeKind::InputObject(i) => {
                 shape.kind = "input".into();
+                for f in &i.fields {
+                    shape.fields.insert(
+                        f.node.name.node.to_string(),
+                        (f.node.ty.node.to_string(), BTreeMap::new()),
+                    );
+                }
                 None
             }
         };
@@ -435,4 +441,147 @@ async fn open_mode_answers_anonymous_queries() {
     assert_eq!(r.status().as_u16(), 200);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["data"]["viewer"]["login"], "octocat", "{body}");
+}
+
+#[tokio::test]
+async fn mutations_change_the_model_and_send_the_same_webhooks() {
+    let env = Env::new(generated(3, 0, 2, 1, 0)).await;
+    let rx = Receiver::start().await;
+    let r = env
+        .post(
+            "/repos/acme/widgets/hooks",
+            json!({"name": "web", "config": {"url": rx.url, "content_type": "json"}, "events": ["issues", "sub_issues"]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    rx.wait_for(1).await; // the ping
+    let ids = graphql(
+        &env,
+        "{ repository(owner: \"acme\", name: \"widgets\") { id labels(first: 2) { nodes { id name } } milestones(first: 1) { nodes { id number } } issue(number: 1) { id } } viewer { id } }",
+        json!({}),
+    )
+    .await
+    .body["data"]
+        .clone();
+    let repo = &ids["repository"];
+    let r = graphql(
+        &env,
+        "mutation($input: CreateIssueInput!) { createIssue(input: $input) { clientMutationId issue { id number title labels(first: 5) { nodes { name } } milestone { number } parent { number } assignees(first: 5) { nodes { login } } } } }",
+        json!({"input": {
+            "repositoryId": repo["id"],
+            "title": "Made through GraphQL",
+            "body": "hello",
+            "labelIds": [repo["labels"]["nodes"][0]["id"]],
+            "milestoneId": repo["milestones"]["nodes"][0]["id"],
+            "assigneeIds": [ids["viewer"]["id"]],
+            "parentIssueId": repo["issue"]["id"],
+            "clientMutationId": "m1",
+        }}),
+    )
+    .await;
+    assert!(r.body.get("errors").is_none(), "{}", r.body);
+    let made = &r.body["data"]["createIssue"];
+    assert_eq!(made["clientMutationId"], "m1");
+    assert_eq!(made["issue"]["title"], "Made through GraphQL");
+    assert_eq!(made["issue"]["parent"]["number"], 1);
+    assert_eq!(made["issue"]["assignees"]["nodes"][0]["login"], "octocat");
+    assert_eq!(
+        made["issue"]["labels"]["nodes"][0]["name"],
+        repo["labels"]["nodes"][0]["name"]
+    );
+    // The lookup cost 1 point and the mutation 1 more.
+    assert_eq!(r.header_u64("x-ratelimit-used"), 2, "a mutation costs 1");
+    let number = made["issue"]["number"].as_u64().unwrap();
+    // REST sees it, with the same node id.
+    let rest = env
+        .get(&format!("/repos/acme/widgets/issues/{number}"))
+        .await;
+    assert_eq!(rest.body["title"], "Made through GraphQL");
+    assert_eq!(rest.body["node_id"], made["issue"]["id"]);
+    assert_eq!(rest.body["milestone"]["number"], 1);
+    // And the hook got what a REST create sends: issues.opened first, and the sub-issue link.
+    env.wait_deliveries().await;
+    let events: Vec<(String, String)> = rx
+        .events()
+        .iter()
+        .map(|d| {
+            (
+                d.event().to_string(),
+                d.json()["action"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        events[0],
+        ("issues".to_string(), "opened".to_string()),
+        "{events:?}"
+    );
+    assert!(
+        events.contains(&("sub_issues".to_string(), "sub_issue_added".to_string())),
+        "{events:?}"
+    );
+
+    // Update, remove the sub-issue link, delete.
+    let issue_id = made["issue"]["id"].clone();
+    let r = graphql(
+        &env,
+        "mutation($id: ID!) { updateIssue(input: {id: $id, state: CLOSED, title: \"Renamed\"}) { issue { state title } } }",
+        json!({"id": issue_id}),
+    )
+    .await;
+    assert_eq!(
+        r.body["data"]["updateIssue"]["issue"],
+        json!({"state": "CLOSED", "title": "Renamed"}),
+        "{}",
+        r.body
+    );
+    let r = graphql(
+        &env,
+        "mutation($p: ID!, $c: ID!) { removeSubIssue(input: {issueId: $p, subIssueId: $c}) { issue { subIssues(first: 5) { totalCount } } subIssue { parent { number } } } }",
+        json!({"p": repo["issue"]["id"], "c": issue_id}),
+    )
+    .await;
+    assert_eq!(
+        r.body["data"]["removeSubIssue"]["issue"]["subIssues"]["totalCount"], 0,
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        r.body["data"]["removeSubIssue"]["subIssue"]["parent"],
+        Value::Null
+    );
+    let r = graphql(
+        &env,
+        "mutation($id: ID!) { deleteIssue(input: {issueId: $id}) { repository { nameWithOwner } } }",
+        json!({"id": issue_id}),
+    )
+    .await;
+    assert_eq!(
+        r.body["data"]["deleteIssue"]["repository"]["nameWithOwner"], "acme/widgets",
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        env.get(&format!("/repos/acme/widgets/issues/{number}"))
+            .await
+            .status,
+        410
+    );
+
+    // Unknown ids are NOT_FOUND; the model's refusals keep their message.
+    let r = graphql(
+        &env,
+        "mutation { updateIssue(input: {id: \"I_bm9wZQ\", title: \"x\"}) { issue { id } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.body["errors"][0]["type"], "NOT_FOUND", "{}", r.body);
+    assert_eq!(r.body["errors"][0]["path"], json!(["updateIssue"]));
+    let r = graphql(
+        &env,
+        "mutation($r: ID!) { createIssue(input: {repositoryId: $r, title: \"   \"}) { issue { id } } }",
+        json!({"r": repo["id"]}),
+    )
+    .await;
+    assert_eq!(r.body["errors"][0]["type"], "UNPROCESSABLE", "{}", r.body);
 }

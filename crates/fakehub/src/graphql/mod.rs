@@ -7,11 +7,12 @@
 mod connection;
 pub mod cost;
 pub mod ids;
+mod mutations;
 pub mod objects;
 
 use crate::hub::Hub;
 use crate::stats::RequestTally;
-use async_graphql::{EmptyMutation, EmptySubscription, Request, Schema, Variables};
+use async_graphql::{EmptySubscription, Request, Schema, Variables};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -22,7 +23,7 @@ use objects::{Query, Spent, Viewer};
 use serde_json::{json, Map, Value};
 use std::sync::{Arc, OnceLock};
 
-pub type FakehubSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type FakehubSchema = Schema<Query, mutations::Mutation, EmptySubscription>;
 
 /// Points a token may spend on GraphQL in an hour, as on GitHub.
 pub const POINTS_PER_HOUR: u64 = 5_000;
@@ -32,7 +33,7 @@ const DOCS: &str = "https://docs.github.com/graphql";
 /// The schema fakehub serves (built once).
 pub fn schema() -> &'static FakehubSchema {
     static SCHEMA: OnceLock<FakehubSchema> = OnceLock::new();
-    SCHEMA.get_or_init(|| Schema::build(Query, EmptyMutation, EmptySubscription).finish())
+    SCHEMA.get_or_init(|| Schema::build(Query, mutations::Mutation, EmptySubscription).finish())
 }
 
 pub fn router() -> Router<Arc<Hub>> {
