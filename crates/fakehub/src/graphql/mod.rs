@@ -142,14 +142,16 @@ async fn handle(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) ->
         Err(e) => {
             let at = e.positions().next().map(|p| (p.line, p.column));
             let body = json!({"errors": [error(None, &e.to_string(), at)]});
-            return finish(&hub, tally, axum::Json(body).into_response());
+            let resp = with_limit_headers(axum::Json(body).into_response(), &hub, &login);
+            return finish(&hub, tally, resp);
         }
     };
     let cost = match cost::measure(&doc, asked.operation.as_deref(), &asked.variables) {
         Ok(c) => c,
         Err(refused) => {
             let body = json!({"errors": [error(Some(refused.kind), &refused.message, refused.at)]});
-            return finish(&hub, tally, axum::Json(body).into_response());
+            let resp = with_limit_headers(axum::Json(body).into_response(), &hub, &login);
+            return finish(&hub, tally, resp);
         }
     };
 
