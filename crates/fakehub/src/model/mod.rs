@@ -5,6 +5,7 @@ mod comments;
 mod issues;
 mod labels;
 mod milestones;
+pub mod projects;
 mod relations;
 mod types;
 mod world;
