@@ -585,3 +585,168 @@ async fn mutations_change_the_model_and_send_the_same_webhooks() {
     .await;
     assert_eq!(r.body["errors"][0]["type"], "UNPROCESSABLE", "{}", r.body);
 }
+
+#[tokio::test]
+async fn a_project_board_end_to_end() {
+    let env = Env::new(generated(3, 0, 0, 0, 0)).await;
+    let owner = graphql(
+        &env,
+        "{ organization(login: \"acme\") { id login } }",
+        json!({}),
+    )
+    .await;
+    let owner_id = owner.body["data"]["organization"]["id"].clone();
+    assert!(
+        owner_id.as_str().unwrap().starts_with("O_"),
+        "{}",
+        owner.body
+    );
+    // A new project, with GitHub's built-in fields and Status options.
+    let r = graphql(
+        &env,
+        "mutation($o: ID!) { createProjectV2(input: {ownerId: $o, title: \"Roadmap\"}) { projectV2 { id number title
+            fields(first: 20) { totalCount nodes { __typename ... on ProjectV2Field { name dataType } ... on ProjectV2SingleSelectField { id name options { id name color } } } } } } }",
+        json!({"o": owner_id}),
+    )
+    .await;
+    assert!(r.body.get("errors").is_none(), "{}", r.body);
+    let project = &r.body["data"]["createProjectV2"]["projectV2"];
+    assert_eq!(project["number"], 1);
+    let project_id = project["id"].clone();
+    let fields = project["fields"]["nodes"].as_array().unwrap();
+    assert_eq!(project["fields"]["totalCount"], 10);
+    let status = fields.iter().find(|f| f["name"] == "Status").unwrap();
+    assert_eq!(status["__typename"], "ProjectV2SingleSelectField");
+    let options: Vec<&str> = status["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(options, ["Todo", "In Progress", "Done"]);
+    let in_progress = status["options"][1]["id"].clone();
+
+    // A custom field, an issue and a draft on the board, values set.
+    let r = graphql(
+        &env,
+        "mutation($p: ID!) { createProjectV2Field(input: {projectId: $p, dataType: NUMBER, name: \"Estimate\"}) { projectV2Field { ... on ProjectV2Field { id dataType } } } }",
+        json!({"p": project_id}),
+    )
+    .await;
+    let estimate = r.body["data"]["createProjectV2Field"]["projectV2Field"].clone();
+    assert_eq!(estimate["dataType"], "NUMBER", "{}", r.body);
+    let issue = graphql(
+        &env,
+        "{ repository(owner: \"acme\", name: \"widgets\") { issue(number: 2) { id title } } }",
+        json!({}),
+    )
+    .await
+    .body["data"]["repository"]["issue"]
+        .clone();
+    let r = graphql(
+        &env,
+        "mutation($p: ID!, $c: ID!) { addProjectV2ItemById(input: {projectId: $p, contentId: $c}) { item { id type content { ... on Issue { number } } } } }",
+        json!({"p": project_id, "c": issue["id"]}),
+    )
+    .await;
+    let item = r.body["data"]["addProjectV2ItemById"]["item"].clone();
+    assert_eq!(item["type"], "ISSUE", "{}", r.body);
+    assert_eq!(item["content"]["number"], 2);
+    let set = |field: Value, value: Value| {
+        let env = &env;
+        let (p, i) = (project_id.clone(), item["id"].clone());
+        async move {
+            graphql(
+                env,
+                "mutation($p: ID!, $i: ID!, $f: ID!, $v: ProjectV2FieldValue!) { updateProjectV2ItemFieldValue(input: {projectId: $p, itemId: $i, fieldId: $f, value: $v}) { projectV2Item { id } } }",
+                json!({"p": p, "i": i, "f": field, "v": value}),
+            )
+            .await
+        }
+    };
+    let r = set(
+        status["id"].clone(),
+        json!({"singleSelectOptionId": in_progress}),
+    )
+    .await;
+    assert!(r.body.get("errors").is_none(), "{}", r.body);
+    let r = set(estimate["id"].clone(), json!({"number": 3})).await;
+    assert!(r.body.get("errors").is_none(), "{}", r.body);
+    // A value that does not fit its field is refused.
+    let r = set(
+        status["id"].clone(),
+        json!({"singleSelectOptionId": "nope"}),
+    )
+    .await;
+    assert_eq!(r.body["errors"][0]["type"], "UNPROCESSABLE", "{}", r.body);
+    let r = set(estimate["id"].clone(), json!({"text": "three"})).await;
+    assert_eq!(r.body["errors"][0]["type"], "UNPROCESSABLE", "{}", r.body);
+    graphql(
+        &env,
+        "mutation($p: ID!) { addProjectV2DraftIssue(input: {projectId: $p, title: \"An idea\"}) { projectItem { id } } }",
+        json!({"p": project_id}),
+    )
+    .await;
+
+    // Read the board back as a project sync would: items with their field values.
+    let r = graphql(
+        &env,
+        "{ organization(login: \"acme\") { projectV2(number: 1) { title items(first: 10) { totalCount nodes { type isArchived
+            content { __typename ... on Issue { number } ... on DraftIssue { title } }
+            status: fieldValueByName(name: \"Status\") { ... on ProjectV2ItemFieldSingleSelectValue { name optionId } }
+            fieldValues(first: 10) { nodes { __typename ... on ProjectV2ItemFieldNumberValue { number field { ... on ProjectV2Field { name } } } ... on ProjectV2ItemFieldTextValue { text } } } } } }
+            projectsV2(first: 5) { totalCount nodes { number } } } }",
+        json!({}),
+    )
+    .await;
+    assert!(r.body.get("errors").is_none(), "{}", r.body);
+    let org = &r.body["data"]["organization"];
+    assert_eq!(org["projectsV2"]["totalCount"], 1);
+    let items = org["projectV2"]["items"]["nodes"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["status"]["name"], "In Progress");
+    assert_eq!(items[0]["status"]["optionId"], in_progress);
+    let values = items[0]["fieldValues"]["nodes"].as_array().unwrap();
+    assert_eq!(values[0]["text"], issue["title"], "the title comes first");
+    assert!(values
+        .iter()
+        .any(|v| v["number"] == 3.0 && v["field"]["name"] == "Estimate"));
+    assert_eq!(items[1]["type"], "DRAFT_ISSUE");
+    assert_eq!(items[1]["content"]["title"], "An idea");
+    assert_eq!(items[1]["status"], Value::Null);
+
+    // Clear, archive, delete; an unknown project number is NOT_FOUND.
+    let (p, i) = (project_id.clone(), item["id"].clone());
+    let r = graphql(
+        &env,
+        "mutation($p: ID!, $i: ID!, $f: ID!) { clearProjectV2ItemFieldValue(input: {projectId: $p, itemId: $i, fieldId: $f}) { projectV2Item { status: fieldValueByName(name: \"Status\") { __typename } } } archiveProjectV2Item(input: {projectId: $p, itemId: $i}) { item { isArchived } } }",
+        json!({"p": p, "i": i, "f": status["id"]}),
+    )
+    .await;
+    assert_eq!(
+        r.body["data"]["archiveProjectV2Item"]["item"]["isArchived"], true,
+        "{}",
+        r.body
+    );
+    let r = graphql(
+        &env,
+        "mutation($p: ID!, $i: ID!) { deleteProjectV2Item(input: {projectId: $p, itemId: $i}) { deletedItemId } }",
+        json!({"p": project_id, "i": item["id"]}),
+    )
+    .await;
+    assert_eq!(
+        r.body["data"]["deleteProjectV2Item"]["deletedItemId"],
+        item["id"]
+    );
+    let r = graphql(
+        &env,
+        "{ organization(login: \"acme\") { projectV2(number: 9) { id } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.body["errors"][0]["type"], "NOT_FOUND", "{}", r.body);
+    assert_eq!(
+        r.body["errors"][0]["message"],
+        "Could not resolve to a ProjectV2 with the number 9."
+    );
+}

@@ -12,7 +12,17 @@ use async_graphql::Value as GqlValue;
 use serde_json::Value;
 
 /// The connections fakehub serves: the fields whose type is a `…Connection`.
-pub const CONNECTIONS: [&str; 5] = ["issues", "labels", "milestones", "subIssues", "assignees"];
+pub const CONNECTIONS: [&str; 9] = [
+    "issues",
+    "labels",
+    "milestones",
+    "subIssues",
+    "assignees",
+    "projectsV2",
+    "fields",
+    "items",
+    "fieldValues",
+];
 
 /// GitHub's page-size ceiling and node cap.
 pub const MAX_PAGE: i64 = 100;

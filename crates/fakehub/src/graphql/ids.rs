@@ -13,6 +13,13 @@ pub enum NodeKind {
     Milestone,
     User,
     Organization,
+    Project,
+    ProjectItem,
+    ProjectField,
+    SingleSelectField,
+    IterationField,
+    DraftIssue,
+    FieldValue,
 }
 
 impl NodeKind {
@@ -24,6 +31,13 @@ impl NodeKind {
             NodeKind::Milestone => "MI",
             NodeKind::User => "U",
             NodeKind::Organization => "O",
+            NodeKind::Project => "PVT",
+            NodeKind::ProjectItem => "PVTI",
+            NodeKind::ProjectField => "PVTF",
+            NodeKind::SingleSelectField => "PVTSSF",
+            NodeKind::IterationField => "PVTIF",
+            NodeKind::DraftIssue => "DI",
+            NodeKind::FieldValue => "PVTFV",
         }
     }
 
@@ -35,6 +49,13 @@ impl NodeKind {
             NodeKind::Milestone,
             NodeKind::User,
             NodeKind::Organization,
+            NodeKind::Project,
+            NodeKind::ProjectItem,
+            NodeKind::ProjectField,
+            NodeKind::SingleSelectField,
+            NodeKind::IterationField,
+            NodeKind::DraftIssue,
+            NodeKind::FieldValue,
         ]
         .into_iter()
         .find(|k| k.prefix() == prefix)

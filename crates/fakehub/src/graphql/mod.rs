@@ -9,6 +9,8 @@ pub mod cost;
 pub mod ids;
 mod mutations;
 pub mod objects;
+mod project_mutations;
+mod projects;
 
 use crate::hub::Hub;
 use crate::stats::RequestTally;
@@ -33,7 +35,9 @@ const DOCS: &str = "https://docs.github.com/graphql";
 /// The schema fakehub serves (built once).
 pub fn schema() -> &'static FakehubSchema {
     static SCHEMA: OnceLock<FakehubSchema> = OnceLock::new();
-    SCHEMA.get_or_init(|| Schema::build(Query, mutations::Mutation, EmptySubscription).finish())
+    SCHEMA.get_or_init(|| {
+        Schema::build(Query, mutations::Mutation::default(), EmptySubscription).finish()
+    })
 }
 
 pub fn router() -> Router<Arc<Hub>> {

@@ -188,7 +188,13 @@ pub struct TransferIssuePayload {
     pub issue: Option<Issue>,
 }
 
-pub struct Mutation;
+/// Every mutation fakehub serves.
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct Mutation(IssueMutation, super::project_mutations::ProjectMutation);
+
+#[derive(Default)]
+pub struct IssueMutation;
 
 /// Runs `f` on the world under the write lock and hands its webhook events to the
 /// dispatcher, as a REST handler does.
@@ -212,7 +218,7 @@ fn issue_id(world: &World, repo: usize, number: u64) -> Issue {
 }
 
 #[Object]
-impl Mutation {
+impl IssueMutation {
     async fn create_issue(
         &self,
         ctx: &Context<'_>,

@@ -157,7 +157,10 @@ connection!(MilestoneConnection, MilestoneEdge, Milestone);
 connection!(UserConnection, UserEdge, User);
 
 /// The page `args` asks for, as the connection type `C`.
-fn paged<T, C: From<Page<T>>>(items: Vec<T>, args: PageArgs) -> async_graphql::Result<C> {
+pub(super) fn paged<T, C: From<Page<T>>>(
+    items: Vec<T>,
+    args: PageArgs,
+) -> async_graphql::Result<C> {
     Page::of(items, &args).map(C::from)
 }
 
@@ -170,6 +173,8 @@ fn int(n: u64) -> i32 {
 #[graphql(field(name = "id", ty = "ID"))]
 pub enum Node {
     Issue(Issue),
+    ProjectV2(super::projects::ProjectV2),
+    ProjectV2Item(super::projects::ProjectV2Item),
     Label(Label),
     Milestone(Milestone),
     Repository(Repository),
@@ -224,6 +229,37 @@ impl User {
     async fn url(&self, ctx: &Context<'_>) -> Uri {
         Uri(format!("{}/{}", hub(ctx).world.read().base, self.login))
     }
+
+    async fn project_v2(
+        &self,
+        ctx: &Context<'_>,
+        number: i32,
+    ) -> async_graphql::Result<Option<super::projects::ProjectV2>> {
+        super::projects::user_project(ctx, &self.login, number).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn projects_v2(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+        query: Option<String>,
+    ) -> async_graphql::Result<super::projects::ProjectV2Connection> {
+        super::projects::user_projects(
+            ctx,
+            &self.login,
+            PageArgs {
+                first,
+                last,
+                after,
+                before,
+            },
+            query.as_deref(),
+        )
+    }
 }
 
 pub struct Query;
@@ -251,6 +287,40 @@ impl Query {
             Err(_) => Err(typed_error(
                 "NOT_FOUND",
                 format!("Could not resolve to a Repository with the name '{owner}/{name}'."),
+            )),
+        }
+    }
+
+    /// An organization by login.
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        login: String,
+    ) -> async_graphql::Result<Option<super::projects::Organization>> {
+        let world = hub(ctx).world.read();
+        match world.find_user(&login) {
+            Some(u) if u.kind == crate::model::UserKind::Organization => {
+                Ok(Some(super::projects::Organization {
+                    login: u.login.clone(),
+                }))
+            }
+            _ => Err(typed_error(
+                "NOT_FOUND",
+                format!("Could not resolve to an Organization with the login of '{login}'."),
+            )),
+        }
+    }
+
+    /// A user by login.
+    async fn user(&self, ctx: &Context<'_>, login: String) -> async_graphql::Result<Option<User>> {
+        let world = hub(ctx).world.read();
+        match world.find_user(&login) {
+            Some(u) if u.kind != crate::model::UserKind::Organization => Ok(Some(User {
+                login: u.login.clone(),
+            })),
+            _ => Err(typed_error(
+                "NOT_FOUND",
+                format!("Could not resolve to a User with the login of '{login}'."),
             )),
         }
     }
@@ -326,6 +396,22 @@ fn resolve_node(world: &World, id: &ID) -> Option<Node> {
                     })
                 })
         }),
+        NodeKind::Project => world
+            .project(db_id)
+            .map(|p| Node::ProjectV2(super::projects::ProjectV2 { id: p.id })),
+        NodeKind::ProjectItem => world.projects.iter().find_map(|p| {
+            (!p.deleted && p.item(db_id).is_some()).then_some(Node::ProjectV2Item(
+                super::projects::ProjectV2Item {
+                    project: p.id,
+                    id: db_id,
+                },
+            ))
+        }),
+        NodeKind::ProjectField
+        | NodeKind::SingleSelectField
+        | NodeKind::IterationField
+        | NodeKind::DraftIssue
+        | NodeKind::FieldValue => None,
         NodeKind::User | NodeKind::Organization => {
             world.users.values().find(|u| u.id == db_id).map(|u| {
                 Node::User(User {
