@@ -111,7 +111,8 @@ fn seed_doc(args: &Serve) -> anyhow::Result<Option<SeedDoc>> {
             ..Default::default()
         });
     }
-    Ok((!doc.repos.is_empty()).then_some(doc))
+    let empty = doc.repos.is_empty() && doc.users.is_empty() && doc.orgs.is_empty();
+    Ok((!empty).then_some(doc))
 }
 
 async fn serve(args: Serve) -> anyhow::Result<()> {

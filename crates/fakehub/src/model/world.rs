@@ -34,6 +34,8 @@ pub struct World {
     /// Each user's JSON, rendered when the user is created (users never change), keyed by
     /// lower-cased login. See `render::World::write_user`.
     pub(crate) rendered_users: HashMap<String, Box<[u8]>>,
+    /// Declared users, tokens, organizations and collaborators (see `model::access`).
+    pub access: super::access::Directory,
 }
 
 impl World {
@@ -49,6 +51,7 @@ impl World {
             comment_loc: HashMap::new(),
             outbox: Vec::new(),
             rendered_users: HashMap::new(),
+            access: Default::default(),
         }
     }
 
