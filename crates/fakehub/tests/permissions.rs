@@ -640,3 +640,49 @@ async fn a_cli_token_names_a_declared_user() {
     // Declared tokens keep working too.
     assert_eq!(get(&env, "ada", "/repos/acme/secret").await.status, 200);
 }
+
+#[tokio::test]
+async fn without_push_access_labels_and_assignees_of_a_new_issue_are_dropped() {
+    // GitHub's documentation: "Only users with push access can set labels for new issues.
+    // Labels are silently dropped otherwise." (the same for assignees and the milestone).
+    let env = env().await;
+    let body = json!({"title": "With extras", "labels": ["bug"], "assignees": ["wes"]});
+    let r = req(
+        &env,
+        Some("rita"),
+        "POST",
+        "/repos/acme/widgets/issues",
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["title"], "With extras");
+    assert_eq!(r.body["labels"], json!([]));
+    assert_eq!(r.body["assignees"], json!([]));
+    let r = req(
+        &env,
+        Some("wes"),
+        "POST",
+        "/repos/acme/widgets/issues",
+        Some(body),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["labels"][0]["name"], "bug");
+    assert_eq!(r.body["assignees"][0]["login"], "wes");
+}
+
+#[tokio::test]
+async fn a_reset_returns_to_open_mode() {
+    let env = env().await;
+    assert_eq!(env.post("/_fakehub/reset", json!({})).await.status, 204);
+    let r = env
+        .send(
+            reqwest::Method::GET,
+            "/user",
+            None,
+            &[("Authorization", "token t-ada")],
+        )
+        .await;
+    assert_eq!(r.body["login"], "octocat");
+}

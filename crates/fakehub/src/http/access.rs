@@ -25,8 +25,11 @@ pub enum Check {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum RepoAction {
     Need(Need),
-    /// Open an issue or comment: read access, and a token that may write.
+    /// Comment: read access, and a token that may write.
     Contribute,
+    /// Open an issue: as `Contribute`; labels, assignees, milestone and type need push
+    /// access, and GitHub silently drops them otherwise.
+    OpenIssue,
     /// `PATCH` an issue: depends on the fields and on who wrote the issue.
     EditIssue(u64),
     /// Edit or delete a comment: its author may, otherwise write access.
@@ -56,7 +59,9 @@ pub fn classify(pattern: &str, path: &str, method: &Method) -> Option<Check> {
             RepoAction::Need(Need::Hooks { write: !read })
         } else if read {
             RepoAction::Need(Need::Role(Role::Read))
-        } else if rest == "/issues" || rest == "/issues/{number}/comments" {
+        } else if rest == "/issues" {
+            RepoAction::OpenIssue
+        } else if rest == "/issues/{number}/comments" {
             RepoAction::Contribute
         } else if rest == "/issues/{number}" && *method == Method::PATCH {
             RepoAction::EditIssue(number()?)
@@ -109,25 +114,53 @@ fn triage_only(body: &Value) -> bool {
     })
 }
 
-/// Applies the rule book. `body` is the request body, read only for issue edits.
+/// Whether the gate must hand `authorize` the request body.
+pub fn needs_body(check: &Check) -> bool {
+    matches!(
+        check,
+        Check::Repo {
+            kind: RepoAction::EditIssue(_) | RepoAction::OpenIssue,
+            ..
+        }
+    )
+}
+
+/// Fields of a new issue that only push access may set.
+const PUSH_ONLY: &[&str] = &["labels", "assignees", "assignee", "milestone", "type"];
+
+/// Applies the rule book. `body` is the request body, given when `needs_body`. Answers
+/// the body the handler should see instead, when the rules rewrite it.
 pub fn authorize(
     w: &World,
     check: &Check,
     actor: Option<&Credential>,
     body: Option<&[u8]>,
-) -> Result<(), ApiError> {
+) -> Result<Option<Vec<u8>>, ApiError> {
+    let mut rewritten = None;
     let verdict = match check {
         Check::Org { org, need } => w.can_org(actor, org, *need),
         Check::Repo { owner, name, kind } => {
             let Ok(repo) = w.repo_idx(owner, name) else {
                 // The handler answers 404.
-                return Ok(());
+                return Ok(None);
             };
             let login = actor.map(Credential::login);
             let is = |who: &str| login.is_some_and(|l| l.eq_ignore_ascii_case(who));
             let need = match *kind {
                 RepoAction::Need(n) => n,
                 RepoAction::Contribute => Need::Role(Role::Read),
+                RepoAction::OpenIssue => {
+                    let role = w.role_of(login, repo);
+                    let parsed = body.and_then(|b| serde_json::from_slice::<Value>(b).ok());
+                    if let Some(Value::Object(mut m)) = parsed {
+                        if role < Some(Role::Write) && PUSH_ONLY.iter().any(|k| m.contains_key(*k))
+                        {
+                            m.retain(|k, _| !PUSH_ONLY.contains(&k.as_str()));
+                            rewritten = serde_json::to_vec(&m).ok();
+                        }
+                    }
+                    Need::Role(Role::Read)
+                }
                 RepoAction::EditIssue(number) => {
                     let body: Value = body
                         .filter(|b| !b.iter().all(u8::is_ascii_whitespace))
@@ -175,7 +208,7 @@ pub fn authorize(
             })
         }
     };
-    verdict.map_err(|r| match r {
+    verdict.map(|()| rewritten).map_err(|r| match r {
         Refusal::NotFound => ApiError::not_found(),
         Refusal::Forbidden(message) => ApiError::new(StatusCode::FORBIDDEN, message),
     })

@@ -184,13 +184,7 @@ pub async fn gate(
     if let Some(check) = &check {
         let enforced = hub.world.read().access.enforced();
         if enforced {
-            let body = if matches!(
-                check,
-                super::access::Check::Repo {
-                    kind: super::access::RepoAction::EditIssue(_),
-                    ..
-                }
-            ) {
+            let body = if super::access::needs_body(check) {
                 let (parts, body) = req.into_parts();
                 let bytes = to_bytes(body, MAX_BUFFERED).await.unwrap_or_default();
                 req = Request::from_parts(parts, Body::from(bytes.clone()));
@@ -204,11 +198,19 @@ pub async fn gate(
                 credential.as_ref(),
                 body.as_deref(),
             );
-            if let Err(e) = verdict {
-                hub.limits.lock().leave(&key);
-                let mut resp = e.into_response();
-                stamp_scopes(&mut resp, credential.as_ref(), Some(check));
-                return finish(&hub, &route, tally, &key, resp);
+            match verdict {
+                Err(e) => {
+                    hub.limits.lock().leave(&key);
+                    let mut resp = e.into_response();
+                    stamp_scopes(&mut resp, credential.as_ref(), Some(check));
+                    return finish(&hub, &route, tally, &key, resp);
+                }
+                Ok(Some(rewritten)) => {
+                    let (mut parts, _) = req.into_parts();
+                    parts.headers.remove(header::CONTENT_LENGTH);
+                    req = Request::from_parts(parts, Body::from(rewritten));
+                }
+                Ok(None) => {}
             }
         }
     }
