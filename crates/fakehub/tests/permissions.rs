@@ -686,3 +686,24 @@ async fn a_reset_returns_to_open_mode() {
         .await;
     assert_eq!(r.body["login"], "octocat");
 }
+
+#[tokio::test]
+async fn a_repository_tells_the_caller_its_permissions() {
+    let env = env().await;
+    let perms = |who: &'static str| {
+        let env = &env;
+        async move { get(env, who, "/repos/acme/widgets").await.body["permissions"].clone() }
+    };
+    assert_eq!(
+        perms("tom").await,
+        json!({"admin": false, "maintain": false, "push": false, "triage": true, "pull": true})
+    );
+    assert_eq!(
+        perms("ada").await,
+        json!({"admin": true, "maintain": true, "push": true, "triage": true, "pull": true})
+    );
+    assert_eq!(perms("out").await["pull"], true);
+    assert_eq!(perms("out").await["push"], false);
+    let anonymous = req(&env, None, "GET", "/repos/acme/widgets", None).await;
+    assert!(anonymous.body.get("permissions").is_none());
+}

@@ -1,7 +1,7 @@
 //! The full user and organization objects (`GET /user`, `/users/{login}`, `/orgs/{org}`):
 //! the embedded user (or `org_json`) plus the profile fields GitHub adds.
 
-use crate::model::{UserKind, World};
+use crate::model::{Role, UserKind, World};
 use serde_json::{json, Value};
 
 /// Before the simulator's history: when undeclared accounts say they were created.
@@ -105,5 +105,23 @@ impl World {
             o.insert(k.into(), val);
         }
         Some(v)
+    }
+
+    /// A repository's `permissions` for `login`: its role and every role below it (open
+    /// mode: admin of everything).
+    pub fn permissions_json(&self, login: &str, repo: usize) -> Value {
+        let role = if self.access.enforced() {
+            self.role_of(Some(login), repo)
+        } else {
+            Some(Role::Admin)
+        };
+        let has = |r: Role| role >= Some(r);
+        json!({
+            "admin": has(Role::Admin),
+            "maintain": has(Role::Maintain),
+            "push": has(Role::Write),
+            "triage": has(Role::Triage),
+            "pull": has(Role::Read),
+        })
     }
 }
