@@ -568,6 +568,33 @@ async fn users_and_organizations_render_like_githubs() {
     schemas().check_rest_list("simple-user", &members.body);
     assert_eq!(get(&env, "mia", "/orgs/acme/members/ada").await.status, 204);
     assert_eq!(get(&env, "mia", "/orgs/acme/members/out").await.status, 404);
+    // Memberships are concealed (GitHub's default): outsiders see no members, and asking
+    // about one sends them to the public membership, which there is none of.
+    assert_eq!(get(&env, "out", "/orgs/acme/members").await.body, json!([]));
+    let asked = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(env.url("/orgs/acme/members/ada"))
+        .header("Authorization", "token t-out")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), 302);
+    assert_eq!(
+        asked.headers()["location"],
+        format!("{}/orgs/acme/public_members/ada", env.fh.url).as_str()
+    );
+    assert_eq!(
+        get(&env, "out", "/orgs/acme/public_members").await.body,
+        json!([])
+    );
+    assert_eq!(
+        get(&env, "out", "/orgs/acme/public_members/ada")
+            .await
+            .status,
+        404
+    );
 }
 
 #[tokio::test]

@@ -33,6 +33,11 @@ pub fn router() -> Router<Arc<Hub>> {
         .route("/orgs/{org}", get(users::org))
         .route("/orgs/{org}/members", get(users::members))
         .route("/orgs/{org}/members/{login}", get(users::is_member))
+        .route("/orgs/{org}/public_members", get(users::public_members))
+        .route(
+            "/orgs/{org}/public_members/{login}",
+            get(users::is_public_member),
+        )
         .route(repo, get(repos::get_repo))
         .route(
             &format!("{repo}/issues"),

@@ -6,7 +6,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::Actor;
 use crate::model::UserKind;
 use axum::extract::{Extension, Path};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::Value;
 
@@ -39,10 +40,28 @@ fn known_org(w: &crate::model::World, org: &str) -> ApiResult<()> {
     }
 }
 
+/// Whether the caller sees the organization's concealed members: its members do (and
+/// everyone in open mode). Memberships are concealed, GitHub's default, so others see none.
+fn sees_members(w: &crate::model::World, org: &str, actor: &Actor) -> bool {
+    !w.access.enforced()
+        || actor.credential.as_ref().is_some_and(|c| {
+            w.org_members(org)
+                .iter()
+                .any(|(l, _)| l.eq_ignore_ascii_case(c.login()))
+        })
+}
+
 /// The declared members, as simple users, by login.
-pub async fn members(hub: Hs, Path(org): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn members(
+    hub: Hs,
+    Extension(actor): Extension<Actor>,
+    Path(org): Path<String>,
+) -> ApiResult<Json<Value>> {
     let w = hub.world.read();
     known_org(&w, &org)?;
+    if !sees_members(&w, &org, &actor) {
+        return Ok(Json(Value::Array(Vec::new())));
+    }
     Ok(Json(Value::Array(
         w.org_members(&org)
             .iter()
@@ -51,16 +70,36 @@ pub async fn members(hub: Hs, Path(org): Path<String>) -> ApiResult<Json<Value>>
     )))
 }
 
-/// 204 for a member, 404 otherwise.
+/// 204 for a member, 404 otherwise; a caller who is no member is sent to the public
+/// membership (302), as GitHub does.
 pub async fn is_member(
     hub: Hs,
+    Extension(actor): Extension<Actor>,
     Path((org, login)): Path<(String, String)>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Response> {
     let w = hub.world.read();
     known_org(&w, &org)?;
+    if !sees_members(&w, &org, &actor) {
+        let to = format!("{}/orgs/{org}/public_members/{login}", w.base);
+        return Ok((StatusCode::FOUND, [(header::LOCATION, to)]).into_response());
+    }
     w.org_members(&org)
         .iter()
         .any(|(l, _)| l.eq_ignore_ascii_case(&login))
-        .then_some(StatusCode::NO_CONTENT)
+        .then(|| StatusCode::NO_CONTENT.into_response())
         .ok_or_else(ApiError::not_found)
+}
+
+/// Public members: memberships are concealed (GitHub's default), so there are none.
+pub async fn public_members(hub: Hs, Path(org): Path<String>) -> ApiResult<Json<Value>> {
+    known_org(&hub.world.read(), &org)?;
+    Ok(Json(Value::Array(Vec::new())))
+}
+
+pub async fn is_public_member(
+    hub: Hs,
+    Path((org, _login)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    known_org(&hub.world.read(), &org)?;
+    Err(ApiError::not_found())
 }
