@@ -8,13 +8,14 @@ use crate::routes::{bool_field, object, str_field, Hs};
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::routing::{patch, post, put};
+use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
 pub fn router() -> Router<Arc<crate::hub::Hub>> {
     Router::new()
+        .route("/_fakehub/access", get(access))
         .route("/_fakehub/users", post(add_user))
         .route("/_fakehub/orgs/{org}", put(add_org))
         .route(
@@ -26,6 +27,48 @@ pub fn router() -> Router<Arc<crate::hub::Hub>> {
             "/_fakehub/repos/{owner}/{repo}/collaborators/{login}",
             put(set_collaborator).delete(remove_collaborator),
         )
+}
+
+/// What is declared: users (never their tokens), organizations with members, and the
+/// private repositories and collaborators; `enforced` says whether rights are checked.
+async fn access(hub: Hs) -> Json<Value> {
+    let w = hub.world.read();
+    let mut users: Vec<Value> = w
+        .access
+        .tokens
+        .values()
+        .map(|c| match c {
+            crate::model::Credential::User { login, scopes } => {
+                json!({"login": login, "scopes": scopes})
+            }
+        })
+        .collect();
+    users.sort_by(|a, b| a["login"].as_str().cmp(&b["login"].as_str()));
+    let mut orgs: Vec<Value> = w
+        .access
+        .orgs
+        .values()
+        .map(|o| {
+            json!({"login": o.login, "members": o.members.values()
+                .map(|(l, r)| json!({"login": l, "role": r.as_str()})).collect::<Vec<_>>()})
+        })
+        .collect();
+    orgs.sort_by(|a, b| a["login"].as_str().cmp(&b["login"].as_str()));
+    let repos: Vec<Value> = w
+        .repos
+        .iter()
+        .filter(|r| r.private || w.access.collaborators.get(&r.id).is_some_and(|c| !c.is_empty()))
+        .map(|r| {
+            let collaborators: serde_json::Map<String, Value> = w
+                .access
+                .collaborators
+                .get(&r.id)
+                .map(|c| c.values().map(|(l, role)| (l.clone(), json!(role.as_str()))).collect())
+                .unwrap_or_default();
+            json!({"full_name": r.full_name(), "private": r.private, "collaborators": collaborators})
+        })
+        .collect();
+    Json(json!({"enforced": w.access.enforced(), "users": users, "orgs": orgs, "repos": repos}))
 }
 
 /// `{"login", "token", "name"?, "type"?: "User"|"Bot", "scopes"?: [...]}`, as in the seed.

@@ -506,6 +506,17 @@ async fn changes_through_the_admin_api_take_effect_at_once() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
+    let declared = env.get("/_fakehub/access").await.body;
+    assert_eq!(declared["enforced"], true);
+    assert!(declared["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|u| u["login"] == "newbie" && u["scopes"] == json!(["repo"])));
+    assert!(
+        !declared.to_string().contains("t-newbie"),
+        "tokens are never listed"
+    );
     let me = get(&env, "newbie", "/user").await;
     assert_eq!(me.body["login"], "newbie");
     assert_eq!(me.header("x-oauth-scopes"), Some("repo"));
