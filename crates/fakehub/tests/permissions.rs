@@ -745,3 +745,49 @@ async fn a_repository_tells_the_caller_its_permissions() {
     let anonymous = req(&env, None, "GET", "/repos/acme/widgets", None).await;
     assert!(anonymous.body.get("permissions").is_none());
 }
+
+#[tokio::test]
+async fn comments_are_edited_by_their_authors_or_with_write_access() {
+    let env = env().await;
+    let o = "/repos/acme/widgets";
+    let c = req(
+        &env,
+        Some("rita"),
+        "POST",
+        &format!("{o}/issues/1/comments"),
+        Some(json!({"body": "first"})),
+    )
+    .await;
+    assert_eq!(c.status, 201, "{}", c.body);
+    let path = format!("{o}/issues/comments/{}", c.body["id"]);
+    let own = req(
+        &env,
+        Some("rita"),
+        "PATCH",
+        &path,
+        Some(json!({"body": "edited"})),
+    )
+    .await;
+    assert_eq!(own.status, 200, "{}", own.body);
+    refused(
+        &req(
+            &env,
+            Some("tom"),
+            "PATCH",
+            &path,
+            Some(json!({"body": "not yours"})),
+        )
+        .await,
+        403,
+        NOT_ACCESSIBLE,
+    );
+    refused(
+        &req(&env, Some("out"), "DELETE", &path, None).await,
+        403,
+        NOT_ACCESSIBLE,
+    );
+    assert_eq!(
+        req(&env, Some("wes"), "DELETE", &path, None).await.status,
+        204
+    );
+}

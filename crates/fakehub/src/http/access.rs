@@ -10,15 +10,26 @@ use serde_json::Value;
 /// What a request is checked against.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Check {
-    Repo {
-        owner: String,
-        name: String,
-        kind: RepoAction,
-    },
-    Org {
-        org: String,
-        need: OrgNeed,
-    },
+    Repo { at: RepoRef, kind: RepoAction },
+    Org { org: String, need: OrgNeed },
+}
+
+/// How a route names its repository.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RepoRef {
+    /// `/repos/{owner}/{repo}/…`
+    Name { owner: String, name: String },
+    /// `/repositories/{id}/…`, as GitHub's `Link` headers write it.
+    Id(u64),
+}
+
+impl RepoRef {
+    fn index(&self, w: &World) -> Option<usize> {
+        match self {
+            RepoRef::Name { owner, name } => w.repo_idx(owner, name).ok(),
+            RepoRef::Id(id) => w.repos.iter().position(|r| r.id == *id),
+        }
+    }
 }
 
 /// A repository request, before the actor is known.
@@ -52,9 +63,25 @@ pub fn accepted_scopes(check: &Check) -> &'static str {
 pub fn classify(pattern: &str, path: &str, method: &Method) -> Option<Check> {
     let segs: Vec<&str> = path.split('/').collect();
     let read = *method == Method::GET || *method == Method::HEAD;
-    if let Some(rest) = pattern.strip_prefix("/repos/{owner}/{repo}") {
-        let (owner, name) = (segs.get(2)?.to_string(), segs.get(3)?.to_string());
-        let number = || segs.get(5).and_then(|n| n.parse::<u64>().ok());
+    let by_id = pattern
+        .strip_prefix("/repositories/{")
+        .and_then(|p| p.split_once('}'))
+        .map(|(_, rest)| rest);
+    let repo_route = match (pattern.strip_prefix("/repos/{owner}/{repo}"), by_id) {
+        (Some(rest), _) => Some((
+            rest,
+            RepoRef::Name {
+                owner: segs.get(2)?.to_string(),
+                name: segs.get(3)?.to_string(),
+            },
+            4,
+        )),
+        (None, Some(rest)) => Some((rest, RepoRef::Id(segs.get(2)?.parse().ok()?), 3)),
+        _ => None,
+    };
+    if let Some((rest, at, first)) = repo_route {
+        // The path segment after `issues` or `comments` (its number or id).
+        let number = || segs.get(first + 1).and_then(|n| n.parse::<u64>().ok());
         let kind = if rest.starts_with("/hooks") {
             RepoAction::Need(Need::Hooks { write: !read })
         } else if read {
@@ -66,7 +93,10 @@ pub fn classify(pattern: &str, path: &str, method: &Method) -> Option<Check> {
         } else if rest == "/issues/{number}" && *method == Method::PATCH {
             RepoAction::EditIssue(number()?)
         } else if rest == "/issues/comments/{comment_id}" {
-            RepoAction::EditComment(number()?)
+            RepoAction::EditComment(segs.get(first + 2)?.parse().ok()?)
+        } else if rest.ends_with("/lock") {
+            // "Users with push access can lock an issue or pull request's conversation."
+            RepoAction::Need(Need::Role(Role::Write))
         } else if rest.starts_with("/issues/{number}/") {
             // Labels, assignees, sub-issues, dependencies: triage work.
             RepoAction::Need(Need::Role(Role::Triage))
@@ -74,7 +104,7 @@ pub fn classify(pattern: &str, path: &str, method: &Method) -> Option<Check> {
             // Labels and milestones themselves, and anything else that writes.
             RepoAction::Need(Need::Role(Role::Write))
         };
-        return Some(Check::Repo { owner, name, kind });
+        return Some(Check::Repo { at, kind });
     }
     if pattern.starts_with("/orgs/{org}/issue-types") {
         let org = segs.get(2)?.to_string();
@@ -139,8 +169,8 @@ pub fn authorize(
     let mut rewritten = None;
     let verdict = match check {
         Check::Org { org, need } => w.can_org(actor, org, *need),
-        Check::Repo { owner, name, kind } => {
-            let Ok(repo) = w.repo_idx(owner, name) else {
+        Check::Repo { at, kind } => {
+            let Some(repo) = at.index(w) else {
                 // The handler answers 404.
                 return Ok(None);
             };
@@ -222,8 +252,10 @@ mod tests {
     fn route_kinds() {
         let repo = |kind| {
             Some(Check::Repo {
-                owner: "o".into(),
-                name: "r".into(),
+                at: RepoRef::Name {
+                    owner: "o".into(),
+                    name: "r".into(),
+                },
                 kind,
             })
         };
@@ -258,6 +290,33 @@ mod tests {
                 &Method::POST
             ),
             repo(RepoAction::Need(Need::Role(Role::Write)))
+        );
+        assert_eq!(
+            classify(
+                "/repos/{owner}/{repo}/issues/{number}/lock",
+                "/repos/o/r/issues/7/lock",
+                &Method::PUT
+            ),
+            repo(RepoAction::Need(Need::Role(Role::Write)))
+        );
+        assert_eq!(
+            classify(
+                "/repositories/{repository_id}/issues/{number}",
+                "/repositories/1042/issues/7",
+                &Method::PATCH
+            ),
+            Some(Check::Repo {
+                at: RepoRef::Id(1042),
+                kind: RepoAction::EditIssue(7)
+            })
+        );
+        assert_eq!(
+            classify(
+                "/repos/{owner}/{repo}/issues/comments/{comment_id}",
+                "/repos/o/r/issues/comments/99",
+                &Method::DELETE
+            ),
+            repo(RepoAction::EditComment(99))
         );
         assert_eq!(classify("/user", "/user", &Method::GET), None);
         assert!(author_may(
