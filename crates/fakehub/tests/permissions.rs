@@ -159,11 +159,12 @@ async fn private_repositories_are_not_found_to_whoever_cannot_see_them() {
         assert_eq!(r.status, 200, "{who}: {}", r.body);
     }
     assert_eq!(get(&env, "olga", "/repos/olga/diary").await.status, 200);
-    refused(
-        &get(&env, "ada", "/repos/olga/diary").await,
-        404,
-        "Not Found",
-    );
+    // A refusal counts against the rate limit, as GitHub's 404s do.
+    let used = |r: Resp| r.header_u64("x-ratelimit-used");
+    let before = used(get(&env, "ada", "/rate_limit").await);
+    let r = get(&env, "ada", "/repos/olga/diary").await;
+    assert_eq!(used(get(&env, "ada", "/rate_limit").await), before + 1);
+    refused(&r, 404, "Not Found");
     // Public repositories are open to everyone for reading, anonymous included.
     assert_eq!(
         get(&env, "out", "/repos/acme/widgets/issues/1")

@@ -200,7 +200,13 @@ pub async fn gate(
             );
             match verdict {
                 Err(e) => {
-                    hub.limits.lock().leave(&key);
+                    // Refused like a handler's 404 would be: it counts against the limit.
+                    {
+                        let mut limits = hub.limits.lock();
+                        limits.leave(&key);
+                        limits.charge(&key);
+                    }
+                    tally.charged = true;
                     let mut resp = e.into_response();
                     stamp_scopes(&mut resp, credential.as_ref(), Some(check));
                     return finish(&hub, &route, tally, &key, resp);
