@@ -204,9 +204,16 @@ pub enum OrgNeed {
 impl World {
     /// `login`'s role on repository `repo` (an index), or `None` when it cannot see it.
     pub fn role_of(&self, login: Option<&str>, repo: usize) -> Option<Role> {
+        let public = (!self.repos[repo].private).then_some(Role::Read);
+        public.max(login.and_then(|l| self.granted_role(l, repo)))
+    }
+
+    /// The role `login` was given on repository `repo`, not counting what a public
+    /// repository gives everyone: as owner, through the owning organization, or as a
+    /// collaborator. GitHub's assignable users are those with such a role.
+    pub fn granted_role(&self, login: &str, repo: usize) -> Option<Role> {
         let r = &self.repos[repo];
-        let mut best = (!r.private).then_some(Role::Read);
-        let Some(login) = login else { return best };
+        let mut best = None;
         let key = login.to_ascii_lowercase();
         let mut grant = |role: Role| best = best.max(Some(role));
         if r.owner.eq_ignore_ascii_case(login) {
@@ -450,6 +457,23 @@ mod tests {
         assert!(!c.has_scope("admin:repo_hook"));
         assert_eq!(c.scopes_header(), "repo, admin:org");
         assert!(Credential::user("a", None).has_scope("write:repo_hook"));
+    }
+
+    #[test]
+    fn granted_roles_leave_out_what_a_public_repository_gives_everyone() {
+        let now = chrono::Utc::now();
+        let mut w = World::new("http://h");
+        w.set_org_member("acme", "mia", Some(OrgRole::Member), now)
+            .unwrap();
+        let repo = w.create_repo("acme", "widgets", UserKind::Organization, now);
+        w.set_collaborator(repo, "tom", Some(Role::Triage));
+        assert_eq!(w.role_of(Some("out"), repo), Some(Role::Read));
+        assert_eq!(w.granted_role("out", repo), None);
+        assert_eq!(w.granted_role("mia", repo), Some(Role::Read));
+        assert_eq!(w.granted_role("TOM", repo), Some(Role::Triage));
+        w.repos[repo].private = true;
+        assert_eq!(w.role_of(Some("out"), repo), None);
+        assert_eq!(w.role_of(None, repo), None);
     }
 
     #[test]
