@@ -35,6 +35,7 @@ pub fn router() -> Router<Arc<Hub>> {
             "/_fakehub/repos/{owner}/{repo}/issues/{number}/transfer",
             post(transfer_issue),
         )
+        .merge(crate::admin_access::router())
 }
 
 async fn reset(hub: Hs) -> StatusCode {

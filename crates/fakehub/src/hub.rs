@@ -4,7 +4,7 @@
 use crate::clock::Clock;
 use crate::faults::Faults;
 use crate::limits::Limits;
-use crate::model::World;
+use crate::model::{Credential, World};
 use crate::stats::Stats;
 use crate::webhooks::Dispatcher;
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -175,14 +175,24 @@ impl Hub {
 
     /// Who a token acts as, or `None` if fakehub does not know the token.
     pub fn login_for(&self, token: &str) -> Option<String> {
-        let s = self.settings.read();
-        if s.tokens.is_empty() {
-            return Some(DEFAULT_LOGIN.into());
+        self.credential_for(token).map(|c| c.login().to_string())
+    }
+
+    /// What a token proves: a `--token` (all scopes), a declared user's token (its scopes),
+    /// or, with neither kind of token configured (open mode), `octocat` with all scopes.
+    pub fn credential_for(&self, token: &str) -> Option<Credential> {
+        let open = {
+            let s = self.settings.read();
+            if let Some(t) = s.tokens.iter().find(|t| t.token == token) {
+                return Some(Credential::user(&t.login, None));
+            }
+            s.tokens.is_empty()
+        };
+        let w = self.world.read();
+        if let Some(c) = w.access.tokens.get(token) {
+            return Some(c.clone());
         }
-        s.tokens
-            .iter()
-            .find(|t| t.token == token)
-            .map(|t| t.login.clone())
+        (open && w.access.tokens.is_empty()).then(|| Credential::user(DEFAULT_LOGIN, None))
     }
 
     /// Hands the webhook events queued by mutations to the dispatcher. Called with the world

@@ -9,6 +9,7 @@
 #![recursion_limit = "256"]
 
 pub mod admin;
+pub mod admin_access;
 pub mod clock;
 pub mod error;
 pub mod faults;

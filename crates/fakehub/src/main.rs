@@ -39,7 +39,7 @@ struct Serve {
     #[arg(long, env = "FAKEHUB_PUBLIC_URL")]
     public_url: Option<String>,
     /// A token to accept: `TOKEN` (acting as octocat) or `LOGIN:TOKEN`. Repeatable.
-    /// Without any, every token is accepted.
+    /// Without any, and without users declared in the seed, every token is accepted.
     #[arg(long = "token", value_name = "[LOGIN:]TOKEN")]
     tokens: Vec<String>,
     /// A JSON seed document (see the README's fakehub section).
@@ -111,7 +111,8 @@ fn seed_doc(args: &Serve) -> anyhow::Result<Option<SeedDoc>> {
             ..Default::default()
         });
     }
-    Ok((!doc.repos.is_empty()).then_some(doc))
+    let empty = doc.repos.is_empty() && doc.users.is_empty() && doc.orgs.is_empty();
+    Ok((!empty).then_some(doc))
 }
 
 async fn serve(args: Serve) -> anyhow::Result<()> {

@@ -15,6 +15,44 @@ use serde::{Deserialize, Serialize};
 pub struct SeedDoc {
     #[serde(default)]
     pub repos: Vec<SeedRepo>,
+    /// Declared users: declaring any turns permission checks on (see `model::access`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<SeedUser>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orgs: Vec<SeedOrg>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedUser {
+    pub login: String,
+    /// The user's classic token.
+    pub token: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `User` (default) or `Bot`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// Classic token scopes; absent: all of them.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedOrg {
+    pub login: String,
+    #[serde(default)]
+    pub members: Vec<SeedMember>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedMember {
+    pub login: String,
+    /// `member` (default) or `admin`.
+    #[serde(default)]
+    pub role: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -33,6 +71,11 @@ pub struct SeedRepo {
     pub milestones: Vec<SeedMilestone>,
     #[serde(default)]
     pub issues: Vec<SeedIssue>,
+    #[serde(default)]
+    pub private: bool,
+    /// Login → `read`, `triage`, `write`, `maintain` or `admin`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub collaborators: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -173,6 +216,41 @@ const THINGS: &[&str] = &[
 ];
 
 pub fn apply(world: &mut World, doc: &SeedDoc, now: Time) -> Result<Vec<Seeded>, String> {
+    for u in &doc.users {
+        let kind = match u.kind.as_deref() {
+            None | Some("User") => UserKind::User,
+            Some("Bot") => UserKind::Bot,
+            Some(other) => {
+                return Err(format!(
+                    "user '{}': type must be User or Bot, got '{other}'",
+                    u.login
+                ))
+            }
+        };
+        world.declare_user(
+            &u.login,
+            Some(&u.token),
+            u.name.clone(),
+            kind,
+            u.scopes.as_deref(),
+            now,
+        )?;
+    }
+    for o in &doc.orgs {
+        world.declare_org(&o.login, now)?;
+        for m in &o.members {
+            let role = match m.role.as_deref() {
+                None => OrgRole::Member,
+                Some(r) => OrgRole::parse(r).ok_or_else(|| {
+                    format!(
+                        "org '{}', member '{}': role must be member or admin, got '{r}'",
+                        o.login, m.login
+                    )
+                })?,
+            };
+            world.set_org_member(&o.login, &m.login, Some(role), now)?;
+        }
+    }
     let mut out = Vec::new();
     for r in &doc.repos {
         out.push(seed_repo(world, r, now)?);
@@ -186,7 +264,12 @@ fn seed_repo(world: &mut World, spec: &SeedRepo, now: Time) -> Result<Seeded, St
         .split_once('/')
         .filter(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'))
         .ok_or_else(|| format!("repository '{}' must be written OWNER/NAME", spec.full_name))?;
+    let declared_user = world
+        .find_user(owner)
+        .is_some_and(|u| u.kind != UserKind::Organization);
     let kind = match spec.owner_type.as_deref() {
+        // A declared user owns a user repository unless the entry says otherwise.
+        None if declared_user => UserKind::User,
         None | Some("Organization") => UserKind::Organization,
         Some("User") => UserKind::User,
         Some(other) => {
@@ -200,6 +283,16 @@ fn seed_repo(world: &mut World, spec: &SeedRepo, now: Time) -> Result<Seeded, St
     let span_days = if gen.issues + gen.pulls > 0 { 365 } else { 30 };
     let start = now - Duration::days(span_days);
     let repo = world.create_repo(owner, name, kind, start);
+    world.repos[repo].private = spec.private;
+    for (login, role) in &spec.collaborators {
+        let role = Role::parse(role).ok_or_else(|| {
+            format!(
+                "repository '{}', collaborator '{login}': role must be read, triage, write, maintain or admin, got '{role}'",
+                spec.full_name
+            )
+        })?;
+        world.set_collaborator(repo, login, Some(role));
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(gen.seed ^ 0x0066_696b_6568_7562);
     let mut seeded = Seeded {
         full_name: world.repos[repo].full_name(),

@@ -118,3 +118,48 @@ fn stops_on_sigint_and_reports_bad_arguments() {
         .unwrap();
     assert!(!out.status.success());
 }
+
+#[test]
+fn a_seed_file_declaring_only_users_turns_the_checks_on() {
+    let dir = std::env::temp_dir().join(format!("fakehub-cli-users-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let seed = dir.join("seed.json");
+    std::fs::write(
+        &seed,
+        r#"{"users": [{"login": "ada", "token": "t-ada", "scopes": ["read:org"]}]}"#,
+    )
+    .unwrap();
+    let (mut child, first) = start(&["--seed", seed.to_str().unwrap()]);
+    let addr = first
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap()
+        .to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (me, scopes, stranger) = rt.block_on(async {
+        let http = reqwest::Client::new();
+        let r = http
+            .get(format!("http://{addr}/user"))
+            .header("Authorization", "token t-ada")
+            .send()
+            .await
+            .unwrap();
+        let scopes = r.headers()["x-oauth-scopes"].to_str().unwrap().to_string();
+        let me = r.json::<serde_json::Value>().await.unwrap();
+        let stranger = http
+            .get(format!("http://{addr}/user"))
+            .header("Authorization", "token unknown")
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        (me, scopes, stranger)
+    });
+    assert_eq!(me["login"], "ada");
+    assert_eq!(scopes, "read:org");
+    assert_eq!(stranger, 401, "a declared world knows its tokens");
+    signal(&child, "-TERM");
+    assert!(wait_exit(&mut child).success());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -222,6 +222,50 @@ async fn rest_bodies_validate_against_githubs_schemas() {
     );
 
     check("issue-type", &env.get("/orgs/acme/issue-types").await);
+    // Users and organizations. The corpus has no `private-user`, `public-user` or
+    // `organization-full` schema; their `simple-user` part is checked, the rest in
+    // tests/permissions.rs.
+    env.put(
+        "/_fakehub/orgs/acme/members/octocat",
+        json!({"role": "admin"}),
+    )
+    .await;
+    check("simple-user", &env.get("/user").await);
+    check("simple-user", &env.get("/users/octocat").await);
+    check("simple-user", &env.get("/orgs/acme/members").await);
+    let org = env.get("/orgs/acme").await;
+    assert_eq!(org.status, 200);
+    for field in [
+        "login",
+        "id",
+        "node_id",
+        "url",
+        "repos_url",
+        "events_url",
+        "hooks_url",
+        "issues_url",
+        "members_url",
+        "public_members_url",
+        "avatar_url",
+        "description",
+        "html_url",
+        "has_organization_projects",
+        "has_repository_projects",
+        "public_repos",
+        "public_gists",
+        "followers",
+        "following",
+        "type",
+        "created_at",
+        "updated_at",
+        "archived_at",
+    ] {
+        assert!(
+            org.body.get(field).is_some(),
+            "organization-full needs {field}: {}",
+            org.body
+        );
+    }
     let t = check(
         "issue-type",
         &env.post(

@@ -44,6 +44,7 @@ pub fn seed() -> SeedDoc {
             }),
             ..Default::default()
         }],
+        ..Default::default()
     }
 }
 

@@ -301,6 +301,7 @@ async fn crashes_at_every_kth_write_converge(db: String) {
                 ..Default::default()
             })
             .collect(),
+        ..Default::default()
     })
     .start(&db)
     .await;
@@ -389,6 +390,7 @@ async fn writes_keep_githubs_limits_on_a_virtual_clock(db: String) {
                 ..Default::default()
             })
             .collect(),
+        ..Default::default()
     })
     .hub_settings(|settings| {
         // One token per run: fakehub counts the limits per token, as GitHub does.

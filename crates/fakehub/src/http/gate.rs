@@ -5,6 +5,7 @@
 use crate::error::ApiError;
 use crate::hub::Hub;
 use crate::limits::{Refusal, ANONYMOUS_LIMIT};
+use crate::model::Credential;
 use crate::stats::RequestTally;
 use axum::body::{to_bytes, Body};
 use axum::extract::{MatchedPath, Request, State};
@@ -18,6 +19,8 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub login: String,
+    /// What the token proved; `None` for an anonymous request.
+    pub credential: Option<Credential>,
 }
 
 /// Largest body fakehub buffers to compute an ETag.
@@ -84,9 +87,9 @@ pub async fn gate(
 
     // Authentication.
     let token = bearer(req.headers());
-    let (key, login, limit) = match &token {
-        Some(t) => match hub.login_for(t) {
-            Some(login) => (format!("token:{t}"), Some(login), rate_limit),
+    let (key, credential, limit) = match &token {
+        Some(t) => match hub.credential_for(t) {
+            Some(c) => (format!("token:{t}"), Some(c), rate_limit),
             None => {
                 return finish(
                     &hub,
@@ -99,6 +102,7 @@ pub async fn gate(
         },
         None => ("anonymous".to_string(), None, ANONYMOUS_LIMIT),
     };
+    let login = credential.as_ref().map(|c| c.login().to_string());
     if write && login.is_none() {
         return finish(
             &hub,
@@ -173,8 +177,52 @@ pub async fn gate(
             hub.world.write().user(login);
         }
     }
+    // Rights (only once something is declared; see `model::access`).
+    let check = matched
+        .as_ref()
+        .and_then(|m| super::access::classify(m.as_str(), req.uri().path(), &method));
+    if let Some(check) = &check {
+        let enforced = hub.world.read().access.enforced();
+        if enforced {
+            let body = if super::access::needs_body(check) {
+                let (parts, body) = req.into_parts();
+                let bytes = to_bytes(body, MAX_BUFFERED).await.unwrap_or_default();
+                req = Request::from_parts(parts, Body::from(bytes.clone()));
+                Some(bytes)
+            } else {
+                None
+            };
+            let verdict = super::access::authorize(
+                &hub.world.read(),
+                check,
+                credential.as_ref(),
+                body.as_deref(),
+            );
+            match verdict {
+                Err(e) => {
+                    // Refused like a handler's 404 would be: it counts against the limit.
+                    {
+                        let mut limits = hub.limits.lock();
+                        limits.leave(&key);
+                        limits.charge(&key);
+                    }
+                    tally.charged = true;
+                    let mut resp = e.into_response();
+                    stamp_scopes(&mut resp, credential.as_ref(), Some(check));
+                    return finish(&hub, &route, tally, &key, resp);
+                }
+                Ok(Some(rewritten)) => {
+                    let (mut parts, _) = req.into_parts();
+                    parts.headers.remove(header::CONTENT_LENGTH);
+                    req = Request::from_parts(parts, Body::from(rewritten));
+                }
+                Ok(None) => {}
+            }
+        }
+    }
     req.extensions_mut().insert(Actor {
         login: login.unwrap_or_else(|| crate::hub::DEFAULT_LOGIN.to_string()),
+        credential: credential.clone(),
     });
     let if_none_match = req
         .headers()
@@ -212,6 +260,7 @@ pub async fn gate(
     } else {
         response
     };
+    stamp_scopes(&mut response, credential.as_ref(), check.as_ref());
     if !tally.not_modified && !free {
         tally.charged = true;
         hub.limits.lock().charge(&key);
@@ -225,6 +274,25 @@ pub async fn gate(
         );
     }
     finish(&hub, &route, tally, &key, response)
+}
+
+/// `X-OAuth-Scopes` for a classic token, and `X-Accepted-OAuth-Scopes` where GitHub sends it.
+fn stamp_scopes(
+    response: &mut Response,
+    credential: Option<&Credential>,
+    check: Option<&super::access::Check>,
+) {
+    let Some(c) = credential else { return };
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&c.scopes_header()) {
+        h.insert("x-oauth-scopes", v);
+    }
+    if let Some(check) = check {
+        h.insert(
+            "x-accepted-oauth-scopes",
+            HeaderValue::from_static(super::access::accepted_scopes(check)),
+        );
+    }
 }
 
 /// Stamps the rate-limit headers of `key`'s bucket and counts the request.

@@ -1,6 +1,7 @@
 //! What every GitHub API request goes through: authentication, faults, rate limits,
 //! conditional requests and counting; plus `Link` pagination.
 
+pub mod access;
 mod gate;
 mod pagination;
 

@@ -1,6 +1,7 @@
 //! The simulated GitHub state and every rule that changes it. Handlers parse HTTP, call one
 //! operation here, and render the result; webhook events are queued by the operations.
 
+pub mod access;
 mod comments;
 mod issues;
 mod labels;
@@ -10,6 +11,10 @@ mod relations;
 mod types;
 mod world;
 
+pub use access::{
+    Credential, Directory, Need, Org, OrgNeed, OrgRole, Profile, Role, ALL_SCOPES, NOT_ACCESSIBLE,
+    REPO_ADMIN_REQUIRED,
+};
 pub use issues::{IssuePatch, NewIssue, MAX_TITLE};
 pub use labels::valid_color;
 pub use milestones::MilestoneFields;

@@ -36,6 +36,8 @@ pub struct World {
     /// Each user's JSON, rendered when the user is created (users never change), keyed by
     /// lower-cased login. See `render::World::write_user`.
     pub(crate) rendered_users: HashMap<String, Box<[u8]>>,
+    /// Declared users, tokens, organizations and collaborators (see `model::access`).
+    pub access: super::access::Directory,
 }
 
 impl World {
@@ -52,6 +54,7 @@ impl World {
             outbox: Vec::new(),
             projects: Vec::new(),
             rendered_users: HashMap::new(),
+            access: Default::default(),
         }
     }
 

@@ -15,6 +15,7 @@
 //! resource: `users`, `repos`, `labels`, `milestones`, `issue_types`, `issues`,
 //! `relations` (sub-issue and dependency summaries), `comments`, `reactions` and `hooks`.
 
+mod accounts;
 mod comments;
 mod hooks;
 mod issue_types;

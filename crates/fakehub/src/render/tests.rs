@@ -104,6 +104,7 @@ fn written_objects_are_serde_jsons_own_bytes() {
             }),
             ..Default::default()
         }],
+        ..Default::default()
     };
     crate::seed::apply(&mut w, &doc, now).unwrap();
     let new = NewIssue {

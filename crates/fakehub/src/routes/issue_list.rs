@@ -354,6 +354,7 @@ mod tests {
                 }),
                 ..Default::default()
             }],
+            ..Default::default()
         };
         crate::seed::apply(&mut hub.world.write(), &doc, chrono::Utc::now()).unwrap();
         let open = numbers(&hub, "per_page=100").await;

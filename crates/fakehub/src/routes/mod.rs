@@ -10,6 +10,7 @@ mod labels;
 mod milestones;
 mod relations;
 mod repos;
+mod users;
 
 use crate::error::{ApiError, ApiResult};
 use crate::hub::Hub;
@@ -27,6 +28,16 @@ pub fn router() -> Router<Arc<Hub>> {
     let issue = "/repos/{owner}/{repo}/issues/{number}";
     Router::new()
         .route("/rate_limit", get(repos::rate_limit))
+        .route("/user", get(users::me))
+        .route("/users/{login}", get(users::user))
+        .route("/orgs/{org}", get(users::org))
+        .route("/orgs/{org}/members", get(users::members))
+        .route("/orgs/{org}/members/{login}", get(users::is_member))
+        .route("/orgs/{org}/public_members", get(users::public_members))
+        .route(
+            "/orgs/{org}/public_members/{login}",
+            get(users::is_public_member),
+        )
         .route(repo, get(repos::get_repo))
         .route(
             &format!("{repo}/issues"),

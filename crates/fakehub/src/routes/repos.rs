@@ -1,16 +1,22 @@
 use super::Hs;
 use crate::error::ApiResult;
-use axum::extract::Path;
+use axum::extract::{Extension, Path};
 use axum::Json;
 use serde_json::{json, Value};
 
 pub async fn get_repo(
     hub: Hs,
+    Extension(actor): Extension<crate::http::Actor>,
     Path((owner, name)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let w = hub.world.read();
     let idx = w.repo_idx(&owner, &name)?;
-    Ok(Json(w.repo_json(&w.repos[idx])))
+    let mut repo = w.repo_json(&w.repos[idx]);
+    if let Some(c) = &actor.credential {
+        // GitHub tells an authenticated caller its own rights on the repository.
+        repo["permissions"] = w.permissions_json(c.login(), idx);
+    }
+    Ok(Json(repo))
 }
 
 /// `GET /rate_limit` (free of charge on GitHub; the gate knows).

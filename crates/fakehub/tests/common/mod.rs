@@ -67,6 +67,7 @@ pub fn generated(
             }),
             ..Default::default()
         }],
+        ..Default::default()
     }
 }
 

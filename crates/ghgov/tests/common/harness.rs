@@ -53,7 +53,10 @@ impl TestWorld {
                 ..Default::default()
             })
             .collect();
-        Self::seeded(SeedDoc { repos })
+        Self::seeded(SeedDoc {
+            repos,
+            ..Default::default()
+        })
     }
 
     /// ghgov serves too, with [`serve_options`]: acme/widgets mirrored, two webhook secrets,

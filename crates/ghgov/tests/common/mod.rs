@@ -226,6 +226,7 @@ pub fn seed(
             }),
             ..Default::default()
         }],
+        ..Default::default()
     }
 }
 
