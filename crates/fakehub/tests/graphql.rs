@@ -750,3 +750,61 @@ async fn a_project_board_end_to_end() {
         "Could not resolve to a ProjectV2 with the number 9."
     );
 }
+
+#[tokio::test]
+async fn private_repositories_are_not_found_by_outsiders() {
+    // Declared users: rights are enforced. `alice` collaborates on the private repository.
+    let seed: fakehub::SeedDoc = serde_json::from_value(json!({
+        "users": [{"login": "alice", "token": "alice-token"}, {"login": "eve", "token": "eve-token"}],
+        "repos": [{"full_name": "acme/secret", "private": true, "collaborators": {"alice": "read"},
+                   "issues": [{"title": "Hidden"}]}]
+    }))
+    .unwrap();
+    let env = Env::with(seed, |o| o.settings.tokens.clear()).await;
+    let ask = |token: &'static str| {
+        let env = &env;
+        async move {
+            env.send(
+                Method::POST,
+                "/graphql",
+                Some(json!({"query": "{ repository(owner: \"acme\", name: \"secret\") { issue(number: 1) { id title } } }"})),
+                &[("authorization", &format!("token {token}"))],
+            )
+            .await
+        }
+    };
+    let seen = ask("alice-token").await;
+    assert_eq!(
+        seen.body["data"]["repository"]["issue"]["title"], "Hidden",
+        "{}",
+        seen.body
+    );
+    let hidden = ask("eve-token").await;
+    assert_eq!(
+        hidden.body["data"]["repository"],
+        Value::Null,
+        "{}",
+        hidden.body
+    );
+    assert_eq!(hidden.body["errors"][0]["type"], "NOT_FOUND");
+    // Nor through its node id.
+    let id = seen.body["data"]["repository"]["issue"]["id"].clone();
+    let r = env
+        .send(
+            Method::POST,
+            "/graphql",
+            Some(json!({"query": "query($id: ID!) { nodes(ids: [$id]) { id } }", "variables": {"id": id}})),
+            &[("authorization", "token eve-token")],
+        )
+        .await;
+    assert_eq!(r.body["data"]["nodes"], json!([null]), "{}", r.body);
+    // With users declared, anonymous queries are refused.
+    let r = env
+        .http
+        .post(env.url("/graphql"))
+        .json(&json!({"query": "{ viewer { login } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+}

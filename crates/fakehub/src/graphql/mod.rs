@@ -111,12 +111,15 @@ fn error(kind: Option<&str>, text: &str, at: Option<(usize, usize)>) -> Value {
 
 async fn handle(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) -> Response {
     let mut tally = RequestTally::default();
-    // Who asks. Open mode (no tokens declared) answers anonymous requests too, so clients
-    // that send no token to a host other than GitHub's still work.
-    let open = hub.settings.read().tokens.is_empty();
-    let login = match token(&headers) {
-        Some(t) => match hub.login_for(&t) {
-            Some(login) => login,
+    // Who asks. Open mode (no tokens and no users declared) answers anonymous requests too,
+    // so clients that send no token to a host other than GitHub's still work.
+    let open = hub.settings.read().tokens.is_empty() && {
+        let w = hub.world.read();
+        w.access.tokens.is_empty() && !w.access.enforced()
+    };
+    let credential = match token(&headers) {
+        Some(t) => match hub.credential_for(&t) {
+            Some(c) => Some(c),
             None => {
                 return finish(
                     &hub,
@@ -125,7 +128,7 @@ async fn handle(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) ->
                 )
             }
         },
-        None if open => crate::hub::DEFAULT_LOGIN.to_string(),
+        None if open => None,
         None => {
             return finish(
                 &hub,
@@ -137,6 +140,10 @@ async fn handle(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) ->
             )
         }
     };
+    let login = credential
+        .as_ref()
+        .map_or(crate::hub::DEFAULT_LOGIN, |c| c.login())
+        .to_string();
     let asked = match read_body(&body) {
         Ok(a) => a,
         Err(why) => return finish(&hub, tally, message(StatusCode::BAD_REQUEST, why)),
@@ -204,6 +211,7 @@ async fn handle(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) ->
         .data(hub.clone())
         .data(Viewer {
             login: login.clone(),
+            credential,
         })
         .data(spent);
     if let Some(op) = asked.operation {

@@ -72,6 +72,22 @@ fn hub<'a>(ctx: &Context<'a>) -> &'a Arc<Hub> {
 #[derive(Debug, Clone)]
 pub struct Viewer {
     pub login: String,
+    /// None for an anonymous request in open mode.
+    pub credential: Option<crate::model::Credential>,
+}
+
+impl Viewer {
+    /// Whether the viewer may see repository `idx` (a private one is invisible, as on
+    /// GitHub, to whoever has no role in it).
+    pub fn sees(&self, world: &World, idx: usize) -> bool {
+        world
+            .can(
+                self.credential.as_ref(),
+                idx,
+                crate::model::Need::Role(crate::model::Role::Read),
+            )
+            .is_ok()
+    }
 }
 
 /// What the request costs and what is left of the hour's points, for `rateLimit`.
@@ -282,9 +298,11 @@ impl Query {
         owner: String,
     ) -> async_graphql::Result<Option<Repository>> {
         let _ = follow_renames;
-        match hub(ctx).world.read().repo_idx(&owner, &name) {
-            Ok(idx) => Ok(Some(Repository { idx })),
-            Err(_) => Err(typed_error(
+        let world = hub(ctx).world.read();
+        let viewer = ctx.data_unchecked::<Viewer>();
+        match world.repo_idx(&owner, &name) {
+            Ok(idx) if viewer.sees(&world, idx) => Ok(Some(Repository { idx })),
+            _ => Err(typed_error(
                 "NOT_FOUND",
                 format!("Could not resolve to a Repository with the name '{owner}/{name}'."),
             )),
@@ -327,7 +345,8 @@ impl Query {
 
     /// Any object by its global id.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
-        match resolve_node(&hub(ctx).world.read(), &id) {
+        let viewer = ctx.data_unchecked::<Viewer>();
+        match resolve_node(&hub(ctx).world.read(), viewer, &id) {
             Some(node) => Ok(Some(node)),
             None => Err(typed_error(
                 "NOT_FOUND",
@@ -342,7 +361,10 @@ impl Query {
     /// Objects by their global ids, null where an id names nothing.
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Vec<Option<Node>> {
         let world = hub(ctx).world.read();
-        ids.iter().map(|id| resolve_node(&world, id)).collect()
+        let viewer = ctx.data_unchecked::<Viewer>();
+        ids.iter()
+            .map(|id| resolve_node(&world, viewer, id))
+            .collect()
     }
 
     /// The points this query cost and what is left of the hour.
@@ -364,18 +386,20 @@ impl Query {
     }
 }
 
-fn resolve_node(world: &World, id: &ID) -> Option<Node> {
+fn resolve_node(world: &World, viewer: &Viewer, id: &ID) -> Option<Node> {
     let (kind, db_id) = ids::decode(id)?;
     match kind {
         NodeKind::Repository => world
             .repos
             .iter()
             .position(|r| r.id == db_id)
+            .filter(|idx| viewer.sees(world, *idx))
             .map(|idx| Node::Repository(Repository { idx })),
         NodeKind::Issue => {
             let (repo, number) = *world.issue_loc.get(&db_id)?;
             let issue = world.repos[repo].issue(number)?;
-            (issue.gone.is_none()).then_some(Node::Issue(Issue { id: db_id }))
+            (issue.gone.is_none() && viewer.sees(world, repo))
+                .then_some(Node::Issue(Issue { id: db_id }))
         }
         NodeKind::Label => world.repos.iter().enumerate().find_map(|(idx, r)| {
             r.label(db_id).map(|_| {
