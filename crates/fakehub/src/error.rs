@@ -15,6 +15,9 @@ pub struct FieldError {
     pub code: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The offending value, when GitHub names it (`{"value": "nobody", "field": "assignees"}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 impl FieldError {
@@ -24,7 +27,12 @@ impl FieldError {
             field: field.into(),
             code: code.into(),
             message: None,
+            value: None,
         }
+    }
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
     }
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
         self.message = Some(message.into());

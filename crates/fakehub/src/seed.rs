@@ -433,6 +433,13 @@ fn seed_repo(world: &mut World, spec: &SeedRepo, now: Time) -> Result<Seeded, St
         .max()
         .unwrap_or(r.updated_at);
     r.pushed_at = r.updated_at;
+    if spec.generate.is_some() {
+        // The generator's people are the repository's contributors: known, hence assignable,
+        // even when no issue was generated. Last, so every other id stays as it was.
+        for p in PEOPLE {
+            world.user(p);
+        }
+    }
     Ok(seeded)
 }
 

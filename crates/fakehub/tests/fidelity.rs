@@ -57,6 +57,7 @@ async fn rest_bodies_validate_against_githubs_schemas() {
         )
         .await,
     );
+    check("simple-user", &env.get(&format!("{o}/assignees")).await);
     check("label", &env.get(&format!("{o}/labels")).await);
     check(
         "label",

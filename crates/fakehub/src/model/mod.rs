@@ -1,6 +1,7 @@
 //! The simulated GitHub state and every rule that changes it. Handlers parse HTTP, call one
 //! operation here, and render the result; webhook events are queued by the operations.
 
+mod assignees;
 mod comments;
 mod issues;
 mod labels;

@@ -108,6 +108,8 @@ async fn change_assignees(
         let repo = w.repo_idx(&owner, &name)?;
         let current = w.live_issue(repo, number)?.assignees.clone();
         let next: Vec<String> = if add {
+            // Logins that cannot be assigned are dropped without a word, as on GitHub.
+            let given = w.only_assignable(repo, &given);
             current.into_iter().chain(given).collect()
         } else {
             current

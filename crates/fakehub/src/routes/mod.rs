@@ -1,6 +1,7 @@
 //! GitHub's REST endpoints, one file per resource. A handler parses the request, calls one
 //! model operation under the world lock, renders the answer and flushes webhook events.
 
+mod assignees;
 mod comments;
 mod hooks;
 mod issue_list;
@@ -28,6 +29,11 @@ pub fn router() -> Router<Arc<Hub>> {
     Router::new()
         .route("/rate_limit", get(repos::rate_limit))
         .route(repo, get(repos::get_repo))
+        .route(&format!("{repo}/assignees"), get(assignees::list))
+        .route(
+            &format!("{repo}/assignees/{{assignee}}"),
+            get(assignees::check),
+        )
         .route(
             &format!("{repo}/issues"),
             get(issue_list::list).post(issues::create),
