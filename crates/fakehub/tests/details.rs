@@ -106,3 +106,57 @@ async fn only_assignable_users_can_be_assigned() {
     assert_eq!(env.get(&format!("{O}/assignees/acme")).await.status, 404);
     assert_eq!(env.get("/repos/acme/nothing/assignees").await.status, 404);
 }
+
+#[tokio::test]
+async fn pull_requests_are_in_neither_graph() {
+    let env = Env::new(generated(6, 0, 0, 0, 2)).await;
+    let (pr, issue, other) = {
+        let w = env.fh.hub.world.read();
+        let r = &w.repos[0];
+        let pr = r.issues.iter().find(|i| i.pull_request).unwrap();
+        let mut issues = r.issues.iter().filter(|i| !i.pull_request);
+        let (a, b) = (issues.next().unwrap(), issues.next().unwrap());
+        ((pr.number, pr.id), (a.number, a.id), (b.number, b.id))
+    };
+    let message = |r: &Resp| r.body["errors"][0]["message"].as_str().unwrap().to_string();
+    let r = env
+        .post(
+            &format!("{O}/issues/{}/dependencies/blocked_by", issue.0),
+            json!({"issue_id": pr.1}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(message(&r), "Target issue may only be an issue");
+    let r = env
+        .post(
+            &format!("{O}/issues/{}/dependencies/blocked_by", pr.0),
+            json!({"issue_id": issue.1}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(message(&r), "Source issue may only be an issue");
+    let r = env
+        .post(
+            &format!("{O}/issues/{}/sub_issues", issue.0),
+            json!({"sub_issue_id": pr.1}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(message(&r), "Sub issue may only be an issue");
+    let r = env
+        .post(
+            &format!("{O}/issues/{}/sub_issues", pr.0),
+            json!({"sub_issue_id": other.1}),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(message(&r), "Parent may only be an issue");
+    // Between two issues, both work.
+    let r = env
+        .post(
+            &format!("{O}/issues/{}/dependencies/blocked_by", issue.0),
+            json!({"issue_id": other.1}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+}
