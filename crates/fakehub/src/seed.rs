@@ -498,7 +498,7 @@ fn add_milestone(
         title: title.to_string(),
         description,
         state,
-        due_on,
+        due_on: due_on.map(pacific_day),
         creator,
         created_at: at,
         updated_at: at,

@@ -160,3 +160,30 @@ async fn pull_requests_are_in_neither_graph() {
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
 }
+
+#[tokio::test]
+async fn a_due_date_keeps_its_pacific_day() {
+    let env = Env::new(generated(0, 0, 0, 0, 0)).await;
+    let r = env
+        .post(
+            &format!("{O}/milestones"),
+            json!({"title": "M", "due_on": "2020-09-24T06:59:00Z"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["due_on"], "2020-09-23T07:00:00Z");
+    let r = env
+        .patch(
+            &format!("{O}/milestones/1"),
+            json!({"due_on": "2031-01-15T23:30:00Z"}),
+        )
+        .await;
+    assert_eq!(
+        r.body["due_on"], "2031-01-15T08:00:00Z",
+        "winter: 08:00 UTC"
+    );
+    let r = env
+        .patch(&format!("{O}/milestones/1"), json!({"due_on": null}))
+        .await;
+    assert!(r.body["due_on"].is_null());
+}

@@ -481,7 +481,8 @@ async fn milestones_crud_with_counts_and_due_on() {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
-    assert_eq!(r.body["due_on"], "2030-05-01T12:00:00Z");
+    // GitHub keeps the day in US Pacific time: midnight there, 07:00 UTC in May (issue 10).
+    assert_eq!(r.body["due_on"], "2030-05-01T07:00:00Z");
     assert_eq!(
         env.post(
             "/repos/acme/widgets/milestones",

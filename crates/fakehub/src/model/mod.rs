@@ -12,6 +12,6 @@ mod world;
 
 pub use issues::{IssuePatch, NewIssue, MAX_TITLE};
 pub use labels::valid_color;
-pub use milestones::MilestoneFields;
+pub use milestones::{pacific_day, MilestoneFields};
 pub use types::*;
 pub use world::{Outgoing, World};
