@@ -187,3 +187,104 @@ async fn a_due_date_keeps_its_pacific_day() {
         .await;
     assert!(r.body["due_on"].is_null());
 }
+
+#[tokio::test]
+async fn a_transferred_issue_redirects_and_repositories_answer_by_id() {
+    let env = Env::new(generated(40, 3, 2, 1, 0)).await;
+    let other = env.fh.hub.world.write().create_repo(
+        "acme",
+        "other",
+        fakehub::model::UserKind::Organization,
+        chrono::Utc::now(),
+    );
+    let (widgets_id, other_id) = {
+        let w = env.fh.hub.world.read();
+        (w.repos[0].id, w.repos[other].id)
+    };
+    let r = env
+        .post(
+            "/_fakehub/repos/acme/widgets/issues/2/transfer",
+            json!({"to": "acme/other"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let raw = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let send = |m: reqwest::Method, p: &str| {
+        raw.request(m, env.url(p))
+            .header("Authorization", format!("token {}", env.token))
+            .json(&json!({"title": "x"}))
+            .send()
+    };
+    let r = send(reqwest::Method::GET, &format!("{O}/issues/2"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 301);
+    let location = format!("{}/repositories/{other_id}/issues/1", env.fh.url);
+    assert_eq!(r.headers()["location"], location.as_str());
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["message"], "Moved Permanently");
+    assert_eq!(body["url"], location.as_str());
+    // Sub-resources lead to the same sub-resource; writes get 307.
+    let r = send(
+        reqwest::Method::GET,
+        &format!("{O}/issues/2/comments?per_page=5"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 301);
+    assert_eq!(
+        r.headers()["location"],
+        format!("{location}/comments?per_page=5").as_str()
+    );
+    let r = send(reqwest::Method::PATCH, &format!("{O}/issues/2"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 307);
+    // A client that follows lands on the issue where it lives now.
+    let followed = env.get(&format!("{O}/issues/2")).await;
+    assert_eq!(followed.status, 200);
+    assert_eq!(followed.body["number"], 1);
+    assert!(followed.body["repository_url"]
+        .as_str()
+        .unwrap()
+        .ends_with("/repos/acme/other"));
+    // Deleted is 410.
+    env.post("/_fakehub/repos/acme/widgets/issues/3/delete", json!({}))
+        .await;
+    assert_eq!(env.get(&format!("{O}/issues/3")).await.status, 410);
+
+    // `/repositories/{id}/…` serves what `/repos/{owner}/{repo}/…` serves.
+    let by_id = format!("/repositories/{widgets_id}");
+    for rest in [
+        "",
+        "/issues?state=all",
+        "/issues/1",
+        "/issues/1/comments",
+        "/issues/comments",
+        "/labels",
+        "/milestones?state=all",
+    ] {
+        let a = env.get(&format!("{O}{rest}")).await;
+        let b = env.get(&format!("{by_id}{rest}")).await;
+        assert_eq!((a.status, &a.body), (b.status, &b.body), "{rest}");
+        assert_eq!(a.status, 200, "{rest}");
+    }
+    assert_eq!(env.get("/repositories/999999999/issues").await.status, 404);
+    // `Link` headers name the repository by id, as GitHub's do, and lead on.
+    let page = env.get(&format!("{O}/issues?state=all&per_page=10")).await;
+    let next = page.link("next").unwrap();
+    assert_eq!(
+        next,
+        format!(
+            "{}/repositories/{widgets_id}/issues?state=all&per_page=10&page=2",
+            env.fh.url
+        )
+    );
+    let second = env.get(&next).await;
+    assert_eq!(second.status, 200);
+    assert_eq!(second.body.as_array().unwrap().len(), 10);
+    assert!(second.link("prev").unwrap().contains(&by_id));
+}

@@ -58,6 +58,11 @@ async fn rest_bodies_validate_against_githubs_schemas() {
         .await,
     );
     check("simple-user", &env.get(&format!("{o}/assignees")).await);
+    let by_id = format!("/repositories/{}", env.fh.hub.world.read().repos[0].id);
+    check(
+        "issue",
+        &env.get(&format!("{by_id}/issues?state=all")).await,
+    );
     check("label", &env.get(&format!("{o}/labels")).await);
     check(
         "label",
