@@ -288,3 +288,91 @@ async fn a_transferred_issue_redirects_and_repositories_answer_by_id() {
     assert_eq!(second.body.as_array().unwrap().len(), 10);
     assert!(second.link("prev").unwrap().contains(&by_id));
 }
+
+#[tokio::test]
+async fn webhook_details_opened_state_reason_sha1_and_the_delivery_log() {
+    let env = Env::new(generated(0, 0, 2, 1, 0)).await;
+    let rx = Receiver::start().await;
+    let r = env
+        .post(
+            &format!("{O}/hooks"),
+            json!({"config": {"url": rx.url, "content_type": "json", "secret": "s3cret"}, "events": ["issues"]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let hook = r.body["id"].as_u64().unwrap();
+    let created = env
+        .post(
+            &format!("{O}/issues"),
+            json!({"title": "t", "labels": ["bug"], "assignees": ["alice"], "milestone": 1}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    // Never closed: state_reason is there, and null.
+    assert!(created
+        .body
+        .as_object()
+        .unwrap()
+        .contains_key("state_reason"));
+    assert!(created.body["state_reason"].is_null());
+    env.wait_deliveries().await;
+    let got = rx.events();
+    let opened = got
+        .iter()
+        .find(|r| r.json()["action"] == "opened")
+        .expect("opened");
+    let issue = &opened.json()["issue"];
+    assert_eq!(issue["labels"][0]["name"], "bug");
+    assert_eq!(issue["assignees"][0]["login"], "alice");
+    assert_eq!(issue["milestone"]["number"], 1);
+    // Both signatures, each over the exact body.
+    let sha1 = opened.header("x-hub-signature");
+    assert_eq!(sha1, fakehub::webhooks::sign_sha1("s3cret", &opened.body));
+    assert!(sha1.starts_with("sha1=") && sha1.len() == 5 + 40);
+    assert!(fakehub::webhooks::verify(
+        "s3cret",
+        &opened.body,
+        opened.header("x-hub-signature-256")
+    ));
+
+    // The delivery log: newest first, by status, by cursor.
+    rx.answer_with(500);
+    env.patch(&format!("{O}/issues/1"), json!({"title": "u"}))
+        .await;
+    env.wait_deliveries().await;
+    let log = format!("{O}/hooks/{hook}/deliveries");
+    let all = env.get(&log).await.body;
+    let all = all.as_array().unwrap();
+    let n = all.len();
+    assert!(
+        n >= 5,
+        "ping, opened, labeled, assigned, milestoned, edited: {n}"
+    );
+    let ids: Vec<u64> = all.iter().map(|d| d["id"].as_u64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first");
+    let failed = env.get(&format!("{log}?status=failure")).await.body;
+    assert_eq!(failed.as_array().unwrap().len(), 1);
+    assert_eq!(failed[0]["status_code"], 500);
+    let ok = env.get(&format!("{log}?status=success")).await.body;
+    assert_eq!(ok.as_array().unwrap().len(), n - 1);
+    assert_eq!(env.get(&format!("{log}?status=maybe")).await.status, 422);
+    let first = env.get(&format!("{log}?per_page=2")).await;
+    assert_eq!(first.body.as_array().unwrap().len(), 2);
+    let next = first.link("next").expect("a next page");
+    assert!(next.contains(&format!("cursor=v1_{}", ids[2])), "{next}");
+    let mut seen: Vec<u64> = Vec::new();
+    let mut page = Some(next);
+    seen.extend(ids[..2].iter());
+    while let Some(url) = page {
+        let r = env.get(&url).await;
+        seen.extend(
+            r.body
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["id"].as_u64().unwrap()),
+        );
+        page = r.link("next");
+    }
+    assert_eq!(seen, ids, "every delivery once, in order");
+}

@@ -126,6 +126,7 @@ impl World {
             return Ok(number);
         }
         self.emit_issue_event(repo, number, "opened", sender, json!({}));
+        let opened = self.outbox.len() - 1;
         let patch = IssuePatch {
             labels: (!labels.is_empty()).then(|| new.labels.clone()),
             assignees: (!assignees.is_empty()).then_some(assignees),
@@ -135,6 +136,10 @@ impl World {
         };
         let _ = type_id;
         self.apply_patch(repo, number, sender, patch, now, false)?;
+        // `opened` shows the issue as it was created: with its labels, assignees, milestone
+        // and type (the `labeled`, `assigned`… events that follow show the same).
+        let issue = self.issue_json(repo, self.repos[repo].issue(number).expect("created"));
+        self.outbox[opened].payload["issue"] = issue;
         Ok(number)
     }
 

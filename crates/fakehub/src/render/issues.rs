@@ -110,10 +110,10 @@ impl World {
         });
         o.fmt("repository_url", format_args!("{b}/repos/{owner}/{name}"));
         o.str("state", issue.state.as_str());
-        // GitHub's schema lists state_reason as an enum without null; leaving it out reads
-        // the same to every client and keeps the body valid.
-        if let Some(reason) = &issue.state_reason {
-            o.str("state_reason", reason);
+        // Null on an issue never closed, as GitHub answers it.
+        match &issue.state_reason {
+            Some(reason) => o.str("state_reason", reason),
+            None => o.null("state_reason"),
         }
         o.with("sub_issues_summary", |out| {
             self.write_sub_issues_summary(out, issue)
