@@ -547,6 +547,7 @@ fn add_issue(
             closed_at: closed.then_some(created),
             closed_by: closed.then_some(user),
             locked: false,
+            active_lock_reason: None,
             pull_request,
             parent: None,
             sub_issues: Vec::new(),

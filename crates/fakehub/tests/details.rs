@@ -376,3 +376,105 @@ async fn webhook_details_opened_state_reason_sha1_and_the_delivery_log() {
     }
     assert_eq!(seen, ids, "every delivery once, in order");
 }
+
+#[tokio::test]
+async fn mentioned_conditional_requests_locations_and_locks() {
+    let env = Env::new(generated(0, 0, 0, 0, 0)).await;
+    for (title, body) in [
+        ("a", "cc @alice"),
+        ("b", "mail alice@example.com"),
+        ("c", "nothing"),
+        ("d", "@alice-bob"),
+    ] {
+        let r = env
+            .post(
+                &format!("{O}/issues"),
+                json!({"title": title, "body": body}),
+            )
+            .await;
+        assert_eq!(r.status, 201);
+        // 201 answers say where the new thing lives.
+        assert_eq!(r.header("location"), r.body["url"].as_str());
+    }
+    let c = env
+        .post(
+            &format!("{O}/issues/3/comments"),
+            json!({"body": "@ALICE, have a look"}),
+        )
+        .await;
+    assert_eq!(c.status, 201);
+    assert_eq!(c.header("location"), c.body["url"].as_str());
+    let titles = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let r = env
+        .get(&format!(
+            "{O}/issues?mentioned=alice&sort=created&direction=asc"
+        ))
+        .await;
+    assert_eq!(titles(&r.body), ["a", "c"], "in the body or in a comment");
+    assert_eq!(
+        env.get(&format!("{O}/issues?mentioned=nobody")).await.body,
+        json!([])
+    );
+
+    // Last-Modified and If-Modified-Since on a single resource.
+    let one = env.get(&format!("{O}/issues/1")).await;
+    let lm = one.header("last-modified").unwrap().to_string();
+    assert!(lm.ends_with(" GMT"), "{lm}");
+    let used = one.header_u64("x-ratelimit-used");
+    let again = env
+        .send(
+            reqwest::Method::GET,
+            &format!("{O}/issues/1"),
+            None,
+            &[("If-Modified-Since", lm.as_str())],
+        )
+        .await;
+    assert_eq!(again.status, 304);
+    assert_eq!(again.header_u64("x-ratelimit-used"), used, "a 304 is free");
+    env.fh.hub.clock.advance(chrono::Duration::seconds(5));
+
+    // Lock and unlock, with the issue showing it and the events sent.
+    let r = env
+        .put(
+            &format!("{O}/issues/1/lock"),
+            json!({"lock_reason": "too heated"}),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    let locked = env.get(&format!("{O}/issues/1")).await;
+    assert_eq!(locked.body["locked"], true);
+    assert_eq!(locked.body["active_lock_reason"], "too heated");
+    let after = env
+        .send(
+            reqwest::Method::GET,
+            &format!("{O}/issues/1"),
+            None,
+            &[("If-Modified-Since", lm.as_str())],
+        )
+        .await;
+    assert_eq!(after.status, 200, "locking modified it");
+    let r = env
+        .put(
+            &format!("{O}/issues/1/lock"),
+            json!({"lock_reason": "bored"}),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.body["errors"][0]["field"], "lock_reason");
+    assert_eq!(env.delete(&format!("{O}/issues/1/lock")).await.status, 204);
+    let unlocked = env.get(&format!("{O}/issues/1")).await;
+    assert_eq!(unlocked.body["locked"], false);
+    assert!(unlocked.body["active_lock_reason"].is_null());
+    assert_eq!(
+        env.put(&format!("{O}/issues/99/lock"), json!({}))
+            .await
+            .status,
+        404
+    );
+}

@@ -320,6 +320,12 @@ async fn webhook_payloads_validate_against_githubs_schemas() {
         .await;
     env.patch(&format!("{o}/issues/1"), json!({"state": "open"}))
         .await;
+    env.put(
+        &format!("{o}/issues/1/lock"),
+        json!({"lock_reason": "too heated"}),
+    )
+    .await;
+    env.delete(&format!("{o}/issues/1/lock")).await;
     env.patch(&format!("{o}/labels/bug"), json!({"color": "000000"}))
         .await;
     env.delete(&format!("{o}/labels/bug")).await;
@@ -396,6 +402,8 @@ async fn webhook_payloads_validate_against_githubs_schemas() {
         "webhook-issues-untyped",
         "webhook-issues-deleted",
         "webhook-issues-transferred",
+        "webhook-issues-locked",
+        "webhook-issues-unlocked",
         "webhook-label-created",
         "webhook-label-edited",
         "webhook-label-deleted",

@@ -1,7 +1,7 @@
 //! GitHub names a repository two ways: `/repos/{owner}/{repo}/…` and `/repositories/{id}/…`
 //! (the form of its `Link` headers and redirects). This layer sits in front of the router:
 //! it serves the second form as the first, writes `Link` headers in the second form, and
-//! completes the redirects of moved issues (301 for GET and HEAD, 307 otherwise, to the same
+//! names what a 201 created in `Location`, and completes the redirects of moved issues (301 for GET and HEAD, 307 otherwise, to the same
 //! sub-resource and query at the new place).
 
 use crate::hub::Hub;
@@ -79,6 +79,21 @@ fn issue_suffix(uri: &Uri) -> Option<String> {
     Some(suffix)
 }
 
+/// A 201 answer names what it created in `Location`: the `url` of its body.
+async fn with_location(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 16 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    let url = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .and_then(|v| v.get("url").and_then(|u| u.as_str()).map(str::to_string));
+    if let Some(v) = url.and_then(|u| HeaderValue::from_str(&u).ok()) {
+        parts.headers.insert(header::LOCATION, v);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 pub async fn canonical(State(hub): State<Arc<Hub>>, mut req: Request, next: Next) -> Response {
     if req.uri().path().starts_with("/repositories/") {
         if let Some(uri) = by_name(&hub.world.read(), req.uri()) {
@@ -98,6 +113,11 @@ pub async fn canonical(State(hub): State<Arc<Hub>>, mut req: Request, next: Next
         if let Ok(v) = HeaderValue::from_str(&link) {
             response.headers_mut().insert(header::LINK, v);
         }
+    }
+    if response.status() == StatusCode::CREATED
+        && !response.headers().contains_key(header::LOCATION)
+    {
+        response = with_location(response).await;
     }
     if response.status() == StatusCode::MOVED_PERMANENTLY {
         let location = response

@@ -181,6 +181,11 @@ pub async fn gate(
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let if_modified_since = req
+        .headers()
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
 
     // Injected latency counts as time in flight, as a slow GitHub would.
     if fault.delay_ms > 0 {
@@ -197,9 +202,24 @@ pub async fn gate(
             header::ETAG,
             HeaderValue::from_str(&etag).expect("ascii etag"),
         );
-        if if_none_match
-            .as_deref()
-            .is_some_and(|inm| etag_matches(inm, &etag))
+        // Single resources also answer `Last-Modified` and `If-Modified-Since` (which
+        // `If-None-Match` overrides when both are sent).
+        let modified = super::conditional::last_modified(&bytes);
+        if let Some(t) = modified {
+            let date = super::conditional::http_date(t);
+            parts.headers.insert(
+                header::LAST_MODIFIED,
+                HeaderValue::from_str(&date).expect("ascii date"),
+            );
+        }
+        let unmodified = match (&if_none_match, &if_modified_since, modified) {
+            (None, Some(ims), Some(t)) => super::conditional::unmodified_since(t, ims),
+            _ => false,
+        };
+        if unmodified
+            || if_none_match
+                .as_deref()
+                .is_some_and(|inm| etag_matches(inm, &etag))
         {
             tally.not_modified = true;
             parts.status = StatusCode::NOT_MODIFIED;

@@ -2,6 +2,7 @@
 //! conditional requests and counting; plus `Link` pagination.
 
 mod canonical;
+mod conditional;
 mod gate;
 mod pagination;
 

@@ -107,6 +107,7 @@ impl World {
             closed_at: None,
             closed_by: None,
             locked: false,
+            active_lock_reason: None,
             pull_request: new.pull_request,
             parent: None,
             sub_issues: Vec::new(),

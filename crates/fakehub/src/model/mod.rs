@@ -5,6 +5,7 @@ mod assignees;
 mod comments;
 mod issues;
 mod labels;
+mod locks;
 mod milestones;
 mod relations;
 mod types;

@@ -14,7 +14,10 @@ impl World {
         let kind = if issue.pull_request { "pull" } else { "issues" };
         let html = self.html();
         let mut o = JsonWriter::object(out);
-        o.null("active_lock_reason");
+        match &issue.active_lock_reason {
+            Some(reason) => o.str("active_lock_reason", reason),
+            None => o.null("active_lock_reason"),
+        }
         o.with("assignee", |out| match issue.assignees.first() {
             Some(a) => self.write_user(out, a),
             None => out.extend_from_slice(b"null"),

@@ -40,6 +40,10 @@ pub fn router() -> Router<Arc<Hub>> {
         )
         .route(issue, get(issues::get).patch(issues::update))
         .route(
+            &format!("{issue}/lock"),
+            axum::routing::put(issues::lock).delete(issues::unlock),
+        )
+        .route(
             &format!("{issue}/assignees"),
             post(issues::add_assignees).delete(issues::remove_assignees),
         )
