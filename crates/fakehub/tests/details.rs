@@ -478,3 +478,41 @@ async fn mentioned_conditional_requests_locations_and_locks() {
         404
     );
 }
+
+#[tokio::test]
+async fn reads_count_against_the_points_per_minute() {
+    let env = Env::with(generated(0, 0, 0, 0, 0), |o| {
+        o.settings.secondary_limits = true
+    })
+    .await;
+    // Ten writes (5 points each) and 850 reads (1 point each): 900 points.
+    for k in 0..10 {
+        let r = env
+            .post(&format!("{O}/issues"), json!({"title": format!("i{k}")}))
+            .await;
+        assert_eq!(r.status, 201);
+    }
+    for k in 0..850 {
+        assert_eq!(env.get(O).await.status, 200, "read {k}");
+    }
+    // Over: 403 or 429 (GitHub answers either; fakehub alternates), retry-after in both.
+    let first = env.get(O).await;
+    let second = env.get(O).await;
+    assert_eq!((first.status, second.status), (403, 429));
+    for r in [&first, &second] {
+        assert!(r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("secondary rate limit"));
+        let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=60).contains(&retry), "retry-after {retry}");
+    }
+    env.fh.hub.clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(env.get(O).await.status, 200, "a minute later");
+    // Off, there is no such limit.
+    env.put("/_fakehub/settings", json!({"secondary_limits": false}))
+        .await;
+    for _ in 0..950 {
+        assert_eq!(env.get(O).await.status, 200);
+    }
+}

@@ -153,6 +153,22 @@ pub async fn gate(
                 }
                 e
             }
+            Refusal::Points {
+                retry_after,
+                too_many,
+            } => {
+                let status = if too_many {
+                    StatusCode::TOO_MANY_REQUESTS
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                let mut e = ApiError::new(
+                    status,
+                    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                );
+                e.retry_after = Some(retry_after);
+                e
+            }
             Refusal::Secondary { retry_after } => {
                 let mut e = ApiError::new(
                     StatusCode::FORBIDDEN,
