@@ -12,6 +12,8 @@ pub const MAX_CONCURRENT: usize = 100;
 pub const POINTS_PER_MINUTE: u32 = 900;
 pub const READ_POINTS: u32 = 1;
 pub const WRITE_POINTS: u32 = 5;
+/// The search API's own limit, per user.
+pub const SEARCHES_PER_MINUTE: usize = 30;
 /// Unauthenticated callers get GitHub's anonymous allowance.
 pub const ANONYMOUS_LIMIT: u64 = 60;
 
@@ -53,6 +55,8 @@ pub enum Refusal {
 #[derive(Debug, Default)]
 pub struct Limits {
     buckets: HashMap<String, Bucket>,
+    /// Each user's searches of the last minute.
+    searches: HashMap<String, VecDeque<Time>>,
 }
 
 impl Limits {
@@ -84,6 +88,7 @@ impl Limits {
 
     pub fn reset_all(&mut self) {
         self.buckets.clear();
+        self.searches.clear();
     }
 
     /// Checks a request against the limits without charging it. `write` marks a
@@ -162,6 +167,20 @@ impl Limits {
         }
         b.points.push_back((now, cost));
         Ok(())
+    }
+
+    /// Admits a search by `who` now (returning how many remain this minute), or says how
+    /// many seconds until one is admitted.
+    pub fn admit_search(&mut self, who: &str, now: Time) -> Result<usize, u64> {
+        let q = self.searches.entry(who.to_ascii_lowercase()).or_default();
+        while q.front().is_some_and(|t| now - *t >= Duration::minutes(1)) {
+            q.pop_front();
+        }
+        if q.len() >= SEARCHES_PER_MINUTE {
+            return Err(seconds_until(q[0] + Duration::minutes(1), now));
+        }
+        q.push_back(now);
+        Ok(SEARCHES_PER_MINUTE - q.len())
     }
 
     pub fn charge(&mut self, key: &str) {

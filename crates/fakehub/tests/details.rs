@@ -516,3 +516,121 @@ async fn reads_count_against_the_points_per_minute() {
         assert_eq!(env.get(O).await.status, 200);
     }
 }
+
+#[tokio::test]
+async fn search_issues_with_qualifiers_and_its_own_limit() {
+    let env = Env::new(generated(0, 0, 0, 1, 0)).await;
+    env.fh.hub.world.write().create_repo(
+        "acme",
+        "other",
+        fakehub::model::UserKind::Organization,
+        chrono::Utc::now(),
+    );
+    for (repo, title, body, labels, assignees, milestone) in [
+        (
+            "widgets",
+            "Crash on start",
+            "boom",
+            vec!["bug"],
+            vec!["alice"],
+            Some(1),
+        ),
+        (
+            "widgets",
+            "Add dark mode",
+            "crash course",
+            vec!["ui"],
+            vec![],
+            None,
+        ),
+        (
+            "widgets",
+            "Crash in settings",
+            "",
+            vec!["bug", "ui"],
+            vec!["bob"],
+            None,
+        ),
+        ("other", "Crash elsewhere", "", vec!["bug"], vec![], None),
+    ] {
+        let r = env
+            .post(
+                &format!("/repos/acme/{repo}/issues"),
+                json!({"title": title, "body": body, "labels": labels, "assignees": assignees, "milestone": milestone}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    env.patch(&format!("{O}/issues/3"), json!({"state": "closed"}))
+        .await;
+    let titles = |q: &str| {
+        let env = &env;
+        let q = q.to_string();
+        async move {
+            let r = env
+                .get(&format!(
+                    "/search/issues?q={}&sort=created&order=asc",
+                    q.replace(' ', "+")
+                ))
+                .await;
+            assert_eq!(r.status, 200, "{q}: {}", r.body);
+            assert_eq!(r.header("x-ratelimit-resource"), Some("search"));
+            assert_eq!(r.body["incomplete_results"], false);
+            let items: Vec<String> = r.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["title"].as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(r.body["total_count"], items.len());
+            items
+        }
+    };
+    assert_eq!(
+        titles("crash repo:acme/widgets").await,
+        ["Crash on start", "Add dark mode", "Crash in settings"]
+    );
+    assert_eq!(
+        titles("crash repo:acme/widgets in:title").await,
+        ["Crash on start", "Crash in settings"]
+    );
+    assert_eq!(
+        titles("crash in:title is:issue is:open").await,
+        ["Crash on start", "Crash elsewhere"]
+    );
+    assert_eq!(
+        titles("repo:acme/widgets is:closed").await,
+        ["Crash in settings"]
+    );
+    assert_eq!(titles("label:bug label:ui").await, ["Crash in settings"]);
+    assert_eq!(titles("assignee:alice").await, ["Crash on start"]);
+    assert_eq!(titles("milestone:v1.0").await, ["Crash on start"]);
+    assert_eq!(titles("is:pr").await, Vec::<String>::new());
+    let today = chrono::Utc::now().date_naive();
+    assert_eq!(
+        titles(&format!("repo:acme/other updated:>={today}")).await,
+        ["Crash elsewhere"]
+    );
+    assert_eq!(
+        titles(&format!("repo:acme/other updated:>{today}")).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(env.get("/search/issues?q=in:nowhere").await.status, 422);
+    assert_eq!(env.get("/search/issues").await.status, 422);
+    // 30 searches a minute (12 made above); the core limit is not charged.
+    let core = env.get(O).await.header_u64("x-ratelimit-used");
+    for _ in 12..30 {
+        assert_eq!(env.get("/search/issues?q=crash").await.status, 200);
+    }
+    let over = env.get("/search/issues?q=crash").await;
+    assert_eq!(over.status, 403);
+    assert!(over.body["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("API rate limit exceeded for user ID"));
+    assert!(over.header("retry-after").is_some());
+    assert_eq!(over.header("x-ratelimit-remaining"), Some("0"));
+    assert_eq!(env.get(O).await.header_u64("x-ratelimit-used"), core + 1);
+    env.fh.hub.clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(env.get("/search/issues?q=crash").await.status, 200);
+}

@@ -58,6 +58,12 @@ async fn rest_bodies_validate_against_githubs_schemas() {
         .await,
     );
     check("simple-user", &env.get(&format!("{o}/assignees")).await);
+    let found = env
+        .get("/search/issues?q=repo:acme/widgets+is:issue&per_page=100")
+        .await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert!(!found.body["items"].as_array().unwrap().is_empty());
+    schemas().check_rest_list("issue-search-result-item", &found.body["items"]);
     let by_id = format!("/repositories/{}", env.fh.hub.world.read().repos[0].id);
     check(
         "issue",

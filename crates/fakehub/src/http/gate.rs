@@ -74,8 +74,9 @@ pub async fn gate(
             .unwrap_or_else(|| req.uri().path())
     );
     let write = is_write(&method);
-    // GitHub does not charge for asking about the rate limit.
-    let free = route == "GET /rate_limit";
+    // GitHub does not charge for asking about the rate limit; search has its own limit
+    // (see `routes::search`).
+    let free = route == "GET /rate_limit" || route == "GET /search/issues";
     let (rate_limit, secondary_on) = {
         let s = hub.settings.read();
         (s.rate_limit, s.secondary_limits)
@@ -282,17 +283,20 @@ fn finish(
         .bucket(key, limit, hub.clock.now_precise())
         .clone();
     let h = response.headers_mut();
-    h.insert("x-ratelimit-limit", HeaderValue::from(bucket.limit));
-    h.insert(
-        "x-ratelimit-remaining",
-        HeaderValue::from(bucket.remaining()),
-    );
-    h.insert("x-ratelimit-used", HeaderValue::from(bucket.used));
-    h.insert(
-        "x-ratelimit-reset",
-        HeaderValue::from(bucket.reset.timestamp()),
-    );
-    h.insert("x-ratelimit-resource", HeaderValue::from_static("core"));
+    // An answer that already names its limit (search's) keeps its headers.
+    if !h.contains_key("x-ratelimit-resource") {
+        h.insert("x-ratelimit-limit", HeaderValue::from(bucket.limit));
+        h.insert(
+            "x-ratelimit-remaining",
+            HeaderValue::from(bucket.remaining()),
+        );
+        h.insert("x-ratelimit-used", HeaderValue::from(bucket.used));
+        h.insert(
+            "x-ratelimit-reset",
+            HeaderValue::from(bucket.reset.timestamp()),
+        );
+        h.insert("x-ratelimit-resource", HeaderValue::from_static("core"));
+    }
     h.insert(
         "x-github-api-version-selected",
         HeaderValue::from_static("2022-11-28"),

@@ -11,6 +11,7 @@ mod labels;
 mod milestones;
 mod relations;
 mod repos;
+mod search;
 
 use crate::error::{ApiError, ApiResult};
 use crate::hub::Hub;
@@ -28,6 +29,7 @@ pub fn router() -> Router<Arc<Hub>> {
     let issue = "/repos/{owner}/{repo}/issues/{number}";
     Router::new()
         .route("/rate_limit", get(repos::rate_limit))
+        .route("/search/issues", get(search::issues))
         .route(repo, get(repos::get_repo))
         .route(&format!("{repo}/assignees"), get(assignees::list))
         .route(
