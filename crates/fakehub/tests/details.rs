@@ -634,3 +634,108 @@ async fn search_issues_with_qualifiers_and_its_own_limit() {
     env.fh.hub.clock.advance(chrono::Duration::seconds(61));
     assert_eq!(env.get("/search/issues?q=crash").await.status, 200);
 }
+
+#[tokio::test]
+async fn issue_events_and_the_timeline() {
+    let env = Env::new(generated(0, 0, 1, 1, 0)).await;
+    env.fh.hub.world.write().create_repo(
+        "acme",
+        "other",
+        fakehub::model::UserKind::Organization,
+        chrono::Utc::now(),
+    );
+    let r = env
+        .post(
+            &format!("{O}/issues"),
+            json!({"title": "A", "labels": ["bug"], "assignees": ["alice"], "milestone": 1}),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let child = env.issue("B").await;
+    env.patch(&format!("{O}/issues/1"), json!({"title": "A2"}))
+        .await;
+    env.fh.hub.clock.advance(chrono::Duration::seconds(1));
+    env.post(&format!("{O}/issues/1/comments"), json!({"body": "hi"}))
+        .await;
+    env.fh.hub.clock.advance(chrono::Duration::seconds(1));
+    env.patch(&format!("{O}/issues/1"), json!({"state": "closed"}))
+        .await;
+    env.patch(&format!("{O}/issues/1"), json!({"state": "open"}))
+        .await;
+    env.post(
+        &format!("{O}/issues/1/sub_issues"),
+        json!({"sub_issue_id": child["id"]}),
+    )
+    .await;
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["event"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let events = env.get(&format!("{O}/issues/1/events")).await;
+    assert_eq!(events.status, 200);
+    assert_eq!(
+        names(&events.body),
+        [
+            "labeled",
+            "assigned",
+            "milestoned",
+            "renamed",
+            "closed",
+            "reopened",
+            "sub_issue_added"
+        ]
+    );
+    let e = &events.body;
+    assert_eq!(
+        e[0]["label"],
+        json!({"name": "bug", "color": e[0]["label"]["color"]})
+    );
+    assert_eq!(e[1]["assignee"]["login"], "alice");
+    assert_eq!(e[1]["assigner"]["login"], "octocat");
+    assert_eq!(e[2]["milestone"]["title"], "v1.0");
+    assert_eq!(e[3]["rename"], json!({"from": "A", "to": "A2"}));
+    assert_eq!(e[4]["actor"]["login"], "octocat");
+    schemas().check_rest_list("issue-event", &events.body);
+    let child_events = env.get(&format!("{O}/issues/2/events")).await.body;
+    assert_eq!(names(&child_events), ["parent_issue_added"]);
+    // The timeline adds the comments, in time order.
+    let timeline = env.get(&format!("{O}/issues/1/timeline")).await.body;
+    assert_eq!(
+        names(&timeline),
+        [
+            "labeled",
+            "assigned",
+            "milestoned",
+            "renamed",
+            "commented",
+            "closed",
+            "reopened",
+            "sub_issue_added"
+        ]
+    );
+    assert_eq!(timeline[4]["body"], "hi");
+    // The repository's events, newest first, each naming its issue; and one by id.
+    let all = env.get(&format!("{O}/issues/events")).await.body;
+    assert_eq!(all[0]["event"], "parent_issue_added");
+    assert_eq!(all[0]["issue"]["number"], 2);
+    schemas().check_rest_list("issue-event", &all);
+    let one = env
+        .get(&format!("{O}/issues/events/{}", all[1]["id"]))
+        .await;
+    assert_eq!(one.body["event"], "sub_issue_added");
+    assert_eq!(env.get(&format!("{O}/issues/events/1")).await.status, 404);
+    // A transfer shows on the issue where it lives now.
+    env.post(
+        "/_fakehub/repos/acme/widgets/issues/2/transfer",
+        json!({"to": "acme/other"}),
+    )
+    .await;
+    let moved = env.get("/repos/acme/other/issues/1/events").await.body;
+    assert_eq!(
+        names(&moved).last().map(String::as_str),
+        Some("transferred")
+    );
+}

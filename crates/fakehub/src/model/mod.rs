@@ -3,6 +3,7 @@
 
 mod assignees;
 mod comments;
+mod events;
 mod issues;
 mod labels;
 mod locks;
@@ -11,6 +12,7 @@ mod relations;
 mod types;
 mod world;
 
+pub use events::IssueEvent;
 pub use issues::{IssuePatch, NewIssue, MAX_TITLE};
 pub use labels::valid_color;
 pub use milestones::{pacific_day, MilestoneFields};

@@ -31,6 +31,8 @@ pub struct World {
     /// Comment id → repository index.
     pub comment_loc: HashMap<Id, usize>,
     pub outbox: Vec<Outgoing>,
+    /// What happened to issues, oldest first (see `record_issue_events`).
+    pub issue_events: Vec<super::IssueEvent>,
     /// Each user's JSON, rendered when the user is created (users never change), keyed by
     /// lower-cased login. See `render::World::write_user`.
     pub(crate) rendered_users: HashMap<String, Box<[u8]>>,
@@ -48,6 +50,7 @@ impl World {
             issue_loc: HashMap::new(),
             comment_loc: HashMap::new(),
             outbox: Vec::new(),
+            issue_events: Vec::new(),
             rendered_users: HashMap::new(),
         }
     }

@@ -16,6 +16,7 @@
 //! `relations` (sub-issue and dependency summaries), `comments`, `reactions` and `hooks`.
 
 mod comments;
+mod events;
 mod hooks;
 mod issue_types;
 mod issues;

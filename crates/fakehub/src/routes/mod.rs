@@ -3,6 +3,7 @@
 
 mod assignees;
 mod comments;
+mod events;
 mod hooks;
 mod issue_list;
 mod issue_types;
@@ -64,6 +65,13 @@ pub fn router() -> Router<Arc<Hub>> {
             &format!("{issue}/comments"),
             get(comments::list_on_issue).post(comments::create),
         )
+        .route(&format!("{repo}/issues/events"), get(events::in_repo))
+        .route(
+            &format!("{repo}/issues/events/{{event_id}}"),
+            get(events::get),
+        )
+        .route(&format!("{issue}/events"), get(events::on_issue))
+        .route(&format!("{issue}/timeline"), get(events::timeline))
         .route(
             &format!("{repo}/issues/comments"),
             get(comments::list_in_repo),
