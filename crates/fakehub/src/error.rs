@@ -15,6 +15,9 @@ pub struct FieldError {
     pub code: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// The offending value, when GitHub names it (`{"value": "nobody", "field": "assignees"}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 impl FieldError {
@@ -24,7 +27,12 @@ impl FieldError {
             field: field.into(),
             code: code.into(),
             message: None,
+            value: None,
         }
+    }
+    pub fn with_value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
     }
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
         self.message = Some(message.into());
@@ -38,6 +46,8 @@ pub struct ApiError {
     pub message: String,
     pub errors: Vec<FieldError>,
     pub retry_after: Option<u64>,
+    /// Where the resource now lives (a redirect's `Location`, also its body's `url`).
+    pub location: Option<String>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -49,6 +59,15 @@ impl ApiError {
             message: message.into(),
             errors: Vec::new(),
             retry_after: None,
+            location: None,
+        }
+    }
+    /// GitHub's answer for something that moved (a transferred issue): 301 with `Location`.
+    /// Requests other than GET and HEAD get 307 instead (see `routes::follow_moves`).
+    pub fn moved(url: String) -> Self {
+        ApiError {
+            location: Some(url),
+            ..Self::new(StatusCode::MOVED_PERMANENTLY, "Moved Permanently")
         }
     }
     pub fn not_found() -> Self {
@@ -87,6 +106,9 @@ impl ApiError {
         if !self.errors.is_empty() {
             body["errors"] = serde_json::to_value(&self.errors).unwrap_or_default();
         }
+        if let Some(url) = &self.location {
+            body["url"] = json!(url);
+        }
         body
     }
 }
@@ -94,6 +116,15 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, axum::Json(self.body())).into_response();
+        if let Some(url) = self
+            .location
+            .as_deref()
+            .and_then(|u| HeaderValue::from_str(u).ok())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::LOCATION, url);
+        }
         if let Some(secs) = self.retry_after {
             response
                 .headers_mut()

@@ -200,6 +200,7 @@ impl Hub {
     pub fn flush(&self, world: &mut World) {
         let events = std::mem::take(&mut world.outbox);
         let now = self.clock.now();
+        world.record_issue_events(&events, now);
         for e in events {
             self.dispatcher.enqueue(&self.faults, world, e, now);
         }

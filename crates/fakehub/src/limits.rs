@@ -8,6 +8,12 @@ use std::collections::{HashMap, VecDeque};
 pub const WRITES_PER_MINUTE: usize = 80;
 pub const WRITES_PER_HOUR: usize = 500;
 pub const MAX_CONCURRENT: usize = 100;
+/// GitHub's points per minute for REST: a GET, HEAD or OPTIONS costs 1, anything else 5.
+pub const POINTS_PER_MINUTE: u32 = 900;
+pub const READ_POINTS: u32 = 1;
+pub const WRITE_POINTS: u32 = 5;
+/// The search API's own limit, per user.
+pub const SEARCHES_PER_MINUTE: usize = 30;
 /// Unauthenticated callers get GitHub's anonymous allowance.
 pub const ANONYMOUS_LIMIT: u64 = 60;
 
@@ -18,6 +24,11 @@ pub struct Bucket {
     pub reset: Time,
     /// When each content-creating request of the last hour was accepted.
     writes: VecDeque<Time>,
+    /// When each request of the last minute was accepted, and its points.
+    points: VecDeque<(Time, u32)>,
+    /// How many requests the points limit refused: GitHub answers such a refusal with 403 or
+    /// 429; fakehub alternates, starting with 403, so a client sees both, predictably.
+    points_refusals: u64,
     pub in_flight: usize,
 }
 
@@ -31,12 +42,21 @@ impl Bucket {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Refusal {
     Primary,
-    Secondary { retry_after: u64 },
+    Secondary {
+        retry_after: u64,
+    },
+    /// Over the points per minute: answered 429 when `too_many`, else 403.
+    Points {
+        retry_after: u64,
+        too_many: bool,
+    },
 }
 
 #[derive(Debug, Default)]
 pub struct Limits {
     buckets: HashMap<String, Bucket>,
+    /// Each user's searches of the last minute.
+    searches: HashMap<String, VecDeque<Time>>,
 }
 
 impl Limits {
@@ -50,6 +70,8 @@ impl Limits {
                 used: 0,
                 reset: now + Duration::hours(1),
                 writes: VecDeque::new(),
+                points: VecDeque::new(),
+                points_refusals: 0,
                 in_flight: 0,
             });
         b.limit = limit;
@@ -66,6 +88,7 @@ impl Limits {
 
     pub fn reset_all(&mut self) {
         self.buckets.clear();
+        self.searches.clear();
     }
 
     /// Checks a request against the limits without charging it. `write` marks a
@@ -87,6 +110,32 @@ impl Limits {
         }
         if b.in_flight >= MAX_CONCURRENT {
             return Err(Refusal::Secondary { retry_after: 1 });
+        }
+        while b
+            .points
+            .front()
+            .is_some_and(|(t, _)| now - *t >= Duration::minutes(1))
+        {
+            b.points.pop_front();
+        }
+        let cost = if write { WRITE_POINTS } else { READ_POINTS };
+        let spent: u32 = b.points.iter().map(|(_, p)| p).sum();
+        if spent + cost > POINTS_PER_MINUTE {
+            // Wait until enough points leave the window.
+            let mut freed = 0;
+            let mut at = now;
+            for (t, p) in &b.points {
+                freed += p;
+                at = *t + Duration::minutes(1);
+                if spent - freed + cost <= POINTS_PER_MINUTE {
+                    break;
+                }
+            }
+            b.points_refusals += 1;
+            return Err(Refusal::Points {
+                retry_after: seconds_until(at, now),
+                too_many: b.points_refusals.is_multiple_of(2),
+            });
         }
         if write {
             while b
@@ -116,7 +165,22 @@ impl Limits {
             }
             b.writes.push_back(now);
         }
+        b.points.push_back((now, cost));
         Ok(())
+    }
+
+    /// Admits a search by `who` now (returning how many remain this minute), or says how
+    /// many seconds until one is admitted.
+    pub fn admit_search(&mut self, who: &str, now: Time) -> Result<usize, u64> {
+        let q = self.searches.entry(who.to_ascii_lowercase()).or_default();
+        while q.front().is_some_and(|t| now - *t >= Duration::minutes(1)) {
+            q.pop_front();
+        }
+        if q.len() >= SEARCHES_PER_MINUTE {
+            return Err(seconds_until(q[0] + Duration::minutes(1), now));
+        }
+        q.push_back(now);
+        Ok(SEARCHES_PER_MINUTE - q.len())
     }
 
     pub fn charge(&mut self, key: &str) {
@@ -168,6 +232,58 @@ mod tests {
             l.admit("t", 5000, t0 + Duration::seconds(61), true, true),
             Ok(())
         );
+    }
+
+    #[test]
+    fn nine_hundred_points_a_minute_then_403_and_429_in_turn() {
+        let mut l = Limits::default();
+        let t0 = Utc::now();
+        // 100 writes would pass the points (500) but not the 80 writes a minute: use reads.
+        for i in 0..POINTS_PER_MINUTE {
+            let now = t0 + Duration::milliseconds(i as i64 * 10);
+            assert_eq!(l.admit("t", 100_000, now, false, true), Ok(()), "read {i}");
+        }
+        let now = t0 + Duration::seconds(20);
+        assert_eq!(
+            l.admit("t", 100_000, now, false, true),
+            Err(Refusal::Points {
+                retry_after: 40,
+                too_many: false
+            })
+        );
+        assert!(matches!(
+            l.admit("t", 100_000, now, false, true),
+            Err(Refusal::Points { too_many: true, .. })
+        ));
+        assert_eq!(
+            l.admit("t", 100_000, now, false, false),
+            Ok(()),
+            "secondary limits off"
+        );
+        assert_eq!(
+            l.admit("t", 100_000, t0 + Duration::seconds(61), false, true),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn writes_cost_five_points() {
+        let mut l = Limits::default();
+        let t0 = Utc::now();
+        for i in 0..850 {
+            let now = t0 + Duration::milliseconds(i);
+            l.admit("t", 100_000, now, false, true).unwrap();
+        }
+        // 850 + 5 + 5 + 5 + 5 + 5 = 875, +5 = 880, … 900 after 10 writes.
+        for i in 0..10 {
+            let now = t0 + Duration::seconds(1) + Duration::milliseconds(i);
+            assert_eq!(l.admit("t", 100_000, now, true, true), Ok(()), "write {i}");
+        }
+        let now = t0 + Duration::seconds(2);
+        assert!(matches!(
+            l.admit("t", 100_000, now, true, true),
+            Err(Refusal::Points { .. })
+        ));
     }
 
     #[test]

@@ -66,7 +66,7 @@ struct Serve {
     /// Primary rate limit per token per hour.
     #[arg(long, default_value_t = 5000, value_name = "PER_HOUR")]
     rate_limit: u64,
-    /// GitHub's secondary limits (80 writes/min, 500/h, 100 concurrent).
+    /// GitHub's secondary limits (80 writes/min, 500/h, 100 concurrent, 900 points/min).
     #[arg(long, value_enum, default_value = "on")]
     secondary_limits: OnOff,
 }

@@ -526,6 +526,13 @@ fn seed_repo(world: &mut World, spec: &SeedRepo, now: Time) -> Result<Seeded, St
         .max()
         .unwrap_or(r.updated_at);
     r.pushed_at = r.updated_at;
+    if spec.generate.is_some() {
+        // The generator's people are the repository's contributors: known, hence assignable,
+        // even when no issue was generated. Last, so every other id stays as it was.
+        for p in PEOPLE {
+            world.user(p);
+        }
+    }
     Ok(seeded)
 }
 
@@ -584,7 +591,7 @@ fn add_milestone(
         title: title.to_string(),
         description,
         state,
-        due_on,
+        due_on: due_on.map(pacific_day),
         creator,
         created_at: at,
         updated_at: at,
@@ -633,6 +640,7 @@ fn add_issue(
             closed_at: closed.then_some(created),
             closed_by: closed.then_some(user),
             locked: false,
+            active_lock_reason: None,
             pull_request,
             parent: None,
             sub_issues: Vec::new(),

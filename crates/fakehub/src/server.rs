@@ -2,12 +2,14 @@
 
 use crate::hub::{Hub, Settings};
 use crate::seed::{self, SeedDoc, Seeded};
-use axum::Router;
+use axum::extract::Request;
+use axum::{Router, ServiceExt};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tower::Layer;
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -70,12 +72,14 @@ impl FakeHub {
             None => Vec::new(),
         };
         let (stop, stopped) = oneshot::channel::<()>();
-        let app = app(hub.clone());
+        // In front of the router, since it changes where a request is routed.
+        let app = axum::middleware::from_fn_with_state(hub.clone(), crate::http::canonical)
+            .layer(app(hub.clone()));
         let task = tokio::spawn(async move {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            if let Err(e) = axum::serve(listener, app)
+            if let Err(e) = axum::serve(listener, ServiceExt::<Request>::into_make_service(app))
                 .with_graceful_shutdown(shutdown)
                 .await
             {

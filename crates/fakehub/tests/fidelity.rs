@@ -57,6 +57,18 @@ async fn rest_bodies_validate_against_githubs_schemas() {
         )
         .await,
     );
+    check("simple-user", &env.get(&format!("{o}/assignees")).await);
+    let found = env
+        .get("/search/issues?q=repo:acme/widgets+is:issue&per_page=100")
+        .await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert!(!found.body["items"].as_array().unwrap().is_empty());
+    schemas().check_rest_list("issue-search-result-item", &found.body["items"]);
+    let by_id = format!("/repositories/{}", env.fh.hub.world.read().repos[0].id);
+    check(
+        "issue",
+        &env.get(&format!("{by_id}/issues?state=all")).await,
+    );
     check("label", &env.get(&format!("{o}/labels")).await);
     check(
         "label",
@@ -358,6 +370,12 @@ async fn webhook_payloads_validate_against_githubs_schemas() {
         .await;
     env.patch(&format!("{o}/issues/1"), json!({"state": "open"}))
         .await;
+    env.put(
+        &format!("{o}/issues/1/lock"),
+        json!({"lock_reason": "too heated"}),
+    )
+    .await;
+    env.delete(&format!("{o}/issues/1/lock")).await;
     env.patch(&format!("{o}/labels/bug"), json!({"color": "000000"}))
         .await;
     env.delete(&format!("{o}/labels/bug")).await;
@@ -434,6 +452,8 @@ async fn webhook_payloads_validate_against_githubs_schemas() {
         "webhook-issues-untyped",
         "webhook-issues-deleted",
         "webhook-issues-transferred",
+        "webhook-issues-locked",
+        "webhook-issues-unlocked",
         "webhook-label-created",
         "webhook-label-edited",
         "webhook-label-deleted",

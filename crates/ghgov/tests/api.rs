@@ -24,6 +24,8 @@ async fn api_over_a_mirror(db: String) {
     .json(&json!({"issue_id": id(3)}))
     .send_ok()
     .await;
+    // fakehub assigns only users it knows (as GitHub assigns only collaborators).
+    fh.hub.world.write().user("zed");
     c.patch(format!("{}/repos/acme/widgets/issues/2", fh.url)).bearer_auth(GH_TOKEN).json(&json!({"labels": ["bug", "ui-x"], "assignees": ["zed"], "milestone": 1, "title": "Needle in the haystack"})).send_ok().await;
     // A clock of the test's: /health reuses its GitHub check for 30 s of it.
     let clock = ghgov::clock::ManualClock::at(chrono::Utc::now());

@@ -6,7 +6,8 @@ use super::objects::{typed_error, IssueState, Repository};
 use super::objects::{Issue, Viewer};
 use crate::error::ApiError;
 use crate::hub::Hub;
-use crate::model::{Id, IssuePatch, IssueState as ModelState, NewIssue, World};
+use crate::model::access::Refusal;
+use crate::model::{Id, IssuePatch, IssueState as ModelState, Need, NewIssue, Role, World};
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use std::sync::Arc;
 
@@ -24,6 +25,19 @@ fn refused(e: ApiError) -> async_graphql::Error {
         detail.join("; ")
     };
     typed_error(kind, message)
+}
+
+/// The viewer's right to do what a mutation does in repository `repo`: a repository it
+/// cannot see is NOT_FOUND, a right it lacks FORBIDDEN.
+fn allowed(world: &World, viewer: &Viewer, repo: usize, role: Role) -> async_graphql::Result<()> {
+    match world.can(viewer.credential.as_ref(), repo, Need::Role(role)) {
+        Ok(()) => Ok(()),
+        Err(Refusal::NotFound) => Err(typed_error(
+            "NOT_FOUND",
+            "Could not resolve to a node with the global id given.",
+        )),
+        Err(Refusal::Forbidden(message)) => Err(typed_error("FORBIDDEN", message)),
+    }
 }
 
 fn not_found(id: &ID) -> async_graphql::Error {
@@ -200,13 +214,13 @@ pub struct IssueMutation;
 /// dispatcher, as a REST handler does.
 fn mutate<R>(
     ctx: &Context<'_>,
-    f: impl FnOnce(&mut World, crate::model::Time, &str) -> async_graphql::Result<R>,
+    f: impl FnOnce(&mut World, crate::model::Time, &Viewer) -> async_graphql::Result<R>,
 ) -> async_graphql::Result<R> {
     let hub = ctx.data_unchecked::<Arc<Hub>>();
-    let login = &ctx.data_unchecked::<Viewer>().login;
+    let viewer = ctx.data_unchecked::<Viewer>();
     let mut world = hub.world.write();
     let now = hub.clock.now();
-    let result = f(&mut world, now, login);
+    let result = f(&mut world, now, viewer);
     hub.flush(&mut world);
     result
 }
@@ -224,8 +238,10 @@ impl IssueMutation {
         ctx: &Context<'_>,
         input: CreateIssueInput,
     ) -> async_graphql::Result<Option<CreateIssuePayload>> {
-        let issue = mutate(ctx, |w, now, login| {
+        let issue = mutate(ctx, |w, now, viewer| {
+            let login = viewer.login.as_str();
             let repo = repo_of(w, &input.repository_id)?;
+            allowed(w, viewer, repo, Role::Read)?;
             let new = NewIssue {
                 title: Some(input.title.clone()),
                 body: input.body.clone(),
@@ -261,8 +277,10 @@ impl IssueMutation {
         ctx: &Context<'_>,
         input: UpdateIssueInput,
     ) -> async_graphql::Result<Option<UpdateIssuePayload>> {
-        let issue = mutate(ctx, |w, now, login| {
+        let issue = mutate(ctx, |w, now, viewer| {
+            let login = viewer.login.as_str();
             let (repo, number) = issue_at(w, &input.id)?;
+            allowed(w, viewer, repo, Role::Triage)?;
             let patch = IssuePatch {
                 title: input.title.clone(),
                 body: input.body.clone().map(Some),
@@ -306,8 +324,10 @@ impl IssueMutation {
                 "Either subIssueId or subIssueUrl is required.",
             ));
         };
-        let (parent, child) = mutate(ctx, |w, now, login| {
+        let (parent, child) = mutate(ctx, |w, now, viewer| {
+            let login = viewer.login.as_str();
             let (repo, number) = issue_at(w, &input.issue_id)?;
+            allowed(w, viewer, repo, Role::Triage)?;
             let child = id_of(sub_id, NodeKind::Issue)?;
             w.add_sub_issue(
                 repo,
@@ -332,8 +352,10 @@ impl IssueMutation {
         ctx: &Context<'_>,
         input: RemoveSubIssueInput,
     ) -> async_graphql::Result<Option<RemoveSubIssuePayload>> {
-        let (parent, child) = mutate(ctx, |w, now, login| {
+        let (parent, child) = mutate(ctx, |w, now, viewer| {
+            let login = viewer.login.as_str();
             let (repo, number) = issue_at(w, &input.issue_id)?;
+            allowed(w, viewer, repo, Role::Triage)?;
             let child = id_of(&input.sub_issue_id, NodeKind::Issue)?;
             w.remove_sub_issue(repo, number, child, login, now)
                 .map_err(refused)?;
@@ -351,9 +373,11 @@ impl IssueMutation {
         ctx: &Context<'_>,
         input: DeleteIssueInput,
     ) -> async_graphql::Result<Option<DeleteIssuePayload>> {
-        let repo = mutate(ctx, |w, _, login| {
+        let repo = mutate(ctx, |w, _, viewer| {
             let (repo, number) = issue_at(w, &input.issue_id)?;
-            w.delete_issue(repo, number, login).map_err(refused)?;
+            allowed(w, viewer, repo, Role::Admin)?;
+            w.delete_issue(repo, number, &viewer.login)
+                .map_err(refused)?;
             Ok(repo)
         })?;
         Ok(Some(DeleteIssuePayload {
@@ -367,9 +391,12 @@ impl IssueMutation {
         ctx: &Context<'_>,
         input: TransferIssueInput,
     ) -> async_graphql::Result<Option<TransferIssuePayload>> {
-        let issue = mutate(ctx, |w, now, login| {
+        let issue = mutate(ctx, |w, now, viewer| {
+            let login = viewer.login.as_str();
             let (repo, number) = issue_at(w, &input.issue_id)?;
             let to = repo_of(w, &input.repository_id)?;
+            allowed(w, viewer, repo, Role::Write)?;
+            allowed(w, viewer, to, Role::Write)?;
             let moved = w
                 .transfer_issue(repo, number, to, login, now)
                 .map_err(refused)?;

@@ -62,6 +62,8 @@ fn mutate<R>(
 ) -> async_graphql::Result<R> {
     let hub = ctx.data_unchecked::<Arc<Hub>>();
     let login = &ctx.data_unchecked::<Viewer>().login;
+    // Projects' own rights (organization_projects, project collaborators) are not modelled
+    // yet: everyone who may call the API may change any board.
     let mut world = hub.world.write();
     let now = hub.clock.now();
     let result = f(&mut world, now, login);

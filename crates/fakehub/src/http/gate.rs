@@ -77,8 +77,9 @@ pub async fn gate(
             .unwrap_or_else(|| req.uri().path())
     );
     let write = is_write(&method);
-    // GitHub does not charge for asking about the rate limit.
-    let free = route == "GET /rate_limit";
+    // GitHub does not charge for asking about the rate limit; search has its own limit
+    // (see `routes::search`).
+    let free = route == "GET /rate_limit" || route == "GET /search/issues";
     let (rate_limit, secondary_on) = {
         let s = hub.settings.read();
         (s.rate_limit, s.secondary_limits)
@@ -157,6 +158,22 @@ pub async fn gate(
                 }
                 e
             }
+            Refusal::Points {
+                retry_after,
+                too_many,
+            } => {
+                let status = if too_many {
+                    StatusCode::TOO_MANY_REQUESTS
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                let mut e = ApiError::new(
+                    status,
+                    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                );
+                e.retry_after = Some(retry_after);
+                e
+            }
             Refusal::Secondary { retry_after } => {
                 let mut e = ApiError::new(
                     StatusCode::FORBIDDEN,
@@ -229,6 +246,11 @@ pub async fn gate(
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let if_modified_since = req
+        .headers()
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
 
     // Injected latency counts as time in flight, as a slow GitHub would.
     if fault.delay_ms > 0 {
@@ -245,9 +267,24 @@ pub async fn gate(
             header::ETAG,
             HeaderValue::from_str(&etag).expect("ascii etag"),
         );
-        if if_none_match
-            .as_deref()
-            .is_some_and(|inm| etag_matches(inm, &etag))
+        // Single resources also answer `Last-Modified` and `If-Modified-Since` (which
+        // `If-None-Match` overrides when both are sent).
+        let modified = super::conditional::last_modified(&bytes);
+        if let Some(t) = modified {
+            let date = super::conditional::http_date(t);
+            parts.headers.insert(
+                header::LAST_MODIFIED,
+                HeaderValue::from_str(&date).expect("ascii date"),
+            );
+        }
+        let unmodified = match (&if_none_match, &if_modified_since, modified) {
+            (None, Some(ims), Some(t)) => super::conditional::unmodified_since(t, ims),
+            _ => false,
+        };
+        if unmodified
+            || if_none_match
+                .as_deref()
+                .is_some_and(|inm| etag_matches(inm, &etag))
         {
             tally.not_modified = true;
             parts.status = StatusCode::NOT_MODIFIED;
@@ -314,17 +351,20 @@ fn finish(
         .bucket(key, limit, hub.clock.now_precise())
         .clone();
     let h = response.headers_mut();
-    h.insert("x-ratelimit-limit", HeaderValue::from(bucket.limit));
-    h.insert(
-        "x-ratelimit-remaining",
-        HeaderValue::from(bucket.remaining()),
-    );
-    h.insert("x-ratelimit-used", HeaderValue::from(bucket.used));
-    h.insert(
-        "x-ratelimit-reset",
-        HeaderValue::from(bucket.reset.timestamp()),
-    );
-    h.insert("x-ratelimit-resource", HeaderValue::from_static("core"));
+    // An answer that already names its limit (search's) keeps its headers.
+    if !h.contains_key("x-ratelimit-resource") {
+        h.insert("x-ratelimit-limit", HeaderValue::from(bucket.limit));
+        h.insert(
+            "x-ratelimit-remaining",
+            HeaderValue::from(bucket.remaining()),
+        );
+        h.insert("x-ratelimit-used", HeaderValue::from(bucket.used));
+        h.insert(
+            "x-ratelimit-reset",
+            HeaderValue::from(bucket.reset.timestamp()),
+        );
+        h.insert("x-ratelimit-resource", HeaderValue::from_static("core"));
+    }
     h.insert(
         "x-github-api-version-selected",
         HeaderValue::from_static("2022-11-28"),

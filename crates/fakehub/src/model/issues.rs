@@ -84,8 +84,8 @@ impl World {
         check_title(&title)?;
         self.check_milestone(repo, new.milestone)?;
         let type_id = self.resolve_type(repo, new.type_name.as_deref())?;
+        let assignees = self.check_assignees(repo, &new.assignees, "assignees")?;
         let labels = self.labels_for_names(repo, &new.labels, sender, now)?;
-        let assignees = self.known_users(&new.assignees);
         self.user(sender);
         let id = self.next_id();
         let number = self.repos[repo].issues.len() as u64 + 1;
@@ -107,6 +107,7 @@ impl World {
             closed_at: None,
             closed_by: None,
             locked: false,
+            active_lock_reason: None,
             pull_request: new.pull_request,
             parent: None,
             sub_issues: Vec::new(),
@@ -126,6 +127,7 @@ impl World {
             return Ok(number);
         }
         self.emit_issue_event(repo, number, "opened", sender, json!({}));
+        let opened = self.outbox.len() - 1;
         let patch = IssuePatch {
             labels: (!labels.is_empty()).then(|| new.labels.clone()),
             assignees: (!assignees.is_empty()).then_some(assignees),
@@ -135,6 +137,10 @@ impl World {
         };
         let _ = type_id;
         self.apply_patch(repo, number, sender, patch, now, false)?;
+        // `opened` shows the issue as it was created: with its labels, assignees, milestone
+        // and type (the `labeled`, `assigned`… events that follow show the same).
+        let issue = self.issue_json(repo, self.repos[repo].issue(number).expect("created"));
+        self.outbox[opened].payload["issue"] = issue;
         Ok(number)
     }
 
@@ -155,6 +161,9 @@ impl World {
         }
         if let Some(t) = &patch.type_name {
             self.resolve_type(repo, t.as_deref())?;
+        }
+        if let Some(a) = &patch.assignees {
+            self.check_assignees(repo, a, "assignees")?;
         }
         if let Some(Some(reason)) = &patch.state_reason {
             if !["completed", "not_planned", "reopened", "duplicate"].contains(&reason.as_str()) {
@@ -184,7 +193,10 @@ impl World {
             Some(t) => Some(self.resolve_type(repo, t.as_deref())?),
             None => None,
         };
-        let assignees = patch.assignees.as_ref().map(|a| self.known_users(a));
+        let assignees = match &patch.assignees {
+            Some(a) => Some(self.check_assignees(repo, a, "assignees")?),
+            None => None,
+        };
         let before = self.repos[repo].issue(number).expect("live issue").clone();
         let sender_owned = sender.to_string();
         self.edit_issue(repo, number, |i| {
@@ -332,18 +344,6 @@ impl World {
                 }
             }
         }
-    }
-
-    /// Users named as assignees, deduplicated, each created on first sight.
-    fn known_users(&mut self, logins: &[String]) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for login in logins {
-            let login = self.user(login).login.clone();
-            if !out.iter().any(|o| o.eq_ignore_ascii_case(&login)) {
-                out.push(login);
-            }
-        }
-        out
     }
 
     /// Deleting an issue (GitHub does it through GraphQL; here through the admin API).

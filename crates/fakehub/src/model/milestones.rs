@@ -5,12 +5,52 @@ use super::world::World;
 use crate::error::{ApiError, ApiResult};
 use serde_json::json;
 
+#[cfg(test)]
+mod tests {
+    use super::pacific_day;
+    use chrono::{DateTime, Utc};
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn due_dates_keep_their_pacific_day() {
+        for (given, kept) in [
+            ("2020-09-24T06:59:00Z", "2020-09-23T07:00:00Z"),
+            ("2020-09-24T07:00:00Z", "2020-09-24T07:00:00Z"),
+            ("2020-09-24T12:00:00Z", "2020-09-24T07:00:00Z"),
+            ("2031-01-01T12:00:00Z", "2031-01-01T08:00:00Z"),
+            ("2031-01-01T07:59:59Z", "2030-12-31T08:00:00Z"),
+            // The days the clocks change: midnight is still before the change.
+            ("2024-03-10T20:00:00Z", "2024-03-10T08:00:00Z"),
+            ("2024-11-03T20:00:00Z", "2024-11-03T07:00:00Z"),
+        ] {
+            assert_eq!(pacific_day(t(given)), t(kept), "{given}");
+        }
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct MilestoneFields {
     pub title: Option<String>,
     pub description: Option<Option<String>>,
     pub state: Option<IssueState>,
     pub due_on: Option<Option<Time>>,
+}
+
+/// GitHub keeps only a due date's day, taken in US Pacific time, and answers it as that day
+/// at midnight Pacific: `2020-09-24T06:59:00Z` (23:59 on the 23rd in Los Angeles) becomes
+/// `2020-09-23T07:00:00Z`, and a winter date comes back at 08:00 UTC.
+pub fn pacific_day(t: Time) -> Time {
+    use chrono::{NaiveTime, TimeZone};
+    let la = chrono_tz::America::Los_Angeles;
+    let day = t.with_timezone(&la).date_naive();
+    // Midnight exists on every day in Los Angeles (its clock changes at 02:00).
+    la.from_local_datetime(&day.and_time(NaiveTime::MIN))
+        .earliest()
+        .map(|m| m.with_timezone(&chrono::Utc))
+        .unwrap_or(t)
 }
 
 impl World {
@@ -62,7 +102,7 @@ impl World {
             title,
             description: f.description.flatten(),
             state,
-            due_on: f.due_on.flatten(),
+            due_on: f.due_on.flatten().map(pacific_day),
             creator: sender.to_string(),
             created_at: now,
             updated_at: now,
@@ -103,7 +143,7 @@ impl World {
             m.description = d;
         }
         if let Some(d) = f.due_on {
-            m.due_on = d;
+            m.due_on = d.map(pacific_day);
         }
         if let Some(s) = f.state {
             m.state = s;

@@ -2,9 +2,12 @@
 //! operation here, and render the result; webhook events are queued by the operations.
 
 pub mod access;
+mod assignees;
 mod comments;
+mod events;
 mod issues;
 mod labels;
+mod locks;
 mod milestones;
 pub mod projects;
 mod relations;
@@ -15,8 +18,9 @@ pub use access::{
     Credential, Directory, Need, Org, OrgNeed, OrgRole, Profile, Role, ALL_SCOPES, NOT_ACCESSIBLE,
     REPO_ADMIN_REQUIRED,
 };
+pub use events::IssueEvent;
 pub use issues::{IssuePatch, NewIssue, MAX_TITLE};
 pub use labels::valid_color;
-pub use milestones::MilestoneFields;
+pub use milestones::{pacific_day, MilestoneFields};
 pub use types::*;
 pub use world::{Outgoing, World};

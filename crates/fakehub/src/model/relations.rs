@@ -110,6 +110,13 @@ impl World {
                 format!("issue with id {child} does not exist"),
             )
         })?;
+        // GitHub keeps pull requests out of both graphs, at either end.
+        if self.issue_ref(parent).pull_request {
+            return Err(rule("parent", "Parent may only be an issue"));
+        }
+        if self.issue_ref(child).pull_request {
+            return Err(rule("sub_issue_id", "Sub issue may only be an issue"));
+        }
         if self.repos[child_repo].owner != self.repos[repo].owner {
             return Err(rule(
                 "sub_issue_id",
@@ -238,6 +245,12 @@ impl World {
                 format!("issue with id {blocker} does not exist"),
             )
         })?;
+        if self.issue_ref(blocked).pull_request {
+            return Err(rule("issue", "Source issue may only be an issue"));
+        }
+        if self.issue_ref(blocker).pull_request {
+            return Err(rule("issue_id", "Target issue may only be an issue"));
+        }
         if blocker == blocked {
             return Err(rule("issue_id", "an issue cannot block itself"));
         }

@@ -73,6 +73,8 @@ pub struct Issue {
     pub closed_at: Option<Time>,
     pub closed_by: Option<String>,
     pub locked: bool,
+    /// Why it was locked (`off-topic`, `too heated`, `resolved`, `spam`), while locked.
+    pub active_lock_reason: Option<String>,
     pub pull_request: bool,
     /// Parent issue id.
     pub parent: Option<Id>,

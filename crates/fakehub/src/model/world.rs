@@ -33,6 +33,8 @@ pub struct World {
     pub outbox: Vec<Outgoing>,
     /// Projects v2 of every owner (see `projects.rs`).
     pub projects: Vec<super::projects::Project>,
+    /// What happened to issues, oldest first (see `record_issue_events`).
+    pub issue_events: Vec<super::IssueEvent>,
     /// Each user's JSON, rendered when the user is created (users never change), keyed by
     /// lower-cased login. See `render::World::write_user`.
     pub(crate) rendered_users: HashMap<String, Box<[u8]>>,
@@ -53,6 +55,7 @@ impl World {
             comment_loc: HashMap::new(),
             outbox: Vec::new(),
             projects: Vec::new(),
+            issue_events: Vec::new(),
             rendered_users: HashMap::new(),
             access: Default::default(),
         }
@@ -94,6 +97,29 @@ impl World {
 
     pub fn find_user(&self, login: &str) -> Option<&User> {
         self.users.get(&login.to_ascii_lowercase())
+    }
+
+    /// The repository with this database id (`/repositories/{id}/…`).
+    pub fn repo_by_id(&self, id: Id) -> Option<usize> {
+        self.repos.iter().position(|r| r.id == id)
+    }
+
+    /// GitHub's canonical form of a repository path: `/repos/{owner}/{repo}/rest` becomes
+    /// `/repositories/{id}/rest`, as in GitHub's `Link` headers. Other paths stay.
+    pub fn canonical_path(&self, path: &str) -> String {
+        let mut parts = path.splitn(5, '/');
+        let (Some(""), Some("repos"), Some(owner), Some(name)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return path.to_string();
+        };
+        match self.repo_idx(owner, name) {
+            Ok(r) => match parts.next() {
+                Some(rest) => format!("/repositories/{}/{rest}", self.repos[r].id),
+                None => format!("/repositories/{}", self.repos[r].id),
+            },
+            Err(_) => path.to_string(),
+        }
     }
 
     pub fn repo_idx(&self, owner: &str, name: &str) -> ApiResult<usize> {
@@ -188,7 +214,16 @@ impl World {
         match &issue.gone {
             None => Ok(issue),
             Some(Gone::Deleted) => Err(ApiError::gone("This issue was deleted")),
-            Some(Gone::Transferred { .. }) => Err(ApiError::gone("This issue was transferred")),
+            // GitHub follows a transferred issue to where it lives now.
+            Some(Gone::Transferred { to_repo, to_number }) => {
+                match self.repo_index.get(&to_repo.to_ascii_lowercase()) {
+                    Some(&to) => Err(ApiError::moved(format!(
+                        "{}/repositories/{}/issues/{to_number}",
+                        self.base, self.repos[to].id
+                    ))),
+                    None => Err(ApiError::gone("This issue was transferred")),
+                }
+            }
         }
     }
 

@@ -14,7 +14,10 @@ impl World {
         let kind = if issue.pull_request { "pull" } else { "issues" };
         let html = self.html();
         let mut o = JsonWriter::object(out);
-        o.null("active_lock_reason");
+        match &issue.active_lock_reason {
+            Some(reason) => o.str("active_lock_reason", reason),
+            None => o.null("active_lock_reason"),
+        }
         o.with("assignee", |out| match issue.assignees.first() {
             Some(a) => self.write_user(out, a),
             None => out.extend_from_slice(b"null"),
@@ -110,10 +113,10 @@ impl World {
         });
         o.fmt("repository_url", format_args!("{b}/repos/{owner}/{name}"));
         o.str("state", issue.state.as_str());
-        // GitHub's schema lists state_reason as an enum without null; leaving it out reads
-        // the same to every client and keeps the body valid.
-        if let Some(reason) = &issue.state_reason {
-            o.str("state_reason", reason);
+        // Null on an issue never closed, as GitHub answers it.
+        match &issue.state_reason {
+            Some(reason) => o.str("state_reason", reason),
+            None => o.null("state_reason"),
         }
         o.with("sub_issues_summary", |out| {
             self.write_sub_issues_summary(out, issue)

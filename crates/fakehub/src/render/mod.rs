@@ -17,6 +17,7 @@
 
 mod accounts;
 mod comments;
+mod events;
 mod hooks;
 mod issue_types;
 mod issues;

@@ -3,7 +3,7 @@
 use super::{bool_field, mutate, name_list, object, Hs};
 use crate::clock::iso;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::{link_header, Actor, Page, PageParams};
+use crate::http::{link_header, with_param, Actor, Page, PageParams};
 use crate::model::{Hook, HookResponse, Id, Outgoing, World};
 use crate::webhooks::Delivery;
 use axum::body::Bytes;
@@ -310,6 +310,9 @@ fn item_json(d: &Delivery) -> Value {
     })
 }
 
+/// GitHub's delivery log: newest first, `status=success|failure` (by status code: 200–399
+/// succeeded, anything else failed), paged by `cursor` (the `Link` header's `next`; a page
+/// starts at the delivery its cursor names).
 pub async fn deliveries(
     hub: Hs,
     Path((owner, name, id)): HookPath,
@@ -322,19 +325,45 @@ pub async fn deliveries(
         find(&w, repo, id)?;
         w.base.clone()
     };
-    // Newest first, as GitHub lists them.
-    let all: Vec<Value> = hub
+    let wanted: Option<bool> = match super::param(&q, "status") {
+        None | Some("") => None,
+        Some("success") => Some(true),
+        Some("failure") => Some(false),
+        Some(_) => return Err(ApiError::invalid("Hook", "status", "invalid")),
+    };
+    let start: Option<u64> = match super::param(&q, "cursor") {
+        None | Some("") => None,
+        Some(c) => Some(
+            c.strip_prefix("v1_")
+                .unwrap_or(c)
+                .parse()
+                .map_err(|_| ApiError::invalid("Hook", "cursor", "invalid"))?,
+        ),
+    };
+    let p = PageParams::from_query(&q)?;
+    let all: Vec<Delivery> = hub
         .dispatcher
         .deliveries(id)
-        .iter()
+        .into_iter()
         .rev()
-        .map(item_json)
+        .filter(|d| {
+            wanted
+                .is_none_or(|ok| d.status != "pending" && (200..400).contains(&d.status_code) == ok)
+        })
+        .filter(|d| start.is_none_or(|s| d.id <= s))
         .collect();
-    let p = PageParams::from_query(&q)?;
-    Ok(Page {
-        items: p.slice(&all),
-        link: link_header(&base, uri.path(), &q, p, all.len()),
-    })
+    let items = all.iter().take(p.per_page).map(item_json).collect();
+    let link = all.get(p.per_page).map(|next| {
+        let url = with_param(
+            &base,
+            uri.path(),
+            &q,
+            &[("cursor", format!("v1_{}", next.id))],
+            &["page"],
+        );
+        format!("<{url}>; rel=\"next\"")
+    });
+    Ok(Page { items, link })
 }
 
 pub async fn delivery(

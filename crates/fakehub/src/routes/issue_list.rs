@@ -30,6 +30,23 @@ struct Filter {
     creator: Option<String>,
     since: Option<crate::model::Time>,
     type_id: Option<Option<u64>>,
+    /// `mentioned`: the login, and the issues whose comments mention it.
+    mentioned: Option<(String, std::collections::HashSet<u64>)>,
+}
+
+/// Whether `text` mentions `@login` (case-insensitively, as a whole login: not inside an
+/// e-mail address, not the start of a longer login).
+pub(crate) fn mentions(text: &str, login: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    text.match_indices('@').any(|(at, _)| {
+        let before_ok = !text[..at].chars().next_back().is_some_and(word);
+        let rest = &text[at + 1..];
+        before_ok
+            && rest.len() >= login.len()
+            && rest.is_char_boundary(login.len())
+            && rest[..login.len()].eq_ignore_ascii_case(login)
+            && !rest[login.len()..].chars().next().is_some_and(word)
+    })
 }
 
 impl Filter {
@@ -107,6 +124,15 @@ impl Filter {
                 .map(|s| parse_time("since", s))
                 .transpose()?,
             type_id,
+            mentioned: param(q, "mentioned").map(|login| {
+                let in_comments = repo
+                    .comments
+                    .iter()
+                    .filter(|c| mentions(&c.body, login))
+                    .map(|c| c.issue_number)
+                    .collect();
+                (login.to_string(), in_comments)
+            }),
         })
     }
 
@@ -148,6 +174,12 @@ impl Filter {
         }
         if self.type_id.is_some_and(|t| t != i.type_id) {
             return false;
+        }
+        if let Some((login, in_comments)) = &self.mentioned {
+            let in_body = i.body.as_deref().is_some_and(|b| mentions(b, login));
+            if !in_body && !in_comments.contains(&i.number) {
+                return false;
+            }
         }
         true
     }
@@ -313,6 +345,17 @@ mod tests {
     use crate::Hub;
     use axum::extract::State;
     use std::sync::Arc;
+
+    #[test]
+    fn mentions_are_whole_logins() {
+        assert!(mentions("ping @Alice please", "alice"));
+        assert!(mentions("@alice", "alice"));
+        assert!(mentions("(@alice)", "alice"));
+        assert!(!mentions("mail alice@example.com", "example"));
+        assert!(!mentions("@alice-bob", "alice"));
+        assert!(!mentions("@alic", "alice"));
+        assert!(!mentions("no one", "alice"));
+    }
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {

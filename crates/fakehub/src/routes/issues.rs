@@ -108,6 +108,8 @@ async fn change_assignees(
         let repo = w.repo_idx(&owner, &name)?;
         let current = w.live_issue(repo, number)?.assignees.clone();
         let next: Vec<String> = if add {
+            // Logins that cannot be assigned are dropped without a word, as on GitHub.
+            let given = w.only_assignable(repo, &given);
             current.into_iter().chain(given).collect()
         } else {
             current
@@ -144,4 +146,33 @@ pub async fn remove_assignees(
     Ok(Json(
         change_assignees(hub, actor, owner, name, number, body, false).await?,
     ))
+}
+
+/// `PUT …/issues/{n}/lock`, with an optional `lock_reason`: 204.
+pub async fn lock(
+    hub: Hs,
+    Extension(actor): Extension<Actor>,
+    Path((owner, name, number)): IssuePath,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
+    let m = object(&body)?;
+    let reason = str_field(&m, "lock_reason")?;
+    mutate(&hub, |w, now| {
+        let repo = w.repo_idx(&owner, &name)?;
+        w.lock_issue(repo, number, reason, &actor.login, now)
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE …/issues/{n}/lock`: 204.
+pub async fn unlock(
+    hub: Hs,
+    Extension(actor): Extension<Actor>,
+    Path((owner, name, number)): IssuePath,
+) -> ApiResult<StatusCode> {
+    mutate(&hub, |w, now| {
+        let repo = w.repo_idx(&owner, &name)?;
+        w.unlock_issue(repo, number, &actor.login, now)
+    })?;
+    Ok(StatusCode::NO_CONTENT)
 }

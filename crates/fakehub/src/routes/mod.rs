@@ -1,7 +1,9 @@
 //! GitHub's REST endpoints, one file per resource. A handler parses the request, calls one
 //! model operation under the world lock, renders the answer and flushes webhook events.
 
+mod assignees;
 mod comments;
+mod events;
 mod hooks;
 mod issue_list;
 mod issue_types;
@@ -10,6 +12,7 @@ mod labels;
 mod milestones;
 mod relations;
 mod repos;
+mod search;
 mod users;
 
 use crate::error::{ApiError, ApiResult};
@@ -38,12 +41,22 @@ pub fn router() -> Router<Arc<Hub>> {
             "/orgs/{org}/public_members/{login}",
             get(users::is_public_member),
         )
+        .route("/search/issues", get(search::issues))
         .route(repo, get(repos::get_repo))
+        .route(&format!("{repo}/assignees"), get(assignees::list))
+        .route(
+            &format!("{repo}/assignees/{{assignee}}"),
+            get(assignees::check),
+        )
         .route(
             &format!("{repo}/issues"),
             get(issue_list::list).post(issues::create),
         )
         .route(issue, get(issues::get).patch(issues::update))
+        .route(
+            &format!("{issue}/lock"),
+            axum::routing::put(issues::lock).delete(issues::unlock),
+        )
         .route(
             &format!("{issue}/assignees"),
             post(issues::add_assignees).delete(issues::remove_assignees),
@@ -63,6 +76,13 @@ pub fn router() -> Router<Arc<Hub>> {
             &format!("{issue}/comments"),
             get(comments::list_on_issue).post(comments::create),
         )
+        .route(&format!("{repo}/issues/events"), get(events::in_repo))
+        .route(
+            &format!("{repo}/issues/events/{{event_id}}"),
+            get(events::get),
+        )
+        .route(&format!("{issue}/events"), get(events::on_issue))
+        .route(&format!("{issue}/timeline"), get(events::timeline))
         .route(
             &format!("{repo}/issues/comments"),
             get(comments::list_in_repo),

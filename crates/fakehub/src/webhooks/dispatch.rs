@@ -334,6 +334,10 @@ async fn send(inner: &Inner, job: &Job) -> DeliveryAttempt {
         "repository".into(),
     );
     if let Some(secret) = &job.secret {
+        headers.insert(
+            "X-Hub-Signature".into(),
+            super::sign_sha1(secret, body.as_bytes()),
+        );
         headers.insert("X-Hub-Signature-256".into(), sign(secret, body.as_bytes()));
     }
     let mut request = client.post(&job.url).body(body);

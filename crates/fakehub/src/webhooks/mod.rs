@@ -4,4 +4,4 @@ mod dispatch;
 mod signature;
 
 pub use dispatch::{Delivery, Dispatcher};
-pub use signature::{sign, verify};
+pub use signature::{sign, sign_sha1, verify};

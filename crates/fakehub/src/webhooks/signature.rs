@@ -1,9 +1,18 @@
-//! `X-Hub-Signature-256`: HMAC-SHA256 of the exact body bytes, hex, prefixed `sha256=`.
+//! `X-Hub-Signature-256`: HMAC-SHA256 of the exact body bytes, hex, prefixed `sha256=`
+//! (and `X-Hub-Signature`, the same with SHA-1, prefixed `sha1=`).
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 type HmacSha256 = Hmac<Sha256>;
+
+/// `X-Hub-Signature`: the legacy HMAC-SHA1 header GitHub still sends beside the SHA-256 one.
+pub fn sign_sha1(secret: &str, body: &[u8]) -> String {
+    let mut mac =
+        Hmac::<sha1::Sha1>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    mac.update(body);
+    format!("sha1={}", hex::encode(mac.finalize().into_bytes()))
+}
 
 pub fn sign(secret: &str, body: &[u8]) -> String {
     let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");

@@ -304,12 +304,37 @@ pub fn schemas() -> &'static Schemas {
             )
             .unwrap()
         };
+        let mut rest = load("rest-schemas.json");
+        allow_null_in_nullable_enums(&mut rest);
         Schemas {
-            rest: load("rest-schemas.json"),
+            rest,
             webhooks: load("webhook-schemas.json"),
             cache: Mutex::new(HashMap::new()),
         }
     })
+}
+
+/// GitHub's REST schemas come from OpenAPI 3.0, where `nullable: true` admits null even
+/// when an `enum` does not list it; converted to JSON Schema, some (such as an issue's
+/// `state_reason`) say `"type": ["string", "null"]` with an enum lacking null. GitHub answers
+/// null there, so null joins those enums.
+fn allow_null_in_nullable_enums(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            let nullable = m
+                .get("type")
+                .and_then(Value::as_array)
+                .is_some_and(|t| t.iter().any(|t| t == "null"));
+            if let (true, Some(Value::Array(e))) = (nullable, m.get_mut("enum")) {
+                if !e.contains(&Value::Null) {
+                    e.push(Value::Null);
+                }
+            }
+            m.values_mut().for_each(allow_null_in_nullable_enums);
+        }
+        Value::Array(a) => a.iter_mut().for_each(allow_null_in_nullable_enums),
+        _ => {}
+    }
 }
 
 impl Schemas {

@@ -153,6 +153,16 @@ impl At {
     }
 }
 
+/// Whether GitHub's answer for an issue of `repo` is an issue of `repo`: a transferred
+/// issue answers (through a redirect GitHub follows) from its new repository.
+fn lives_in(issue: &Issue, repo: &RepoName) -> bool {
+    let here = format!("/{}/", repo.full()).to_ascii_lowercase();
+    issue
+        .html_url
+        .as_deref()
+        .is_none_or(|url| url.to_ascii_lowercase().contains(&here))
+}
+
 /// A page of issues or comments.
 enum Items {
     Issues(Vec<Issue>),
@@ -609,6 +619,9 @@ impl Syncer {
         generation: i64,
     ) -> anyhow::Result<bool> {
         let reason = match self.gh.issue(repo, number).await? {
+            // GitHub follows a transferred issue to its new repository: the answer is the
+            // issue as it lives there, so it left this one.
+            Lookup::Found(issue) if !lives_in(&issue, repo) => "transferred",
             Lookup::Found(issue) => {
                 let mut tx = self.store.begin_mirror_write().await?;
                 if issue.id == id {
