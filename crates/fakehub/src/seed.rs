@@ -20,6 +20,40 @@ pub struct SeedDoc {
     pub users: Vec<SeedUser>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub orgs: Vec<SeedOrg>,
+    /// GitHub Apps and their installations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub apps: Vec<SeedApp>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedApp {
+    pub id: u64,
+    pub slug: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    #[serde(default)]
+    pub webhook_secret: Option<String>,
+    /// PKCS#1 or PKCS#8 PEM; a key pair is generated when absent.
+    #[serde(default)]
+    pub private_key_pem: Option<String>,
+    #[serde(default)]
+    pub installations: Vec<SeedInstallation>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedInstallation {
+    pub id: u64,
+    /// The user or organization it is installed on.
+    pub account: String,
+    /// `"all"` or a list of `OWNER/NAME`.
+    #[serde(default)]
+    pub repositories: Option<serde_json::Value>,
+    /// Permission → `read`, `write` or `admin` (e.g. `{"issues": "write"}`).
+    #[serde(default)]
+    pub permissions: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -255,7 +289,60 @@ pub fn apply(world: &mut World, doc: &SeedDoc, now: Time) -> Result<Vec<Seeded>,
     for r in &doc.repos {
         out.push(seed_repo(world, r, now)?);
     }
+    for a in &doc.apps {
+        seed_app(world, a, now)?;
+    }
     Ok(out)
+}
+
+fn seed_app(world: &mut World, spec: &SeedApp, now: Time) -> Result<(), String> {
+    use crate::model::apps::{key_pair, App, Installation, Selection};
+    let (private_key_pem, public_key_pem) =
+        key_pair(spec.private_key_pem.as_deref()).map_err(|e| format!("app {}: {e}", spec.id))?;
+    let installations = spec
+        .installations
+        .iter()
+        .map(|i| {
+            let repositories = match &i.repositories {
+                None => Selection::All,
+                Some(serde_json::Value::String(s)) if s == "all" => Selection::All,
+                Some(serde_json::Value::Array(names)) => Selection::Selected(
+                    names
+                        .iter()
+                        .map(|n| {
+                            n.as_str().map(str::to_string).ok_or_else(|| {
+                                format!("app {}, installation {}: repositories must be \"all\" or a list of OWNER/NAME", spec.id, i.id)
+                            })
+                        })
+                        .collect::<Result<_, _>>()?,
+                ),
+                Some(_) => {
+                    return Err(format!(
+                        "app {}, installation {}: repositories must be \"all\" or a list of OWNER/NAME",
+                        spec.id, i.id
+                    ))
+                }
+            };
+            Ok(Installation {
+                id: i.id,
+                account: i.account.clone(),
+                repositories,
+                permissions: i.permissions.clone(),
+                created_at: now,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    world.declare_app(App {
+        id: spec.id,
+        slug: spec.slug.clone(),
+        client_id: spec.client_id.clone(),
+        webhook_url: spec.webhook_url.clone(),
+        webhook_secret: spec.webhook_secret.clone(),
+        private_key_pem,
+        public_key_pem,
+        installations,
+        created_at: now,
+    })
 }
 
 fn seed_repo(world: &mut World, spec: &SeedRepo, now: Time) -> Result<Seeded, String> {

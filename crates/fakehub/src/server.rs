@@ -30,6 +30,7 @@ pub fn app(hub: Arc<Hub>) -> Router {
             crate::http::gate,
         ))
         .merge(crate::graphql::router())
+        .merge(crate::routes::apps::router())
         .merge(crate::admin::router())
         .fallback(|| async { crate::error::ApiError::not_found() })
         .with_state(hub)

@@ -100,6 +100,7 @@ fn world() -> SeedDoc {
                 ..Default::default()
             },
         ],
+        apps: Vec::new(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! operation here, and render the result; webhook events are queued by the operations.
 
 pub mod access;
+pub mod apps;
 mod assignees;
 mod comments;
 mod events;

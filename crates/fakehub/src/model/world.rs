@@ -33,6 +33,8 @@ pub struct World {
     pub outbox: Vec<Outgoing>,
     /// Projects v2 of every owner (see `projects.rs`).
     pub projects: Vec<super::projects::Project>,
+    /// GitHub Apps (see `apps.rs`).
+    pub apps: Vec<super::apps::App>,
     /// What happened to issues, oldest first (see `record_issue_events`).
     pub issue_events: Vec<super::IssueEvent>,
     /// Each user's JSON, rendered when the user is created (users never change), keyed by
@@ -55,6 +57,7 @@ impl World {
             comment_loc: HashMap::new(),
             outbox: Vec::new(),
             projects: Vec::new(),
+            apps: Vec::new(),
             issue_events: Vec::new(),
             rendered_users: HashMap::new(),
             access: Default::default(),

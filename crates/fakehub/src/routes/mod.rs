@@ -1,6 +1,7 @@
 //! GitHub's REST endpoints, one file per resource. A handler parses the request, calls one
 //! model operation under the world lock, renders the answer and flushes webhook events.
 
+pub mod apps;
 mod assignees;
 mod comments;
 mod events;
