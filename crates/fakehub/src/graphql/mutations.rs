@@ -12,7 +12,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use std::sync::Arc;
 
 /// A model refusal as a GraphQL error with GitHub's `type`.
-fn refused(e: ApiError) -> async_graphql::Error {
+pub(super) fn refused(e: ApiError) -> async_graphql::Error {
     let kind = match e.status.as_u16() {
         404 | 410 => "NOT_FOUND",
         401 | 403 => "FORBIDDEN",
@@ -40,7 +40,7 @@ fn allowed(world: &World, viewer: &Viewer, repo: usize, role: Role) -> async_gra
     }
 }
 
-fn not_found(id: &ID) -> async_graphql::Error {
+pub(super) fn not_found(id: &ID) -> async_graphql::Error {
     typed_error(
         "NOT_FOUND",
         format!(
@@ -212,7 +212,7 @@ pub struct IssueMutation;
 
 /// Runs `f` on the world under the write lock and hands its webhook events to the
 /// dispatcher, as a REST handler does.
-fn mutate<R>(
+pub(super) fn mutate<R>(
     ctx: &Context<'_>,
     f: impl FnOnce(&mut World, crate::model::Time, &Viewer) -> async_graphql::Result<R>,
 ) -> async_graphql::Result<R> {

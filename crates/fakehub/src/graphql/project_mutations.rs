@@ -2,36 +2,17 @@
 //! set, clear, archive and delete, through `model::projects`.
 
 use super::ids::{self, NodeKind};
-use super::objects::{typed_error, Viewer};
+use super::mutations::{mutate, not_found, refused};
+use super::objects::typed_error;
 use super::projects::{
     Date, ProjectV2, ProjectV2CustomFieldType, ProjectV2FieldConfiguration, ProjectV2Item,
     ProjectV2SingleSelectFieldOptionColor,
 };
-use crate::error::ApiError;
 use crate::hub::Hub;
 use crate::model::projects::FieldValue;
-use crate::model::{Id, Time, World};
+use crate::model::Id;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use std::sync::Arc;
-
-fn refused(e: ApiError) -> async_graphql::Error {
-    let kind = match e.status.as_u16() {
-        404 | 410 => "NOT_FOUND",
-        401 | 403 => "FORBIDDEN",
-        _ => "UNPROCESSABLE",
-    };
-    typed_error(kind, e.message)
-}
-
-fn not_found(id: &ID) -> async_graphql::Error {
-    typed_error(
-        "NOT_FOUND",
-        format!(
-            "Could not resolve to a node with the global id of '{}'.",
-            id.0
-        ),
-    )
-}
 
 /// The database id behind `id`, which must be one of `kinds`.
 fn id_of(id: &ID, kinds: &[NodeKind]) -> async_graphql::Result<Id> {
@@ -56,20 +37,8 @@ fn field_id(id: &ID) -> async_graphql::Result<Id> {
     )
 }
 
-fn mutate<R>(
-    ctx: &Context<'_>,
-    f: impl FnOnce(&mut World, Time, &str) -> async_graphql::Result<R>,
-) -> async_graphql::Result<R> {
-    let hub = ctx.data_unchecked::<Arc<Hub>>();
-    let login = &ctx.data_unchecked::<Viewer>().login;
-    // Projects' own rights (organization_projects, project collaborators) are not modelled
-    // yet: everyone who may call the API may change any board.
-    let mut world = hub.world.write();
-    let now = hub.clock.now();
-    let result = f(&mut world, now, login);
-    hub.flush(&mut world);
-    result
-}
+// Projects' own rights (organization_projects, project collaborators) are not modelled
+// yet: everyone who may call the API may change any board.
 
 #[derive(InputObject)]
 pub struct CreateProjectV2Input {
@@ -209,14 +178,14 @@ impl ProjectMutation {
         input: CreateProjectV2Input,
     ) -> async_graphql::Result<Option<CreateProjectV2Payload>> {
         let owner = id_of(&input.owner_id, &[NodeKind::Organization, NodeKind::User])?;
-        let id = mutate(ctx, |w, now, login| {
+        let id = mutate(ctx, |w, now, viewer| {
             let owner = w
                 .users
                 .values()
                 .find(|u| u.id == owner)
                 .map(|u| u.login.clone())
                 .ok_or_else(|| not_found(&input.owner_id))?;
-            w.create_project(&owner, &input.title, login, now)
+            w.create_project(&owner, &input.title, &viewer.login, now)
                 .map_err(refused)
         })?;
         Ok(Some(CreateProjectV2Payload {
@@ -262,8 +231,8 @@ impl ProjectMutation {
     ) -> async_graphql::Result<Option<AddProjectV2ItemByIdPayload>> {
         let project = project_id(&input.project_id)?;
         let content = id_of(&input.content_id, &[NodeKind::Issue])?;
-        let item = mutate(ctx, |w, now, login| {
-            w.add_project_item(project, content, login, now)
+        let item = mutate(ctx, |w, now, viewer| {
+            w.add_project_item(project, content, &viewer.login, now)
                 .map_err(refused)
         })?;
         Ok(Some(AddProjectV2ItemByIdPayload {
@@ -278,12 +247,12 @@ impl ProjectMutation {
         input: AddProjectV2DraftIssueInput,
     ) -> async_graphql::Result<Option<AddProjectV2DraftIssuePayload>> {
         let project = project_id(&input.project_id)?;
-        let item = mutate(ctx, |w, now, login| {
+        let item = mutate(ctx, |w, now, viewer| {
             w.add_project_draft(
                 project,
                 &input.title,
                 input.body.as_deref().unwrap_or_default(),
-                login,
+                &viewer.login,
                 now,
             )
             .map_err(refused)
