@@ -23,4 +23,4 @@ pub use issues::{IssuePatch, NewIssue, MAX_TITLE};
 pub use labels::valid_color;
 pub use milestones::{pacific_day, MilestoneFields};
 pub use types::*;
-pub use world::{Outgoing, World};
+pub use world::{HookOwner, Outgoing, World};
