@@ -9,6 +9,7 @@ mod issues;
 mod labels;
 mod locks;
 mod milestones;
+pub mod project_events;
 pub mod projects;
 mod relations;
 mod types;
