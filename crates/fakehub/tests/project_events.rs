@@ -334,3 +334,58 @@ async fn graphql_project_mutations_send_events_as_the_viewer() {
     assert_eq!(got[4].1["sender"]["login"], "octocat", "the viewer sends");
     assert_eq!(got[0].1["sender"]["login"], "hubot");
 }
+
+#[tokio::test]
+async fn the_control_api_seeds_a_board_from_a_repositorys_issues() {
+    let env = Env::new(generated(250, 0, 0, 0, 0)).await;
+    let r = env
+        .post(
+            "/_fakehub/projects",
+            json!({"owner": "acme", "repository": "acme/widgets", "items": 230}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["items"], 230);
+    let project = r.body["node_id"].clone();
+    let query = "query($p: ID!, $c: String) { node(id: $p) { ... on ProjectV2 { items(first: 100, after: $c) {
+        pageInfo { endCursor hasNextPage } nodes { id fieldValues(first: 10) { nodes { __typename
+        ... on ProjectV2ItemFieldSingleSelectValue { name } ... on ProjectV2ItemFieldNumberValue { number }
+        ... on ProjectV2ItemFieldTextValue { text } } } } } } } }";
+    let (mut cursor, mut seen) = (Value::Null, 0);
+    for page in 0.. {
+        let r = env
+            .post(
+                "/graphql",
+                json!({"query": query, "variables": {"p": project, "c": cursor}}),
+            )
+            .await;
+        assert!(r.body.get("errors").is_none(), "{}", r.body);
+        let items = &r.body["data"]["node"]["items"];
+        let nodes = items["nodes"].as_array().unwrap();
+        seen += nodes.len();
+        if page == 0 {
+            let values = nodes[1]["fieldValues"]["nodes"].as_array().unwrap();
+            let texts: Vec<&Value> = values.iter().filter_map(|v| v.get("text")).collect();
+            assert!(texts.contains(&&json!("Issue #2")), "{values:?}");
+            assert!(
+                values.iter().any(|v| v["name"] == "In Progress"),
+                "{values:?}"
+            );
+            assert!(values.iter().any(|v| v["number"] == 2.0), "{values:?}");
+        }
+        if items["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        cursor = items["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, 230);
+    assert_eq!(
+        env.post(
+            "/_fakehub/projects",
+            json!({"owner": "acme", "repository": "acme/nothing"})
+        )
+        .await
+        .status,
+        404
+    );
+}
