@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Benchmarks fakehub: seed time for 100,000 issues, start-up time, peak RSS, and the
+# Benchmarks fakehub: seed time for 100,000 issues, start-up time, peak RSS, the
 # throughput of `GET /repos/o/r/issues?per_page=100` (full 200 bodies, then conditional
-# requests answered 304) over keep-alive loopback connections with wrk.
+# requests answered 304) over keep-alive loopback connections with wrk, and GraphQL: a
+# Projects v2 board of 10,000 issues with three field values each, paged 100 items at a
+# time with the cursor carried from answer to request (bench/project_items.lua).
 #
 # A program that prints numbers, not a test: every result is a `RESULT name key=value...`
 # line on stdout. Loopback only; fakehub is killed on exit.
@@ -16,6 +18,7 @@ DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-16}
 ISSUES=${ISSUES:-100000}
+PROJECT_ITEMS=${PROJECT_ITEMS:-10000}
 TOKEN=t
 STARTUP_TIMEOUT=${STARTUP_TIMEOUT:-120}
 
@@ -133,7 +136,24 @@ echo "RESULT fakehub_startup_to_listening seconds=$startup"
 run_wrk fakehub_issues_list
 run_wrk fakehub_issues_list_304 -H "If-None-Match: $etag"
 
+# Memory before the project exists, comparable with earlier runs.
 hwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$PID/status")
 rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$PID/status")
 echo "RESULT fakehub_peak_rss mib=$(awk -v k="$hwm_kb" 'BEGIN { printf "%.1f", k / 1024 }') rss_now_mib=$(awk -v k="$rss_kb" 'BEGIN { printf "%.1f", k / 1024 }')"
 echo "RESULT fakehub_issues_page bytes=$body_bytes items=$items"
+
+# GraphQL: a board of PROJECT_ITEMS issues of o/r, seeded through the control API.
+log "seeding a project of $PROJECT_ITEMS items"
+curl -sS --max-time 120 -o "$WORK/project" -w '%{http_code}' -X POST "$BASE/_fakehub/projects" \
+    -d "{\"owner\": \"o\", \"repository\": \"o/r\", \"items\": $PROJECT_ITEMS}" >"$WORK/project-status"
+[[ "$(cat "$WORK/project-status")" == 201 ]] || { echo "seeding the project failed:" >&2; cat "$WORK/project" >&2; exit 1; }
+read -r project seeded_items < <(python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); print(p["node_id"], p["items"])' "$WORK/project")
+log "project $project: $(cat "$WORK/project")"
+log "wrk -t$THREADS -c$CONNECTIONS -d$DURATION fakehub_graphql_project_items"
+timeout 60 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency \
+    -H "Authorization: bearer $TOKEN" -s bench/project_items.lua "$BASE/graphql" -- "$project" \
+    >"$WORK/wrk-graphql.txt"
+gql=$(grep -m1 '^GraphQL pages:' "$WORK/wrk-graphql.txt" || true)
+log "$gql"
+[[ "$gql" =~ errors:\ 0$ ]] || { echo "GraphQL answered errors: $gql" >&2; cat "$WORK/wrk-graphql.txt" >&2; exit 1; }
+echo "RESULT fakehub_graphql_project_items $(summarise <"$WORK/wrk-graphql.txt") items=$seeded_items per_page=100"

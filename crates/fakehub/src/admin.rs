@@ -27,6 +27,7 @@ pub fn router() -> Router<Arc<Hub>> {
         .route("/_fakehub/stats/reset", post(reset_stats))
         .route("/_fakehub/deliveries", get(deliveries))
         .route("/_fakehub/deliveries/wait", post(wait_deliveries))
+        .route("/_fakehub/projects", post(seed_project))
         .route(
             "/_fakehub/repos/{owner}/{repo}/issues/{number}/delete",
             post(delete_issue),
@@ -50,6 +51,118 @@ async fn seed(hub: Hs, body: Bytes) -> ApiResult<Json<Value>> {
     let mut w = hub.world.write();
     let seeded = seed::apply(&mut w, &doc, now).map_err(ApiError::unprocessable)?;
     Ok(Json(json!({ "repos": seeded })))
+}
+
+#[derive(Deserialize)]
+struct SeedProject {
+    /// The owning user or organization (declared or not; created on first sight).
+    owner: String,
+    #[serde(default = "default_project_title")]
+    title: String,
+    /// `OWNER/NAME`: the repository whose issues become the items, lowest numbers first.
+    repository: String,
+    /// How many issues to put on the board (at most the repository's).
+    #[serde(default)]
+    items: Option<usize>,
+    /// Give every item a Status, an `Estimate` (number) and a `Notes` (text) value.
+    #[serde(default = "yes")]
+    values: bool,
+}
+
+fn default_project_title() -> String {
+    "Benchmark".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `POST /_fakehub/projects`: a Projects v2 board filled from a repository's issues in one
+/// call (GraphQL adds items one at a time), through the same model operations, so the
+/// owner's hooks hear of it.
+async fn seed_project(hub: Hs, body: Bytes) -> ApiResult<(StatusCode, Json<Value>)> {
+    use crate::model::projects::{FieldKind, FieldValue};
+    let spec: SeedProject = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("project: {e}")))?;
+    let (owner, name) = spec
+        .repository
+        .split_once('/')
+        .ok_or_else(|| ApiError::unprocessable("repository must be OWNER/NAME"))?;
+    mutate(&hub, |w, now| {
+        let repo = w.repo_idx(owner, name)?;
+        if w.find_user(&spec.owner).is_none() {
+            w.user(&spec.owner);
+        }
+        let sender = "fakehub";
+        let project = w.create_project(&spec.owner, &spec.title, sender, now)?;
+        let mut issues: Vec<(u64, u64)> = w.repos[repo]
+            .issues
+            .iter()
+            .filter(|i| i.gone.is_none())
+            .map(|i| (i.number, i.id))
+            .collect();
+        issues.sort_unstable();
+        issues.truncate(spec.items.unwrap_or(usize::MAX));
+        let (status, options, estimate, notes) = if spec.values {
+            let status = w
+                .project(project)
+                .and_then(|p| p.field_by_name("Status"))
+                .map(|f| {
+                    (
+                        f.id,
+                        f.options.iter().map(|o| o.id.clone()).collect::<Vec<_>>(),
+                    )
+                })
+                .expect("a new project has a Status field");
+            let estimate =
+                w.create_project_field(project, "Estimate", FieldKind::Number, vec![], now)?;
+            let notes = w.create_project_field(project, "Notes", FieldKind::Text, vec![], now)?;
+            (Some(status.0), status.1, Some(estimate), Some(notes))
+        } else {
+            (None, Vec::new(), None, None)
+        };
+        for (k, (number, id)) in issues.iter().enumerate() {
+            let item = w.add_project_item(project, *id, sender, now)?;
+            if let (Some(status), Some(estimate), Some(notes)) = (status, estimate, notes) {
+                let option = options[k % options.len()].clone();
+                w.set_project_value(
+                    project,
+                    item,
+                    status,
+                    FieldValue::SingleSelect(option),
+                    sender,
+                    now,
+                )?;
+                w.set_project_value(
+                    project,
+                    item,
+                    estimate,
+                    FieldValue::Number((k % 8 + 1) as f64),
+                    sender,
+                    now,
+                )?;
+                w.set_project_value(
+                    project,
+                    item,
+                    notes,
+                    FieldValue::Text(format!("Issue #{number}")),
+                    sender,
+                    now,
+                )?;
+            }
+        }
+        let p = w.project(project).expect("just created");
+        Ok((
+            StatusCode::CREATED,
+            Json(json!({
+                "id": project,
+                "node_id": crate::graphql::ids::encode(crate::graphql::ids::NodeKind::Project, project),
+                "number": p.number,
+                "owner": p.owner,
+                "items": p.items.len(),
+            })),
+        ))
+    })
 }
 
 async fn clock(hub: Hs) -> Json<Value> {

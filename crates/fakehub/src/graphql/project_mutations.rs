@@ -1,5 +1,6 @@
 //! The Projects v2 mutations: create a project and its fields, add issues and drafts,
-//! set, clear, archive and delete, through `model::projects`.
+//! set, clear, archive, restore, reorder, convert and delete them; edit, close and delete
+//! the project; all through `model::projects`, which sends the webhook events.
 
 use super::ids::{self, NodeKind};
 use super::mutations::{mutate, not_found, refused};
@@ -9,7 +10,7 @@ use super::projects::{
     ProjectV2SingleSelectFieldOptionColor,
 };
 use crate::hub::Hub;
-use crate::model::projects::FieldValue;
+use crate::model::projects::{FieldValue, ProjectEdit};
 use crate::model::Id;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use std::sync::Arc;
@@ -167,6 +168,78 @@ pub struct DeleteProjectV2ItemPayload {
     pub deleted_item_id: Option<ID>,
 }
 
+#[derive(InputObject)]
+pub struct UpdateProjectV2Input {
+    pub client_mutation_id: Option<String>,
+    pub project_id: ID,
+    pub title: Option<String>,
+    pub short_description: Option<String>,
+    pub readme: Option<String>,
+    pub public: Option<bool>,
+    pub closed: Option<bool>,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateProjectV2Payload {
+    pub client_mutation_id: Option<String>,
+    pub project_v2: Option<ProjectV2>,
+}
+
+#[derive(InputObject)]
+pub struct DeleteProjectV2Input {
+    pub client_mutation_id: Option<String>,
+    pub project_id: ID,
+}
+
+/// GitHub answers the deleted project; fakehub answers its id only (`projectV2` is null,
+/// as a deleted project no longer resolves).
+#[derive(SimpleObject)]
+pub struct DeleteProjectV2Payload {
+    pub client_mutation_id: Option<String>,
+    pub project_v2: Option<ProjectV2>,
+}
+
+#[derive(InputObject)]
+pub struct UnarchiveProjectV2ItemInput {
+    pub client_mutation_id: Option<String>,
+    pub item_id: ID,
+    pub project_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct UnarchiveProjectV2ItemPayload {
+    pub client_mutation_id: Option<String>,
+    pub item: Option<ProjectV2Item>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateProjectV2ItemPositionInput {
+    pub client_mutation_id: Option<String>,
+    pub project_id: ID,
+    pub item_id: ID,
+    /// The item to place it after; absent: to the top.
+    pub after_id: Option<ID>,
+}
+
+/// GitHub's payload also carries the reordered `items` connection; fakehub's does not yet.
+#[derive(SimpleObject)]
+pub struct UpdateProjectV2ItemPositionPayload {
+    pub client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct ConvertProjectV2DraftIssueItemToIssueInput {
+    pub client_mutation_id: Option<String>,
+    pub item_id: ID,
+    pub repository_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct ConvertProjectV2DraftIssueItemToIssuePayload {
+    pub client_mutation_id: Option<String>,
+    pub item: Option<ProjectV2Item>,
+}
+
 #[derive(Default)]
 pub struct ProjectMutation;
 
@@ -285,8 +358,8 @@ impl ProjectMutation {
                 ))
             }
         };
-        mutate(ctx, |w, now, _| {
-            w.set_project_value(project, item, field, value, now)
+        mutate(ctx, |w, now, viewer| {
+            w.set_project_value(project, item, field, value, &viewer.login, now)
                 .map_err(refused)
         })?;
         Ok(Some(UpdateProjectV2ItemFieldValuePayload {
@@ -303,8 +376,8 @@ impl ProjectMutation {
         let project = project_id(&input.project_id)?;
         let item = id_of(&input.item_id, &[NodeKind::ProjectItem])?;
         let field = field_id(&input.field_id)?;
-        mutate(ctx, |w, now, _| {
-            w.clear_project_value(project, item, field, now)
+        mutate(ctx, |w, now, viewer| {
+            w.clear_project_value(project, item, field, &viewer.login, now)
                 .map_err(refused)
         })?;
         Ok(Some(ClearProjectV2ItemFieldValuePayload {
@@ -320,8 +393,8 @@ impl ProjectMutation {
     ) -> async_graphql::Result<Option<ArchiveProjectV2ItemPayload>> {
         let project = project_id(&input.project_id)?;
         let item = id_of(&input.item_id, &[NodeKind::ProjectItem])?;
-        mutate(ctx, |w, now, _| {
-            w.archive_project_item(project, item, true, now)
+        mutate(ctx, |w, now, viewer| {
+            w.archive_project_item(project, item, true, &viewer.login, now)
                 .map_err(refused)
         })?;
         Ok(Some(ArchiveProjectV2ItemPayload {
@@ -337,12 +410,116 @@ impl ProjectMutation {
     ) -> async_graphql::Result<Option<DeleteProjectV2ItemPayload>> {
         let project = project_id(&input.project_id)?;
         let item = id_of(&input.item_id, &[NodeKind::ProjectItem])?;
-        mutate(ctx, |w, now, _| {
-            w.delete_project_item(project, item, now).map_err(refused)
+        mutate(ctx, |w, now, viewer| {
+            w.delete_project_item(project, item, &viewer.login, now)
+                .map_err(refused)
         })?;
         Ok(Some(DeleteProjectV2ItemPayload {
             client_mutation_id: input.client_mutation_id,
             deleted_item_id: Some(input.item_id),
+        }))
+    }
+
+    async fn update_project_v2(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateProjectV2Input,
+    ) -> async_graphql::Result<Option<UpdateProjectV2Payload>> {
+        let project = project_id(&input.project_id)?;
+        let edit = ProjectEdit {
+            title: input.title,
+            short_description: input.short_description,
+            readme: input.readme,
+            public: input.public,
+            closed: input.closed,
+        };
+        mutate(ctx, |w, now, viewer| {
+            w.update_project(project, edit, &viewer.login, now)
+                .map_err(refused)
+        })?;
+        Ok(Some(UpdateProjectV2Payload {
+            client_mutation_id: input.client_mutation_id,
+            project_v2: Some(ProjectV2 { id: project }),
+        }))
+    }
+
+    async fn delete_project_v2(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteProjectV2Input,
+    ) -> async_graphql::Result<Option<DeleteProjectV2Payload>> {
+        let project = project_id(&input.project_id)?;
+        mutate(ctx, |w, now, viewer| {
+            w.delete_project(project, &viewer.login, now)
+                .map_err(refused)
+        })?;
+        Ok(Some(DeleteProjectV2Payload {
+            client_mutation_id: input.client_mutation_id,
+            project_v2: None,
+        }))
+    }
+
+    async fn unarchive_project_v2_item(
+        &self,
+        ctx: &Context<'_>,
+        input: UnarchiveProjectV2ItemInput,
+    ) -> async_graphql::Result<Option<UnarchiveProjectV2ItemPayload>> {
+        let project = project_id(&input.project_id)?;
+        let item = id_of(&input.item_id, &[NodeKind::ProjectItem])?;
+        mutate(ctx, |w, now, viewer| {
+            w.archive_project_item(project, item, false, &viewer.login, now)
+                .map_err(refused)
+        })?;
+        Ok(Some(UnarchiveProjectV2ItemPayload {
+            client_mutation_id: input.client_mutation_id,
+            item: Some(ProjectV2Item { project, id: item }),
+        }))
+    }
+
+    async fn update_project_v2_item_position(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateProjectV2ItemPositionInput,
+    ) -> async_graphql::Result<Option<UpdateProjectV2ItemPositionPayload>> {
+        let project = project_id(&input.project_id)?;
+        let item = id_of(&input.item_id, &[NodeKind::ProjectItem])?;
+        let after = match &input.after_id {
+            Some(a) => Some(id_of(a, &[NodeKind::ProjectItem])?),
+            None => None,
+        };
+        mutate(ctx, |w, now, viewer| {
+            w.position_project_item(project, item, after, &viewer.login, now)
+                .map_err(refused)
+        })?;
+        Ok(Some(UpdateProjectV2ItemPositionPayload {
+            client_mutation_id: input.client_mutation_id,
+        }))
+    }
+
+    async fn convert_project_v2_draft_issue_item_to_issue(
+        &self,
+        ctx: &Context<'_>,
+        input: ConvertProjectV2DraftIssueItemToIssueInput,
+    ) -> async_graphql::Result<Option<ConvertProjectV2DraftIssueItemToIssuePayload>> {
+        let item = id_of(&input.item_id, &[NodeKind::ProjectItem])?;
+        let repo = id_of(&input.repository_id, &[NodeKind::Repository])?;
+        let project = mutate(ctx, |w, now, viewer| {
+            let repo = w
+                .repo_by_id(repo)
+                .ok_or_else(|| not_found(&input.repository_id))?;
+            let project = w
+                .projects
+                .iter()
+                .find(|p| !p.deleted && p.item(item).is_some())
+                .map(|p| p.id)
+                .ok_or_else(|| not_found(&input.item_id))?;
+            w.convert_project_draft(project, item, repo, &viewer.login, now)
+                .map_err(refused)?;
+            Ok(project)
+        })?;
+        Ok(Some(ConvertProjectV2DraftIssueItemToIssuePayload {
+            client_mutation_id: input.client_mutation_id,
+            item: Some(ProjectV2Item { project, id: item }),
         }))
     }
 }

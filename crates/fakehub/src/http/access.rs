@@ -55,6 +55,10 @@ pub fn accepted_scopes(check: &Check) -> &'static str {
             ..
         } => "admin:repo_hook, read:repo_hook, repo, write:repo_hook",
         Check::Repo { .. } => "repo",
+        Check::Org {
+            need: OrgNeed::Hooks,
+            ..
+        } => "admin:org_hook",
         Check::Org { .. } => "admin:org, read:org, repo, user, write:org",
     }
 }
@@ -105,6 +109,13 @@ pub fn classify(pattern: &str, path: &str, method: &Method) -> Option<Check> {
             RepoAction::Need(Need::Role(Role::Write))
         };
         return Some(Check::Repo { at, kind });
+    }
+    if pattern.starts_with("/orgs/{org}/hooks") {
+        let org = segs.get(2)?.to_string();
+        return Some(Check::Org {
+            org,
+            need: OrgNeed::Hooks,
+        });
     }
     if pattern.starts_with("/orgs/{org}/issue-types") {
         let org = segs.get(2)?.to_string();

@@ -199,6 +199,8 @@ pub enum OrgNeed {
     Member,
     /// An organization admin (owner) and `admin:org`.
     Admin,
+    /// Organization hooks: an organization admin, and `admin:org_hook` (or `admin:org`).
+    Hooks,
 }
 
 impl World {
@@ -312,12 +314,13 @@ impl World {
         };
         let scope = match need {
             OrgNeed::Member => "read:org",
-            OrgNeed::Admin => "admin:org",
+            OrgNeed::Admin | OrgNeed::Hooks => "admin:org",
         };
-        if !cred.has_scope(scope) {
+        let hook_scope = need == OrgNeed::Hooks && cred.has_scope("admin:org_hook");
+        if !(cred.has_scope(scope) || hook_scope) {
             return Err(Refusal::Forbidden(NOT_ACCESSIBLE));
         }
-        if need == OrgNeed::Admin && role != OrgRole::Admin {
+        if need != OrgNeed::Member && role != OrgRole::Admin {
             return Err(Refusal::Forbidden(NOT_ACCESSIBLE));
         }
         Ok(())

@@ -27,6 +27,9 @@ impl World {
     /// Records the issue events that webhook events `sent` describe.
     pub fn record_issue_events(&mut self, sent: &[Outgoing], now: Time) {
         for e in sent {
+            let super::world::HookOwner::Repo(at) = e.target else {
+                continue;
+            };
             let p = &e.payload;
             let actor = p["sender"]["login"]
                 .as_str()
@@ -39,37 +42,37 @@ impl World {
                         "label".into(),
                         json!({"name": p["label"]["name"], "color": p["label"]["color"]}),
                     );
-                    (e.repo, number(&p["issue"]), a)
+                    (at, number(&p["issue"]), a)
                 }
                 ("issues", Some(a @ ("assigned" | "unassigned"))) => {
                     detail.insert("assignee".into(), p["assignee"].clone());
                     detail.insert("assigner".into(), p["sender"].clone());
-                    (e.repo, number(&p["issue"]), a)
+                    (at, number(&p["issue"]), a)
                 }
                 ("issues", Some(a @ ("milestoned" | "demilestoned"))) => {
                     detail.insert(
                         "milestone".into(),
                         json!({"title": p["milestone"]["title"]}),
                     );
-                    (e.repo, number(&p["issue"]), a)
+                    (at, number(&p["issue"]), a)
                 }
                 ("issues", Some(a @ ("closed" | "reopened"))) => {
                     detail.insert("state_reason".into(), p["issue"]["state_reason"].clone());
-                    (e.repo, number(&p["issue"]), a)
+                    (at, number(&p["issue"]), a)
                 }
                 ("issues", Some(a @ ("locked" | "unlocked"))) => {
                     detail.insert(
                         "lock_reason".into(),
                         p["issue"]["active_lock_reason"].clone(),
                     );
-                    (e.repo, number(&p["issue"]), a)
+                    (at, number(&p["issue"]), a)
                 }
                 ("issues", Some("edited")) if p["changes"]["title"].is_object() => {
                     detail.insert(
                         "rename".into(),
                         json!({"from": p["changes"]["title"]["from"], "to": p["issue"]["title"]}),
                     );
-                    (e.repo, number(&p["issue"]), "renamed")
+                    (at, number(&p["issue"]), "renamed")
                 }
                 // Recorded where the issue lives now.
                 ("issues", Some("transferred")) => {
@@ -82,10 +85,10 @@ impl World {
                     }
                 }
                 ("sub_issues", Some(a @ ("sub_issue_added" | "sub_issue_removed"))) => {
-                    (e.repo, number(&p["parent_issue"]), a)
+                    (at, number(&p["parent_issue"]), a)
                 }
                 ("sub_issues", Some(a @ ("parent_issue_added" | "parent_issue_removed"))) => {
-                    (e.repo, number(&p["sub_issue"]), a)
+                    (at, number(&p["sub_issue"]), a)
                 }
                 _ => continue,
             };

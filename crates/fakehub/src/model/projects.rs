@@ -156,6 +156,16 @@ impl Project {
     }
 }
 
+/// What `update_project` changes; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectEdit {
+    pub title: Option<String>,
+    pub short_description: Option<String>,
+    pub readme: Option<String>,
+    pub public: Option<bool>,
+    pub closed: Option<bool>,
+}
+
 /// The fields a new project starts with on GitHub, in their order.
 const BUILTIN_FIELDS: [(&str, FieldKind); 10] = [
     ("Title", FieldKind::Title),
@@ -287,6 +297,7 @@ impl World {
             updated_at: now,
             deleted: false,
         });
+        self.emit_project_event(id, "created", creator, None, None);
         Ok(id)
     }
 
@@ -369,6 +380,7 @@ impl World {
         creator: &str,
         now: Time,
     ) -> ApiResult<Id> {
+        let project_id = project;
         let p = self.project_idx(project)?;
         if self
             .issue_by_id(content)
@@ -395,6 +407,7 @@ impl World {
             updated_at: now,
         });
         project.updated_at = now;
+        self.emit_item_event(project_id, Ok(id), "created", creator, None);
         Ok(id)
     }
 
@@ -426,6 +439,8 @@ impl World {
             updated_at: now,
         });
         project.updated_at = now;
+        let project_id = project.id;
+        self.emit_item_event(project_id, Ok(id), "created", creator, None);
         Ok(id)
     }
 
@@ -437,6 +452,7 @@ impl World {
         item: Id,
         field: Id,
         value: FieldValue,
+        sender: &str,
         now: Time,
     ) -> ApiResult<()> {
         let p = self.project_idx(project)?;
@@ -477,10 +493,14 @@ impl World {
             .iter_mut()
             .find(|i| i.id == item)
             .expect("checked above");
+        let from = it.value(field).cloned();
         it.values.retain(|(fid, _)| *fid != field);
-        it.values.push((field, value));
+        it.values.push((field, value.clone()));
         it.updated_at = now;
         project.updated_at = now;
+        let project = project.id;
+        let changes = self.field_change(project, field, from.as_ref(), Some(&value));
+        self.emit_item_event(project, Ok(item), "edited", sender, changes);
         Ok(())
     }
 
@@ -489,6 +509,7 @@ impl World {
         project: Id,
         item: Id,
         field: Id,
+        sender: &str,
         now: Time,
     ) -> ApiResult<()> {
         let p = self.project_idx(project)?;
@@ -501,9 +522,16 @@ impl World {
             .iter_mut()
             .find(|i| i.id == item)
             .ok_or_else(ApiError::not_found)?;
+        let Some(from) = it.value(field).cloned() else {
+            // Nothing to clear: GitHub answers the item and sends nothing.
+            return Ok(());
+        };
         it.values.retain(|(fid, _)| *fid != field);
         it.updated_at = now;
         project.updated_at = now;
+        let project = project.id;
+        let changes = self.field_change(project, field, Some(&from), None);
+        self.emit_item_event(project, Ok(item), "edited", sender, changes);
         Ok(())
     }
 
@@ -512,6 +540,7 @@ impl World {
         project: Id,
         item: Id,
         archived: bool,
+        sender: &str,
         now: Time,
     ) -> ApiResult<()> {
         let p = self.project_idx(project)?;
@@ -521,22 +550,196 @@ impl World {
             .iter_mut()
             .find(|i| i.id == item)
             .ok_or_else(ApiError::not_found)?;
+        if it.archived == archived {
+            return Ok(());
+        }
+        let before = it.archived.then_some(it.updated_at);
         it.archived = archived;
         it.updated_at = now;
         project.updated_at = now;
+        let project = project.id;
+        let changes = serde_json::json!({"archived_at": {
+            "from": before.map(crate::clock::iso),
+            "to": archived.then(|| crate::clock::iso(now)),
+        }});
+        let action = if archived { "archived" } else { "restored" };
+        self.emit_item_event(project, Ok(item), action, sender, Some(changes));
         Ok(())
     }
 
-    pub fn delete_project_item(&mut self, project: Id, item: Id, now: Time) -> ApiResult<()> {
+    pub fn delete_project_item(
+        &mut self,
+        project: Id,
+        item: Id,
+        sender: &str,
+        now: Time,
+    ) -> ApiResult<()> {
         let p = self.project_idx(project)?;
         let project = &mut self.projects[p];
-        let before = project.items.len();
-        project.items.retain(|i| i.id != item);
-        if project.items.len() == before {
-            return Err(ApiError::not_found());
-        }
+        let at = project
+            .items
+            .iter()
+            .position(|i| i.id == item)
+            .ok_or_else(ApiError::not_found)?;
+        let gone = project.items.remove(at);
         project.updated_at = now;
+        let project = project.id;
+        self.emit_item_event(project, Err(&gone), "deleted", sender, None);
         Ok(())
+    }
+
+    /// Changes a project's settings (`updateProjectV2`): `edited` with what changed, and
+    /// `closed` or `reopened` when `closed` flips.
+    pub fn update_project(
+        &mut self,
+        project: Id,
+        edit: ProjectEdit,
+        sender: &str,
+        now: Time,
+    ) -> ApiResult<()> {
+        let p = self.project_idx(project)?;
+        if edit.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            return Err(invalid("Title can't be blank"));
+        }
+        let pr = &mut self.projects[p];
+        let mut changes = serde_json::Map::new();
+        let mut note = |key: &str, from: serde_json::Value, to: serde_json::Value| {
+            if from != to {
+                changes.insert(key.into(), serde_json::json!({"from": from, "to": to}));
+            }
+        };
+        if let Some(t) = edit.title {
+            note("title", pr.title.clone().into(), t.clone().into());
+            pr.title = t;
+        }
+        if let Some(d) = edit.short_description {
+            note(
+                "short_description",
+                pr.short_description.clone().into(),
+                d.clone().into(),
+            );
+            pr.short_description = Some(d);
+        }
+        if let Some(r) = edit.readme {
+            note("description", pr.readme.clone().into(), r.clone().into());
+            pr.readme = Some(r);
+        }
+        if let Some(public) = edit.public {
+            note("public", pr.public.into(), public.into());
+            pr.public = public;
+        }
+        let flip = edit.closed.filter(|c| *c != pr.closed);
+        if let Some(closed) = flip {
+            pr.closed = closed;
+            pr.closed_at = closed.then_some(now);
+        }
+        if changes.is_empty() && flip.is_none() {
+            return Ok(());
+        }
+        pr.updated_at = now;
+        if !changes.is_empty() {
+            self.emit_project_event(project, "edited", sender, Some(changes.into()), None);
+        }
+        match flip {
+            Some(true) => self.emit_project_event(project, "closed", sender, None, None),
+            Some(false) => self.emit_project_event(project, "reopened", sender, None, None),
+            None => {}
+        }
+        Ok(())
+    }
+
+    /// Deletes a project (`deleteProjectV2`); its number is not reused.
+    pub fn delete_project(&mut self, project: Id, sender: &str, now: Time) -> ApiResult<()> {
+        let p = self.project_idx(project)?;
+        self.projects[p].deleted = true;
+        self.projects[p].updated_at = now;
+        self.emit_project_event(project, "deleted", sender, None, Some(now));
+        Ok(())
+    }
+
+    /// Moves an item to just after `after` (None: to the top), as
+    /// `updateProjectV2ItemPosition` does; `reordered` says which item preceded it before
+    /// and which does now.
+    pub fn position_project_item(
+        &mut self,
+        project: Id,
+        item: Id,
+        after: Option<Id>,
+        sender: &str,
+        now: Time,
+    ) -> ApiResult<()> {
+        let p = self.project_idx(project)?;
+        let pr = &mut self.projects[p];
+        let at = pr
+            .items
+            .iter()
+            .position(|i| i.id == item)
+            .ok_or_else(ApiError::not_found)?;
+        if after == Some(item) {
+            return Err(invalid("An item cannot be positioned after itself"));
+        }
+        if let Some(a) = after {
+            pr.item(a).ok_or_else(ApiError::not_found)?;
+        }
+        let node =
+            |id: Id| crate::graphql::ids::encode(crate::graphql::ids::NodeKind::ProjectItem, id);
+        let before = at.checked_sub(1).map(|k| pr.items[k].id);
+        let mut it = pr.items.remove(at);
+        it.updated_at = now;
+        let to = match after {
+            None => 0,
+            Some(a) => pr.items.iter().position(|i| i.id == a).expect("checked") + 1,
+        };
+        pr.items.insert(to, it);
+        pr.updated_at = now;
+        let changes = serde_json::json!({"previous_projects_v2_item_node_id": {
+            "from": before.map(node),
+            "to": after.map(node),
+        }});
+        self.emit_item_event(project, Ok(item), "reordered", sender, Some(changes));
+        Ok(())
+    }
+
+    /// Turns a draft item into an issue of repository `repo` (an index), as
+    /// `convertProjectV2DraftIssueItemToIssue` does: the item stays, now holding the issue.
+    pub fn convert_project_draft(
+        &mut self,
+        project: Id,
+        item: Id,
+        repo: usize,
+        sender: &str,
+        now: Time,
+    ) -> ApiResult<Id> {
+        let p = self.project_idx(project)?;
+        let it = self.projects[p]
+            .item(item)
+            .ok_or_else(ApiError::not_found)?;
+        let ItemContent::Draft { title, body, .. } = it.content.clone() else {
+            return Err(invalid("The item is not a draft issue"));
+        };
+        let number = self.create_issue(
+            repo,
+            sender,
+            super::NewIssue {
+                title: Some(title),
+                body: (!body.is_empty()).then_some(body),
+                ..Default::default()
+            },
+            now,
+        )?;
+        let issue = self.repos[repo].issue(number).expect("just created").id;
+        let pr = &mut self.projects[p];
+        let it = pr
+            .items
+            .iter_mut()
+            .find(|i| i.id == item)
+            .expect("checked above");
+        it.content = ItemContent::Issue(issue);
+        it.updated_at = now;
+        pr.updated_at = now;
+        let changes = serde_json::json!({"content_type": {"from": "DraftIssue", "to": "Issue"}});
+        self.emit_item_event(project, Ok(item), "converted", sender, Some(changes));
+        Ok(issue)
     }
 }
 
@@ -623,6 +826,7 @@ mod tests {
             item,
             status.id,
             FieldValue::SingleSelect(done.clone()),
+            "octocat",
             now,
         )
         .unwrap();
@@ -640,6 +844,7 @@ mod tests {
                 item,
                 status.id,
                 FieldValue::SingleSelect("nope".into()),
+                "octocat",
                 now
             )
             .is_err());
@@ -649,14 +854,22 @@ mod tests {
                 item,
                 status.id,
                 FieldValue::Text("Done".into()),
+                "octocat",
                 now
             )
             .is_err());
         let estimate = w
             .create_project_field(project, "Estimate", FieldKind::Number, Vec::new(), now)
             .unwrap();
-        w.set_project_value(project, item, estimate, FieldValue::Number(3.0), now)
-            .unwrap();
+        w.set_project_value(
+            project,
+            item,
+            estimate,
+            FieldValue::Number(3.0),
+            "octocat",
+            now,
+        )
+        .unwrap();
         assert!(
             w.create_project_field(project, "estimate", FieldKind::Text, Vec::new(), now)
                 .is_err(),
@@ -689,9 +902,17 @@ mod tests {
             .iterations[0]
             .id
             .clone();
-        w.set_project_value(project, item, sprint, FieldValue::Iteration(first), now)
+        w.set_project_value(
+            project,
+            item,
+            sprint,
+            FieldValue::Iteration(first),
+            "octocat",
+            now,
+        )
+        .unwrap();
+        w.clear_project_value(project, item, estimate, "octocat", now)
             .unwrap();
-        w.clear_project_value(project, item, estimate, now).unwrap();
         assert_eq!(
             w.project(project)
                 .unwrap()
@@ -700,13 +921,17 @@ mod tests {
                 .value(estimate),
             None
         );
-        w.archive_project_item(project, item, true, now).unwrap();
+        w.archive_project_item(project, item, true, "octocat", now)
+            .unwrap();
         assert!(w.project(project).unwrap().item(item).unwrap().archived);
         let draft = w
             .add_project_draft(project, "Idea", "", "octocat", now)
             .unwrap();
-        w.delete_project_item(project, draft, now).unwrap();
+        w.delete_project_item(project, draft, "octocat", now)
+            .unwrap();
         assert!(w.project(project).unwrap().item(draft).is_none());
-        assert!(w.delete_project_item(project, draft, now).is_err());
+        assert!(w
+            .delete_project_item(project, draft, "octocat", now)
+            .is_err());
     }
 }

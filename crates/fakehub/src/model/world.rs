@@ -5,10 +5,19 @@ use crate::error::{ApiError, ApiResult};
 use serde_json::Value;
 use std::collections::HashMap;
 
+/// Who a webhook belongs to, and where an event happened: a repository (an index) or an
+/// organization (its login, lower-cased). A repository's events also reach the hooks of
+/// the organization that owns it, as on GitHub.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum HookOwner {
+    Repo(usize),
+    Org(String),
+}
+
 /// A webhook event produced by a mutation, waiting to be handed to the dispatcher.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
-    pub repo: usize,
+    pub target: HookOwner,
     pub event: &'static str,
     pub action: Option<String>,
     pub payload: Value,
@@ -42,6 +51,8 @@ pub struct World {
     pub(crate) rendered_users: HashMap<String, Box<[u8]>>,
     /// Declared users, tokens, organizations and collaborators (see `model::access`).
     pub access: super::access::Directory,
+    /// Organization webhooks, keyed by lower-cased organization login.
+    pub org_hooks: HashMap<String, Vec<Hook>>,
 }
 
 impl World {
@@ -61,6 +72,7 @@ impl World {
             issue_events: Vec::new(),
             rendered_users: HashMap::new(),
             access: Default::default(),
+            org_hooks: HashMap::new(),
         }
     }
 
@@ -292,11 +304,52 @@ impl World {
 
     pub fn emit(&mut self, repo: usize, event: &'static str, action: Option<&str>, payload: Value) {
         self.outbox.push(Outgoing {
-            repo,
+            target: HookOwner::Repo(repo),
             event,
             action: action.map(str::to_string),
             payload,
             only_hook: None,
         });
+    }
+
+    /// Queues an organization-scoped event (`projects_v2`, …) for the organization's hooks.
+    pub fn emit_org(&mut self, org: &str, event: &'static str, action: &str, payload: Value) {
+        self.outbox.push(Outgoing {
+            target: HookOwner::Org(org.to_ascii_lowercase()),
+            event,
+            action: Some(action.to_string()),
+            payload,
+            only_hook: None,
+        });
+    }
+
+    /// The hooks of `owner`.
+    pub fn hooks_of(&self, owner: &HookOwner) -> &[Hook] {
+        match owner {
+            HookOwner::Repo(r) => &self.repos[*r].hooks,
+            HookOwner::Org(o) => self.org_hooks.get(o).map(Vec::as_slice).unwrap_or(&[]),
+        }
+    }
+
+    pub fn hooks_of_mut(&mut self, owner: &HookOwner) -> &mut Vec<Hook> {
+        match owner {
+            HookOwner::Repo(r) => &mut self.repos[*r].hooks,
+            HookOwner::Org(o) => self.org_hooks.entry(o.clone()).or_default(),
+        }
+    }
+
+    /// Every hook an event at `target` reaches: its own, and for a repository owned by an
+    /// organization, the organization's.
+    pub fn hooks_reached(&self, target: &HookOwner) -> Vec<(HookOwner, &Hook)> {
+        let mut all: Vec<(HookOwner, &Hook)> = self
+            .hooks_of(target)
+            .iter()
+            .map(|h| (target.clone(), h))
+            .collect();
+        if let HookOwner::Repo(r) = target {
+            let org = HookOwner::Org(self.repos[*r].owner.to_ascii_lowercase());
+            all.extend(self.hooks_of(&org).iter().map(|h| (org.clone(), h)));
+        }
+        all
     }
 }

@@ -1,7 +1,7 @@
-//! Repository webhooks and their configuration (secrets never shown back).
+//! Repository and organization webhooks and their configuration (secrets never shown back).
 
 use crate::clock::iso;
-use crate::model::{Hook, Repo, World};
+use crate::model::{Hook, HookOwner, World};
 use serde_json::{json, Value};
 
 impl World {
@@ -18,10 +18,24 @@ impl World {
         config
     }
 
-    pub fn hook_json(&self, repo: &Repo, hook: &Hook) -> Value {
-        let api = format!("{}/repos/{}/hooks/{}", self.base, repo.full_name(), hook.id);
-        json!({
-            "type": "Repository",
+    /// Where `owner`'s hooks live: `{base}/repos/{owner}/{repo}` or `{base}/orgs/{org}`.
+    pub fn hooks_api(&self, owner: &HookOwner) -> String {
+        match owner {
+            HookOwner::Repo(r) => format!("{}/repos/{}", self.base, self.repos[*r].full_name()),
+            HookOwner::Org(o) => {
+                let login = self.find_user(o).map_or(o.as_str(), |u| u.login.as_str());
+                format!("{}/orgs/{login}", self.base)
+            }
+        }
+    }
+
+    pub fn hook_json(&self, owner: &HookOwner, hook: &Hook) -> Value {
+        let api = format!("{}/hooks/{}", self.hooks_api(owner), hook.id);
+        let mut v = json!({
+            "type": match owner {
+                HookOwner::Repo(_) => "Repository",
+                HookOwner::Org(_) => "Organization",
+            },
             "id": hook.id,
             "name": "web",
             "active": hook.active,
@@ -38,6 +52,13 @@ impl World {
                 "status": hook.last_response.status,
                 "message": hook.last_response.message,
             },
-        })
+        });
+        if let HookOwner::Org(_) = owner {
+            // Organization hooks have no test URL.
+            if let Some(m) = v.as_object_mut() {
+                m.remove("test_url");
+            }
+        }
+        v
     }
 }

@@ -1,10 +1,11 @@
-//! Repository webhooks: CRUD, pings, the delivery log and redelivery.
+//! Repository and organization webhooks: CRUD, pings, the delivery log and redelivery.
+//! One set of handlers serves both; the wrappers at the bottom name the owner.
 
 use super::{bool_field, mutate, name_list, object, Hs};
 use crate::clock::iso;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::{link_header, with_param, Actor, Page, PageParams};
-use crate::model::{Hook, HookResponse, Id, Outgoing, World};
+use crate::model::{Hook, HookOwner, HookResponse, Id, Outgoing, UserKind, World};
 use crate::webhooks::Delivery;
 use axum::body::Bytes;
 use axum::extract::{Extension, Path, Query};
@@ -14,6 +15,35 @@ use serde_json::{json, Map, Value};
 
 type RepoPath = Path<(String, String)>;
 type HookPath = Path<(String, String, Id)>;
+type OrgPath = Path<String>;
+type OrgHookPath = Path<(String, Id)>;
+
+/// A hook owner as a route names it.
+pub enum At {
+    Repo(String, String),
+    Org(String),
+}
+
+impl At {
+    fn resolve(&self, w: &World) -> ApiResult<HookOwner> {
+        match self {
+            At::Repo(owner, name) => Ok(HookOwner::Repo(w.repo_idx(owner, name)?)),
+            At::Org(org) => match w.find_user(org) {
+                Some(u) if u.kind == UserKind::Organization => {
+                    Ok(HookOwner::Org(org.to_ascii_lowercase()))
+                }
+                _ => Err(ApiError::not_found()),
+            },
+        }
+    }
+
+    fn noun(&self) -> &'static str {
+        match self {
+            At::Repo(..) => "repository",
+            At::Org(_) => "organization",
+        }
+    }
+}
 
 struct Config {
     url: Option<String>,
@@ -53,34 +83,35 @@ fn check_url(url: &str) -> ApiResult<()> {
     }
 }
 
-fn hook_view(hub: &crate::hub::Hub, w: &World, repo: usize, hook: &Hook) -> Value {
+fn hook_view(hub: &crate::hub::Hub, w: &World, owner: &HookOwner, hook: &Hook) -> Value {
     let mut hook = hook.clone();
     if let Some(last) = hub.dispatcher.last_response(hook.id) {
         hook.last_response = last;
     }
-    w.hook_json(&w.repos[repo], &hook)
+    w.hook_json(owner, &hook)
 }
 
-fn find(w: &World, repo: usize, id: Id) -> ApiResult<&Hook> {
-    w.repos[repo]
-        .hooks
+fn find<'w>(w: &'w World, owner: &HookOwner, id: Id) -> ApiResult<&'w Hook> {
+    w.hooks_of(owner)
         .iter()
         .find(|h| h.id == id)
         .ok_or_else(ApiError::not_found)
 }
 
-pub async fn list(
-    hub: Hs,
-    Path((owner, name)): RepoPath,
-    Query(q): Query<Vec<(String, String)>>,
-    uri: Uri,
-) -> ApiResult<Page> {
+fn find_mut<'w>(w: &'w mut World, owner: &HookOwner, id: Id) -> ApiResult<&'w mut Hook> {
+    w.hooks_of_mut(owner)
+        .iter_mut()
+        .find(|h| h.id == id)
+        .ok_or_else(ApiError::not_found)
+}
+
+pub async fn list_at(hub: Hs, at: At, q: Vec<(String, String)>, uri: Uri) -> ApiResult<Page> {
     let w = hub.world.read();
-    let repo = w.repo_idx(&owner, &name)?;
-    let all: Vec<Value> = w.repos[repo]
-        .hooks
+    let owner = at.resolve(&w)?;
+    let all: Vec<Value> = w
+        .hooks_of(&owner)
         .iter()
-        .map(|h| hook_view(&hub, &w, repo, h))
+        .map(|h| hook_view(&hub, &w, &owner, h))
         .collect();
     let p = PageParams::from_query(&q)?;
     Ok(Page {
@@ -89,25 +120,26 @@ pub async fn list(
     })
 }
 
-pub async fn get(hub: Hs, Path((owner, name, id)): HookPath) -> ApiResult<Json<Value>> {
+pub async fn get_at(hub: Hs, at: At, id: Id) -> ApiResult<Json<Value>> {
     let w = hub.world.read();
-    let repo = w.repo_idx(&owner, &name)?;
-    Ok(Json(hook_view(&hub, &w, repo, find(&w, repo, id)?)))
+    let owner = at.resolve(&w)?;
+    Ok(Json(hook_view(&hub, &w, &owner, find(&w, &owner, id)?)))
 }
 
-fn queue_ping(w: &mut World, repo: usize, hook_id: Id, sender: &str) {
-    let mut payload = w.envelope(repo, None, sender);
-    let hook = w.repos[repo]
-        .hooks
-        .iter()
-        .find(|h| h.id == hook_id)
-        .expect("hook")
-        .clone();
+fn queue_ping(w: &mut World, owner: &HookOwner, hook_id: Id, sender: &str) {
+    let hook = find(w, owner, hook_id).expect("hook").clone();
+    let mut payload = match owner {
+        HookOwner::Repo(repo) => w.envelope(*repo, None, sender),
+        HookOwner::Org(org) => {
+            let login = w.find_user(org).map_or(org.clone(), |u| u.login.clone());
+            json!({"organization": w.org_json(&login), "sender": w.user_json(sender)})
+        }
+    };
     payload["zen"] = json!("Design for failure.");
     payload["hook_id"] = json!(hook_id);
-    payload["hook"] = w.hook_json(&w.repos[repo], &hook);
+    payload["hook"] = w.hook_json(owner, &hook);
     w.outbox.push(Outgoing {
-        repo,
+        target: owner.clone(),
         event: "ping",
         action: None,
         payload,
@@ -115,10 +147,10 @@ fn queue_ping(w: &mut World, repo: usize, hook_id: Id, sender: &str) {
     });
 }
 
-pub async fn create(
+pub async fn create_at(
     hub: Hs,
-    Extension(actor): Extension<Actor>,
-    Path((owner, name)): RepoPath,
+    actor: Actor,
+    at: At,
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let m = object(&body)?;
@@ -138,12 +170,12 @@ pub async fn create(
     let events = name_list(&m, "events")?.unwrap_or_else(|| vec!["push".into()]);
     let active = bool_field(&m, "active")?.unwrap_or(true);
     let v = mutate(&hub, |w, now| {
-        let repo = w.repo_idx(&owner, &name)?;
-        if w.repos[repo].hooks.iter().any(|h| h.url == url) {
+        let owner = at.resolve(w)?;
+        if w.hooks_of(&owner).iter().any(|h| h.url == url) {
             return Err(ApiError::validation(vec![FieldError::new(
                 "Hook", "", "custom",
             )
-            .with_message("Hook already exists on this repository")]));
+            .with_message(format!("Hook already exists on this {}", at.noun()))]));
         }
         let id = w.next_id();
         let hook = Hook {
@@ -162,19 +194,15 @@ pub async fn create(
                 message: None,
             },
         };
-        let view = w.hook_json(&w.repos[repo], &hook);
-        w.repos[repo].hooks.push(hook);
-        queue_ping(w, repo, id, &actor.login);
+        let view = w.hook_json(&owner, &hook);
+        w.hooks_of_mut(&owner).push(hook);
+        queue_ping(w, &owner, id, &actor.login);
         Ok(view)
     })?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
-pub async fn update(
-    hub: Hs,
-    Path((owner, name, id)): HookPath,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
+pub async fn update_at(hub: Hs, at: At, id: Id, body: Bytes) -> ApiResult<Json<Value>> {
     let m = object(&body)?;
     let cfg = match m.get("config") {
         Some(Value::Object(c)) => Some(config(c)?),
@@ -189,12 +217,8 @@ pub async fn update(
     let active = bool_field(&m, "active")?;
     let now = hub.clock.now();
     let mut w = hub.world.write();
-    let repo = w.repo_idx(&owner, &name)?;
-    let hook = w.repos[repo]
-        .hooks
-        .iter_mut()
-        .find(|h| h.id == id)
-        .ok_or_else(ApiError::not_found)?;
+    let owner = at.resolve(&w)?;
+    let hook = find_mut(&mut w, &owner, id)?;
     if let Some(e) = events {
         hook.events = e;
     }
@@ -212,7 +236,7 @@ pub async fn update(
     }
     hook.updated_at = now;
     let hook = hook.clone();
-    Ok(Json(hook_view(&hub, &w, repo, &hook)))
+    Ok(Json(hook_view(&hub, &w, &owner, &hook)))
 }
 
 fn apply_config(hook: &mut Hook, c: Config) {
@@ -230,67 +254,45 @@ fn apply_config(hook: &mut Hook, c: Config) {
     }
 }
 
-pub async fn get_config(hub: Hs, Path((owner, name, id)): HookPath) -> ApiResult<Json<Value>> {
+pub async fn get_config_at(hub: Hs, at: At, id: Id) -> ApiResult<Json<Value>> {
     let w = hub.world.read();
-    let repo = w.repo_idx(&owner, &name)?;
-    Ok(Json(w.hook_config_json(find(&w, repo, id)?)))
+    let owner = at.resolve(&w)?;
+    Ok(Json(w.hook_config_json(find(&w, &owner, id)?)))
 }
 
-pub async fn update_config(
-    hub: Hs,
-    Path((owner, name, id)): HookPath,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
+pub async fn update_config_at(hub: Hs, at: At, id: Id, body: Bytes) -> ApiResult<Json<Value>> {
     let c = config(&object(&body)?)?;
     if let Some(url) = &c.url {
         check_url(url)?;
     }
     let mut w = hub.world.write();
-    let repo = w.repo_idx(&owner, &name)?;
-    let hook = w.repos[repo]
-        .hooks
-        .iter_mut()
-        .find(|h| h.id == id)
-        .ok_or_else(ApiError::not_found)?;
+    let owner = at.resolve(&w)?;
+    let hook = find_mut(&mut w, &owner, id)?;
     apply_config(hook, c);
     let hook = hook.clone();
     Ok(Json(w.hook_config_json(&hook)))
 }
 
-pub async fn remove(hub: Hs, Path((owner, name, id)): HookPath) -> ApiResult<StatusCode> {
+pub async fn remove_at(hub: Hs, at: At, id: Id) -> ApiResult<StatusCode> {
     let mut w = hub.world.write();
-    let repo = w.repo_idx(&owner, &name)?;
-    let before = w.repos[repo].hooks.len();
-    w.repos[repo].hooks.retain(|h| h.id != id);
-    if w.repos[repo].hooks.len() == before {
+    let owner = at.resolve(&w)?;
+    let hooks = w.hooks_of_mut(&owner);
+    let before = hooks.len();
+    hooks.retain(|h| h.id != id);
+    if hooks.len() == before {
         return Err(ApiError::not_found());
     }
     hub.dispatcher.forget_hook(id);
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn ping_hook(
-    hub: &crate::hub::Hub,
-    owner: &str,
-    name: &str,
-    id: Id,
-    sender: &str,
-) -> ApiResult<()> {
+fn ping_at(hub: &crate::hub::Hub, at: At, id: Id, sender: &str) -> ApiResult<()> {
     mutate(hub, |w, _| {
-        let repo = w.repo_idx(owner, name)?;
-        find(w, repo, id)?;
-        queue_ping(w, repo, id, sender);
+        let owner = at.resolve(w)?;
+        find(w, &owner, id)?;
+        queue_ping(w, &owner, id, sender);
         Ok(())
     })
-}
-
-pub async fn ping(
-    hub: Hs,
-    Extension(actor): Extension<Actor>,
-    Path((owner, name, id)): HookPath,
-) -> ApiResult<StatusCode> {
-    ping_hook(&hub, &owner, &name, id, &actor.login).await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 fn item_json(d: &Delivery) -> Value {
@@ -313,16 +315,17 @@ fn item_json(d: &Delivery) -> Value {
 /// GitHub's delivery log: newest first, `status=success|failure` (by status code: 200–399
 /// succeeded, anything else failed), paged by `cursor` (the `Link` header's `next`; a page
 /// starts at the delivery its cursor names).
-pub async fn deliveries(
+pub async fn deliveries_at(
     hub: Hs,
-    Path((owner, name, id)): HookPath,
-    Query(q): Query<Vec<(String, String)>>,
+    at: At,
+    id: Id,
+    q: Vec<(String, String)>,
     uri: Uri,
 ) -> ApiResult<Page> {
     let base = {
         let w = hub.world.read();
-        let repo = w.repo_idx(&owner, &name)?;
-        find(&w, repo, id)?;
+        let owner = at.resolve(&w)?;
+        find(&w, &owner, id)?;
         w.base.clone()
     };
     let wanted: Option<bool> = match super::param(&q, "status") {
@@ -366,15 +369,12 @@ pub async fn deliveries(
     Ok(Page { items, link })
 }
 
-pub async fn delivery(
-    hub: Hs,
-    Path((owner, name, id, delivery_id)): Path<(String, String, Id, u64)>,
-) -> ApiResult<Json<Value>> {
-    let base = {
+pub async fn delivery_at(hub: Hs, at: At, id: Id, delivery_id: u64) -> ApiResult<Json<Value>> {
+    let api = {
         let w = hub.world.read();
-        let repo = w.repo_idx(&owner, &name)?;
-        find(&w, repo, id)?;
-        w.base.clone()
+        let owner = at.resolve(&w)?;
+        find(&w, &owner, id)?;
+        w.hooks_api(&owner)
     };
     let d = hub
         .dispatcher
@@ -382,26 +382,186 @@ pub async fn delivery(
         .ok_or_else(ApiError::not_found)?;
     let mut v = item_json(&d);
     let payload: Value = serde_json::from_str(&d.payload).unwrap_or(Value::Null);
-    v["url"] = json!(format!(
-        "{base}/repos/{owner}/{name}/hooks/{id}/deliveries/{delivery_id}"
-    ));
+    v["url"] = json!(format!("{api}/hooks/{id}/deliveries/{delivery_id}"));
     v["request"] = json!({"headers": d.request_headers, "payload": payload});
     v["response"] = json!({"headers": d.response_headers, "payload": d.response_body});
     Ok(Json(v))
+}
+
+pub async fn redeliver_at(
+    hub: Hs,
+    at: At,
+    id: Id,
+    delivery_id: u64,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let w = hub.world.read();
+    let owner = at.resolve(&w)?;
+    find(&w, &owner, id)?;
+    if !hub
+        .dispatcher
+        .redeliver(&w, &owner, id, delivery_id, hub.clock.now())
+    {
+        return Err(ApiError::not_found());
+    }
+    Ok((StatusCode::ACCEPTED, Json(json!({}))))
+}
+
+// Repository hooks: `/repos/{owner}/{repo}/hooks…`.
+
+pub async fn list(
+    hub: Hs,
+    Path((owner, name)): RepoPath,
+    Query(q): Query<Vec<(String, String)>>,
+    uri: Uri,
+) -> ApiResult<Page> {
+    list_at(hub, At::Repo(owner, name), q, uri).await
+}
+
+pub async fn get(hub: Hs, Path((owner, name, id)): HookPath) -> ApiResult<Json<Value>> {
+    get_at(hub, At::Repo(owner, name), id).await
+}
+
+pub async fn create(
+    hub: Hs,
+    Extension(actor): Extension<Actor>,
+    Path((owner, name)): RepoPath,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    create_at(hub, actor, At::Repo(owner, name), body).await
+}
+
+pub async fn update(
+    hub: Hs,
+    Path((owner, name, id)): HookPath,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    update_at(hub, At::Repo(owner, name), id, body).await
+}
+
+pub async fn get_config(hub: Hs, Path((owner, name, id)): HookPath) -> ApiResult<Json<Value>> {
+    get_config_at(hub, At::Repo(owner, name), id).await
+}
+
+pub async fn update_config(
+    hub: Hs,
+    Path((owner, name, id)): HookPath,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    update_config_at(hub, At::Repo(owner, name), id, body).await
+}
+
+pub async fn remove(hub: Hs, Path((owner, name, id)): HookPath) -> ApiResult<StatusCode> {
+    remove_at(hub, At::Repo(owner, name), id).await
+}
+
+pub async fn ping(
+    hub: Hs,
+    Extension(actor): Extension<Actor>,
+    Path((owner, name, id)): HookPath,
+) -> ApiResult<StatusCode> {
+    ping_at(&hub, At::Repo(owner, name), id, &actor.login)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn deliveries(
+    hub: Hs,
+    Path((owner, name, id)): HookPath,
+    Query(q): Query<Vec<(String, String)>>,
+    uri: Uri,
+) -> ApiResult<Page> {
+    deliveries_at(hub, At::Repo(owner, name), id, q, uri).await
+}
+
+pub async fn delivery(
+    hub: Hs,
+    Path((owner, name, id, delivery_id)): Path<(String, String, Id, u64)>,
+) -> ApiResult<Json<Value>> {
+    delivery_at(hub, At::Repo(owner, name), id, delivery_id).await
 }
 
 pub async fn redeliver(
     hub: Hs,
     Path((owner, name, id, delivery_id)): Path<(String, String, Id, u64)>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let w = hub.world.read();
-    let repo = w.repo_idx(&owner, &name)?;
-    find(&w, repo, id)?;
-    if !hub
-        .dispatcher
-        .redeliver(&w, repo, id, delivery_id, hub.clock.now())
-    {
-        return Err(ApiError::not_found());
-    }
-    Ok((StatusCode::ACCEPTED, Json(json!({}))))
+    redeliver_at(hub, At::Repo(owner, name), id, delivery_id).await
+}
+
+// Organization hooks: `/orgs/{org}/hooks…`.
+
+pub async fn org_list(
+    hub: Hs,
+    Path(org): OrgPath,
+    Query(q): Query<Vec<(String, String)>>,
+    uri: Uri,
+) -> ApiResult<Page> {
+    list_at(hub, At::Org(org), q, uri).await
+}
+
+pub async fn org_get(hub: Hs, Path((org, id)): OrgHookPath) -> ApiResult<Json<Value>> {
+    get_at(hub, At::Org(org), id).await
+}
+
+pub async fn org_create(
+    hub: Hs,
+    Extension(actor): Extension<Actor>,
+    Path(org): OrgPath,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    create_at(hub, actor, At::Org(org), body).await
+}
+
+pub async fn org_update(
+    hub: Hs,
+    Path((org, id)): OrgHookPath,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    update_at(hub, At::Org(org), id, body).await
+}
+
+pub async fn org_get_config(hub: Hs, Path((org, id)): OrgHookPath) -> ApiResult<Json<Value>> {
+    get_config_at(hub, At::Org(org), id).await
+}
+
+pub async fn org_update_config(
+    hub: Hs,
+    Path((org, id)): OrgHookPath,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    update_config_at(hub, At::Org(org), id, body).await
+}
+
+pub async fn org_remove(hub: Hs, Path((org, id)): OrgHookPath) -> ApiResult<StatusCode> {
+    remove_at(hub, At::Org(org), id).await
+}
+
+pub async fn org_ping(
+    hub: Hs,
+    Extension(actor): Extension<Actor>,
+    Path((org, id)): OrgHookPath,
+) -> ApiResult<StatusCode> {
+    ping_at(&hub, At::Org(org), id, &actor.login)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn org_deliveries(
+    hub: Hs,
+    Path((org, id)): OrgHookPath,
+    Query(q): Query<Vec<(String, String)>>,
+    uri: Uri,
+) -> ApiResult<Page> {
+    deliveries_at(hub, At::Org(org), id, q, uri).await
+}
+
+pub async fn org_delivery(
+    hub: Hs,
+    Path((org, id, delivery_id)): Path<(String, Id, u64)>,
+) -> ApiResult<Json<Value>> {
+    delivery_at(hub, At::Org(org), id, delivery_id).await
+}
+
+pub async fn org_redeliver(
+    hub: Hs,
+    Path((org, id, delivery_id)): Path<(String, Id, u64)>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    redeliver_at(hub, At::Org(org), id, delivery_id).await
 }

@@ -148,6 +148,33 @@ pub fn router() -> Router<Arc<Hub>> {
             axum::routing::put(issue_types::update).delete(issue_types::remove),
         )
         .route(
+            "/orgs/{org}/hooks",
+            get(hooks::org_list).post(hooks::org_create),
+        )
+        .route(
+            "/orgs/{org}/hooks/{hook_id}",
+            get(hooks::org_get)
+                .patch(hooks::org_update)
+                .delete(hooks::org_remove),
+        )
+        .route(
+            "/orgs/{org}/hooks/{hook_id}/config",
+            get(hooks::org_get_config).patch(hooks::org_update_config),
+        )
+        .route("/orgs/{org}/hooks/{hook_id}/pings", post(hooks::org_ping))
+        .route(
+            "/orgs/{org}/hooks/{hook_id}/deliveries",
+            get(hooks::org_deliveries),
+        )
+        .route(
+            "/orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}",
+            get(hooks::org_delivery),
+        )
+        .route(
+            "/orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts",
+            post(hooks::org_redeliver),
+        )
+        .route(
             &format!("{repo}/hooks"),
             get(hooks::list).post(hooks::create),
         )

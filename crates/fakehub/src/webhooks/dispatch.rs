@@ -3,7 +3,7 @@
 
 use super::signature::sign;
 use crate::faults::{DeliveryFault, Faults};
-use crate::model::{HookResponse, Id, Outgoing, Time, World};
+use crate::model::{HookOwner, HookResponse, Id, Outgoing, Time, World};
 use parking_lot::Mutex;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -21,7 +21,8 @@ pub struct Delivery {
     pub id: u64,
     pub guid: String,
     pub hook_id: Id,
-    pub repository_id: Id,
+    /// The repository the event happened in (none for organization events and org pings).
+    pub repository_id: Option<Id>,
     pub event: String,
     pub action: Option<String>,
     pub redelivery: bool,
@@ -45,7 +46,10 @@ struct Job {
     secret: Option<String>,
     guid: String,
     event: String,
-    repository_id: Id,
+    repository_id: Option<Id>,
+    /// `X-GitHub-Hook-Installation-Target-*`: the hook's owner.
+    target_id: Id,
+    target_type: &'static str,
     payload: Arc<String>,
     fault: DeliveryFault,
 }
@@ -69,15 +73,21 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// Queues `event` for every hook of its repository that subscribes to it.
+    /// Queues `event` for every hook it reaches (see `World::hooks_reached`) that subscribes.
     pub fn enqueue(&self, faults: &Faults, world: &World, event: Outgoing, now: Time) {
-        let repo = &world.repos[event.repo];
+        let repository_id = match &event.target {
+            HookOwner::Repo(r) => Some(world.repos[*r].id),
+            HookOwner::Org(_) => None,
+        };
         let body = Arc::new(event.payload.to_string());
-        for hook in repo
-            .hooks
-            .iter()
-            .filter(|h| h.wants(event.event) && event.only_hook.is_none_or(|only| only == h.id))
+        for (owner, hook) in world
+            .hooks_reached(&event.target)
+            .into_iter()
+            .filter(|(_, h)| {
+                h.wants(event.event) && event.only_hook.is_none_or(|only| only == h.id)
+            })
         {
+            let (target_id, target_type) = target_of(world, &owner);
             let job = Job {
                 delivery_id: 0,
                 hook_id: hook.id,
@@ -86,7 +96,9 @@ impl Dispatcher {
                 secret: hook.secret.clone(),
                 guid: uuid::Uuid::new_v4().to_string(),
                 event: event.event.to_string(),
-                repository_id: repo.id,
+                repository_id,
+                target_id,
+                target_type,
                 payload: body.clone(),
                 fault: faults.for_delivery(),
             };
@@ -98,7 +110,7 @@ impl Dispatcher {
     pub fn redeliver(
         &self,
         world: &World,
-        repo: usize,
+        owner: &HookOwner,
         hook_id: Id,
         delivery_id: u64,
         now: Time,
@@ -106,9 +118,10 @@ impl Dispatcher {
         let Some(original) = self.delivery(hook_id, delivery_id) else {
             return false;
         };
-        let Some(hook) = world.repos[repo].hooks.iter().find(|h| h.id == hook_id) else {
+        let Some(hook) = world.hooks_of(owner).iter().find(|h| h.id == hook_id) else {
             return false;
         };
+        let (target_id, target_type) = target_of(world, owner);
         let job = Job {
             delivery_id: 0,
             hook_id,
@@ -118,6 +131,8 @@ impl Dispatcher {
             guid: original.guid.clone(),
             event: original.event.clone(),
             repository_id: original.repository_id,
+            target_id,
+            target_type,
             payload: original.payload.clone(),
             fault: DeliveryFault::default(),
         };
@@ -217,6 +232,17 @@ impl Dispatcher {
 
     pub fn forget_hook(&self, hook_id: Id) {
         self.inner.channels.lock().remove(&hook_id);
+    }
+}
+
+/// The id and kind GitHub names a hook's owner by in its delivery headers.
+fn target_of(world: &World, owner: &HookOwner) -> (Id, &'static str) {
+    match owner {
+        HookOwner::Repo(r) => (world.repos[*r].id, "repository"),
+        HookOwner::Org(o) => (
+            world.find_user(o).map(|u| u.id).unwrap_or_default(),
+            "organization",
+        ),
     }
 }
 
@@ -327,11 +353,11 @@ async fn send(inner: &Inner, job: &Job) -> DeliveryAttempt {
     headers.insert("X-GitHub-Hook-ID".into(), job.hook_id.to_string());
     headers.insert(
         "X-GitHub-Hook-Installation-Target-ID".into(),
-        job.repository_id.to_string(),
+        job.target_id.to_string(),
     );
     headers.insert(
         "X-GitHub-Hook-Installation-Target-Type".into(),
-        "repository".into(),
+        job.target_type.into(),
     );
     if let Some(secret) = &job.secret {
         headers.insert(

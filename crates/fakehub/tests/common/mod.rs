@@ -381,6 +381,12 @@ impl Schemas {
 
     /// The webhook schema for an event and action, e.g. `issues` + `opened`.
     pub fn webhook_def(event: &str, action: Option<&str>) -> String {
+        // `projects_v2`'s schemas are named `webhook-projects-v2-project-{action}`.
+        let event = if event == "projects_v2" {
+            "projects_v2_project"
+        } else {
+            event
+        };
         let mut name = format!("webhook-{}", event.replace('_', "-"));
         if let Some(a) = action {
             name.push('-');
