@@ -27,8 +27,11 @@ use std::sync::{Arc, OnceLock};
 
 pub type FakehubSchema = Schema<Query, mutations::Mutation, EmptySubscription>;
 
-/// Points a token may spend on GraphQL in an hour, as on GitHub.
-pub const POINTS_PER_HOUR: u64 = 5_000;
+/// Points a user may spend on GraphQL in an hour: the same number as the REST limit
+/// (`--rate-limit`, 5,000 by default, as on GitHub), counted in a bucket of its own.
+fn points_per_hour(hub: &Hub) -> u64 {
+    hub.settings.read().rate_limit
+}
 
 const DOCS: &str = "https://docs.github.com/graphql";
 
@@ -168,13 +171,11 @@ async fn handle(State(hub): State<Arc<Hub>>, headers: HeaderMap, body: Bytes) ->
 
     // The hour's points, per user as on GitHub.
     let now = hub.clock.now_precise();
+    // Read before taking the limits' lock: no lock is held while waiting for another.
+    let per_hour = points_per_hour(&hub);
     let spent = {
         let mut limits = hub.limits.lock();
-        let bucket = limits.bucket(
-            &format!("graphql:{}", login.to_lowercase()),
-            POINTS_PER_HOUR,
-            now,
-        );
+        let bucket = limits.bucket(&format!("graphql:{}", login.to_lowercase()), per_hour, now);
         let points = cost.points();
         if bucket.remaining() < points {
             None
@@ -243,13 +244,10 @@ fn githubs_error_shape(body: &mut Value) {
 
 fn with_limit_headers(mut resp: Response, hub: &Hub, login: &str) -> Response {
     let now = hub.clock.now_precise();
+    let per_hour = points_per_hour(hub);
     let (limit, remaining, used, reset) = {
         let mut limits = hub.limits.lock();
-        let b = limits.bucket(
-            &format!("graphql:{}", login.to_lowercase()),
-            POINTS_PER_HOUR,
-            now,
-        );
+        let b = limits.bucket(&format!("graphql:{}", login.to_lowercase()), per_hour, now);
         (b.limit, b.remaining(), b.used, b.reset.timestamp())
     };
     let h = resp.headers_mut();
