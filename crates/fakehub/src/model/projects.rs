@@ -212,6 +212,17 @@ impl World {
             .ok_or_else(ApiError::not_found)
     }
 
+    /// Where item `item` of live project `project` is: (project index, item index).
+    fn item_at(&self, project: Id, item: Id) -> ApiResult<(usize, usize)> {
+        let p = self.project_idx(project)?;
+        let i = self.projects[p]
+            .items
+            .iter()
+            .position(|i| i.id == item)
+            .ok_or_else(ApiError::not_found)?;
+        Ok((p, i))
+    }
+
     pub fn project(&self, id: Id) -> Option<&Project> {
         self.projects.iter().find(|p| p.id == id && !p.deleted)
     }
@@ -512,16 +523,12 @@ impl World {
         sender: &str,
         now: Time,
     ) -> ApiResult<()> {
-        let p = self.project_idx(project)?;
+        let (p, i) = self.item_at(project, item)?;
         let project = &mut self.projects[p];
         if project.field(field).is_none() {
             return Err(ApiError::not_found());
         }
-        let it = project
-            .items
-            .iter_mut()
-            .find(|i| i.id == item)
-            .ok_or_else(ApiError::not_found)?;
+        let it = &mut project.items[i];
         let Some(from) = it.value(field).cloned() else {
             // Nothing to clear: GitHub answers the item and sends nothing.
             return Ok(());
@@ -543,13 +550,9 @@ impl World {
         sender: &str,
         now: Time,
     ) -> ApiResult<()> {
-        let p = self.project_idx(project)?;
+        let (p, i) = self.item_at(project, item)?;
         let project = &mut self.projects[p];
-        let it = project
-            .items
-            .iter_mut()
-            .find(|i| i.id == item)
-            .ok_or_else(ApiError::not_found)?;
+        let it = &mut project.items[i];
         if it.archived == archived {
             return Ok(());
         }
@@ -574,13 +577,8 @@ impl World {
         sender: &str,
         now: Time,
     ) -> ApiResult<()> {
-        let p = self.project_idx(project)?;
+        let (p, at) = self.item_at(project, item)?;
         let project = &mut self.projects[p];
-        let at = project
-            .items
-            .iter()
-            .position(|i| i.id == item)
-            .ok_or_else(ApiError::not_found)?;
         let gone = project.items.remove(at);
         project.updated_at = now;
         let project = project.id;
@@ -668,13 +666,8 @@ impl World {
         sender: &str,
         now: Time,
     ) -> ApiResult<()> {
-        let p = self.project_idx(project)?;
+        let (p, at) = self.item_at(project, item)?;
         let pr = &mut self.projects[p];
-        let at = pr
-            .items
-            .iter()
-            .position(|i| i.id == item)
-            .ok_or_else(ApiError::not_found)?;
         if after == Some(item) {
             return Err(invalid("An item cannot be positioned after itself"));
         }
