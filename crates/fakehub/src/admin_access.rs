@@ -41,6 +41,7 @@ async fn access(hub: Hs) -> Json<Value> {
             crate::model::Credential::User { login, scopes } => {
                 json!({"login": login, "scopes": scopes})
             }
+            crate::model::Credential::Installation(g) => json!({"login": g.bot}),
         })
         .collect();
     users.sort_by(|a, b| a["login"].as_str().cmp(&b["login"].as_str()));

@@ -179,7 +179,8 @@ impl Hub {
     }
 
     /// What a token proves: a `--token` (all scopes), a declared user's token (its scopes),
-    /// or, with neither kind of token configured (open mode), `octocat` with all scopes.
+    /// an app installation's token (its permissions, until it expires), or, with neither
+    /// kind of user token configured (open mode), `octocat` with all scopes.
     pub fn credential_for(&self, token: &str) -> Option<Credential> {
         let open = {
             let s = self.settings.read();
@@ -191,6 +192,11 @@ impl Hub {
         let w = self.world.read();
         if let Some(c) = w.access.tokens.get(token) {
             return Some(c.clone());
+        }
+        if token.starts_with("ghs_") {
+            // An installation token: valid for an hour, while its installation exists.
+            // Never a stand-in for octocat, even in open mode.
+            return w.installation_credential(token, self.clock.now());
         }
         (open && w.access.tokens.is_empty()).then(|| Credential::user(DEFAULT_LOGIN, None))
     }

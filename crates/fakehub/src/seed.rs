@@ -296,43 +296,36 @@ pub fn apply(world: &mut World, doc: &SeedDoc, now: Time) -> Result<Vec<Seeded>,
 }
 
 fn seed_app(world: &mut World, spec: &SeedApp, now: Time) -> Result<(), String> {
-    use crate::model::apps::{key_pair, App, Installation, Selection};
+    let app = build_app(world, spec, now)?;
+    world.declare_app(app)
+}
+
+/// An app as its seed entry declares it: its key pair (given or generated), its webhook
+/// and its installations.
+pub(crate) fn build_app(
+    world: &mut World,
+    spec: &SeedApp,
+    now: Time,
+) -> Result<crate::model::apps::App, String> {
+    use crate::model::apps::{app_hook, key_pair, App};
     let (private_key_pem, public_key_pem) =
         key_pair(spec.private_key_pem.as_deref()).map_err(|e| format!("app {}: {e}", spec.id))?;
     let installations = spec
         .installations
         .iter()
-        .map(|i| {
-            let repositories = match &i.repositories {
-                None => Selection::All,
-                Some(serde_json::Value::String(s)) if s == "all" => Selection::All,
-                Some(serde_json::Value::Array(names)) => Selection::Selected(
-                    names
-                        .iter()
-                        .map(|n| {
-                            n.as_str().map(str::to_string).ok_or_else(|| {
-                                format!("app {}, installation {}: repositories must be \"all\" or a list of OWNER/NAME", spec.id, i.id)
-                            })
-                        })
-                        .collect::<Result<_, _>>()?,
-                ),
-                Some(_) => {
-                    return Err(format!(
-                        "app {}, installation {}: repositories must be \"all\" or a list of OWNER/NAME",
-                        spec.id, i.id
-                    ))
-                }
-            };
-            Ok(Installation {
-                id: i.id,
-                account: i.account.clone(),
-                repositories,
-                permissions: i.permissions.clone(),
-                created_at: now,
-            })
-        })
+        .map(|i| build_installation(spec.id, i, now))
         .collect::<Result<Vec<_>, String>>()?;
-    world.declare_app(App {
+    let hooks = match &spec.webhook_url {
+        Some(url) => vec![app_hook(
+            world.next_id(),
+            url,
+            spec.webhook_secret.as_deref(),
+            now,
+        )],
+        None => Vec::new(),
+    };
+    Ok(App {
+        hooks,
         id: spec.id,
         slug: spec.slug.clone(),
         client_id: spec.client_id.clone(),
@@ -341,6 +334,47 @@ fn seed_app(world: &mut World, spec: &SeedApp, now: Time) -> Result<(), String> 
         private_key_pem,
         public_key_pem,
         installations,
+        created_at: now,
+    })
+}
+
+/// An installation of app `app_id` as a seed entry declares it.
+pub(crate) fn build_installation(
+    app_id: u64,
+    i: &SeedInstallation,
+    now: Time,
+) -> Result<crate::model::apps::Installation, String> {
+    use crate::model::apps::{Installation, Selection};
+    let bad = || {
+        format!(
+            "app {app_id}, installation {}: repositories must be \"all\" or a list of OWNER/NAME",
+            i.id
+        )
+    };
+    let repositories = match &i.repositories {
+        None => Selection::All,
+        Some(serde_json::Value::String(s)) if s == "all" => Selection::All,
+        Some(serde_json::Value::Array(names)) => Selection::Selected(
+            names
+                .iter()
+                .map(|n| {
+                    n.as_str()
+                        .filter(|n| {
+                            n.split_once('/')
+                                .is_some_and(|(o, r)| !o.is_empty() && !r.is_empty())
+                        })
+                        .map(str::to_string)
+                        .ok_or_else(bad)
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+        Some(_) => return Err(bad()),
+    };
+    Ok(Installation {
+        id: i.id,
+        account: i.account.clone(),
+        repositories,
+        permissions: i.permissions.clone(),
         created_at: now,
     })
 }

@@ -185,6 +185,15 @@ pub fn authorize(
                 // The handler answers 404.
                 return Ok(None);
             };
+            if let Some(Credential::Installation(_)) = actor {
+                // An app writes anything about issues with its `issues` permission; what
+                // it sends is never trimmed as a reader's would be.
+                let need = match *kind {
+                    RepoAction::Need(n) => n,
+                    _ => Need::Role(Role::Write),
+                };
+                return w.can(actor, repo, need).map(|()| None).map_err(refused);
+            }
             let login = actor.map(Credential::login);
             let is = |who: &str| login.is_some_and(|l| l.eq_ignore_ascii_case(who));
             let need = match *kind {
@@ -249,10 +258,14 @@ pub fn authorize(
             })
         }
     };
-    verdict.map(|()| rewritten).map_err(|r| match r {
+    verdict.map(|()| rewritten).map_err(refused)
+}
+
+fn refused(r: Refusal) -> ApiError {
+    match r {
         Refusal::NotFound => ApiError::not_found(),
         Refusal::Forbidden(message) => ApiError::new(StatusCode::FORBIDDEN, message),
-    })
+    }
 }
 
 #[cfg(test)]

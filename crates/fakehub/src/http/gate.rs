@@ -90,7 +90,15 @@ pub async fn gate(
     let token = bearer(req.headers());
     let (key, credential, limit) = match &token {
         Some(t) => match hub.credential_for(t) {
-            Some(c) => (format!("token:{t}"), Some(c), rate_limit),
+            // An installation's tokens share the installation's own limit.
+            Some(c) => match c.installation() {
+                Some(g) => (
+                    format!("installation:{}", g.installation_id),
+                    Some(c),
+                    rate_limit,
+                ),
+                None => (format!("token:{t}"), Some(c), rate_limit),
+            },
             None => {
                 return finish(
                     &hub,
@@ -199,7 +207,11 @@ pub async fn gate(
         .as_ref()
         .and_then(|m| super::access::classify(m.as_str(), req.uri().path(), &method));
     if let Some(check) = &check {
-        let enforced = hub.world.read().access.enforced();
+        // Installation tokens are held to their permissions even in open mode.
+        let enforced = hub.world.read().access.enforced()
+            || credential
+                .as_ref()
+                .is_some_and(|c| c.installation().is_some());
         if enforced {
             let body = if super::access::needs_body(check) {
                 let (parts, body) = req.into_parts();
@@ -319,9 +331,11 @@ fn stamp_scopes(
     credential: Option<&Credential>,
     check: Option<&super::access::Check>,
 ) {
-    let Some(c) = credential else { return };
+    let Some(scopes) = credential.and_then(Credential::scopes_header) else {
+        return;
+    };
     let h = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&c.scopes_header()) {
+    if let Ok(v) = HeaderValue::from_str(&scopes) {
         h.insert("x-oauth-scopes", v);
     }
     if let Some(check) = check {

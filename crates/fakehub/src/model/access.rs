@@ -76,8 +76,8 @@ pub const ALL_SCOPES: &[&str] = &[
     "workflow",
 ];
 
-/// What a token proves. Classic user tokens carry scopes; app installation tokens (issue 10
-/// item 5) will carry an installation and its permissions as another variant.
+/// What a token proves: a user's classic token with its scopes, or a GitHub App
+/// installation's token with the installation's permissions (see `apps.rs`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Credential {
     User {
@@ -85,6 +85,52 @@ pub enum Credential {
         /// Classic token scopes, as declared (`ALL_SCOPES` when the seed gives none).
         scopes: Vec<String>,
     },
+    Installation(InstallationGrant),
+}
+
+/// What an installation token may reach, worked out when the token is presented (so a
+/// repository removed from the installation since is out of reach at once).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InstallationGrant {
+    pub app_id: Id,
+    pub installation_id: Id,
+    /// The app's bot account, `{slug}[bot]`: who the token acts as.
+    pub bot: String,
+    /// The account the app is installed on.
+    pub account: String,
+    /// Repository ids the token reaches; `None`: every repository of the account.
+    pub repositories: Option<Vec<Id>>,
+    /// Permission → `read` | `write` | `admin`, narrowed by the token's request.
+    pub permissions: BTreeMap<String, String>,
+}
+
+impl InstallationGrant {
+    /// Whether repository `repo` (an index) is one the token reaches.
+    pub fn covers(&self, w: &World, repo: usize) -> bool {
+        let r = &w.repos[repo];
+        r.owner.eq_ignore_ascii_case(&self.account)
+            && self
+                .repositories
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&r.id))
+    }
+
+    /// Whether the grant holds `permission` at `level` (`read` < `write` < `admin`).
+    pub fn allows(&self, permission: &str, level: &str) -> bool {
+        let rank = |l: &str| match l {
+            "read" => 1,
+            "write" => 2,
+            "admin" => 3,
+            _ => 0,
+        };
+        // Every installation may read its repositories' metadata.
+        if permission == "metadata" && level == "read" {
+            return true;
+        }
+        self.permissions
+            .get(permission)
+            .is_some_and(|have| rank(have) >= rank(level))
+    }
 }
 
 impl Credential {
@@ -101,21 +147,37 @@ impl Credential {
     pub fn login(&self) -> &str {
         match self {
             Credential::User { login, .. } => login,
+            Credential::Installation(g) => &g.bot,
         }
     }
 
-    /// The `X-OAuth-Scopes` header value: the token's scopes, comma separated.
-    pub fn scopes_header(&self) -> String {
+    /// The installation a token belongs to, if it is an installation token.
+    pub fn installation(&self) -> Option<&InstallationGrant> {
         match self {
-            Credential::User { scopes, .. } => scopes.join(", "),
+            Credential::Installation(g) => Some(g),
+            Credential::User { .. } => None,
+        }
+    }
+
+    /// The `X-OAuth-Scopes` header value: the token's scopes, comma separated. `None` for
+    /// installation tokens, which have permissions instead (GitHub sends no such header).
+    pub fn scopes_header(&self) -> Option<String> {
+        match self {
+            Credential::User { scopes, .. } => Some(scopes.join(", ")),
+            Credential::Installation(_) => None,
         }
     }
 
     /// Whether the token has `scope`, directly or through a broader scope
-    /// (`repo` ⊃ `public_repo`, `admin:org` ⊃ `write:org` ⊃ `read:org`, …).
+    /// (`repo` ⊃ `public_repo`, `admin:org` ⊃ `write:org` ⊃ `read:org`, …). Installation
+    /// tokens have no scopes.
     pub fn has_scope(&self, scope: &str) -> bool {
-        let Credential::User { scopes, .. } = self;
-        scopes.iter().any(|s| s == scope || implies(s, scope))
+        match self {
+            Credential::User { scopes, .. } => {
+                scopes.iter().any(|s| s == scope || implies(s, scope))
+            }
+            Credential::Installation(_) => false,
+        }
     }
 }
 
@@ -181,6 +243,8 @@ pub enum Refusal {
 
 pub const NOT_ACCESSIBLE: &str = "Resource not accessible by personal access token";
 pub const REPO_ADMIN_REQUIRED: &str = "Must have admin rights to Repository.";
+/// What GitHub answers an installation token that lacks a permission.
+pub const NOT_ACCESSIBLE_BY_INTEGRATION: &str = "Resource not accessible by integration";
 
 /// What a request needs of a repository.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,6 +307,10 @@ impl World {
     /// The rule book for repositories: may `actor` (None: anonymous) do what `need` asks?
     /// Visibility first (404), then the token's scopes, then the role (403).
     pub fn can(&self, actor: Option<&Credential>, repo: usize, need: Need) -> Result<(), Refusal> {
+        if let Some(Credential::Installation(grant)) = actor {
+            // Apps are held to their permissions even in open mode: they were declared.
+            return self.can_as_installation(grant, repo, need);
+        }
         if !self.access.enforced() {
             return Ok(());
         }
@@ -290,6 +358,37 @@ impl World {
         Ok(())
     }
 
+    /// The rule book for installation tokens: repositories outside the installation are
+    /// read-only when public and unseen when private; inside it, the permission each kind
+    /// of request needs (`issues` for issues, labels, milestones, comments and relations;
+    /// `repository_hooks` for hooks).
+    fn can_as_installation(
+        &self,
+        grant: &InstallationGrant,
+        repo: usize,
+        need: Need,
+    ) -> Result<(), Refusal> {
+        let read = matches!(need, Need::Role(Role::Read) | Need::Hooks { write: false });
+        if !grant.covers(self, repo) {
+            return match (self.repos[repo].private, read) {
+                (true, _) => Err(Refusal::NotFound),
+                (false, true) if need == Need::Role(Role::Read) => Ok(()),
+                (false, _) => Err(Refusal::Forbidden(NOT_ACCESSIBLE_BY_INTEGRATION)),
+            };
+        }
+        let (permission, level) = match need {
+            Need::Role(Role::Read) => ("metadata", "read"),
+            Need::Role(Role::Admin) => ("administration", "write"),
+            Need::Role(_) => ("issues", "write"),
+            Need::Hooks { write } => ("repository_hooks", if write { "write" } else { "read" }),
+        };
+        if grant.allows(permission, level) {
+            Ok(())
+        } else {
+            Err(Refusal::Forbidden(NOT_ACCESSIBLE_BY_INTEGRATION))
+        }
+    }
+
     /// The rule book for organizations (issue types, members): non-members get 404.
     pub fn can_org(
         &self,
@@ -297,6 +396,21 @@ impl World {
         org: &str,
         need: OrgNeed,
     ) -> Result<(), Refusal> {
+        if let Some(Credential::Installation(grant)) = actor {
+            if !grant.account.eq_ignore_ascii_case(org) {
+                return Err(Refusal::NotFound);
+            }
+            let (permission, level) = match need {
+                OrgNeed::Member => ("members", "read"),
+                OrgNeed::Admin => ("organization_administration", "write"),
+                OrgNeed::Hooks => ("organization_hooks", "write"),
+            };
+            return if grant.allows(permission, level) {
+                Ok(())
+            } else {
+                Err(Refusal::Forbidden(NOT_ACCESSIBLE_BY_INTEGRATION))
+            };
+        }
         if !self.access.enforced() {
             return Ok(());
         }
@@ -458,7 +572,7 @@ mod tests {
         assert!(c.has_scope("public_repo"));
         assert!(c.has_scope("read:org"));
         assert!(!c.has_scope("admin:repo_hook"));
-        assert_eq!(c.scopes_header(), "repo, admin:org");
+        assert_eq!(c.scopes_header().as_deref(), Some("repo, admin:org"));
         assert!(Credential::user("a", None).has_scope("write:repo_hook"));
     }
 

@@ -12,6 +12,8 @@ use std::collections::HashMap;
 pub enum HookOwner {
     Repo(usize),
     Org(String),
+    /// A GitHub App's own webhook (by app id).
+    App(Id),
 }
 
 /// A webhook event produced by a mutation, waiting to be handed to the dispatcher.
@@ -53,6 +55,8 @@ pub struct World {
     pub access: super::access::Directory,
     /// Organization webhooks, keyed by lower-cased organization login.
     pub org_hooks: HashMap<String, Vec<Hook>>,
+    /// Installation access tokens handed out, by token (see `apps.rs`).
+    pub installation_tokens: HashMap<String, super::apps::InstallationToken>,
 }
 
 impl World {
@@ -73,6 +77,7 @@ impl World {
             rendered_users: HashMap::new(),
             access: Default::default(),
             org_hooks: HashMap::new(),
+            installation_tokens: HashMap::new(),
         }
     }
 
@@ -328,6 +333,7 @@ impl World {
         match owner {
             HookOwner::Repo(r) => &self.repos[*r].hooks,
             HookOwner::Org(o) => self.org_hooks.get(o).map(Vec::as_slice).unwrap_or(&[]),
+            HookOwner::App(a) => self.app(*a).map(|a| a.hooks.as_slice()).unwrap_or(&[]),
         }
     }
 
@@ -335,6 +341,14 @@ impl World {
         match owner {
             HookOwner::Repo(r) => &mut self.repos[*r].hooks,
             HookOwner::Org(o) => self.org_hooks.entry(o.clone()).or_default(),
+            HookOwner::App(a) => {
+                let i = self
+                    .apps
+                    .iter()
+                    .position(|app| app.id == *a)
+                    .expect("hooks of a known app");
+                &mut self.apps[i].hooks
+            }
         }
     }
 

@@ -26,6 +26,7 @@ impl World {
                 let login = self.find_user(o).map_or(o.as_str(), |u| u.login.as_str());
                 format!("{}/orgs/{login}", self.base)
             }
+            HookOwner::App(_) => format!("{}/app", self.base),
         }
     }
 
@@ -35,6 +36,7 @@ impl World {
             "type": match owner {
                 HookOwner::Repo(_) => "Repository",
                 HookOwner::Org(_) => "Organization",
+                HookOwner::App(_) => "App",
             },
             "id": hook.id,
             "name": "web",

@@ -16,6 +16,7 @@
 //! `relations` (sub-issue and dependency summaries), `comments`, `reactions` and `hooks`.
 
 mod accounts;
+mod apps;
 mod comments;
 mod events;
 mod hooks;

@@ -22,6 +22,8 @@ type OrgHookPath = Path<(String, Id)>;
 pub enum At {
     Repo(String, String),
     Org(String),
+    /// A GitHub App's webhook (`/app/hook/…`, behind the app's JWT).
+    App(Id),
 }
 
 impl At {
@@ -34,6 +36,10 @@ impl At {
                 }
                 _ => Err(ApiError::not_found()),
             },
+            At::App(id) => match w.app(*id) {
+                Some(_) => Ok(HookOwner::App(*id)),
+                None => Err(ApiError::not_found()),
+            },
         }
     }
 
@@ -41,6 +47,7 @@ impl At {
         match self {
             At::Repo(..) => "repository",
             At::Org(_) => "organization",
+            At::App(_) => "app",
         }
     }
 }
@@ -134,6 +141,7 @@ fn queue_ping(w: &mut World, owner: &HookOwner, hook_id: Id, sender: &str) {
             let login = w.find_user(org).map_or(org.clone(), |u| u.login.clone());
             json!({"organization": w.org_json(&login), "sender": w.user_json(sender)})
         }
+        HookOwner::App(_) => json!({"sender": w.user_json(sender)}),
     };
     payload["zen"] = json!("Design for failure.");
     payload["hook_id"] = json!(hook_id);
@@ -382,7 +390,10 @@ pub async fn delivery_at(hub: Hs, at: At, id: Id, delivery_id: u64) -> ApiResult
         .ok_or_else(ApiError::not_found)?;
     let mut v = item_json(&d);
     let payload: Value = serde_json::from_str(&d.payload).unwrap_or(Value::Null);
-    v["url"] = json!(format!("{api}/hooks/{id}/deliveries/{delivery_id}"));
+    v["url"] = json!(match at {
+        At::App(_) => format!("{api}/hook/deliveries/{delivery_id}"),
+        _ => format!("{api}/hooks/{id}/deliveries/{delivery_id}"),
+    });
     v["request"] = json!({"headers": d.request_headers, "payload": payload});
     v["response"] = json!({"headers": d.response_headers, "payload": d.response_body});
     Ok(Json(v))

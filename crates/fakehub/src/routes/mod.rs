@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::hub::Hub;
 use crate::model::{Time, World};
 use axum::body::Bytes;
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -43,6 +43,14 @@ pub fn router() -> Router<Arc<Hub>> {
             get(users::is_public_member),
         )
         .route("/search/issues", get(search::issues))
+        .route(
+            "/installation/repositories",
+            get(apps::installation_repositories),
+        )
+        .route(
+            "/user/installations/{installation_id}/repositories/{repository_id}",
+            put(apps::add_repo).delete(apps::remove_repo),
+        )
         .route(repo, get(repos::get_repo))
         .route(&format!("{repo}/assignees"), get(assignees::list))
         .route(

@@ -13,8 +13,16 @@ use serde_json::Value;
 
 /// The authenticated user, as GitHub's `private-user`.
 pub async fn me(hub: Hs, Extension(actor): Extension<Actor>) -> ApiResult<Json<Value>> {
-    if actor.credential.is_none() {
-        return Err(ApiError::requires_authentication());
+    match &actor.credential {
+        None => return Err(ApiError::requires_authentication()),
+        // An installation acts for no user.
+        Some(c) if c.installation().is_some() => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                crate::model::access::NOT_ACCESSIBLE_BY_INTEGRATION,
+            ))
+        }
+        Some(_) => {}
     }
     let w = hub.world.read();
     Ok(Json(w.full_user_json(&actor.login, true)))

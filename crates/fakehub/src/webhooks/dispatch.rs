@@ -77,7 +77,7 @@ impl Dispatcher {
     pub fn enqueue(&self, faults: &Faults, world: &World, event: Outgoing, now: Time) {
         let repository_id = match &event.target {
             HookOwner::Repo(r) => Some(world.repos[*r].id),
-            HookOwner::Org(_) => None,
+            HookOwner::Org(_) | HookOwner::App(_) => None,
         };
         let body = Arc::new(event.payload.to_string());
         for (owner, hook) in world
@@ -243,6 +243,7 @@ fn target_of(world: &World, owner: &HookOwner) -> (Id, &'static str) {
             world.find_user(o).map(|u| u.id).unwrap_or_default(),
             "organization",
         ),
+        HookOwner::App(a) => (*a, "integration"),
     }
 }
 
