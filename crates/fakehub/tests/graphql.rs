@@ -927,6 +927,14 @@ async fn pull_requests_are_served_apart_from_issues() {
     );
     assert_eq!(r.body["data"]["node"]["number"], pr);
     assert_eq!(r.body["data"]["other"]["number"], pr);
+    // The issue mutations do not take a pull request.
+    let r = graphql(
+        &env,
+        "mutation($id: ID!) { updateIssue(input: {id: $id, title: \"x\"}) { issue { id } } }",
+        json!({"id": rest_id}),
+    )
+    .await;
+    assert_eq!(r.body["errors"][0]["type"], "NOT_FOUND", "{}", r.body);
 
     // On a board, a pull request's item is a PULL_REQUEST with the pull request as content,
     // and the pull request lists the item.
