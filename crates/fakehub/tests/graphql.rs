@@ -1270,6 +1270,22 @@ async fn project_payloads_and_owners_answer_as_githubs() {
     assert_eq!(owner["projectV2"]["title"], "Order");
     assert_eq!(owner["projectsV2"]["totalCount"], 1);
 
+    // An issue lists the items holding it; archived ones only when asked to.
+    let r = graphql(
+        &env,
+        "mutation($p: ID!, $i: ID!) { archiveProjectV2Item(input: {projectId: $p, itemId: $i}) { item { isArchived } } }",
+        json!({"p": project, "i": items[0]}),
+    )
+    .await;
+    assert!(r.body.get("errors").is_none(), "{}", r.body);
+    let held = "{ repository(owner: \"acme\", name: \"widgets\") { issue(number: 1) { all: projectItems(first: 5) { totalCount nodes { id isArchived } } live: projectItems(first: 5, includeArchived: false) { totalCount } } } }";
+    let r = graphql(&env, held, json!({})).await;
+    let issue = &r.body["data"]["repository"]["issue"];
+    assert_eq!(issue["all"]["totalCount"], 1, "{}", r.body);
+    assert_eq!(issue["all"]["nodes"][0]["id"], items[0]);
+    assert_eq!(issue["all"]["nodes"][0]["isArchived"], true);
+    assert_eq!(issue["live"]["totalCount"], 0);
+
     // Deleting answers the deleted project, which then no longer resolves.
     let r = graphql(
         &env,
@@ -1290,5 +1306,11 @@ async fn project_payloads_and_owners_answer_as_githubs() {
     assert_eq!(
         r.body["data"]["organization"]["projectsV2"]["totalCount"],
         0
+    );
+    let r = graphql(&env, held, json!({})).await;
+    assert_eq!(
+        r.body["data"]["repository"]["issue"]["all"]["totalCount"], 0,
+        "{}",
+        r.body
     );
 }

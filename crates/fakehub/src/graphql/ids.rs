@@ -112,4 +112,16 @@ mod tests {
         assert_eq!(decode("ZZ_MDox"), None);
         assert_eq!(decode("garbage"), None);
     }
+
+    #[test]
+    fn pull_requests_have_rests_id_and_githubs_form_decodes() {
+        // REST renders a pull request's node_id with the issue prefix.
+        assert_eq!(pull_request(1001), crate::render::node_id("I", 1001));
+        assert_eq!(decode(&pull_request(1001)), Some((NodeKind::Issue, 1001)));
+        assert_eq!(decode("PR_MDoxMDAx"), Some((NodeKind::PullRequest, 1001)));
+        assert_eq!(
+            decode(&encode(NodeKind::IssueType, 7)),
+            Some((NodeKind::IssueType, 7))
+        );
+    }
 }
