@@ -1109,7 +1109,7 @@ async fn private_pulls_links_items_and_types_are_hidden_like_rest() {
     }))
     .unwrap();
     let env = Env::with(seed, |o| o.settings.tokens.clear()).await;
-    let (blocker, pull, project, vault_type) = {
+    let (blocker, pull, vault_type) = {
         let mut w = env.fh.hub.world.write();
         let now = env.fh.hub.clock.now();
         let open = w.repo_idx("acme", "open").unwrap();
@@ -1121,7 +1121,7 @@ async fn private_pulls_links_items_and_types_are_hidden_like_rest() {
         let project = w.create_project("acme", "Board", "alice", now).unwrap();
         w.add_project_item(project, blocker, "alice", now).unwrap();
         let vault_type = w.issue_types["hidden"][0].id;
-        (blocker, pull, project, vault_type)
+        (blocker, pull, vault_type)
     };
     let node = |kind: &str, id: u64| {
         use base64::Engine;
@@ -1130,7 +1130,6 @@ async fn private_pulls_links_items_and_types_are_hidden_like_rest() {
             base64::engine::general_purpose::STANDARD_NO_PAD.encode(format!("0:{id}"))
         )
     };
-    let _ = project;
     let ask = |token: &'static str| {
         let env = &env;
         let ids = json!({"blocker": node("I", blocker), "pull": node("I", pull), "type": node("IT", vault_type)});
