@@ -808,3 +808,508 @@ async fn private_repositories_are_not_found_by_outsiders() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 401);
 }
+
+/// Numbers of the generated repository's pull requests and issues.
+fn numbers(env: &Env) -> (Vec<u64>, Vec<u64>) {
+    let world = env.fh.hub.world.read();
+    let (pulls, issues): (Vec<_>, Vec<_>) =
+        world.repos[0].issues.iter().partition(|i| i.pull_request);
+    (
+        pulls.iter().map(|i| i.number).collect(),
+        issues.iter().map(|i| i.number).collect(),
+    )
+}
+
+#[tokio::test]
+async fn pull_requests_are_served_apart_from_issues() {
+    let env = Env::new(generated(5, 0, 2, 1, 10)).await;
+    let (pulls, issues) = numbers(&env);
+    assert_eq!((pulls.len(), issues.len()), (10, 5));
+    let open: Vec<u64> = {
+        let world = env.fh.hub.world.read();
+        pulls
+            .iter()
+            .copied()
+            .filter(|n| world.repos[0].issue(*n).unwrap().is_open())
+            .collect()
+    };
+    let (pr, other_pr) = (open[0], open[1]);
+    // Close one through REST; its id is the node_id REST gives it.
+    let r = env
+        .patch(
+            &format!("/repos/acme/widgets/issues/{other_pr}"),
+            json!({"state": "closed"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let rest = env.get(&format!("/repos/acme/widgets/issues/{pr}")).await;
+    let rest_id = rest.body["node_id"].clone();
+    let r = graphql(
+        &env,
+        "query($n: Int!) { repository(owner: \"acme\", name: \"widgets\") {
+            pullRequest(number: $n) { __typename id databaseId number title body state closed merged isDraft locked url
+              author { login } repository { nameWithOwner } labels(first: 5) { totalCount } assignees(first: 5) { totalCount } milestone { number } }
+            issue(number: $n) { id }
+            all: pullRequests(first: 20) { totalCount nodes { number state closed closedAt merged } }
+            open: pullRequests(first: 20, states: [OPEN]) { totalCount nodes { number } }
+            issues(first: 100) { totalCount nodes { number } }
+          } }",
+        json!({"n": pr}),
+    )
+    .await;
+    assert!(r.body.get("errors").is_none(), "{}", r.body);
+    let repo = &r.body["data"]["repository"];
+    let got = &repo["pullRequest"];
+    assert_eq!(got["__typename"], "PullRequest");
+    assert_eq!(got["id"], rest_id, "the same id as REST's node_id");
+    assert_eq!(got["databaseId"], rest.body["id"]);
+    assert_eq!(got["number"], pr);
+    assert_eq!(got["title"], rest.body["title"]);
+    assert_eq!(got["state"], "OPEN");
+    assert_eq!(
+        (&got["merged"], &got["isDraft"]),
+        (&json!(false), &json!(false))
+    );
+    assert_eq!(got["url"], rest.body["html_url"]);
+    assert!(got["url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/pull/{pr}")));
+    assert_eq!(got["author"]["login"], rest.body["user"]["login"]);
+    assert_eq!(got["repository"]["nameWithOwner"], "acme/widgets");
+    assert_eq!(
+        got["labels"]["totalCount"],
+        rest.body["labels"].as_array().unwrap().len()
+    );
+    // A pull request is not an issue, and the issues never list one.
+    assert_eq!(repo["issue"], Value::Null);
+    assert_eq!(repo["issues"]["totalCount"], issues.len());
+    let listed: Vec<u64> = repo["issues"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(listed, issues);
+    // The pull requests, by state; the stub closed through REST is CLOSED, not merged.
+    let all = repo["all"]["nodes"].as_array().unwrap();
+    let numbers: Vec<u64> = all.iter().map(|n| n["number"].as_u64().unwrap()).collect();
+    assert_eq!(numbers, pulls);
+    let closed = all.iter().find(|n| n["number"] == other_pr).unwrap();
+    assert_eq!(
+        (&closed["state"], &closed["closed"], &closed["merged"]),
+        (&json!("CLOSED"), &json!(true), &json!(false))
+    );
+    assert!(closed["closedAt"].is_string());
+    let open_count = all.iter().filter(|n| n["state"] == "OPEN").count();
+    assert_eq!(repo["open"]["totalCount"], open_count);
+    assert!(repo["open"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|n| n["number"] != other_pr));
+
+    // node() finds it as a pull request, by REST's id and by GitHub's PR_ form.
+    let pr_form = format!(
+        "PR_{}",
+        rest_id.as_str().unwrap().strip_prefix("I_").unwrap()
+    );
+    let r = graphql(
+        &env,
+        "query($id: ID!, $pr: ID!) { node(id: $id) { __typename ... on PullRequest { number } } other: node(id: $pr) { ... on PullRequest { number } } }",
+        json!({"id": rest_id, "pr": pr_form}),
+    )
+    .await;
+    assert_eq!(
+        r.body["data"]["node"]["__typename"], "PullRequest",
+        "{}",
+        r.body
+    );
+    assert_eq!(r.body["data"]["node"]["number"], pr);
+    assert_eq!(r.body["data"]["other"]["number"], pr);
+    // The issue mutations do not take a pull request.
+    let r = graphql(
+        &env,
+        "mutation($id: ID!) { updateIssue(input: {id: $id, title: \"x\"}) { issue { id } } }",
+        json!({"id": rest_id}),
+    )
+    .await;
+    assert_eq!(r.body["errors"][0]["type"], "NOT_FOUND", "{}", r.body);
+
+    // On a board, a pull request's item is a PULL_REQUEST with the pull request as content,
+    // and the pull request lists the item.
+    let org = graphql(&env, "{ organization(login: \"acme\") { id } }", json!({})).await;
+    let r = graphql(
+        &env,
+        "mutation($o: ID!) { createProjectV2(input: {ownerId: $o, title: \"Reviews\"}) { projectV2 { id } } }",
+        json!({"o": org.body["data"]["organization"]["id"]}),
+    )
+    .await;
+    let project = r.body["data"]["createProjectV2"]["projectV2"]["id"].clone();
+    let r = graphql(
+        &env,
+        "mutation($p: ID!, $c: ID!) { addProjectV2ItemById(input: {projectId: $p, contentId: $c}) { item { id type content { __typename ... on PullRequest { number state } } } } }",
+        json!({"p": project, "c": rest_id}),
+    )
+    .await;
+    let item = &r.body["data"]["addProjectV2ItemById"]["item"];
+    assert_eq!(item["type"], "PULL_REQUEST", "{}", r.body);
+    assert_eq!(item["content"]["__typename"], "PullRequest");
+    assert_eq!(item["content"]["number"], pr);
+    let r = graphql(
+        &env,
+        "query($n: Int!) { repository(owner: \"acme\", name: \"widgets\") { pullRequest(number: $n) { projectItems(first: 5) { totalCount nodes { id project { title } } } } } }",
+        json!({"n": pr}),
+    )
+    .await;
+    let items = &r.body["data"]["repository"]["pullRequest"]["projectItems"];
+    assert_eq!(items["totalCount"], 1, "{}", r.body);
+    assert_eq!(items["nodes"][0]["id"], item["id"]);
+    assert_eq!(items["nodes"][0]["project"]["title"], "Reviews");
+}
+
+#[tokio::test]
+async fn dependencies_and_types_set_through_rest_are_seen_in_graphql() {
+    let env = Env::new(generated(4, 0, 0, 0, 0)).await;
+    let id_of = |n: u64| {
+        env.fh.hub.world.read().repos[0]
+            .issue(n)
+            .map(|i| i.id)
+            .unwrap()
+    };
+    // #2 and #3 are blocked by #1; #2 is a Bug.
+    for blocked in [2, 3] {
+        let r = env
+            .post(
+                &format!("/repos/acme/widgets/issues/{blocked}/dependencies/blocked_by"),
+                json!({"issue_id": id_of(1)}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let r = env
+        .patch("/repos/acme/widgets/issues/2", json!({"type": "Bug"}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let rest_type = r.body["type"].clone();
+    assert_eq!(rest_type["name"], "Bug");
+
+    let ask = || {
+        graphql(
+            &env,
+            "{ repository(owner: \"acme\", name: \"widgets\") {
+                blocked: issue(number: 2) { blockedBy(first: 5) { totalCount nodes { number } } blocking(first: 5) { totalCount }
+                  issueType { __typename id name description color isEnabled } }
+                blocker: issue(number: 1) { blocking(first: 1) { totalCount nodes { number } pageInfo { hasNextPage endCursor } } issueType { name } }
+                issueTypes(first: 10) { totalCount nodes { id name color } }
+                issueType(name: \"bug\") { id }
+              } rateLimit { nodeCount } }",
+            json!({}),
+        )
+    };
+    let r = ask().await;
+    assert!(r.body.get("errors").is_none(), "{}", r.body);
+    let repo = &r.body["data"]["repository"];
+    let blocked = &repo["blocked"];
+    assert_eq!(blocked["blockedBy"]["totalCount"], 1);
+    assert_eq!(blocked["blockedBy"]["nodes"], json!([{"number": 1}]));
+    assert_eq!(blocked["blocking"]["totalCount"], 0);
+    let blocker = &repo["blocker"];
+    assert_eq!(blocker["blocking"]["totalCount"], 2);
+    assert_eq!(blocker["blocking"]["nodes"], json!([{"number": 2}]));
+    assert_eq!(blocker["blocking"]["pageInfo"]["hasNextPage"], true);
+    assert_eq!(blocker["issueType"], Value::Null);
+    // The type, with REST's id, GraphQL's color name, and the organization's types.
+    let t = &blocked["issueType"];
+    assert_eq!(t["__typename"], "IssueType");
+    assert_eq!(t["id"], rest_type["node_id"]);
+    assert_eq!(t["name"], "Bug");
+    assert_eq!(t["description"], rest_type["description"]);
+    assert_eq!(t["color"], "RED");
+    assert_eq!(t["isEnabled"], true);
+    assert_eq!(repo["issueType"]["id"], t["id"]);
+    let names: Vec<&str> = repo["issueTypes"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Task", "Bug", "Feature"]);
+    // Four connections: 5 + 5 + 1 + 10 nodes.
+    assert_eq!(r.body["data"]["rateLimit"]["nodeCount"], 21);
+
+    // The next page of blocking; a type by its id.
+    let r = graphql(
+        &env,
+        "query($after: String, $t: ID!) { repository(owner: \"acme\", name: \"widgets\") { issue(number: 1) { blocking(first: 1, after: $after) { nodes { number } pageInfo { hasNextPage } } } } node(id: $t) { ... on IssueType { name } } }",
+        json!({"after": blocker["blocking"]["pageInfo"]["endCursor"], "t": t["id"]}),
+    )
+    .await;
+    let page = &r.body["data"]["repository"]["issue"]["blocking"];
+    assert_eq!(page["nodes"], json!([{"number": 3}]), "{}", r.body);
+    assert_eq!(page["pageInfo"]["hasNextPage"], false);
+    assert_eq!(r.body["data"]["node"]["name"], "Bug");
+
+    // Undone through REST: the dependency and the type go, and a disabled type is no longer
+    // offered by the repository.
+    let r = env
+        .delete(&format!(
+            "/repos/acme/widgets/issues/2/dependencies/blocked_by/{}",
+            id_of(1)
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = env
+        .patch("/repos/acme/widgets/issues/2", json!({"type": null}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = env
+        .send(
+            Method::PUT,
+            &format!("/orgs/acme/issue-types/{}", rest_type["id"]),
+            Some(json!({"name": "Bug", "is_enabled": false})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = ask().await;
+    let repo = &r.body["data"]["repository"];
+    assert_eq!(repo["blocked"]["blockedBy"]["totalCount"], 0, "{}", r.body);
+    assert_eq!(repo["blocker"]["blocking"]["totalCount"], 1);
+    assert_eq!(repo["blocked"]["issueType"], Value::Null);
+    assert_eq!(repo["issueTypes"]["totalCount"], 2);
+    assert_eq!(repo["issueType"], Value::Null);
+
+    // The new connections need bounds like the others.
+    let r = graphql(
+        &env,
+        "{ repository(owner: \"acme\", name: \"widgets\") { issue(number: 1) { blockedBy { totalCount } } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        r.body["errors"][0]["type"], "MISSING_PAGINATION_BOUNDARIES",
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn private_pulls_links_items_and_types_are_hidden_like_rest() {
+    // `eve` sees acme's public repository only; `alice` collaborates on the private one.
+    // hidden/vault is private and only alice sees it.
+    let seed: fakehub::SeedDoc = serde_json::from_value(json!({
+        "users": [{"login": "alice", "token": "alice-token"}, {"login": "eve", "token": "eve-token"}],
+        "repos": [
+            {"full_name": "acme/open", "issues": [{"title": "Public work"}]},
+            {"full_name": "acme/secret", "private": true, "collaborators": {"alice": "read"},
+             "issues": [{"title": "Hidden blocker"}, {"title": "Hidden pull", "pull_request": true}]},
+            {"full_name": "hidden/vault", "private": true, "collaborators": {"alice": "read"}}
+        ]
+    }))
+    .unwrap();
+    let env = Env::with(seed, |o| o.settings.tokens.clear()).await;
+    let (blocker, pull, vault_type) = {
+        let mut w = env.fh.hub.world.write();
+        let now = env.fh.hub.clock.now();
+        let open = w.repo_idx("acme", "open").unwrap();
+        let secret = w.repo_idx("acme", "secret").unwrap();
+        let blocker = w.repos[secret].issue(1).unwrap().id;
+        let pull = w.repos[secret].issue(2).unwrap().id;
+        // A public issue blocked by a private one, and a board holding the private issue.
+        w.add_blocked_by(open, 1, blocker, "alice", now).unwrap();
+        let project = w.create_project("acme", "Board", "alice", now).unwrap();
+        w.add_project_item(project, blocker, "alice", now).unwrap();
+        let vault_type = w.issue_types["hidden"][0].id;
+        (blocker, pull, vault_type)
+    };
+    let node = |kind: &str, id: u64| {
+        use base64::Engine;
+        format!(
+            "{kind}_{}",
+            base64::engine::general_purpose::STANDARD_NO_PAD.encode(format!("0:{id}"))
+        )
+    };
+    let ask = |token: &'static str| {
+        let env = &env;
+        let ids = json!({"blocker": node("I", blocker), "pull": node("I", pull), "type": node("IT", vault_type)});
+        async move {
+            env.send(
+                Method::POST,
+                "/graphql",
+                Some(json!({"query": "query($blocker: ID!, $pull: ID!, $type: ID!) {
+                    repository(owner: \"acme\", name: \"open\") { issue(number: 1) { blockedBy(first: 5) { totalCount nodes { title } } } }
+                    organization(login: \"acme\") { projectV2(number: 1) { items(first: 5) { nodes { type content { __typename } fieldValues(first: 5) { nodes { ... on ProjectV2ItemFieldTextValue { text } } } } } } }
+                    nodes(ids: [$blocker, $pull, $type]) { id }
+                  }", "variables": ids})),
+                &[("authorization", &format!("token {token}"))],
+            )
+            .await
+        }
+    };
+    let alice = ask("alice-token").await;
+    assert!(alice.body.get("errors").is_none(), "{}", alice.body);
+    let d = &alice.body["data"];
+    assert_eq!(
+        d["repository"]["issue"]["blockedBy"]["nodes"],
+        json!([{"title": "Hidden blocker"}])
+    );
+    let item = &d["organization"]["projectV2"]["items"]["nodes"][0];
+    assert_eq!(item["type"], "ISSUE");
+    assert_eq!(item["content"]["__typename"], "Issue");
+    assert_eq!(item["fieldValues"]["nodes"][0]["text"], "Hidden blocker");
+    assert!(d["nodes"].as_array().unwrap().iter().all(|n| n.is_object()));
+
+    // eve: the link is left out, the item is redacted, and the ids resolve to nothing.
+    let eve = ask("eve-token").await;
+    assert!(eve.body.get("errors").is_none(), "{}", eve.body);
+    let d = &eve.body["data"];
+    assert_eq!(d["repository"]["issue"]["blockedBy"]["totalCount"], 0);
+    let item = &d["organization"]["projectV2"]["items"]["nodes"][0];
+    assert_eq!(item["type"], "REDACTED");
+    assert_eq!(item["content"], Value::Null);
+    assert_eq!(item["fieldValues"]["nodes"][0]["text"], Value::Null);
+    assert_eq!(d["nodes"], json!([null, null, null]));
+
+    // Nor does eve reach the private repository's pull requests or types.
+    let r = env
+        .send(
+            Method::POST,
+            "/graphql",
+            Some(json!({"query": "{ repository(owner: \"acme\", name: \"secret\") { pullRequests(first: 5) { totalCount } issueTypes(first: 5) { totalCount } } }"})),
+            &[("authorization", "token eve-token")],
+        )
+        .await;
+    assert_eq!(r.body["data"]["repository"], Value::Null, "{}", r.body);
+    assert_eq!(r.body["errors"][0]["type"], "NOT_FOUND");
+    let r = env
+        .send(
+            Method::POST,
+            "/graphql",
+            Some(json!({"query": "{ repository(owner: \"acme\", name: \"secret\") { pullRequests(first: 5) { totalCount nodes { title } } } }"})),
+            &[("authorization", "token alice-token")],
+        )
+        .await;
+    assert_eq!(
+        r.body["data"]["repository"]["pullRequests"]["nodes"],
+        json!([{"title": "Hidden pull"}]),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn project_payloads_and_owners_answer_as_githubs() {
+    let env = Env::new(generated(3, 0, 0, 0, 0)).await;
+    let org = graphql(&env, "{ organization(login: \"acme\") { id } }", json!({})).await;
+    let r = graphql(
+        &env,
+        "mutation($o: ID!) { createProjectV2(input: {ownerId: $o, title: \"Order\"}) { projectV2 { id number } } }",
+        json!({"o": org.body["data"]["organization"]["id"]}),
+    )
+    .await;
+    let project = r.body["data"]["createProjectV2"]["projectV2"]["id"].clone();
+    let mut items = Vec::new();
+    for n in 1..=3 {
+        let issue = graphql(
+            &env,
+            "query($n: Int!) { repository(owner: \"acme\", name: \"widgets\") { issue(number: $n) { id } } }",
+            json!({"n": n}),
+        )
+        .await;
+        let r = graphql(
+            &env,
+            "mutation($p: ID!, $c: ID!) { addProjectV2ItemById(input: {projectId: $p, contentId: $c}) { item { id } } }",
+            json!({"p": project, "c": issue.body["data"]["repository"]["issue"]["id"]}),
+        )
+        .await;
+        items.push(r.body["data"]["addProjectV2ItemById"]["item"]["id"].clone());
+    }
+    // Moving the last item to the top answers the items in their new order.
+    let r = graphql(
+        &env,
+        "mutation($p: ID!, $i: ID!) { updateProjectV2ItemPosition(input: {projectId: $p, itemId: $i, clientMutationId: \"m\"}) { clientMutationId items(first: 10) { totalCount nodes { id content { ... on Issue { number } } } } } }",
+        json!({"p": project, "i": items[2]}),
+    )
+    .await;
+    let payload = &r.body["data"]["updateProjectV2ItemPosition"];
+    assert_eq!(payload["clientMutationId"], "m", "{}", r.body);
+    let order: Vec<u64> = payload["items"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["content"]["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(order, [3, 1, 2]);
+    assert_eq!(payload["items"]["nodes"][0]["id"], items[2]);
+    // The payload's items are a connection like any other: bounds required.
+    let r = graphql(
+        &env,
+        "mutation($p: ID!, $i: ID!) { updateProjectV2ItemPosition(input: {projectId: $p, itemId: $i}) { items { totalCount } } }",
+        json!({"p": project, "i": items[2]}),
+    )
+    .await;
+    assert_eq!(
+        r.body["errors"][0]["type"], "MISSING_PAGINATION_BOUNDARIES",
+        "{}",
+        r.body
+    );
+
+    // The owner, through the ProjectV2Owner interface.
+    let r = graphql(
+        &env,
+        "query($p: ID!) { node(id: $p) { ... on ProjectV2 { owner { __typename id ... on Organization { login } projectV2(number: 1) { title } projectsV2(first: 5) { totalCount } } } } }",
+        json!({"p": project}),
+    )
+    .await;
+    let owner = &r.body["data"]["node"]["owner"];
+    assert_eq!(owner["__typename"], "Organization", "{}", r.body);
+    assert_eq!(owner["id"], org.body["data"]["organization"]["id"]);
+    assert_eq!(owner["login"], "acme");
+    assert_eq!(owner["projectV2"]["title"], "Order");
+    assert_eq!(owner["projectsV2"]["totalCount"], 1);
+
+    // An issue lists the items holding it; archived ones only when asked to.
+    let r = graphql(
+        &env,
+        "mutation($p: ID!, $i: ID!) { archiveProjectV2Item(input: {projectId: $p, itemId: $i}) { item { isArchived } } }",
+        json!({"p": project, "i": items[0]}),
+    )
+    .await;
+    assert!(r.body.get("errors").is_none(), "{}", r.body);
+    let held = "{ repository(owner: \"acme\", name: \"widgets\") { issue(number: 1) { all: projectItems(first: 5) { totalCount nodes { id isArchived } } live: projectItems(first: 5, includeArchived: false) { totalCount } } } }";
+    let r = graphql(&env, held, json!({})).await;
+    let issue = &r.body["data"]["repository"]["issue"];
+    assert_eq!(issue["all"]["totalCount"], 1, "{}", r.body);
+    assert_eq!(issue["all"]["nodes"][0]["id"], items[0]);
+    assert_eq!(issue["all"]["nodes"][0]["isArchived"], true);
+    assert_eq!(issue["live"]["totalCount"], 0);
+
+    // Deleting answers the deleted project, which then no longer resolves.
+    let r = graphql(
+        &env,
+        "mutation($p: ID!) { deleteProjectV2(input: {projectId: $p}) { projectV2 { id title number } } }",
+        json!({"p": project}),
+    )
+    .await;
+    let deleted = &r.body["data"]["deleteProjectV2"]["projectV2"];
+    assert_eq!(deleted["id"], project, "{}", r.body);
+    assert_eq!(deleted["title"], "Order");
+    let r = graphql(
+        &env,
+        "query($p: ID!) { node(id: $p) { id } organization(login: \"acme\") { projectsV2(first: 5) { totalCount } } }",
+        json!({"p": project}),
+    )
+    .await;
+    assert_eq!(r.body["data"]["node"], Value::Null, "{}", r.body);
+    assert_eq!(
+        r.body["data"]["organization"]["projectsV2"]["totalCount"],
+        0
+    );
+    let r = graphql(&env, held, json!({})).await;
+    assert_eq!(
+        r.body["data"]["repository"]["issue"]["all"]["totalCount"], 0,
+        "{}",
+        r.body
+    );
+}

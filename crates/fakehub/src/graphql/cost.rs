@@ -12,7 +12,7 @@ use async_graphql::Value as GqlValue;
 use serde_json::Value;
 
 /// The connections fakehub serves: the fields whose type is a `…Connection`.
-pub const CONNECTIONS: [&str; 9] = [
+pub const CONNECTIONS: [&str; 14] = [
     "issues",
     "labels",
     "milestones",
@@ -22,6 +22,11 @@ pub const CONNECTIONS: [&str; 9] = [
     "fields",
     "items",
     "fieldValues",
+    "pullRequests",
+    "blockedBy",
+    "blocking",
+    "issueTypes",
+    "projectItems",
 ];
 
 /// GitHub's page-size ceiling and node cap.

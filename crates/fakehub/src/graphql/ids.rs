@@ -9,6 +9,9 @@ use base64::Engine;
 pub enum NodeKind {
     Repository,
     Issue,
+    /// GitHub's `PR_` ids; fakehub hands out REST's (see [`pull_request`]) and accepts both.
+    PullRequest,
+    IssueType,
     Label,
     Milestone,
     User,
@@ -27,6 +30,8 @@ impl NodeKind {
         match self {
             NodeKind::Repository => "R",
             NodeKind::Issue => "I",
+            NodeKind::PullRequest => "PR",
+            NodeKind::IssueType => "IT",
             NodeKind::Label => "LA",
             NodeKind::Milestone => "MI",
             NodeKind::User => "U",
@@ -45,6 +50,8 @@ impl NodeKind {
         [
             NodeKind::Repository,
             NodeKind::Issue,
+            NodeKind::PullRequest,
+            NodeKind::IssueType,
             NodeKind::Label,
             NodeKind::Milestone,
             NodeKind::User,
@@ -65,6 +72,13 @@ impl NodeKind {
 /// The same id REST answers as `node_id` (one definition: `render::node_id`).
 pub fn encode(kind: NodeKind, id: Id) -> String {
     crate::render::node_id(kind.prefix(), id)
+}
+
+/// A pull request's id: the `node_id` REST gives it. REST renders pull requests (issues
+/// with `pull_request`) with the issue prefix, so this is an `I_` id; `decode` also takes
+/// GitHub's `PR_` form, so either names the pull request.
+pub fn pull_request(id: Id) -> String {
+    encode(NodeKind::Issue, id)
 }
 
 /// The kind and database id a node id stands for; None for anything fakehub did not make.
@@ -97,5 +111,17 @@ mod tests {
         assert_eq!(decode("I_bm90IGFuIGlk"), None);
         assert_eq!(decode("ZZ_MDox"), None);
         assert_eq!(decode("garbage"), None);
+    }
+
+    #[test]
+    fn pull_requests_have_rests_id_and_githubs_form_decodes() {
+        // REST renders a pull request's node_id with the issue prefix.
+        assert_eq!(pull_request(1001), crate::render::node_id("I", 1001));
+        assert_eq!(decode(&pull_request(1001)), Some((NodeKind::Issue, 1001)));
+        assert_eq!(decode("PR_MDoxMDAx"), Some((NodeKind::PullRequest, 1001)));
+        assert_eq!(
+            decode(&encode(NodeKind::IssueType, 7)),
+            Some((NodeKind::IssueType, 7))
+        );
     }
 }

@@ -7,10 +7,12 @@
 mod connection;
 pub mod cost;
 pub mod ids;
+mod issue_types;
 mod mutations;
 pub mod objects;
 mod project_mutations;
 mod projects;
+mod pulls;
 
 use crate::hub::Hub;
 use crate::stats::RequestTally;

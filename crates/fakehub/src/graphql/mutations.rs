@@ -67,12 +67,18 @@ fn repo_of(world: &World, id: &ID) -> async_graphql::Result<usize> {
         .ok_or_else(|| not_found(id))
 }
 
+/// Where the issue `id` names is; a pull request's id is not an issue's, as on GitHub.
 fn issue_at(world: &World, id: &ID) -> async_graphql::Result<(usize, u64)> {
     let db = id_of(id, NodeKind::Issue)?;
     world
         .issue_loc
         .get(&db)
         .copied()
+        .filter(|&(repo, number)| {
+            world.repos[repo]
+                .issue(number)
+                .is_some_and(|i| !i.pull_request)
+        })
         .ok_or_else(|| not_found(id))
 }
 

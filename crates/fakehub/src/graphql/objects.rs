@@ -88,6 +88,87 @@ impl Viewer {
             )
             .is_ok()
     }
+
+    /// Whether the viewer may see issue (or pull request) `id`: it is live and in a
+    /// repository the viewer sees.
+    pub fn sees_issue(&self, world: &World, id: Id) -> bool {
+        world
+            .issue_by_id(id)
+            .is_some_and(|(repo, i)| i.gone.is_none() && self.sees(world, repo))
+    }
+}
+
+fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
+    ctx.data_unchecked::<Viewer>()
+}
+
+/// The issues among `ids` the viewer may see, in their order (a link to an issue in a
+/// repository the viewer cannot see is left out, as on GitHub).
+pub(super) fn visible_issues(ctx: &Context<'_>, ids: &[Id]) -> Vec<Issue> {
+    let world = hub(ctx).world.read();
+    let viewer = viewer(ctx);
+    ids.iter()
+        .filter(|id| viewer.sees_issue(&world, **id))
+        .map(|&id| Issue { id })
+        .collect()
+}
+
+/// Reads issue (or pull request) `id`, which may since have been deleted or transferred:
+/// then None.
+pub(super) fn read_issue<R>(
+    ctx: &Context<'_>,
+    id: Id,
+    f: impl FnOnce(&World, usize, &crate::model::Issue) -> R,
+) -> Option<R> {
+    let world = hub(ctx).world.read();
+    let (repo, number) = *world.issue_loc.get(&id)?;
+    let issue = world.repos[repo].issue(number)?;
+    Some(f(&world, repo, issue))
+}
+
+/// The web address of issue or pull request `i` of repository `repo`.
+pub(super) fn issue_url(w: &World, repo: usize, i: &crate::model::Issue) -> Uri {
+    let kind = if i.pull_request { "pull" } else { "issues" };
+    Uri(format!(
+        "{}/{}/{kind}/{}",
+        w.base,
+        w.repos[repo].full_name(),
+        i.number
+    ))
+}
+
+/// The labels of issue or pull request `id`, paged.
+pub(super) fn labels_of(
+    ctx: &Context<'_>,
+    id: Id,
+    args: PageArgs,
+) -> async_graphql::Result<Option<LabelConnection>> {
+    let labels = read_issue(ctx, id, |_, repo, i| {
+        i.labels
+            .iter()
+            .map(|&id| Label { repo, id })
+            .collect::<Vec<_>>()
+    })
+    .unwrap_or_default();
+    paged(labels, args).map(Some)
+}
+
+/// The assignees of issue or pull request `id`, paged.
+pub(super) fn assignees_of(
+    ctx: &Context<'_>,
+    id: Id,
+    args: PageArgs,
+) -> async_graphql::Result<UserConnection> {
+    let users = read_issue(ctx, id, |_, _, i| {
+        i.assignees
+            .iter()
+            .map(|login| User {
+                login: login.clone(),
+            })
+            .collect::<Vec<_>>()
+    })
+    .unwrap_or_default();
+    paged(users, args)
 }
 
 /// What the request costs and what is left of the hour's points, for `rateLimit`.
@@ -189,10 +270,13 @@ fn int(n: u64) -> i32 {
 #[graphql(field(name = "id", ty = "ID"))]
 pub enum Node {
     Issue(Issue),
+    IssueType(super::issue_types::IssueType),
+    PullRequest(super::pulls::PullRequest),
     ProjectV2(super::projects::ProjectV2),
     ProjectV2Item(super::projects::ProjectV2Item),
     Label(Label),
     Milestone(Milestone),
+    Organization(super::projects::Organization),
     Repository(Repository),
     User(User),
 }
@@ -221,7 +305,7 @@ pub struct User {
 
 #[Object]
 impl User {
-    async fn id(&self, ctx: &Context<'_>) -> ID {
+    pub async fn id(&self, ctx: &Context<'_>) -> ID {
         let id = hub(ctx)
             .world
             .read()
@@ -246,16 +330,16 @@ impl User {
         Uri(format!("{}/{}", hub(ctx).world.read().base, self.login))
     }
 
-    async fn project_v2(
+    pub async fn project_v2(
         &self,
         ctx: &Context<'_>,
         number: i32,
     ) -> async_graphql::Result<Option<super::projects::ProjectV2>> {
-        super::projects::user_project(ctx, &self.login, number).await
+        super::projects::Owned(&self.login).project(ctx, number)
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn projects_v2(
+    pub async fn projects_v2(
         &self,
         ctx: &Context<'_>,
         after: Option<String>,
@@ -264,17 +348,13 @@ impl User {
         last: Option<i32>,
         query: Option<String>,
     ) -> async_graphql::Result<super::projects::ProjectV2Connection> {
-        super::projects::user_projects(
-            ctx,
-            &self.login,
-            PageArgs {
-                first,
-                last,
-                after,
-                before,
-            },
-            query.as_deref(),
-        )
+        let args = PageArgs {
+            first,
+            last,
+            after,
+            before,
+        };
+        super::projects::Owned(&self.login).projects(ctx, args, query.as_deref())
     }
 }
 
@@ -395,14 +475,23 @@ fn resolve_node(world: &World, viewer: &Viewer, id: &ID) -> Option<Node> {
             .position(|r| r.id == db_id)
             .filter(|idx| viewer.sees(world, *idx))
             .map(|idx| Node::Repository(Repository { idx })),
-        NodeKind::Issue => {
-            let (repo, number) = *world.issue_loc.get(&db_id)?;
-            let issue = world.repos[repo].issue(number)?;
-            (issue.gone.is_none() && viewer.sees(world, repo))
-                .then_some(Node::Issue(Issue { id: db_id }))
+        // REST gives a pull request an issue-style id; GitHub's `PR_` ids name one too.
+        NodeKind::Issue | NodeKind::PullRequest => {
+            let (_, issue) = world.issue_by_id(db_id)?;
+            if !viewer.sees_issue(world, db_id) {
+                return None;
+            }
+            match (issue.pull_request, kind) {
+                (true, _) => Some(Node::PullRequest(super::pulls::PullRequest { id: db_id })),
+                (false, NodeKind::Issue) => Some(Node::Issue(Issue { id: db_id })),
+                (false, _) => None,
+            }
+        }
+        NodeKind::IssueType => {
+            super::issue_types::resolve(world, viewer, db_id).map(Node::IssueType)
         }
         NodeKind::Label => world.repos.iter().enumerate().find_map(|(idx, r)| {
-            r.label(db_id).map(|_| {
+            r.label(db_id).filter(|_| viewer.sees(world, idx)).map(|_| {
                 Node::Label(Label {
                     repo: idx,
                     id: db_id,
@@ -412,7 +501,7 @@ fn resolve_node(world: &World, viewer: &Viewer, id: &ID) -> Option<Node> {
         NodeKind::Milestone => world.repos.iter().enumerate().find_map(|(idx, r)| {
             r.milestones
                 .iter()
-                .find(|m| m.id == db_id && !m.deleted)
+                .find(|m| m.id == db_id && !m.deleted && viewer.sees(world, idx))
                 .map(|m| {
                     Node::Milestone(Milestone {
                         repo: idx,
@@ -438,9 +527,12 @@ fn resolve_node(world: &World, viewer: &Viewer, id: &ID) -> Option<Node> {
         | NodeKind::FieldValue => None,
         NodeKind::User | NodeKind::Organization => {
             world.users.values().find(|u| u.id == db_id).map(|u| {
-                Node::User(User {
-                    login: u.login.clone(),
-                })
+                let login = u.login.clone();
+                if u.kind == crate::model::UserKind::Organization {
+                    Node::Organization(super::projects::Organization { login })
+                } else {
+                    Node::User(User { login })
+                }
             })
         }
     }
@@ -556,6 +648,72 @@ impl Repository {
         (!issue.pull_request && issue.gone.is_none()).then_some(Issue { id: issue.id })
     }
 
+    /// Pull requests, oldest first.
+    #[allow(clippy::too_many_arguments)]
+    async fn pull_requests(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        labels: Option<Vec<String>>,
+        last: Option<i32>,
+        states: Option<Vec<super::pulls::PullRequestState>>,
+    ) -> async_graphql::Result<super::pulls::PullRequestConnection> {
+        super::pulls::of_repository(
+            ctx,
+            self.idx,
+            labels,
+            states,
+            PageArgs {
+                first,
+                last,
+                after,
+                before,
+            },
+        )
+    }
+
+    async fn pull_request(
+        &self,
+        ctx: &Context<'_>,
+        number: i32,
+    ) -> Option<super::pulls::PullRequest> {
+        let world = hub(ctx).world.read();
+        let pr = world.repos[self.idx].issue(u64::try_from(number).ok()?)?;
+        (pr.pull_request && pr.gone.is_none()).then_some(super::pulls::PullRequest { id: pr.id })
+    }
+
+    /// The owning organization's issue types (null for a repository a user owns).
+    async fn issue_types(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> async_graphql::Result<Option<super::issue_types::IssueTypeConnection>> {
+        super::issue_types::of_repository(
+            ctx,
+            self.idx,
+            PageArgs {
+                first,
+                last,
+                after,
+                before,
+            },
+        )
+    }
+
+    /// One of the owning organization's issue types, by name.
+    async fn issue_type(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+    ) -> Option<super::issue_types::IssueType> {
+        super::issue_types::named(ctx, self.idx, &name)
+    }
+
     async fn labels(
         &self,
         ctx: &Context<'_>,
@@ -668,10 +826,7 @@ impl Issue {
         ctx: &Context<'_>,
         f: impl FnOnce(&World, usize, &crate::model::Issue) -> R,
     ) -> Option<R> {
-        let world = hub(ctx).world.read();
-        let (repo, number) = *world.issue_loc.get(&self.id)?;
-        let issue = world.repos[repo].issue(number)?;
-        Some(f(&world, repo, issue))
+        read_issue(ctx, self.id, f)
     }
 
     fn field<R: Default>(
@@ -682,15 +837,13 @@ impl Issue {
         self.with(ctx, f).unwrap_or_default()
     }
 
+    /// The issues `pick` names that the viewer may see.
     fn issues_by_id(
         &self,
         ctx: &Context<'_>,
         pick: impl FnOnce(&crate::model::Issue) -> Vec<Id>,
     ) -> Vec<Issue> {
-        self.field(ctx, |_, _, i| pick(i))
-            .into_iter()
-            .map(|id| Issue { id })
-            .collect()
+        visible_issues(ctx, &self.field(ctx, |_, _, i| pick(i)))
     }
 }
 
@@ -757,14 +910,8 @@ impl Issue {
     }
 
     async fn url(&self, ctx: &Context<'_>) -> Uri {
-        Uri(self.field(ctx, |w, repo, i| {
-            format!(
-                "{}/{}/issues/{}",
-                w.base,
-                w.repos[repo].full_name(),
-                i.number
-            )
-        }))
+        self.with(ctx, issue_url)
+            .unwrap_or_else(|| Uri(String::new()))
     }
 
     async fn author(&self, ctx: &Context<'_>) -> Option<Actor> {
@@ -789,14 +936,9 @@ impl Issue {
         first: Option<i32>,
         last: Option<i32>,
     ) -> async_graphql::Result<Option<LabelConnection>> {
-        let labels = self.field(ctx, |_, repo, i| {
-            i.labels
-                .iter()
-                .map(|&id| Label { repo, id })
-                .collect::<Vec<_>>()
-        });
-        paged(
-            labels,
+        labels_of(
+            ctx,
+            self.id,
             PageArgs {
                 first,
                 last,
@@ -804,7 +946,6 @@ impl Issue {
                 before,
             },
         )
-        .map(Some)
     }
 
     async fn assignees(
@@ -815,16 +956,9 @@ impl Issue {
         first: Option<i32>,
         last: Option<i32>,
     ) -> async_graphql::Result<UserConnection> {
-        let users = self.field(ctx, |_, _, i| {
-            i.assignees
-                .iter()
-                .map(|login| User {
-                    login: login.clone(),
-                })
-                .collect::<Vec<_>>()
-        });
-        paged(
-            users,
+        assignees_of(
+            ctx,
+            self.id,
             PageArgs {
                 first,
                 last,
@@ -842,8 +976,75 @@ impl Issue {
     }
 
     async fn parent(&self, ctx: &Context<'_>) -> Option<Issue> {
-        self.with(ctx, |_, _, i| i.parent.map(|id| Issue { id }))
-            .flatten()
+        let parent = self.with(ctx, |_, _, i| i.parent).flatten()?;
+        visible_issues(ctx, &[parent]).pop()
+    }
+
+    /// The issues blocking this one (that the viewer may see), in the order they were added.
+    async fn blocked_by(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> async_graphql::Result<IssueConnection> {
+        paged(
+            self.issues_by_id(ctx, |i| i.blocked_by.clone()),
+            PageArgs {
+                first,
+                last,
+                after,
+                before,
+            },
+        )
+    }
+
+    /// The issues this one blocks (that the viewer may see), in the order they were added.
+    async fn blocking(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> async_graphql::Result<IssueConnection> {
+        paged(
+            self.issues_by_id(ctx, |i| i.blocking.clone()),
+            PageArgs {
+                first,
+                last,
+                after,
+                before,
+            },
+        )
+    }
+
+    async fn issue_type(&self, ctx: &Context<'_>) -> Option<super::issue_types::IssueType> {
+        self.with(ctx, super::issue_types::of_issue).flatten()
+    }
+
+    /// The project items holding this issue.
+    async fn project_items(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        #[graphql(default_with = "Some(true)")] include_archived: Option<bool>,
+        last: Option<i32>,
+    ) -> async_graphql::Result<super::projects::ProjectV2ItemConnection> {
+        super::projects::items_holding(
+            ctx,
+            self.id,
+            include_archived != Some(false),
+            PageArgs {
+                first,
+                last,
+                after,
+                before,
+            },
+        )
     }
 
     async fn sub_issues(

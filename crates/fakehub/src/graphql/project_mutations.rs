@@ -2,12 +2,13 @@
 //! set, clear, archive, restore, reorder, convert and delete them; edit, close and delete
 //! the project; all through `model::projects`, which sends the webhook events.
 
+use super::connection::PageArgs;
 use super::ids::{self, NodeKind};
 use super::mutations::{mutate, not_found, refused};
 use super::objects::typed_error;
 use super::projects::{
     Date, ProjectV2, ProjectV2CustomFieldType, ProjectV2FieldConfiguration, ProjectV2Item,
-    ProjectV2SingleSelectFieldOptionColor,
+    ProjectV2ItemConnection, ProjectV2SingleSelectFieldOptionColor,
 };
 use crate::hub::Hub;
 use crate::model::projects::{FieldValue, ProjectEdit};
@@ -191,8 +192,8 @@ pub struct DeleteProjectV2Input {
     pub project_id: ID,
 }
 
-/// GitHub answers the deleted project; fakehub answers its id only (`projectV2` is null,
-/// as a deleted project no longer resolves).
+/// The project as it was deleted (a deleted project no longer resolves by id or number,
+/// but the answer still reads it).
 #[derive(SimpleObject)]
 pub struct DeleteProjectV2Payload {
     pub client_mutation_id: Option<String>,
@@ -221,10 +222,39 @@ pub struct UpdateProjectV2ItemPositionInput {
     pub after_id: Option<ID>,
 }
 
-/// GitHub's payload also carries the reordered `items` connection; fakehub's does not yet.
-#[derive(SimpleObject)]
+/// The reordered items, as GitHub answers them.
 pub struct UpdateProjectV2ItemPositionPayload {
     pub client_mutation_id: Option<String>,
+    pub project: Id,
+}
+
+#[Object]
+impl UpdateProjectV2ItemPositionPayload {
+    async fn client_mutation_id(&self) -> Option<String> {
+        self.client_mutation_id.clone()
+    }
+
+    /// The project's items in their new order.
+    async fn items(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        before: Option<String>,
+        first: Option<i32>,
+        last: Option<i32>,
+    ) -> async_graphql::Result<Option<ProjectV2ItemConnection>> {
+        ProjectV2 { id: self.project }
+            .items_page(
+                ctx,
+                PageArgs {
+                    first,
+                    last,
+                    after,
+                    before,
+                },
+            )
+            .map(Some)
+    }
 }
 
 #[derive(InputObject)]
@@ -303,7 +333,7 @@ impl ProjectMutation {
         input: AddProjectV2ItemByIdInput,
     ) -> async_graphql::Result<Option<AddProjectV2ItemByIdPayload>> {
         let project = project_id(&input.project_id)?;
-        let content = id_of(&input.content_id, &[NodeKind::Issue])?;
+        let content = id_of(&input.content_id, &[NodeKind::Issue, NodeKind::PullRequest])?;
         let item = mutate(ctx, |w, now, viewer| {
             w.add_project_item(project, content, &viewer.login, now)
                 .map_err(refused)
@@ -455,7 +485,7 @@ impl ProjectMutation {
         })?;
         Ok(Some(DeleteProjectV2Payload {
             client_mutation_id: input.client_mutation_id,
-            project_v2: None,
+            project_v2: Some(ProjectV2 { id: project }),
         }))
     }
 
@@ -493,6 +523,7 @@ impl ProjectMutation {
         })?;
         Ok(Some(UpdateProjectV2ItemPositionPayload {
             client_mutation_id: input.client_mutation_id,
+            project,
         }))
     }
 

@@ -4,15 +4,18 @@
 
 use super::connection::{connection, PageArgs};
 use super::ids::{self, NodeKind};
-use super::objects::{paged, typed_error, Actor, DateTime, Issue, Uri, User, UserConnection};
+use super::objects::{
+    paged, typed_error, Actor, DateTime, Issue, Uri, User, UserConnection, Viewer,
+};
+use super::pulls::PullRequest;
 use crate::hub::Hub;
 use crate::model::projects::{
     FieldKind, FieldValue, ItemContent, Project, ProjectField, ProjectItem,
 };
 use crate::model::{Id, Time, World};
 use async_graphql::{
-    Context, Enum, InputValueError, InputValueResult, Object, Scalar, ScalarType, SimpleObject,
-    Union, Value, ID,
+    Context, Enum, InputValueError, InputValueResult, Interface, Object, Scalar, ScalarType,
+    SimpleObject, Union, Value, ID,
 };
 use chrono::NaiveDate;
 use std::sync::Arc;
@@ -189,11 +192,67 @@ impl ProjectV2SingleSelectFieldOptionColor {
     }
 }
 
-/// Reads project `id` (None once deleted).
+/// Reads project `id`. An object in hand still reads a project deleted since (so
+/// `deleteProjectV2` answers the project it deleted); lookups by id or number
+/// (`node`, `projectV2`, `projectsV2`) never find a deleted one.
 fn with_project<R>(ctx: &Context<'_>, id: Id, f: impl FnOnce(&World, &Project) -> R) -> Option<R> {
     let world = hub(ctx).world.read();
-    let project = world.project(id)?;
+    let project = world.projects.iter().find(|p| p.id == id)?;
     Some(f(&world, project))
+}
+
+/// What a project item's content is, as the viewer may see it: an item whose issue or pull
+/// request is in a repository the viewer cannot see (or is gone) is redacted.
+enum Seen {
+    Draft,
+    Issue(Id),
+    PullRequest(Id),
+    Redacted,
+}
+
+fn seen(world: &World, viewer: &Viewer, content: &ItemContent) -> Seen {
+    match content {
+        ItemContent::Draft { .. } => Seen::Draft,
+        ItemContent::Issue(id) => match world.issue_by_id(*id) {
+            Some((_, i)) if viewer.sees_issue(world, *id) => {
+                if i.pull_request {
+                    Seen::PullRequest(*id)
+                } else {
+                    Seen::Issue(*id)
+                }
+            }
+            _ => Seen::Redacted,
+        },
+    }
+}
+
+/// `projectItems` of an issue or pull request: the items holding `content` on live
+/// projects, in the order the projects were made.
+pub(super) fn items_holding(
+    ctx: &Context<'_>,
+    content: Id,
+    include_archived: bool,
+    args: PageArgs,
+) -> async_graphql::Result<ProjectV2ItemConnection> {
+    let items: Vec<ProjectV2Item> = {
+        let world = hub(ctx).world.read();
+        world
+            .projects
+            .iter()
+            .filter(|p| !p.deleted)
+            .flat_map(|p| {
+                p.items
+                    .iter()
+                    .filter(|i| i.content == ItemContent::Issue(content))
+                    .filter(|i| include_archived || !i.archived)
+                    .map(|i| ProjectV2Item {
+                        project: p.id,
+                        id: i.id,
+                    })
+            })
+            .collect()
+    };
+    paged(items, args)
 }
 
 #[derive(Clone, Debug)]
@@ -217,6 +276,24 @@ connection!(
 impl ProjectV2 {
     fn read<R: Default>(&self, ctx: &Context<'_>, f: impl FnOnce(&World, &Project) -> R) -> R {
         with_project(ctx, self.id, f).unwrap_or_default()
+    }
+
+    /// A page of the project's items, in board order.
+    pub(super) fn items_page(
+        &self,
+        ctx: &Context<'_>,
+        args: PageArgs,
+    ) -> async_graphql::Result<ProjectV2ItemConnection> {
+        let items = self.read(ctx, |_, p| {
+            p.items
+                .iter()
+                .map(|i| ProjectV2Item {
+                    project: p.id,
+                    id: i.id,
+                })
+                .collect::<Vec<_>>()
+        });
+        paged(items, args)
     }
 }
 
@@ -276,6 +353,21 @@ impl ProjectV2 {
         }))
     }
 
+    /// The user or organization the project belongs to.
+    async fn owner(&self, ctx: &Context<'_>) -> ProjectV2Owner {
+        let (login, org) = self.read(ctx, |w, p| {
+            let org = w
+                .find_user(&p.owner)
+                .is_some_and(|u| u.kind == crate::model::UserKind::Organization);
+            (p.owner.clone(), org)
+        });
+        if org {
+            ProjectV2Owner::Organization(Organization { login })
+        } else {
+            ProjectV2Owner::User(User { login })
+        }
+    }
+
     /// The field called `name` (case does not matter).
     async fn field(&self, ctx: &Context<'_>, name: String) -> Option<ProjectV2FieldConfiguration> {
         with_project(ctx, self.id, |_, p| {
@@ -309,7 +401,7 @@ impl ProjectV2 {
         )
     }
 
-    /// Items in the order they were added, archived ones included.
+    /// Items in board order (as added, or as moved), archived ones included.
     async fn items(
         &self,
         ctx: &Context<'_>,
@@ -318,17 +410,8 @@ impl ProjectV2 {
         first: Option<i32>,
         last: Option<i32>,
     ) -> async_graphql::Result<ProjectV2ItemConnection> {
-        let items = self.read(ctx, |_, p| {
-            p.items
-                .iter()
-                .map(|i| ProjectV2Item {
-                    project: p.id,
-                    id: i.id,
-                })
-                .collect::<Vec<_>>()
-        });
-        paged(
-            items,
+        self.items_page(
+            ctx,
             PageArgs {
                 first,
                 last,
@@ -602,12 +685,12 @@ impl DraftIssue {
     }
 }
 
-/// What an item is. (Pull requests are not served as GraphQL objects yet: a pull request's
-/// item has no content here.)
+/// What an item is.
 #[derive(Union, Clone)]
 pub enum ProjectV2ItemContent {
     DraftIssue(DraftIssue),
     Issue(Issue),
+    PullRequest(PullRequest),
 }
 
 #[derive(Clone, Debug)]
@@ -630,13 +713,15 @@ impl ProjectV2Item {
     }
 
     fn values(&self, ctx: &Context<'_>) -> Vec<ProjectV2ItemFieldValue> {
+        let viewer = ctx.data_unchecked::<Viewer>();
         self.read(ctx, |w, p, item| {
             let mut out = Vec::new();
-            // The title, as GitHub lists it first.
+            // The title, as GitHub lists it first (none for a redacted item).
             if let Some(title_field) = p.fields.iter().find(|f| f.kind == FieldKind::Title) {
-                let title = match &item.content {
-                    ItemContent::Draft { title, .. } => Some(title.clone()),
-                    ItemContent::Issue(id) => w.issue_by_id(*id).map(|(_, i)| i.title.clone()),
+                let title = match (&item.content, seen(w, viewer, &item.content)) {
+                    (_, Seen::Redacted) => None,
+                    (ItemContent::Draft { title, .. }, _) => Some(title.clone()),
+                    (ItemContent::Issue(id), _) => w.issue_by_id(*id).map(|(_, i)| i.title.clone()),
                 };
                 out.push(ProjectV2ItemFieldValue::Text(TextValue {
                     key: ValueKey::of(self, title_field.id),
@@ -700,15 +785,17 @@ impl ProjectV2Item {
         ID(ids::encode(NodeKind::ProjectItem, self.id))
     }
 
+    /// REDACTED for an issue or pull request the viewer cannot see.
     #[graphql(name = "type")]
     async fn item_type(&self, ctx: &Context<'_>) -> ProjectV2ItemType {
-        self.read(ctx, |w, _, i| match &i.content {
-            ItemContent::Draft { .. } => Some(ProjectV2ItemType::DraftIssue),
-            ItemContent::Issue(id) => match w.issue_by_id(*id) {
-                Some((_, issue)) if issue.pull_request => Some(ProjectV2ItemType::PullRequest),
-                Some(_) => Some(ProjectV2ItemType::Issue),
-                None => Some(ProjectV2ItemType::Redacted),
-            },
+        let viewer = ctx.data_unchecked::<Viewer>();
+        self.read(ctx, |w, _, i| {
+            Some(match seen(w, viewer, &i.content) {
+                Seen::Draft => ProjectV2ItemType::DraftIssue,
+                Seen::Issue(_) => ProjectV2ItemType::Issue,
+                Seen::PullRequest(_) => ProjectV2ItemType::PullRequest,
+                Seen::Redacted => ProjectV2ItemType::Redacted,
+            })
         })
         .unwrap_or(ProjectV2ItemType::Redacted)
     }
@@ -734,18 +821,17 @@ impl ProjectV2Item {
         ProjectV2 { id: self.project }
     }
 
+    /// Null for an issue or pull request the viewer cannot see.
     async fn content(&self, ctx: &Context<'_>) -> Option<ProjectV2ItemContent> {
-        self.read(ctx, |w, _, i| match &i.content {
-            ItemContent::Draft { .. } => Some(ProjectV2ItemContent::DraftIssue(DraftIssue {
+        let viewer = ctx.data_unchecked::<Viewer>();
+        self.read(ctx, |w, _, i| match seen(w, viewer, &i.content) {
+            Seen::Draft => Some(ProjectV2ItemContent::DraftIssue(DraftIssue {
                 project: self.project,
                 item: self.id,
             })),
-            ItemContent::Issue(id) => match w.issue_by_id(*id) {
-                Some((_, issue)) if !issue.pull_request && issue.gone.is_none() => {
-                    Some(ProjectV2ItemContent::Issue(Issue { id: *id }))
-                }
-                _ => None,
-            },
+            Seen::Issue(id) => Some(ProjectV2ItemContent::Issue(Issue { id })),
+            Seen::PullRequest(id) => Some(ProjectV2ItemContent::PullRequest(PullRequest { id })),
+            Seen::Redacted => None,
         })
     }
 
@@ -852,169 +938,57 @@ impl ProjectV2ItemFieldValue {
     }
 }
 
-#[derive(Clone, Debug)]
-pub struct TextValue {
-    key: ValueKey,
-    text: Option<String>,
+/// An item's value of one kind, as GraphQL type `$name`: the fields every value has (its
+/// id, field, item and times) and the kind's own fields, written out once here.
+macro_rules! field_value {
+    ($value:ident, $name:literal, { $($own:ident: $ty:ty),* $(,)? }) => {
+        #[derive(Clone, Debug)]
+        pub struct $value {
+            key: ValueKey,
+            $($own: $ty,)*
+        }
+
+        #[Object(name = $name)]
+        impl $value {
+            async fn id(&self) -> ID {
+                self.key.node_id()
+            }
+            async fn field(&self, ctx: &Context<'_>) -> ProjectV2FieldConfiguration {
+                self.key.field(ctx)
+            }
+            async fn item(&self) -> ProjectV2Item {
+                self.key.item()
+            }
+            async fn created_at(&self, ctx: &Context<'_>) -> DateTime {
+                self.key.item().read(ctx, |_, _, i| time(i.created_at))
+            }
+            async fn updated_at(&self, ctx: &Context<'_>) -> DateTime {
+                self.key.item().read(ctx, |_, _, i| time(i.updated_at))
+            }
+            $(
+                async fn $own(&self) -> $ty {
+                    self.$own.clone()
+                }
+            )*
+        }
+    };
 }
 
-#[Object(name = "ProjectV2ItemFieldTextValue")]
-impl TextValue {
-    async fn id(&self) -> ID {
-        self.key.node_id()
-    }
-    async fn field(&self, ctx: &Context<'_>) -> ProjectV2FieldConfiguration {
-        self.key.field(ctx)
-    }
-    async fn item(&self) -> ProjectV2Item {
-        self.key.item()
-    }
-    async fn created_at(&self, ctx: &Context<'_>) -> DateTime {
-        self.key.item().read(ctx, |_, _, i| time(i.created_at))
-    }
-    async fn updated_at(&self, ctx: &Context<'_>) -> DateTime {
-        self.key.item().read(ctx, |_, _, i| time(i.updated_at))
-    }
-    async fn text(&self) -> Option<String> {
-        self.text.clone()
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct NumberValue {
-    key: ValueKey,
-    number: Option<f64>,
-}
-
-#[Object(name = "ProjectV2ItemFieldNumberValue")]
-impl NumberValue {
-    async fn id(&self) -> ID {
-        self.key.node_id()
-    }
-    async fn field(&self, ctx: &Context<'_>) -> ProjectV2FieldConfiguration {
-        self.key.field(ctx)
-    }
-    async fn item(&self) -> ProjectV2Item {
-        self.key.item()
-    }
-    async fn created_at(&self, ctx: &Context<'_>) -> DateTime {
-        self.key.item().read(ctx, |_, _, i| time(i.created_at))
-    }
-    async fn updated_at(&self, ctx: &Context<'_>) -> DateTime {
-        self.key.item().read(ctx, |_, _, i| time(i.updated_at))
-    }
-    async fn number(&self) -> Option<f64> {
-        self.number
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct DateValue {
-    key: ValueKey,
-    date: Option<Date>,
-}
-
-#[Object(name = "ProjectV2ItemFieldDateValue")]
-impl DateValue {
-    async fn id(&self) -> ID {
-        self.key.node_id()
-    }
-    async fn field(&self, ctx: &Context<'_>) -> ProjectV2FieldConfiguration {
-        self.key.field(ctx)
-    }
-    async fn item(&self) -> ProjectV2Item {
-        self.key.item()
-    }
-    async fn created_at(&self, ctx: &Context<'_>) -> DateTime {
-        self.key.item().read(ctx, |_, _, i| time(i.created_at))
-    }
-    async fn updated_at(&self, ctx: &Context<'_>) -> DateTime {
-        self.key.item().read(ctx, |_, _, i| time(i.updated_at))
-    }
-    async fn date(&self) -> Option<Date> {
-        self.date
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct SingleSelectValue {
-    key: ValueKey,
+field_value!(TextValue, "ProjectV2ItemFieldTextValue", { text: Option<String> });
+field_value!(NumberValue, "ProjectV2ItemFieldNumberValue", { number: Option<f64> });
+field_value!(DateValue, "ProjectV2ItemFieldDateValue", { date: Option<Date> });
+field_value!(SingleSelectValue, "ProjectV2ItemFieldSingleSelectValue", {
     color: ProjectV2SingleSelectFieldOptionColor,
     description: Option<String>,
     name: Option<String>,
     option_id: Option<String>,
-}
-
-#[Object(name = "ProjectV2ItemFieldSingleSelectValue")]
-impl SingleSelectValue {
-    async fn id(&self) -> ID {
-        self.key.node_id()
-    }
-    async fn field(&self, ctx: &Context<'_>) -> ProjectV2FieldConfiguration {
-        self.key.field(ctx)
-    }
-    async fn item(&self) -> ProjectV2Item {
-        self.key.item()
-    }
-    async fn created_at(&self, ctx: &Context<'_>) -> DateTime {
-        self.key.item().read(ctx, |_, _, i| time(i.created_at))
-    }
-    async fn updated_at(&self, ctx: &Context<'_>) -> DateTime {
-        self.key.item().read(ctx, |_, _, i| time(i.updated_at))
-    }
-    async fn color(&self) -> ProjectV2SingleSelectFieldOptionColor {
-        self.color
-    }
-    async fn description(&self) -> Option<String> {
-        self.description.clone()
-    }
-    async fn name(&self) -> Option<String> {
-        self.name.clone()
-    }
-    async fn option_id(&self) -> Option<String> {
-        self.option_id.clone()
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct IterationValue {
-    key: ValueKey,
+});
+field_value!(IterationValue, "ProjectV2ItemFieldIterationValue", {
     duration: i32,
     iteration_id: String,
     start_date: Date,
     title: String,
-}
-
-#[Object(name = "ProjectV2ItemFieldIterationValue")]
-impl IterationValue {
-    async fn id(&self) -> ID {
-        self.key.node_id()
-    }
-    async fn field(&self, ctx: &Context<'_>) -> ProjectV2FieldConfiguration {
-        self.key.field(ctx)
-    }
-    async fn item(&self) -> ProjectV2Item {
-        self.key.item()
-    }
-    async fn created_at(&self, ctx: &Context<'_>) -> DateTime {
-        self.key.item().read(ctx, |_, _, i| time(i.created_at))
-    }
-    async fn updated_at(&self, ctx: &Context<'_>) -> DateTime {
-        self.key.item().read(ctx, |_, _, i| time(i.updated_at))
-    }
-    async fn duration(&self) -> i32 {
-        self.duration
-    }
-    async fn iteration_id(&self) -> String {
-        self.iteration_id.clone()
-    }
-    async fn start_date(&self) -> Date {
-        self.start_date
-    }
-    async fn title(&self) -> String {
-        self.title.clone()
-    }
-}
+});
 
 /// An organization (what fakehub knows of one: its login, and its projects).
 #[derive(Clone, Debug)]
@@ -1022,47 +996,87 @@ pub struct Organization {
     pub login: String,
 }
 
-/// `projectsV2` of an owner: by number, newest first, as GitHub orders them by default.
-fn projects_of(ctx: &Context<'_>, owner: &str, query: Option<&str>) -> Vec<ProjectV2> {
-    let world = hub(ctx).world.read();
-    let query = query.map(str::to_lowercase);
-    let mut projects: Vec<&Project> = world
-        .projects_of(owner)
-        .into_iter()
-        .filter(|p| {
-            query
-                .as_ref()
-                .is_none_or(|q| p.title.to_lowercase().contains(q))
-        })
-        .collect();
-    projects.sort_by_key(|p| std::cmp::Reverse(p.number));
-    projects
-        .into_iter()
-        .map(|p| ProjectV2 { id: p.id })
-        .collect()
+/// The projects of a user or organization: the one implementation of both owners'
+/// `projectV2` and `projectsV2`.
+pub(super) struct Owned<'a>(pub &'a str);
+
+impl Owned<'_> {
+    /// `projectV2(number)`: NOT_FOUND for a number the owner has no project under.
+    pub(super) fn project(
+        &self,
+        ctx: &Context<'_>,
+        number: i32,
+    ) -> async_graphql::Result<Option<ProjectV2>> {
+        let world = hub(ctx).world.read();
+        match u64::try_from(number)
+            .ok()
+            .and_then(|n| world.project_numbered(self.0, n))
+        {
+            Some(p) => Ok(Some(ProjectV2 { id: p.id })),
+            None => Err(typed_error(
+                "NOT_FOUND",
+                format!("Could not resolve to a ProjectV2 with the number {number}."),
+            )),
+        }
+    }
+
+    /// `projectsV2`: by number, newest first, as GitHub orders them by default; `query`
+    /// keeps those whose title contains it.
+    pub(super) fn projects(
+        &self,
+        ctx: &Context<'_>,
+        args: PageArgs,
+        query: Option<&str>,
+    ) -> async_graphql::Result<ProjectV2Connection> {
+        let projects = {
+            let world = hub(ctx).world.read();
+            let query = query.map(str::to_lowercase);
+            let mut projects: Vec<&Project> = world
+                .projects_of(self.0)
+                .into_iter()
+                .filter(|p| {
+                    query
+                        .as_ref()
+                        .is_none_or(|q| p.title.to_lowercase().contains(q))
+                })
+                .collect();
+            projects.sort_by_key(|p| std::cmp::Reverse(p.number));
+            projects
+                .into_iter()
+                .map(|p| ProjectV2 { id: p.id })
+                .collect::<Vec<_>>()
+        };
+        paged(projects, args)
+    }
 }
 
-fn project_numbered(
-    ctx: &Context<'_>,
-    owner: &str,
-    number: i32,
-) -> async_graphql::Result<Option<ProjectV2>> {
-    let world = hub(ctx).world.read();
-    match u64::try_from(number)
-        .ok()
-        .and_then(|n| world.project_numbered(owner, n))
-    {
-        Some(p) => Ok(Some(ProjectV2 { id: p.id })),
-        None => Err(typed_error(
-            "NOT_FOUND",
-            format!("Could not resolve to a ProjectV2 with the number {number}."),
-        )),
-    }
+/// Who a project belongs to.
+// The arguments' types repeat, which clippy takes for duplicated attributes.
+#[allow(clippy::duplicated_attributes)]
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+#[graphql(field(
+    name = "project_v2",
+    ty = "Option<ProjectV2>",
+    arg(name = "number", ty = "i32")
+))]
+#[graphql(field(
+    name = "projects_v2",
+    ty = "ProjectV2Connection",
+    arg(name = "after", ty = "Option<String>"),
+    arg(name = "before", ty = "Option<String>"),
+    arg(name = "first", ty = "Option<i32>"),
+    arg(name = "last", ty = "Option<i32>"),
+    arg(name = "query", ty = "Option<String>")
+))]
+pub enum ProjectV2Owner {
+    Organization(Organization),
+    User(User),
 }
 
 #[Object]
 impl Organization {
-    async fn id(&self, ctx: &Context<'_>) -> ID {
+    pub async fn id(&self, ctx: &Context<'_>) -> ID {
         let id = hub(ctx)
             .world
             .read()
@@ -1079,16 +1093,16 @@ impl Organization {
         Uri(format!("{}/{}", hub(ctx).world.read().base, self.login))
     }
 
-    async fn project_v2(
+    pub async fn project_v2(
         &self,
         ctx: &Context<'_>,
         number: i32,
     ) -> async_graphql::Result<Option<ProjectV2>> {
-        project_numbered(ctx, &self.login, number)
+        Owned(&self.login).project(ctx, number)
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn projects_v2(
+    pub async fn projects_v2(
         &self,
         ctx: &Context<'_>,
         after: Option<String>,
@@ -1097,32 +1111,12 @@ impl Organization {
         last: Option<i32>,
         query: Option<String>,
     ) -> async_graphql::Result<ProjectV2Connection> {
-        paged(
-            projects_of(ctx, &self.login, query.as_deref()),
-            PageArgs {
-                first,
-                last,
-                after,
-                before,
-            },
-        )
+        let args = PageArgs {
+            first,
+            last,
+            after,
+            before,
+        };
+        Owned(&self.login).projects(ctx, args, query.as_deref())
     }
-}
-
-/// The `projectV2`/`projectsV2` fields of a user (added to `User` in objects.rs).
-pub async fn user_project(
-    ctx: &Context<'_>,
-    login: &str,
-    number: i32,
-) -> async_graphql::Result<Option<ProjectV2>> {
-    project_numbered(ctx, login, number)
-}
-
-pub fn user_projects(
-    ctx: &Context<'_>,
-    login: &str,
-    args: PageArgs,
-    query: Option<&str>,
-) -> async_graphql::Result<ProjectV2Connection> {
-    paged(projects_of(ctx, login, query), args)
 }
