@@ -909,10 +909,11 @@ async fn pull_requests_are_served_apart_from_issues() {
         .iter()
         .all(|n| n["number"] != other_pr));
 
-    // node() finds it as a pull request, by REST's id and by GitHub's PR_ form.
+    // REST gives a pull request GitHub's PR_ node id; node() finds it by that id, and
+    // also by the issue form of the same id.
     let pr_form = format!(
-        "PR_{}",
-        rest_id.as_str().unwrap().strip_prefix("I_").unwrap()
+        "I_{}",
+        rest_id.as_str().unwrap().strip_prefix("PR_").expect("a PR_ node id")
     );
     let r = graphql(
         &env,
@@ -1132,7 +1133,7 @@ async fn private_pulls_links_items_and_types_are_hidden_like_rest() {
     };
     let ask = |token: &'static str| {
         let env = &env;
-        let ids = json!({"blocker": node("I", blocker), "pull": node("I", pull), "type": node("IT", vault_type)});
+        let ids = json!({"blocker": node("I", blocker), "pull": node("PR", pull), "type": node("IT", vault_type)});
         async move {
             env.send(
                 Method::POST,

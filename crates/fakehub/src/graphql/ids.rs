@@ -78,7 +78,7 @@ pub fn encode(kind: NodeKind, id: Id) -> String {
 /// with `pull_request`) with the issue prefix, so this is an `I_` id; `decode` also takes
 /// GitHub's `PR_` form, so either names the pull request.
 pub fn pull_request(id: Id) -> String {
-    encode(NodeKind::Issue, id)
+    encode(NodeKind::PullRequest, id)
 }
 
 /// The kind and database id a node id stands for; None for anything fakehub did not make.
@@ -115,9 +115,11 @@ mod tests {
 
     #[test]
     fn pull_requests_have_rests_id_and_githubs_form_decodes() {
-        // REST renders a pull request's node_id with the issue prefix.
-        assert_eq!(pull_request(1001), crate::render::node_id("I", 1001));
-        assert_eq!(decode(&pull_request(1001)), Some((NodeKind::Issue, 1001)));
+        // REST renders a pull request's node_id with GitHub's pull request prefix; the
+        // issue form of the same id still decodes (as an issue).
+        assert_eq!(pull_request(1001), crate::render::node_id("PR", 1001));
+        assert_eq!(decode(&pull_request(1001)), Some((NodeKind::PullRequest, 1001)));
+        assert_eq!(decode(&crate::render::node_id("I", 1001)), Some((NodeKind::Issue, 1001)));
         assert_eq!(decode("PR_MDoxMDAx"), Some((NodeKind::PullRequest, 1001)));
         assert_eq!(
             decode(&encode(NodeKind::IssueType, 7)),

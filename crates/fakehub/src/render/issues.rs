@@ -75,7 +75,9 @@ impl World {
                 None => out.extend_from_slice(b"null"),
             }
         });
-        o.node_id("node_id", "I", issue.id);
+        // A pull request listed among issues carries its own (pull request) node id.
+        let kind = if issue.pull_request { "PR" } else { "I" };
+        o.node_id("node_id", kind, issue.id);
         o.u64("number", n);
         match issue.parent.and_then(|p| self.issue_by_id(p)) {
             Some((r, p)) => {
