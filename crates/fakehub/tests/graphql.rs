@@ -913,7 +913,11 @@ async fn pull_requests_are_served_apart_from_issues() {
     // also by the issue form of the same id.
     let pr_form = format!(
         "I_{}",
-        rest_id.as_str().unwrap().strip_prefix("PR_").expect("a PR_ node id")
+        rest_id
+            .as_str()
+            .unwrap()
+            .strip_prefix("PR_")
+            .expect("a PR_ node id")
     );
     let r = graphql(
         &env,

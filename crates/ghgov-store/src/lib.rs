@@ -8,6 +8,7 @@ mod etags;
 pub mod governance;
 pub mod issue_reads;
 mod names;
+pub mod operations;
 pub mod planning_reads;
 pub mod projector;
 pub mod records;

@@ -118,8 +118,14 @@ mod tests {
         // REST renders a pull request's node_id with GitHub's pull request prefix; the
         // issue form of the same id still decodes (as an issue).
         assert_eq!(pull_request(1001), crate::render::node_id("PR", 1001));
-        assert_eq!(decode(&pull_request(1001)), Some((NodeKind::PullRequest, 1001)));
-        assert_eq!(decode(&crate::render::node_id("I", 1001)), Some((NodeKind::Issue, 1001)));
+        assert_eq!(
+            decode(&pull_request(1001)),
+            Some((NodeKind::PullRequest, 1001))
+        );
+        assert_eq!(
+            decode(&crate::render::node_id("I", 1001)),
+            Some((NodeKind::Issue, 1001))
+        );
         assert_eq!(decode("PR_MDoxMDAx"), Some((NodeKind::PullRequest, 1001)));
         assert_eq!(
             decode(&encode(NodeKind::IssueType, 7)),

@@ -402,6 +402,11 @@ pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<IssueDetail>> {
+    detail(&state, id).await.map(Json)
+}
+
+/// One issue as `GET /api/v1/issues/{id}` shows it (also the answer to a write).
+pub(super) async fn detail(state: &AppState, id: i64) -> ApiResult<IssueDetail> {
     let reads = state.store.issue_reads();
     let row = reads
         .get(id)
@@ -431,7 +436,7 @@ pub async fn get(
         user,
     } = issue(&rows[0], &details);
     let briefs = |list: Vec<IssueBrief>| list.into_iter().map(brief).collect::<Vec<_>>();
-    Ok(Json(IssueDetail {
+    Ok(IssueDetail {
         assignees,
         blocked_by: briefs(reads.blocked_by(id).await?),
         blocking: briefs(reads.blocking(id).await?),
@@ -456,7 +461,7 @@ pub async fn get(
         issue_type,
         updated_at,
         user,
-    }))
+    })
 }
 
 #[derive(serde::Deserialize, IntoParams)]

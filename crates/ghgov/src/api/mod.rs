@@ -19,6 +19,7 @@ macro_rules! page_of {
 mod documents;
 mod extract;
 mod governance;
+mod issue_writes;
 mod issues;
 mod openapi;
 mod ops;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub clock: SharedClock,
     /// What a governance document in a request may cost to read.
     pub document_limits: crate::governance::document_limits::DocumentLimits,
+    /// The one writer to GitHub (none without a GitHub token).
+    pub writer: Option<crate::writer::Writer>,
 }
 
 /// Answers of read endpoints, valid while the mirror's version is unchanged.
@@ -294,6 +297,10 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
     fn put<H: Handler<T, S>, T: 'static>(self, path: &str, handler: H) -> Self {
         self.on(Method::PUT, path, handler)
     }
+
+    fn patch<H: Handler<T, S>, T: 'static>(self, path: &str, handler: H) -> Self {
+        self.on(Method::PATCH, path, handler)
+    }
 }
 
 /// `/api/v1`: behind a bearer token.
@@ -302,6 +309,11 @@ fn api_routes() -> Routes<AppState> {
         .get("/repos", resources::repos)
         .get("/issues", issues::list)
         .get("/issues/{id}", issues::get)
+        .post("/issues", issue_writes::create)
+        .post("/issues/create", issue_writes::create)
+        .patch("/issues/{id}", issue_writes::edit)
+        .put("/issues/{id}", issue_writes::put)
+        .get("/operations/{id}", issue_writes::operation)
         .get("/issues/{id}/comments", issues::comments)
         .get("/labels", resources::labels)
         .get("/milestones", resources::milestones)

@@ -3,7 +3,7 @@
 //! test below; an answer that does not match its schema fails the API tests (their harness
 //! checks every JSON answer against this document).
 
-use super::{governance, issues, ops, resources, ErrorBody};
+use super::{governance, issue_writes, issues, ops, resources, ErrorBody};
 use serde_json::Value;
 use std::sync::OnceLock;
 use utoipa::openapi::path::{Operation, PathItem};
@@ -23,6 +23,10 @@ use utoipa::{Modify, OpenApi};
         resources::repos,
         issues::list,
         issues::get,
+        issue_writes::create,
+        issue_writes::edit,
+        issue_writes::put,
+        issue_writes::operation,
         issues::comments,
         resources::labels,
         resources::milestones,

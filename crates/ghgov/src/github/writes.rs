@@ -51,6 +51,10 @@ pub struct IssueFields {
     /// The milestone's number.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub milestone: Option<i64>,
+    /// Sends `"milestone": null` (takes the issue out of its milestone) when no number is
+    /// given.
+    #[serde(skip)]
+    pub clear_milestone: bool,
     /// The organization issue type's name.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub issue_type: Option<String>,
@@ -235,7 +239,11 @@ impl Write {
                 Some(to_json(serde_json::to_value(fields)))
             }
             Write::CreateIssue { fields, .. } | Write::UpdateIssue { fields, .. } => {
-                Some(to_json(serde_json::to_value(fields)))
+                let mut body = to_json(serde_json::to_value(fields));
+                if fields.clear_milestone && fields.milestone.is_none() {
+                    body["milestone"] = Value::Null;
+                }
+                Some(body)
             }
             Write::AddSubIssue {
                 child_id,

@@ -96,6 +96,17 @@ pub struct Running {
     pub state: AppState,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    writer_task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// A server dropped without `shutdown` (a test's, a panicking caller's) still stops its
+/// writer, so no writer outlives the server that owns its journal.
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(w) = &self.writer_task {
+            w.abort();
+        }
+    }
 }
 
 impl Running {
@@ -107,8 +118,18 @@ impl Running {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
-        let _ = self.task.await;
+        let _ = (&mut self.task).await;
+        self.stop_writer().await;
         self.state.usage.flush(&self.store).await;
+    }
+
+    /// Stops the writer between (or inside) its operations; what it left unsettled is
+    /// resumed by the next server.
+    async fn stop_writer(&mut self) {
+        if let Some(w) = self.writer_task.take() {
+            w.abort();
+            let _ = w.await;
+        }
     }
 
     /// Whether the server is still serving (false once it stopped, or its task panicked).
@@ -120,8 +141,9 @@ impl Running {
         self.stop.take()
     }
 
-    pub async fn wait(self) {
-        let _ = self.task.await;
+    pub async fn wait(mut self) {
+        let _ = (&mut self.task).await;
+        self.stop_writer().await;
         self.state.usage.flush(&self.store).await;
     }
 }
@@ -155,7 +177,14 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<Running> {
     if let Some(keep) = opts.retention {
         tokio::spawn(retention(store.clone(), opts.clock.clone(), keep));
     }
+    // The one writer: every change the API asks of GitHub, journaled, in order.
+    let writer = gh
+        .as_ref()
+        .map(|gh| crate::writer::Writer::new(store.clone(), gh.clone()));
+    // Stopped with the server (an abort is as safe as a crash: the journal resumes it).
+    let writer_task = writer.as_ref().map(|w| tokio::spawn(w.clone().run()));
     let state = AppState {
+        writer,
         store: store.clone(),
         gh: gh.clone(),
         scope,
@@ -189,6 +218,7 @@ pub async fn start(opts: ServeOptions) -> anyhow::Result<Running> {
         state,
         stop: Some(stop),
         task,
+        writer_task,
     })
 }
 

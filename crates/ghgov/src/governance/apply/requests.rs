@@ -105,6 +105,7 @@ impl Run<'_> {
             labels: names(c, "labels")?,
             assignees: names(c, "assignees")?,
             milestone,
+            clear_milestone: false,
             issue_type: text(c, "type"),
             state: text(c, "state"),
             state_reason: text(c, "state_reason"),

@@ -1,0 +1,320 @@
+//! Changes to issues through the API: each becomes an operation of the one writer
+//! (`crate::writer`), journaled before anything is sent. The answer is the issue as GitHub
+//! confirmed it when that happens within a short wait (201 for a create, 200 for an edit),
+//! otherwise 202 with the operation to follow at `GET /api/v1/operations/{id}`.
+
+use super::extract::{Json, Path};
+use super::issues::{detail, IssueDetail};
+use super::{bad_request, not_found, require, ApiError, ApiResult, AppState, ErrorBody, Principal};
+use crate::store::operations::{OperationRow, OperationStatus};
+use crate::store::{RepoName, Scope};
+use crate::writer::{Change, IssueEdit, Writer};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use utoipa::ToSchema;
+
+/// How long a write request waits for GitHub's confirmation before answering 202.
+const CONFIRMATION_WAIT: Duration = Duration::from_secs(5);
+
+/// A new issue.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewIssueBody {
+    /// `OWNER/NAME`, a repository this server mirrors
+    repository: String,
+    title: String,
+    body: Option<String>,
+    /// Label names
+    labels: Option<Vec<String>>,
+    /// Milestone number
+    milestone: Option<i64>,
+    /// Logins
+    assignees: Option<Vec<String>>,
+    /// Not supported yet (a 422 names it)
+    kind: Option<String>,
+    /// Not supported yet (a 422 names it)
+    parent: Option<i64>,
+    /// Not supported yet (a 422 names it)
+    agent: Option<String>,
+}
+
+/// An issue's fields to change; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueEditBody {
+    title: Option<String>,
+    body: Option<String>,
+    /// The whole set of label names the issue ends up with
+    labels: Option<Vec<String>>,
+    /// The whole set of logins the issue ends up with
+    assignees: Option<Vec<String>>,
+    /// A milestone number, or null to take the issue out of its milestone
+    #[serde(default, deserialize_with = "crate::writer::null_is_a_value")]
+    #[schema(value_type = Option<i64>)]
+    milestone: Option<Option<i64>>,
+    /// `open` or `closed`
+    state: Option<String>,
+    /// With `state`: `completed`, `not_planned` or `reopened`
+    state_reason: Option<String>,
+}
+
+/// A write operation and where it stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OperationView {
+    /// The operation's id
+    pub operation_id: i64,
+    /// `issue.create` or `issue.update`
+    pub kind: String,
+    /// `queued`, `running`, `done` or `failed`
+    pub status: String,
+    pub repository: String,
+    /// The issue it changed or created (once known)
+    pub issue_id: Option<i64>,
+    /// Why it failed
+    pub error: Option<String>,
+    /// How many times it was taken up (more than once: resumed after a stop)
+    pub attempts: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<OperationRow> for OperationView {
+    fn from(o: OperationRow) -> Self {
+        OperationView {
+            operation_id: o.id,
+            kind: o.kind,
+            status: o.status,
+            repository: o.repository,
+            issue_id: o.issue_id,
+            error: o.error,
+            attempts: o.attempts,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        }
+    }
+}
+
+fn writer(state: &AppState) -> ApiResult<&Writer> {
+    state.writer.as_ref().ok_or_else(|| {
+        ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this server has no GitHub token, so it cannot write to GitHub; start it with --github-token".into(),
+        )
+    })
+}
+
+fn unprocessable(message: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::UNPROCESSABLE_ENTITY, message.into())
+}
+
+fn check_state(state: Option<&str>, reason: Option<&str>) -> ApiResult<()> {
+    if let Some(s) = state {
+        if s != "open" && s != "closed" {
+            return Err(unprocessable(format!(
+                "state must be \"open\" or \"closed\", not {s:?}"
+            )));
+        }
+    }
+    if let Some(r) = reason {
+        if !matches!(r, "completed" | "not_planned" | "reopened") {
+            return Err(unprocessable(format!(
+                "state_reason must be \"completed\", \"not_planned\" or \"reopened\", not {r:?}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The answer to a write: the issue once GitHub confirmed it, else the operation (202).
+async fn answer(state: &AppState, id: i64, confirmed: StatusCode) -> ApiResult<Response> {
+    let op = writer(state)?.settle_within(id, CONFIRMATION_WAIT).await?;
+    match (op.status(), op.issue_id) {
+        (OperationStatus::Done, Some(issue)) => {
+            Ok((confirmed, axum::Json(detail(state, issue).await?)).into_response())
+        }
+        (OperationStatus::Failed, _) => Err(ApiError(
+            StatusCode::BAD_GATEWAY,
+            format!(
+                "GitHub did not accept the change (operation {id}): {}",
+                op.error.unwrap_or_default()
+            ),
+        )),
+        _ => Ok((StatusCode::ACCEPTED, axum::Json(OperationView::from(op))).into_response()),
+    }
+}
+
+/// Create an issue on GitHub
+#[utoipa::path(
+    post,
+    path = "/api/v1/issues",
+    operation_id = "create_issue",
+    tag = "issues",
+    request_body = NewIssueBody,
+    security(("bearer" = ["write"])),
+    responses(
+        (status = 201, description = "Created on GitHub and mirrored", body = IssueDetail),
+        (status = 202, description = "Journaled; GitHub has not confirmed it yet", body = OperationView),
+        (status = 400, description = "Not a JSON issue, or not a repository name", body = ErrorBody),
+        (status = 403, description = "The token's scope is too small", body = ErrorBody),
+        (status = 404, description = "The repository is not one this server mirrors", body = ErrorBody),
+        (status = 422, description = "A field's value is not allowed", body = ErrorBody),
+        (status = 502, description = "GitHub refused the change", body = ErrorBody),
+        (status = 503, description = "The server has no GitHub token", body = ErrorBody),
+    ),
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(scope): Extension<Scope>,
+    Extension(principal): Extension<Principal>,
+    Json(body): Json<NewIssueBody>,
+) -> ApiResult<Response> {
+    require(scope, Scope::Write)?;
+    let repo = RepoName::parse(&body.repository).map_err(|e| bad_request(e.to_string()))?;
+    if !state.scope.allows(&state.store, &repo.full()).await? {
+        return Err(not_found(state.scope.refusal(&repo.full())));
+    }
+    if body.title.trim().is_empty() {
+        return Err(unprocessable("title must not be empty"));
+    }
+    for (given, field) in [
+        (body.kind.is_some(), "kind"),
+        (body.parent.is_some(), "parent"),
+        (body.agent.is_some(), "agent"),
+    ] {
+        if given {
+            return Err(unprocessable(format!(
+                "{field} is not supported by this version of ghgov yet; create the issue without it"
+            )));
+        }
+    }
+    let change = Change::CreateIssue {
+        fields: IssueEdit {
+            title: Some(body.title),
+            body: body.body,
+            labels: body.labels,
+            assignees: body.assignees,
+            milestone: body.milestone.map(Some),
+            ..IssueEdit::default()
+        },
+    };
+    let id = writer(&state)?
+        .enqueue(&repo, None, &change, &principal.0)
+        .await?;
+    answer(&state, id, StatusCode::CREATED).await
+}
+
+/// Change an issue's fields on GitHub
+#[utoipa::path(
+    patch,
+    path = "/api/v1/issues/{id}",
+    operation_id = "edit_issue",
+    tag = "issues",
+    params(("id" = i64, Path, description = "Issue id")),
+    request_body = IssueEditBody,
+    security(("bearer" = ["write"])),
+    responses(
+        (status = 200, description = "Changed on GitHub and mirrored", body = IssueDetail),
+        (status = 202, description = "Journaled; GitHub has not confirmed it yet", body = OperationView),
+        (status = 400, description = "Not a JSON edit", body = ErrorBody),
+        (status = 403, description = "The token's scope is too small", body = ErrorBody),
+        (status = 404, description = "No such issue in the mirror", body = ErrorBody),
+        (status = 422, description = "A field's value is not allowed", body = ErrorBody),
+        (status = 502, description = "GitHub refused the change", body = ErrorBody),
+        (status = 503, description = "The server has no GitHub token", body = ErrorBody),
+    ),
+)]
+pub async fn edit(
+    State(state): State<AppState>,
+    Extension(scope): Extension<Scope>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<i64>,
+    Json(body): Json<IssueEditBody>,
+) -> ApiResult<Response> {
+    require(scope, Scope::Write)?;
+    check_state(body.state.as_deref(), body.state_reason.as_deref())?;
+    if body.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err(unprocessable("title must not be empty"));
+    }
+    let row = state
+        .store
+        .issue_reads()
+        .get(id)
+        .await?
+        .ok_or_else(|| not_found(format!("no issue with id {id} in the mirror")))?;
+    let repo = RepoName::parse(&row.repository)?;
+    let change = Change::UpdateIssue {
+        number: row.number,
+        fields: IssueEdit {
+            title: body.title,
+            body: body.body,
+            labels: body.labels,
+            assignees: body.assignees,
+            milestone: body.milestone,
+            state: body.state,
+            state_reason: body.state_reason,
+        },
+    };
+    let op = writer(&state)?
+        .enqueue(&repo, Some(id), &change, &principal.0)
+        .await?;
+    answer(&state, op, StatusCode::OK).await
+}
+
+/// Replace an issue's fields on GitHub (as PATCH: absent fields stay)
+#[utoipa::path(
+    put,
+    path = "/api/v1/issues/{id}",
+    operation_id = "put_issue",
+    tag = "issues",
+    params(("id" = i64, Path, description = "Issue id")),
+    request_body = IssueEditBody,
+    security(("bearer" = ["write"])),
+    responses(
+        (status = 200, description = "Changed on GitHub and mirrored", body = IssueDetail),
+        (status = 202, description = "Journaled; GitHub has not confirmed it yet", body = OperationView),
+        (status = 400, description = "Not a JSON edit", body = ErrorBody),
+        (status = 403, description = "The token's scope is too small", body = ErrorBody),
+        (status = 404, description = "No such issue in the mirror", body = ErrorBody),
+        (status = 422, description = "A field's value is not allowed", body = ErrorBody),
+        (status = 502, description = "GitHub refused the change", body = ErrorBody),
+        (status = 503, description = "The server has no GitHub token", body = ErrorBody),
+    ),
+)]
+pub async fn put(
+    state: State<AppState>,
+    scope: Extension<Scope>,
+    principal: Extension<Principal>,
+    id: Path<i64>,
+    body: Json<IssueEditBody>,
+) -> ApiResult<Response> {
+    edit(state, scope, principal, id, body).await
+}
+
+/// A write operation and where it stands
+#[utoipa::path(
+    get,
+    path = "/api/v1/operations/{id}",
+    operation_id = "get_operation",
+    tag = "issues",
+    params(("id" = i64, Path, description = "Operation id")),
+    security(("bearer" = ["read"])),
+    responses(
+        (status = 200, description = "OK", body = OperationView),
+        (status = 404, description = "No such operation", body = ErrorBody),
+    ),
+)]
+pub async fn operation(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<OperationView>> {
+    let op = state
+        .store
+        .operation(id)
+        .await?
+        .ok_or_else(|| not_found(format!("no operation {id}")))?;
+    Ok(axum::Json(op.into()))
+}

@@ -1,0 +1,369 @@
+//! The one writer inside the server: every change the API asks of GitHub is journaled as an
+//! operation (`write_operations`) before it is sent, sent by one task in the order it was
+//! asked, through the GitHub client's budget and pacing, and settled together with GitHub's
+//! answer projected into the mirror (one transaction). A server stopped at any moment finds
+//! its operations still `running` at the next start and resolves each by reading GitHub
+//! first: an issue create carries a marker in its body, so one that landed is found, never
+//! sent twice.
+//!
+//! Because the answer is projected at once, the webhook that echoes our own write finds the
+//! mirror already at that version and changes nothing (the projector keeps the newest
+//! `updated_at`), so it is neither recorded as someone else's change nor written again.
+
+use crate::github::types::Issue;
+use crate::github::{GitHub, GitHubError, IssueFields, ListOf, Lookup, Write, Written};
+use crate::mirror::projector::Seen;
+use crate::store::operations::{NewOperation, OperationRow, OperationStatus};
+use crate::store::{RepoName, Store};
+use anyhow::{anyhow, Context};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{watch, Notify};
+
+/// An issue's fields as the API asks to set them; absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IssueEdit {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// The whole set of label names the issue ends up with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Vec<String>>,
+    /// The whole set of logins the issue ends up with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignees: Option<Vec<String>>,
+    /// A milestone number; `Some(None)` (sent as null) clears it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "null_is_a_value"
+    )]
+    pub milestone: Option<Option<i64>>,
+    /// `open` or `closed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// `completed`, `not_planned` or `reopened` with a state change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_reason: Option<String>,
+}
+
+/// A field present as null reads as `Some(None)` (clear it), an absent one as `None`
+/// (leave it), through `#[serde(default)]`.
+pub fn null_is_a_value<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(d).map(Some)
+}
+
+/// What an operation changes on GitHub, as journaled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind")]
+pub enum Change {
+    #[serde(rename = "issue.create")]
+    CreateIssue { fields: IssueEdit },
+    #[serde(rename = "issue.update")]
+    UpdateIssue { number: i64, fields: IssueEdit },
+}
+
+impl Change {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Change::CreateIssue { .. } => "issue.create",
+            Change::UpdateIssue { .. } => "issue.update",
+        }
+    }
+}
+
+/// The marker an issue created by operation `id` carries at the end of its body: an HTML
+/// comment GitHub does not render, by which a restarted writer finds a create that landed.
+pub fn operation_marker(id: i64) -> String {
+    format!("<!-- ghgov:operation:{id} -->")
+}
+
+/// How far back a look for a create that may have landed goes (pages of 100, newest first).
+const MAX_SEARCH_PAGES: usize = 20;
+/// How many unsettled operations one round of the writer takes up.
+const BATCH: i64 = 100;
+/// How long the writer waits between rounds when nobody wakes it (a safety net).
+const IDLE_ROUND: Duration = Duration::from_secs(5);
+/// How many times an operation is taken up before a failure that may be passing (a 5xx,
+/// a broken connection) counts as final.
+const MAX_ATTEMPTS: i64 = 5;
+/// The pause before taking up an operation again, times its attempts so far.
+const RETRY_PAUSE: Duration = Duration::from_millis(500);
+
+/// The handle the API queues through; `run` is the task `serve` starts.
+#[derive(Clone)]
+pub struct Writer {
+    store: Store,
+    gh: Arc<GitHub>,
+    wake: Arc<Notify>,
+    /// Moves whenever an operation settles, so waiting requests look again.
+    settled: Arc<watch::Sender<u64>>,
+}
+
+impl Writer {
+    pub fn new(store: Store, gh: Arc<GitHub>) -> Writer {
+        Writer {
+            store,
+            gh,
+            wake: Arc::new(Notify::new()),
+            settled: Arc::new(watch::channel(0).0),
+        }
+    }
+
+    /// Journals `change` on `repo` for `principal` and wakes the writer; answers the
+    /// operation's id.
+    pub async fn enqueue(
+        &self,
+        repo: &RepoName,
+        issue_id: Option<i64>,
+        change: &Change,
+        principal: &str,
+    ) -> anyhow::Result<i64> {
+        let request = serde_json::to_string(change)?;
+        let id = self
+            .store
+            .enqueue_operation(NewOperation {
+                kind: change.kind(),
+                repository: &repo.full(),
+                issue_id,
+                request: &request,
+                principal,
+            })
+            .await?;
+        self.wake.notify_one();
+        Ok(id)
+    }
+
+    /// Waits up to `wait` for operation `id` to settle; answers it as it then stands.
+    pub async fn settle_within(&self, id: i64, wait: Duration) -> anyhow::Result<OperationRow> {
+        let mut changes = self.settled.subscribe();
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let op = self
+                .store
+                .operation(id)
+                .await?
+                .ok_or_else(|| anyhow!("operation {id} is not in the journal"))?;
+            if op.status().settled() {
+                return Ok(op);
+            }
+            if tokio::time::timeout_at(deadline, changes.changed())
+                .await
+                .is_err()
+            {
+                return Ok(op);
+            }
+        }
+    }
+
+    /// The writer's task: takes up unsettled operations in order, for as long as the
+    /// server runs. Operations left `running` by a stop are resolved first (they are the
+    /// oldest).
+    pub async fn run(self) {
+        loop {
+            let woken = self.wake.notified();
+            match self.round().await {
+                Ok(0) => {
+                    let _ = tokio::time::timeout(IDLE_ROUND, woken).await;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %format!("{e:#}"), "the writer could not read its journal; retrying");
+                    tokio::time::sleep(IDLE_ROUND).await;
+                }
+            }
+        }
+    }
+
+    /// One pass over the unsettled operations, in order; answers how many it settled. An
+    /// operation GitHub failed without saying whether it landed (a 5xx, a broken
+    /// connection) stays `running` and the pass ends there, so later operations never
+    /// overtake it; the next pass looks before sending it again, up to `MAX_ATTEMPTS`.
+    pub async fn round(&self) -> anyhow::Result<usize> {
+        let ops = self.store.unsettled_operations(BATCH).await?;
+        let mut settled = 0;
+        for op in ops {
+            let id = op.id;
+            match self.execute(&op).await {
+                Ok(()) => {}
+                Err(e) if retryable(&e) && op.attempts + 1 < MAX_ATTEMPTS => {
+                    tracing::warn!(operation = id, attempt = op.attempts + 1, error = %format!("{e:#}"), "write operation will be retried");
+                    tokio::time::sleep(RETRY_PAUSE * (op.attempts as u32 + 1)).await;
+                    return Ok(settled.max(1));
+                }
+                Err(e) => {
+                    let message = format!("{e:#}");
+                    tracing::warn!(operation = id, error = %message, "write operation failed");
+                    self.store.operation_failed(id, &message).await?;
+                }
+            }
+            settled += 1;
+            self.settled.send_modify(|n| *n += 1);
+        }
+        Ok(settled)
+    }
+
+    async fn execute(&self, op: &OperationRow) -> anyhow::Result<()> {
+        let change: Change = serde_json::from_str(&op.request)
+            .with_context(|| format!("operation {} has an unreadable request", op.id))?;
+        let repo = RepoName::parse(&op.repository)?;
+        // Left running by a stop: look before sending again.
+        if op.status() == OperationStatus::Running {
+            if let Some(issue) = self.already_there(op, &repo, &change).await? {
+                return self.record(op, &repo, issue).await;
+            }
+        }
+        self.store.operation_running(op.id).await?;
+        let write = request(op.id, &repo, &change);
+        let issue = match self.gh.send(&write).await {
+            Ok(Written::Issue(issue)) => *issue,
+            Ok(other) => return Err(anyhow!("GitHub answered {other:?} to an issue write")),
+            // Failed without saying whether it landed: the operation stays `running`, and
+            // the next attempt looks before it sends.
+            Err(e) => return Err(e).context(describe(&write)),
+        };
+        self.record(op, &repo, issue).await
+    }
+
+    /// Whether `change` already took effect on GitHub (after a stop or an ambiguous
+    /// failure): the issue a create made (found by its marker), or for an update the issue
+    /// as it now is (an update sends whole values, so sending it again is harmless; it is
+    /// only skipped when GitHub already shows every field).
+    async fn already_there(
+        &self,
+        op: &OperationRow,
+        repo: &RepoName,
+        change: &Change,
+    ) -> anyhow::Result<Option<Issue>> {
+        match change {
+            Change::CreateIssue { .. } => {
+                let marker = operation_marker(op.id);
+                let since = crate::store::seconds_before(&op.created_at, 600);
+                let mut list = Some(ListOf::issues_newest_first(repo));
+                let mut pages = 0;
+                while let Some(at) = list.take() {
+                    pages += 1;
+                    let page = self.gh.page(&at).await?;
+                    let older = page
+                        .items
+                        .last()
+                        .is_some_and(|i| i.created_at.as_str() < since.as_str());
+                    if let Some(found) = page.items.into_iter().find(|i| {
+                        i.pull_request.is_none()
+                            && i.body.as_deref().is_some_and(|b| b.contains(&marker))
+                    }) {
+                        return Ok(Some(found));
+                    }
+                    if !older && pages < MAX_SEARCH_PAGES {
+                        list = page.next.as_ref().map(ListOf::resume);
+                    }
+                }
+                Ok(None)
+            }
+            Change::UpdateIssue { number, fields } => match self.gh.issue(repo, *number).await? {
+                Lookup::Found(issue) if shows(&issue, fields) => Ok(Some(issue)),
+                _ => Ok(None),
+            },
+        }
+    }
+
+    /// Projects GitHub's answer and settles the operation, in one transaction.
+    async fn record(&self, op: &OperationRow, repo: &RepoName, issue: Issue) -> anyhow::Result<()> {
+        let mut tx = self.store.begin_write().await?;
+        let repo_id = match tx.mirror().repository_id(repo).await? {
+            Some(id) => id,
+            None => {
+                let r = self.gh.repository(repo).await?;
+                tx.mirror().repository(&r).await?
+            }
+        };
+        let mut seen = Seen::default();
+        tx.mirror().issue(&mut seen, repo_id, &issue, None).await?;
+        tx.operation_done(op.id, Some(issue.id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The REST write for an operation.
+fn request(id: i64, repo: &RepoName, change: &Change) -> Write {
+    match change {
+        Change::CreateIssue { fields } => {
+            let mut fields = github_fields(fields);
+            let marker = operation_marker(id);
+            fields.body = Some(match fields.body.take() {
+                Some(b) if !b.is_empty() => format!("{b}\n\n{marker}"),
+                _ => marker,
+            });
+            Write::CreateIssue {
+                repo: repo.clone(),
+                fields,
+            }
+        }
+        Change::UpdateIssue { number, fields } => Write::UpdateIssue {
+            repo: repo.clone(),
+            number: *number,
+            fields: github_fields(fields),
+        },
+    }
+}
+
+fn github_fields(e: &IssueEdit) -> IssueFields {
+    IssueFields {
+        title: e.title.clone(),
+        body: e.body.clone(),
+        labels: e.labels.clone(),
+        assignees: e.assignees.clone(),
+        milestone: e.milestone.flatten(),
+        clear_milestone: matches!(e.milestone, Some(None)),
+        issue_type: None,
+        state: e.state.clone(),
+        state_reason: e.state_reason.clone(),
+    }
+}
+
+/// Whether GitHub's issue already shows every field an update sets.
+fn shows(i: &Issue, e: &IssueEdit) -> bool {
+    let names = |v: &[String]| {
+        let mut v: Vec<String> = v.iter().map(|s| s.to_lowercase()).collect();
+        v.sort();
+        v
+    };
+    e.title.as_ref().is_none_or(|t| *t == i.title)
+        && e.body
+            .as_ref()
+            .is_none_or(|b| i.body.as_deref().map(str::trim_end) == Some(b.trim_end()))
+        && e.state.as_ref().is_none_or(|s| *s == i.state)
+        && e.labels.as_ref().is_none_or(|l| {
+            names(l) == names(&i.labels.iter().map(|l| l.name.clone()).collect::<Vec<_>>())
+        })
+        && e.assignees.as_ref().is_none_or(|a| {
+            names(a)
+                == names(
+                    &i.assignees
+                        .iter()
+                        .map(|u| u.login.clone())
+                        .collect::<Vec<_>>(),
+                )
+        })
+        && e.milestone
+            .is_none_or(|m| m == i.milestone.as_ref().map(|m| m.number))
+}
+
+/// Whether a failure may pass (GitHub said nothing certain): a 5xx or a broken connection,
+/// anywhere in the error's chain.
+fn retryable(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<GitHubError>().is_some_and(|g| {
+            matches!(g, GitHubError::Transport { .. }) || g.status().is_some_and(|s| s >= 500)
+        })
+    })
+}
+
+fn describe(w: &Write) -> String {
+    format!("{} {}", w.method(), w.path())
+}

@@ -1,0 +1,390 @@
+//! Changes through the API reach GitHub through the one writer: journaled first, answered
+//! with the issue as GitHub confirmed it (or 202 and an operation), resumed after a stop
+//! without a duplicate, and not taken for someone else's change when the webhook echoes it.
+
+mod common;
+use common::*;
+use ghgov::store::Scope;
+use ghgov::writer::{operation_marker, Change, IssueEdit};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+fn issues_on_github(t: &Tester) -> usize {
+    t.fh.hub.world.read().repos[0].issues.len()
+}
+
+fn writes_on_github(t: &Tester) -> u64 {
+    t.fh.hub.stats.snapshot()["writes"].as_u64().unwrap()
+}
+
+async fn api_writes_come_back_confirmed(db: String) {
+    let t = TestWorld::seeded(seed(3, 0, 3, 2, 0))
+        .serving()
+        .start(&db)
+        .await;
+    let gg = t.ghgov();
+    ghgov::server::hooks::install_hook(&gg.gh.clone().unwrap(), &repo(), &gg.url(), &SECRET.into())
+        .await
+        .unwrap();
+    let (_, write) = gg.store.create_token("writer", Scope::Write).await.unwrap();
+    let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
+    let url = format!("{}/api/v1", gg.url());
+    let before = issues_on_github(&t);
+
+    // Created on GitHub, mirrored, and answered as the API shows it.
+    let (status, made) = call(
+        Method::POST,
+        &format!("{url}/issues"),
+        &write,
+        Some(
+            json!({"repository": "acme/widgets", "title": "From the API", "body": "Some text",
+                    "labels": ["bug"], "milestone": 1}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    let id = made["id"].as_i64().unwrap();
+    assert_eq!(made["title"], "From the API");
+    assert_eq!(made["labels"][0], "bug", "{made}");
+    assert_eq!(made["milestone"]["number"], 1, "{made}");
+    let number = made["number"].as_u64().unwrap();
+    let body = t.fh.hub.world.read().repos[0]
+        .issue(number)
+        .unwrap()
+        .body
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        body.starts_with("Some text") && body.contains("<!-- ghgov:operation:"),
+        "{body}"
+    );
+    let (status, again) = call(
+        Method::POST,
+        &format!("{url}/issues/create"),
+        &write,
+        Some(json!({"repository": "acme/widgets", "title": "Second"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(issues_on_github(&t), before + 2);
+
+    // An edit: the whole answer is GitHub's confirmed state.
+    let (status, edited) = call(Method::PATCH, &format!("{url}/issues/{id}"), &write,
+        Some(json!({"title": "Renamed", "state": "closed", "state_reason": "not_planned", "milestone": null}))).await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(
+        (edited["title"].as_str(), edited["state"].as_str()),
+        (Some("Renamed"), Some("closed"))
+    );
+    assert_eq!(edited["state_reason"], "not_planned");
+    assert_eq!(edited["milestone"], Value::Null, "{edited}");
+    let (status, put) = call(
+        Method::PUT,
+        &format!("{url}/issues/{id}"),
+        &write,
+        Some(json!({"labels": ["bug", "enhancement"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{put}");
+    assert_eq!(put["labels"].as_array().unwrap().len(), 2, "{put}");
+
+    // The echoes of our own writes change nothing and cause no write.
+    let writes = writes_on_github(&t);
+    settled(&t.fh, &gg.store).await;
+    let (_, now) = call(Method::GET, &format!("{url}/issues/{id}"), &read, None).await;
+    assert_eq!(
+        (now["title"].as_str(), now["state"].as_str()),
+        (Some("Renamed"), Some("closed"))
+    );
+    assert_eq!(
+        writes_on_github(&t),
+        writes,
+        "an echo is never written back"
+    );
+
+    // Each write is a settled operation.
+    let (status, op) = call(Method::GET, &format!("{url}/operations/1"), &read, None).await;
+    assert_eq!(status, 200, "{op}");
+    assert_eq!(
+        (op["status"].as_str(), op["kind"].as_str()),
+        (Some("done"), Some("issue.create"))
+    );
+    assert_eq!(op["issue_id"], id);
+    assert_eq!(
+        call(Method::GET, &format!("{url}/operations/999"), &read, None)
+            .await
+            .0,
+        404
+    );
+
+    // Refusals: each with what and how to fix it, none reaching GitHub.
+    let writes = writes_on_github(&t);
+    for (method, path, token, body, want) in [
+        (
+            Method::POST,
+            "issues",
+            &read,
+            json!({"repository": "acme/widgets", "title": "x"}),
+            403,
+        ),
+        (
+            Method::POST,
+            "issues",
+            &write,
+            json!({"repository": "acme/other", "title": "x"}),
+            404,
+        ),
+        (
+            Method::POST,
+            "issues",
+            &write,
+            json!({"repository": "acme/widgets", "title": "  "}),
+            422,
+        ),
+        (
+            Method::POST,
+            "issues",
+            &write,
+            json!({"repository": "acme/widgets", "title": "x", "parent": 1}),
+            422,
+        ),
+        (
+            Method::POST,
+            "issues",
+            &write,
+            json!({"repository": "acme/widgets"}),
+            400,
+        ),
+        (
+            Method::POST,
+            "issues",
+            &write,
+            json!({"repository": "acme/widgets", "title": "x", "colour": 1}),
+            400,
+        ),
+        (
+            Method::PATCH,
+            "issues/999999",
+            &write,
+            json!({"title": "x"}),
+            404,
+        ),
+        (
+            Method::PATCH,
+            &format!("issues/{id}") as &str,
+            &write,
+            json!({"state": "gone"}),
+            422,
+        ),
+        (
+            Method::PATCH,
+            &format!("issues/{id}") as &str,
+            &write,
+            json!({"state": "closed", "state_reason": "why"}),
+            422,
+        ),
+    ] {
+        let (status, answer) = call(
+            method.clone(),
+            &format!("{url}/{path}"),
+            token,
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(status, want, "{method} {path} {body}: {answer}");
+        assert!(
+            answer["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{answer}"
+        );
+    }
+    assert_eq!(
+        writes_on_github(&t),
+        writes,
+        "refused requests never reach GitHub"
+    );
+
+    // GitHub's own refusal: the operation fails and says why.
+    let (status, answer) = call(
+        Method::POST,
+        &format!("{url}/issues"),
+        &write,
+        Some(json!({"repository": "acme/widgets", "title": "x", "milestone": 999})),
+    )
+    .await;
+    assert_eq!(status, 502, "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("422"),
+        "{answer}"
+    );
+    t.finish().await;
+}
+
+async fn a_slow_github_answers_202_with_an_operation(db: String) {
+    let t = TestWorld::seeded(seed(1, 0, 0, 0, 0))
+        .serving()
+        .start(&db)
+        .await;
+    let gg = t.ghgov();
+    let (_, write) = gg.store.create_token("writer", Scope::Write).await.unwrap();
+    let url = format!("{}/api/v1", gg.url());
+    t.fh.hub
+        .faults
+        .set(fakehub::faults::FaultSettings {
+            latency_ms: 7_000,
+            ..Default::default()
+        })
+        .unwrap();
+    let (status, queued) = call(
+        Method::POST,
+        &format!("{url}/issues"),
+        &write,
+        Some(json!({"repository": "acme/widgets", "title": "Slow"})),
+    )
+    .await;
+    assert_eq!(status, 202, "{queued}");
+    let op = queued["operation_id"].as_i64().unwrap();
+    assert!(
+        matches!(queued["status"].as_str(), Some("queued" | "running")),
+        "{queued}"
+    );
+    let done = loop {
+        let (_, now) = call(Method::GET, &format!("{url}/operations/{op}"), &write, None).await;
+        if now["status"] == "done" {
+            break now;
+        }
+        assert_ne!(now["status"], "failed", "{now}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    t.fh.hub.faults.set(Default::default()).unwrap();
+    let id = done["issue_id"].as_i64().unwrap();
+    let (status, issue) = call(Method::GET, &format!("{url}/issues/{id}"), &write, None).await;
+    assert_eq!((status, issue["title"].as_str()), (200, Some("Slow")));
+    t.finish().await;
+}
+
+async fn writes_survive_5xx_and_stops_without_duplicates(db: String) {
+    let mut t = TestWorld::seeded(seed(2, 0, 0, 0, 0))
+        .serving()
+        .start(&db)
+        .await;
+    let gg = t.take_ghgov();
+    let (_, write) = gg.store.create_token("writer", Scope::Write).await.unwrap();
+    let store = gg.store.clone();
+    gg.shutdown().await;
+    let before = issues_on_github(&t);
+
+    // A stop after the create was sent, before its outcome was recorded: it landed.
+    let change = Change::CreateIssue {
+        fields: IssueEdit {
+            title: Some("Landed".into()),
+            ..Default::default()
+        },
+    };
+    let landed = store
+        .enqueue_operation(ghgov::store::operations::NewOperation {
+            kind: change.kind(),
+            repository: "acme/widgets",
+            issue_id: None,
+            request: &serde_json::to_string(&change).unwrap(),
+            principal: "token:test",
+        })
+        .await
+        .unwrap();
+    store.operation_running(landed).await.unwrap();
+    let c = reqwest::Client::new();
+    c.post(format!("{}/repos/acme/widgets/issues", t.fh.url))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"title": "Landed", "body": operation_marker(landed)}))
+        .send_ok()
+        .await;
+    // A stop after it was marked running, before it was sent: it did not land.
+    let change = Change::CreateIssue {
+        fields: IssueEdit {
+            title: Some("Never sent".into()),
+            ..Default::default()
+        },
+    };
+    let unsent = store
+        .enqueue_operation(ghgov::store::operations::NewOperation {
+            kind: change.kind(),
+            repository: "acme/widgets",
+            issue_id: None,
+            request: &serde_json::to_string(&change).unwrap(),
+            principal: "token:test",
+        })
+        .await
+        .unwrap();
+    store.operation_running(unsent).await.unwrap();
+    let after_crash = issues_on_github(&t);
+    assert_eq!(after_crash, before + 1);
+
+    // Restarted: both settle, the landed one without a second create.
+    let gg = t.start_ghgov(|o| o).await;
+    let settle = |id: i64| {
+        let store = gg.store.clone();
+        async move {
+            for _ in 0..600 {
+                let op = store.operation(id).await.unwrap().unwrap();
+                if op.status().settled() {
+                    return op;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("operation {id} did not settle");
+        }
+    };
+    let op = settle(landed).await;
+    assert_eq!(op.status, "done", "{op:?}");
+    let issue = gg
+        .store
+        .issue_reads()
+        .get(op.issue_id.unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(issue.title, "Landed");
+    assert_eq!(settle(unsent).await.status, "done");
+    assert_eq!(
+        issues_on_github(&t),
+        after_crash + 1,
+        "one create for the unsent, none again for the landed"
+    );
+
+    // GitHub failing with 5xx: the write lands once it passes, exactly once.
+    t.fh.hub
+        .faults
+        .set(fakehub::faults::FaultSettings {
+            fail_next: 3,
+            ..Default::default()
+        })
+        .unwrap();
+    let url = format!("{}/api/v1", gg.url());
+    let (status, answer) = call(
+        Method::POST,
+        &format!("{url}/issues"),
+        &write,
+        Some(json!({"repository": "acme/widgets", "title": "Through the storm"})),
+    )
+    .await;
+    assert!(status == 201 || status == 202, "{status} {answer}");
+    let op = match answer["operation_id"].as_i64() {
+        Some(op) => settle(op).await,
+        None => settle(3).await,
+    };
+    assert_eq!(op.status, "done", "{op:?}");
+    let storm = t.fh.hub.world.read().repos[0]
+        .issues
+        .iter()
+        .filter(|i| i.title == "Through the storm")
+        .count();
+    assert_eq!(storm, 1, "written exactly once");
+    gg.shutdown().await;
+    t.finish().await;
+}
+
+suite!(both: [
+    api_writes_come_back_confirmed,
+    a_slow_github_answers_202_with_an_operation,
+    writes_survive_5xx_and_stops_without_duplicates,
+]);
