@@ -17,6 +17,7 @@ pub mod sql;
 mod sync_ops;
 pub mod sync_reads;
 mod tokens;
+pub mod tracking;
 
 pub use deliveries::{mark_delivery, DeliveryRow, DeliveryStatus, NewDelivery, Requeue};
 pub use names::RepoName;
@@ -49,6 +50,8 @@ pub struct Store {
     write_lock: Arc<tokio::sync::Mutex<()>>,
     /// Issue-list totals and orders per filter, kept until the mirror changes.
     list_cache: Arc<issue_reads::ListCache>,
+    /// The status workflow of each repository, per configuration version.
+    workflows: Arc<tracking::WorkflowCache>,
 }
 
 /// A write transaction, holding the store's write turn until it commits or is dropped.
@@ -57,6 +60,9 @@ pub struct WriteTx {
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// Whether the transaction changes mirrored data (see [`Store::mirror_version`]).
     changes_mirror: bool,
+    /// Recorded with the status changes its mirror writes make.
+    provenance: tracking::Provenance,
+    workflows: Arc<tracking::WorkflowCache>,
 }
 
 impl WriteTx {
@@ -192,6 +198,7 @@ impl Store {
             name: redact(&url).into(),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
             list_cache: Arc::default(),
+            workflows: Arc::default(),
         })
     }
 
@@ -248,12 +255,16 @@ impl Store {
                     tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _turn: Some(turn),
                     changes_mirror,
+                    provenance: tracking::Provenance::default(),
+                    workflows: self.workflows.clone(),
                 })
             }
             Backend::Postgres => Ok(WriteTx {
                 tx: self.pool.begin().await?,
                 _turn: None,
                 changes_mirror,
+                provenance: tracking::Provenance::default(),
+                workflows: self.workflows.clone(),
             }),
         }
     }
