@@ -107,6 +107,16 @@ pub struct TrackingProblem {
     pub hint: String,
 }
 
+/// `parent.name`, or `parent["name"]` when the name is not a plain word: the paths
+/// validation reports use everywhere.
+fn field(parent: &str, name: &str) -> String {
+    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        format!("{parent}.{name}")
+    } else {
+        format!("{parent}[{name:?}]")
+    }
+}
+
 fn states_hint() -> String {
     format!(
         "the states are {}",
@@ -125,7 +135,7 @@ impl TrackingConfig {
         let mut out = Vec::new();
         let mut by_label: BTreeMap<String, Vec<&str>> = BTreeMap::new();
         for (state, label) in &self.status_labels {
-            let path = format!("tracking.status_labels.{state}");
+            let path = field("tracking.status_labels", state);
             match Status::parse(state) {
                 None => out.push(TrackingProblem {
                     path: path.clone(),
@@ -162,7 +172,8 @@ impl TrackingConfig {
                 by_label.entry(default).or_default().push(s.as_str());
             }
         }
-        for (label, states) in by_label {
+        for (label, mut states) in by_label {
+            states.sort_unstable();
             if states.len() > 1 {
                 let written: Vec<&&str> = states
                     .iter()
@@ -170,7 +181,7 @@ impl TrackingConfig {
                     .collect();
                 let at = written.first().map_or(states[0], |s| **s);
                 out.push(TrackingProblem {
-                    path: format!("tracking.status_labels.{at}"),
+                    path: field("tracking.status_labels", at),
                     code: "duplicate_status_label",
                     message: format!(
                         "the label `{label}` would show two states: {}",
@@ -181,7 +192,7 @@ impl TrackingConfig {
             }
         }
         for (state, targets) in &self.transitions {
-            let path = format!("tracking.transitions.{state}");
+            let path = field("tracking.transitions", state);
             if Status::parse(state).is_none() {
                 out.push(TrackingProblem {
                     path: path.clone(),

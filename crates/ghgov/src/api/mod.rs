@@ -303,6 +303,7 @@ fn api_routes() -> Routes<AppState> {
         .get("/issues", issues::list)
         .get("/issues/{id}", issues::get)
         .get("/issues/{id}/comments", issues::comments)
+        .get("/issues/{id}/history", issues::history)
         .get("/labels", resources::labels)
         .get("/milestones", resources::milestones)
         .post("/sync/trigger", ops::trigger_sync)

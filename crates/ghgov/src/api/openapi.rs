@@ -24,6 +24,7 @@ use utoipa::{Modify, OpenApi};
         issues::list,
         issues::get,
         issues::comments,
+        issues::history,
         resources::labels,
         resources::milestones,
         ops::trigger_sync,
