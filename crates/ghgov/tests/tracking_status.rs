@@ -1,0 +1,633 @@
+//! Tracking work: every issue's status derived from what GitHub shows, its history from
+//! every source (complete, without duplicates across replays, redeliveries and reconciles),
+//! the workflow's transitions (defaults, configured, violations in compliance) and the
+//! times the history yields.
+
+mod common;
+use common::*;
+use ghgov::store::Scope;
+use serde_json::{json, Value};
+use std::collections::HashSet;
+
+/// GitHub's (fakehub's) side of a scenario, through its REST API with the test token.
+struct Hub<'a> {
+    fh: &'a fakehub::FakeHub,
+}
+
+impl Hub<'_> {
+    async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        reqwest::Client::new()
+            .request(method, format!("{}/repos/acme/widgets{path}", self.fh.url))
+            .bearer_auth(GH_TOKEN)
+            .json(&body)
+            .send_ok()
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        reqwest::Client::new()
+            .get(format!("{}/repos/acme/widgets{path}", self.fh.url))
+            .bearer_auth(GH_TOKEN)
+            .send_ok()
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// A new issue with these labels: (number, id).
+    async fn create(&self, title: &str, labels: &[&str]) -> (u64, i64) {
+        let i = self
+            .send(
+                reqwest::Method::POST,
+                "/issues",
+                json!({"title": title, "labels": labels}),
+            )
+            .await;
+        (i["number"].as_u64().unwrap(), i["id"].as_i64().unwrap())
+    }
+
+    async fn patch(&self, number: u64, body: Value) -> Value {
+        self.send(reqwest::Method::PATCH, &format!("/issues/{number}"), body)
+            .await
+    }
+
+    /// Moves the issue to `status` with one change on GitHub (state, reason and labels
+    /// together, so every webhook it causes shows the end result).
+    async fn set(&self, number: u64, status: &str) {
+        let body = match status {
+            "planning" => json!({"state": "open", "labels": []}),
+            "done" => json!({"state": "closed", "state_reason": "completed", "labels": []}),
+            "cancelled" => json!({"state": "closed", "state_reason": "not_planned", "labels": []}),
+            open => json!({"state": "open", "labels": [format!("status:{open}")]}),
+        };
+        self.patch(number, body).await;
+    }
+
+    /// Moves GitHub's clock on, so the next change has a later `updated_at`.
+    fn later(&self, seconds: i64) {
+        self.fh
+            .hub
+            .clock
+            .advance(chrono::Duration::seconds(seconds));
+    }
+}
+
+/// The issue's status as the API shows it.
+async fn status_of(url: &str, token: &str, id: i64) -> Value {
+    let (code, body) = api(url, token, &format!("/api/v1/issues/{id}")).await;
+    assert_eq!(code, 200, "{body}");
+    body["status"].clone()
+}
+
+/// The issue's whole history answer (one page of 100).
+async fn history(url: &str, token: &str, id: i64) -> Value {
+    let (code, body) = api(
+        url,
+        token,
+        &format!("/api/v1/issues/{id}/history?per_page=100"),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    body
+}
+
+/// (from, to) of each history entry.
+fn moves(h: &Value) -> Vec<(Option<String>, String)> {
+    h["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["from"].as_str().map(str::to_string),
+                r["to"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn path_of(statuses: &[&str]) -> Vec<(Option<String>, String)> {
+    statuses
+        .iter()
+        .enumerate()
+        .map(|(k, s)| ((k > 0).then(|| statuses[k - 1].to_string()), s.to_string()))
+        .collect()
+}
+
+/// The ids of the issues a list answer holds.
+async fn listed(url: &str, token: &str, query: &str) -> HashSet<i64> {
+    let (code, body) = api(url, token, &format!("/api/v1/issues?{query}")).await;
+    assert_eq!(code, 200, "{body}");
+    body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect()
+}
+
+async fn hooked(t: &Tester) {
+    let gg = t.ghgov();
+    ghgov::server::hooks::install_hook(&gg.gh.clone().unwrap(), &repo(), &gg.url(), &SECRET.into())
+        .await
+        .unwrap();
+}
+
+async fn every_label_and_state_gives_its_status(db: String) {
+    let t = TestWorld::empty().serving().start(&db).await;
+    hooked(&t).await;
+    let (fh, gg) = (&t.fh, t.ghgov());
+    let hub = Hub { fh };
+    let cases: Vec<(&str, &[&str], Option<Value>, &str)> = vec![
+        ("no label", &[], None, "planning"),
+        ("planning label", &["status:planning"], None, "planning"),
+        ("in progress", &["status:in_progress"], None, "in_progress"),
+        ("review", &["status:review"], None, "review"),
+        ("blocked", &["status:blocked"], None, "blocked"),
+        ("other labels only", &["bug"], None, "planning"),
+        // Several status labels: blocked first, then the most advanced.
+        (
+            "in progress and review",
+            &["status:in_progress", "status:review"],
+            None,
+            "review",
+        ),
+        (
+            "review and blocked",
+            &["status:review", "status:blocked", "status:planning"],
+            None,
+            "blocked",
+        ),
+        ("closed", &[], Some(json!({"state": "closed"})), "done"),
+        (
+            "closed completed, a label left",
+            &["status:review"],
+            Some(json!({"state": "closed", "state_reason": "completed"})),
+            "done",
+        ),
+        (
+            "closed not planned",
+            &["status:in_progress"],
+            Some(json!({"state": "closed", "state_reason": "not_planned"})),
+            "cancelled",
+        ),
+        (
+            "closed as duplicate",
+            &[],
+            Some(json!({"state": "closed", "state_reason": "duplicate"})),
+            "cancelled",
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (title, labels, patch, _) in &cases {
+        let (number, id) = hub.create(title, labels).await;
+        if let Some(p) = patch {
+            hub.patch(number, p.clone()).await;
+        }
+        ids.push(id);
+    }
+    settled(fh, &gg.store).await;
+    let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
+    let url = gg.url();
+    for ((title, _, _, want), id) in cases.iter().zip(&ids) {
+        assert_eq!(status_of(&url, &read, *id).await, json!(want), "{title}");
+    }
+    // The list shows each issue's status and filters by it.
+    let (_, all) = api(&url, &read, "/api/v1/issues?state=all&per_page=100").await;
+    for row in all["data"].as_array().unwrap() {
+        let k = ids.iter().position(|id| *id == row["id"]).unwrap();
+        assert_eq!(row["status"], cases[k].3, "{}", cases[k].0);
+    }
+    for status in [
+        "planning",
+        "in_progress",
+        "review",
+        "blocked",
+        "done",
+        "cancelled",
+    ] {
+        let want: HashSet<i64> = cases
+            .iter()
+            .zip(&ids)
+            .filter(|(c, _)| c.3 == status)
+            .map(|(_, id)| *id)
+            .collect();
+        assert_eq!(
+            listed(&url, &read, &format!("state=all&status={status}")).await,
+            want,
+            "{status}"
+        );
+    }
+    assert_eq!(
+        listed(&url, &read, "status=cancelled").await,
+        HashSet::new(),
+        "state=open by default: no open issue is cancelled"
+    );
+    let (code, body) = api(&url, &read, "/api/v1/issues?status=shipped").await;
+    assert_eq!(code, 400, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("in_progress"),
+        "{body}"
+    );
+    // A full sync stores the same facts again: no status moves, no history is added.
+    let before: Vec<Value> = {
+        let mut v = Vec::new();
+        for id in &ids {
+            v.push(history(&url, &read, *id).await["data"].clone());
+        }
+        v
+    };
+    t.syncer()
+        .sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
+        .await
+        .unwrap();
+    for (k, id) in ids.iter().enumerate() {
+        assert_eq!(
+            history(&url, &read, *id).await["data"],
+            before[k],
+            "{}",
+            cases[k].0
+        );
+        assert_eq!(status_of(&url, &read, *id).await, json!(cases[k].3));
+    }
+    t.finish().await;
+}
+
+async fn history_from_webhooks_names_sender_and_delivery_and_gives_times(db: String) {
+    let t = TestWorld::empty().serving().start(&db).await;
+    hooked(&t).await;
+    let (fh, gg) = (&t.fh, t.ghgov());
+    let hub = Hub { fh };
+    let (number, id) = hub.create("Build it", &[]).await;
+    // in_progress after 60 s, blocked 120 s later for 30 s, review 600 s later, done 300 s
+    // after that.
+    for (wait, status) in [
+        (60, "in_progress"),
+        (120, "blocked"),
+        (30, "in_progress"),
+        (600, "review"),
+        (300, "done"),
+    ] {
+        hub.later(wait);
+        hub.set(number, status).await;
+    }
+    settled(fh, &gg.store).await;
+    let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
+    let url = gg.url();
+    let h = history(&url, &read, id).await;
+    assert_eq!(
+        moves(&h),
+        path_of(&[
+            "planning",
+            "in_progress",
+            "blocked",
+            "in_progress",
+            "review",
+            "done"
+        ]),
+        "{h}"
+    );
+    let guids: HashSet<String> = fh
+        .hub
+        .dispatcher
+        .all_deliveries()
+        .iter()
+        .map(|d| d.guid.clone())
+        .collect();
+    for row in h["data"].as_array().unwrap() {
+        assert_eq!(row["source"], "webhook", "{row}");
+        assert_eq!(row["actor"], "ghgov-bot", "{row}");
+        assert_eq!(row["violation"], false, "{row}");
+        let delivery = row["correlation_id"].as_str().unwrap();
+        assert!(
+            guids.contains(delivery),
+            "{delivery} is a delivery of fakehub's"
+        );
+    }
+    assert_eq!(h["data"][5]["reason"], "completed", "{h}");
+    // fakehub's clock keeps flowing between the steps, so the times are checked against
+    // the entries' own times (the rule itself is unit tested on a fixed sequence).
+    let at = |k: usize| {
+        chrono::DateTime::parse_from_rfc3339(h["data"][k]["at"].as_str().unwrap()).unwrap()
+    };
+    let created = hub.get(&format!("/issues/{number}")).await["created_at"]
+        .as_str()
+        .map(|c| chrono::DateTime::parse_from_rfc3339(c).unwrap())
+        .unwrap();
+    let secs = |d: chrono::Duration| d.num_seconds();
+    assert_eq!(
+        h["times"],
+        json!({
+            "blocked_time": secs(at(3) - at(2)),
+            "cycle_time": secs(at(5) - at(1)),
+            "lead_time": secs(at(5) - created),
+            "review_time": secs(at(5) - at(4)),
+        }),
+        "{h}"
+    );
+    assert!(
+        secs(at(3) - at(2)) >= 30 && secs(at(5) - at(4)) >= 300,
+        "{h}"
+    );
+    assert_eq!(h["pagination"]["total"], 6);
+
+    // Every delivery replayed through the API, one redelivered by GitHub (same GUID) and
+    // one sent again under a new delivery id: the history stays as it was.
+    let (_, write) = gg.store.create_token("writer", Scope::Write).await.unwrap();
+    let (rows, _) = gg.store.list_deliveries(None, 1000, 0).await.unwrap();
+    for d in &rows {
+        let (code, body) = call(
+            reqwest::Method::POST,
+            &format!("{url}/api/v1/webhooks/events/{}/replay", d.id),
+            &write,
+            None,
+        )
+        .await;
+        assert_eq!(code, 202, "{body}");
+    }
+    processed(&gg.store).await;
+    let hook = fh.hub.world.read().repos[0].hooks[0].id;
+    let first = fh.hub.dispatcher.all_deliveries()[0].id;
+    reqwest::Client::new()
+        .post(format!(
+            "{}/repos/acme/widgets/hooks/{hook}/deliveries/{first}/attempts",
+            fh.url
+        ))
+        .bearer_auth(GH_TOKEN)
+        .send_ok()
+        .await;
+    let again = rows
+        .iter()
+        .find(|d| d.event == "issues" && d.action.as_deref() == Some("labeled"))
+        .unwrap();
+    let payload = gg.store.delivery(again.id).await.unwrap().unwrap().payload;
+    let r = deliver(&url, "issues", "a-new-id", payload.as_bytes(), SECRET).await;
+    assert_eq!(r.status(), 202);
+    settled(fh, &gg.store).await;
+    assert_eq!(history(&url, &read, id).await["data"], h["data"]);
+    t.finish().await;
+}
+
+async fn every_default_transition_is_allowed_and_others_are_violations(db: String) {
+    let t = TestWorld::empty().serving().start(&db).await;
+    hooked(&t).await;
+    let (fh, gg) = (&t.fh, t.ghgov());
+    let hub = Hub { fh };
+    // A walk through all sixteen default transitions.
+    let walk = [
+        "planning",
+        "in_progress",
+        "review",
+        "done",
+        "in_progress",
+        "planning",
+        "blocked",
+        "planning",
+        "cancelled",
+        "planning",
+        "in_progress",
+        "blocked",
+        "in_progress",
+        "cancelled",
+        "planning",
+        "in_progress",
+        "review",
+        "in_progress",
+        "review",
+        "blocked",
+        "review",
+        "blocked",
+        "cancelled",
+    ];
+    let edges: HashSet<(&str, &str)> = walk.windows(2).map(|w| (w[0], w[1])).collect();
+    assert_eq!(edges.len(), 16, "the walk covers every default transition");
+    let (number, id) = hub.create("Walk", &[]).await;
+    for status in &walk[1..] {
+        hub.later(10);
+        hub.set(number, status).await;
+    }
+    // Changes the workflow refuses, made on GitHub all the same: closing an issue that
+    // never started, reopening it without a status, and jumping to review.
+    let (other, other_id) = hub.create("Skips", &[]).await;
+    for status in ["done", "planning", "review"] {
+        hub.later(10);
+        hub.set(other, status).await;
+    }
+    settled(fh, &gg.store).await;
+    let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
+    let url = gg.url();
+    let h = history(&url, &read, id).await;
+    assert_eq!(moves(&h), path_of(&walk), "{h}");
+    assert!(
+        h["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["violation"] == false),
+        "{h}"
+    );
+    let h = history(&url, &read, other_id).await;
+    assert_eq!(
+        moves(&h),
+        path_of(&["planning", "done", "planning", "review"])
+    );
+    let flagged: Vec<&Value> = h["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["violation"])
+        .collect();
+    assert_eq!(
+        flagged,
+        [&json!(false), &json!(true), &json!(true), &json!(true)]
+    );
+    // Never reverted: GitHub keeps what people did.
+    assert_eq!(status_of(&url, &read, other_id).await, "review");
+    assert_eq!(hub.get(&format!("/issues/{other}")).await["state"], "open");
+
+    // Compliance lists them (it needs the repository's configuration).
+    let (_, write) = gg.store.create_token("writer", Scope::Write).await.unwrap();
+    let (code, body) = call(
+        reqwest::Method::PUT,
+        &format!("{url}/api/v1/governance/config/acme/widgets"),
+        &write,
+        Some(json!({"organization": "acme", "repository": "widgets"})),
+    )
+    .await;
+    assert_eq!(code, 201, "{body}");
+    let (code, report) = api(&url, &read, "/api/v1/governance/compliance/acme/widgets").await;
+    assert_eq!(code, 200, "{report}");
+    let listed: Vec<(i64, &str, &str)> = report["workflow_violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["issue"].as_i64().unwrap(),
+                v["from"].as_str().unwrap(),
+                v["to"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (other_id, "planning", "done"),
+            (other_id, "done", "planning"),
+            (other_id, "planning", "review"),
+        ],
+        "{report}"
+    );
+    assert_eq!(report["workflow_violations"][0]["actor"], "ghgov-bot");
+    assert_eq!(report["workflow_violations"][0]["number"], other);
+    t.finish().await;
+}
+
+async fn a_configured_workflow_renames_narrows_and_widens(db: String) {
+    let t = TestWorld::empty().serving().start(&db).await;
+    hooked(&t).await;
+    let (fh, gg) = (&t.fh, t.ghgov());
+    let hub = Hub { fh };
+    let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
+    let (_, write) = gg.store.create_token("writer", Scope::Write).await.unwrap();
+    let url = gg.url();
+    let put = |config: Value| {
+        let (url, write) = (url.clone(), write.clone());
+        async move {
+            call(
+                reqwest::Method::PUT,
+                &format!("{url}/api/v1/governance/config/acme/widgets"),
+                &write,
+                Some(config),
+            )
+            .await
+        }
+    };
+    // Before any configuration: `wip` means nothing.
+    let (wip, wip_id) = hub.create("Labelled wip", &["wip"]).await;
+    settled(fh, &gg.store).await;
+    assert_eq!(status_of(&url, &read, wip_id).await, "planning");
+
+    // A configuration with mistakes is refused, every mistake named where it is.
+    let (code, body) = put(json!({
+        "organization": "acme",
+        "repository": "widgets",
+        "tracking": {
+            "status_labels": {"in_progress": "wip", "review": "WIP"},
+            "transitions": {"planning": ["in_progress", "shipped"], "reviewing": ["done"]}
+        }
+    }))
+    .await;
+    assert_eq!(code, 422, "{body}");
+    let message = body["error"].as_str().unwrap();
+    for path in [
+        "tracking.status_labels.in_progress",
+        "tracking.transitions.planning[1]",
+        "tracking.transitions.reviewing",
+    ] {
+        assert!(message.contains(path), "{path} in {message}");
+    }
+
+    // Renamed, widened (planning → done) and narrowed (in_progress → review only). The
+    // running server takes it with the next change, without a restart.
+    let (code, body) = put(json!({
+        "organization": "acme",
+        "repository": "widgets",
+        "tracking": {
+            "status_labels": {"in_progress": "wip"},
+            "transitions": {"planning": ["in_progress", "done"], "in_progress": ["review"]}
+        }
+    }))
+    .await;
+    assert_eq!(code, 201, "{body}");
+    hub.later(10);
+    hub.patch(wip, json!({"title": "Labelled wip, edited"}))
+        .await;
+    settled(fh, &gg.store).await;
+    assert_eq!(status_of(&url, &read, wip_id).await, "in_progress");
+    // Narrowed: in_progress → blocked is now a violation.
+    hub.later(10);
+    hub.patch(wip, json!({"labels": ["status:blocked"]})).await;
+    // Widened: closing an issue that never started is allowed.
+    let (skip, skip_id) = hub.create("Closed at once", &[]).await;
+    hub.later(10);
+    hub.set(skip, "done").await;
+    settled(fh, &gg.store).await;
+    let h = history(&url, &read, wip_id).await;
+    assert_eq!(
+        moves(&h),
+        path_of(&["planning", "in_progress", "blocked"]),
+        "{h}"
+    );
+    let flags: Vec<&Value> = h["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["violation"])
+        .collect();
+    assert_eq!(flags, [&json!(false), &json!(false), &json!(true)]);
+    let h = history(&url, &read, skip_id).await;
+    assert_eq!(moves(&h), path_of(&["planning", "done"]), "{h}");
+    assert_eq!(h["data"][1]["violation"], false, "{h}");
+    t.finish().await;
+}
+
+async fn a_lost_webhook_is_caught_by_reconcile_and_arrives_late_for_nothing(db: String) {
+    // No webhook installed: every change on GitHub is a lost webhook until the reconcile.
+    let t = TestWorld::empty().serving().start(&db).await;
+    let (fh, gg) = (&t.fh, t.ghgov());
+    let hub = Hub { fh };
+    let (number, id) = hub.create("Quietly started", &[]).await;
+    let syncer = t.syncer();
+    let first = syncer
+        .sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
+        .await
+        .unwrap();
+    let planning_snapshot = hub.get(&format!("/issues/{number}")).await;
+    hub.later(30);
+    hub.set(number, "in_progress").await;
+    let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
+    let url = gg.url();
+    assert_eq!(status_of(&url, &read, id).await, "planning");
+    let report = ghgov::mirror::reconciler::reconcile(&syncer, &repo())
+        .await
+        .unwrap();
+    let h = history(&url, &read, id).await;
+    assert_eq!(moves(&h), path_of(&["planning", "in_progress"]), "{h}");
+    for (row, op) in h["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip([first.operation_id, report.operation_id])
+    {
+        assert_eq!(row["source"], "sync", "{row}");
+        assert_eq!(row["actor"], Value::Null, "{row}");
+        assert_eq!(row["correlation_id"], format!("sync-{op}"), "{row}");
+    }
+    // The lost webhook arrives late, and then an older one, out of order: nothing changes.
+    let repository = hub.get("").await;
+    let current = hub.get(&format!("/issues/{number}")).await;
+    let late = json!({"action": "labeled", "issue": current, "repository": repository, "sender": {"login": "someone", "id": 5}});
+    let stale = json!({"action": "opened", "issue": planning_snapshot, "repository": repository, "sender": {"login": "someone", "id": 5}});
+    for (k, payload) in [late, stale].iter().enumerate() {
+        let body = serde_json::to_vec(payload).unwrap();
+        let r = deliver(&url, "issues", &format!("late-{k}"), &body, SECRET).await;
+        assert_eq!(r.status(), 202);
+    }
+    processed(&gg.store).await;
+    assert_eq!(history(&url, &read, id).await["data"], h["data"]);
+    assert_eq!(status_of(&url, &read, id).await, "in_progress");
+    t.finish().await;
+}
+
+suite!(both: [
+    every_label_and_state_gives_its_status,
+    history_from_webhooks_names_sender_and_delivery_and_gives_times,
+    every_default_transition_is_allowed_and_others_are_violations,
+    a_configured_workflow_renames_narrows_and_widens,
+    a_lost_webhook_is_caught_by_reconcile_and_arrives_late_for_nothing,
+]);
