@@ -557,7 +557,7 @@ impl crate::Store {
     /// what a write through ghgov checks a requested status change against.
     pub async fn workflow(&self, repo_id: i64) -> anyhow::Result<Arc<Workflow>> {
         let mut tx = self.pool.begin().await?;
-        let w = crate::projector::MirrorTx::reader(&mut *tx, self.workflows.clone())
+        let w = crate::projector::MirrorTx::reader(&mut tx, self.workflows.clone())
             .workflow(repo_id)
             .await?;
         tx.rollback().await?;
@@ -567,11 +567,14 @@ impl crate::Store {
 
 // ---------------------------------------------------------------- workflows per repository
 
+/// A repository's workflow and the configuration version it came from (None: defaults).
+type KeptWorkflow = (Option<i64>, Arc<Workflow>);
+
 /// The workflow each repository uses, kept per configuration version: a newly stored
 /// configuration is picked up by the next write, without a restart.
 #[derive(Default)]
 pub struct WorkflowCache {
-    inner: parking_lot::Mutex<HashMap<i64, (Option<i64>, Arc<Workflow>)>>,
+    inner: parking_lot::Mutex<HashMap<i64, KeptWorkflow>>,
     default: Arc<Workflow>,
 }
 
