@@ -624,10 +624,98 @@ async fn a_lost_webhook_is_caught_by_reconcile_and_arrives_late_for_nothing(db: 
     t.finish().await;
 }
 
+/// A database as the previous release left it (migrations 1 to 5), holding issues, then
+/// opened by this release: each issue gets its status from the default labels and a first
+/// observation in its history; pull requests get none.
+async fn issues_mirrored_before_tracking_get_their_status(db: String) {
+    sqlx::any::install_default_drivers();
+    let backend = if db.starts_with("sqlite:") {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    let old = std::env::temp_dir().join(format!("ghgov-old-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&old).unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../ghgov-store/migrations")
+        .join(backend);
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if ["0001", "0002", "0003", "0004", "0005"]
+            .iter()
+            .any(|v| name.starts_with(v))
+        {
+            std::fs::copy(&path, old.join(&name)).unwrap();
+        }
+    }
+    let url = if backend == "sqlite" {
+        format!("{db}?mode=rwc")
+    } else {
+        db.clone()
+    };
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    sqlx::migrate::Migrator::new(old.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    std::fs::remove_dir_all(&old).unwrap();
+    for sql in [
+        "INSERT INTO repositories (id, owner, name, full_name, full_name_lc) VALUES (1, 'acme', 'widgets', 'acme/widgets', 'acme/widgets')",
+        "INSERT INTO labels (id, repository_id, name, name_lc) VALUES (7, 1, 'Status:Review', 'status:review'), (8, 1, 'bug', 'bug')",
+        "INSERT INTO issues (id, repository_id, number, title, state, state_reason, is_pull_request, created_at, updated_at) VALUES \
+         (101, 1, 1, 'in review', 'open', NULL, 0, '2026-01-01T00:00:00Z', '2026-01-02T00:00:00Z'), \
+         (102, 1, 2, 'a bug', 'open', NULL, 0, '2026-01-01T00:00:00Z', '2026-01-03T00:00:00Z'), \
+         (103, 1, 3, 'dropped', 'closed', 'not_planned', 0, '2026-01-01T00:00:00Z', '2026-01-04T00:00:00Z'), \
+         (104, 1, 4, 'a pull request', 'open', NULL, 1, '2026-01-01T00:00:00Z', '2026-01-05T00:00:00Z')",
+        "INSERT INTO issue_labels (issue_id, label_id) VALUES (101, 7), (102, 8), (104, 7)",
+    ] {
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+    let store = ghgov::store::Store::open(&db).await.unwrap();
+    for (id, want, at, reason) in [
+        (101, Some("review"), "2026-01-02T00:00:00Z", None),
+        (102, Some("planning"), "2026-01-03T00:00:00Z", None),
+        (
+            103,
+            Some("cancelled"),
+            "2026-01-04T00:00:00Z",
+            Some("not_planned"),
+        ),
+        (104, None, "", None),
+    ] {
+        let row = store.issue_reads().get(id).await.unwrap().unwrap();
+        assert_eq!(row.status.as_deref(), want, "issue {id}");
+        let history = store.status_history_all(id).await.unwrap();
+        match want {
+            None => assert!(history.is_empty(), "{history:?}"),
+            Some(status) => {
+                assert_eq!(history.len(), 1, "{history:?}");
+                let h = &history[0];
+                assert_eq!(
+                    (
+                        h.from_status.as_deref(),
+                        h.to_status.as_str(),
+                        h.at.as_str()
+                    ),
+                    (None, status, at)
+                );
+                assert_eq!(h.source, "sync");
+                assert_eq!(h.correlation_id.as_deref(), Some("migration-0006"));
+                assert_eq!(h.reason.as_deref(), reason);
+            }
+        }
+    }
+}
+
 suite!(both: [
     every_label_and_state_gives_its_status,
     history_from_webhooks_names_sender_and_delivery_and_gives_times,
     every_default_transition_is_allowed_and_others_are_violations,
     a_configured_workflow_renames_narrows_and_widens,
     a_lost_webhook_is_caught_by_reconcile_and_arrives_late_for_nothing,
+    issues_mirrored_before_tracking_get_their_status,
 ]);
