@@ -624,6 +624,72 @@ async fn a_lost_webhook_is_caught_by_reconcile_and_arrives_late_for_nothing(db: 
     t.finish().await;
 }
 
+/// A change made through ghgov (the store function the write API uses) is recorded with its
+/// provenance at once; GitHub's echo of it then adds nothing.
+async fn an_api_change_is_recorded_once_and_its_echo_adds_nothing(db: String) {
+    use ghgov::tracking::{Provenance, Source, Status};
+    let t = TestWorld::empty().serving().start(&db).await;
+    hooked(&t).await;
+    let (fh, gg) = (&t.fh, t.ghgov());
+    let hub = Hub { fh };
+    let (number, id) = hub.create("Through the API", &[]).await;
+    settled(fh, &gg.store).await;
+    let mut tx = gg.store.begin_mirror_write().await.unwrap();
+    tx.set_provenance(
+        Provenance::new(Source::Api)
+            .actor(Some("token:alice"))
+            .correlation("request-1")
+            .reason(Some("picked up")),
+    );
+    let change = tx
+        .mirror()
+        .append_status_change(id, Status::Review, "2026-06-01T00:00:00Z")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let change = change.expect("a change");
+    assert_eq!(
+        (change.from, change.to, change.violation),
+        (Some(Status::Planning), Status::Review, true),
+        "planning → review is not a default transition: recorded as a violation"
+    );
+    // The same again is no change.
+    let mut tx = gg.store.begin_mirror_write().await.unwrap();
+    let again = tx
+        .mirror()
+        .append_status_change(id, Status::Review, "2026-06-01T00:00:01Z")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(again, None);
+    // GitHub is told, and echoes it.
+    hub.later(10);
+    hub.set(number, "review").await;
+    settled(fh, &gg.store).await;
+    let (_, read) = gg.store.create_token("reader", Scope::Read).await.unwrap();
+    let h = history(&gg.url(), &read, id).await;
+    assert_eq!(moves(&h), path_of(&["planning", "review"]), "{h}");
+    let api_row = &h["data"][1];
+    assert_eq!(
+        (
+            &api_row["source"],
+            &api_row["actor"],
+            &api_row["correlation_id"],
+            &api_row["reason"],
+            &api_row["at"]
+        ),
+        (
+            &json!("api"),
+            &json!("token:alice"),
+            &json!("request-1"),
+            &json!("picked up"),
+            &json!("2026-06-01T00:00:00Z")
+        ),
+        "{h}"
+    );
+    t.finish().await;
+}
+
 /// A database as the previous release left it (migrations 1 to 5), holding issues, then
 /// opened by this release: each issue gets its status from the default labels and a first
 /// observation in its history; pull requests get none.
@@ -718,4 +784,5 @@ suite!(both: [
     a_configured_workflow_renames_narrows_and_widens,
     a_lost_webhook_is_caught_by_reconcile_and_arrives_late_for_nothing,
     issues_mirrored_before_tracking_get_their_status,
+    an_api_change_is_recorded_once_and_its_echo_adds_nothing,
 ]);
