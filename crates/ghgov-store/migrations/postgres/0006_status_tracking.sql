@@ -29,7 +29,8 @@ CREATE TABLE issue_status_history (
     recorded_at TEXT NOT NULL
 );
 CREATE INDEX issue_status_history_issue ON issue_status_history (issue_id, id);
-CREATE INDEX issue_status_history_violations ON issue_status_history (repository_id, violation, id);
+-- Violations are rare: the index holds only them, so ordinary changes do not pay for it.
+CREATE INDEX issue_status_history_violations ON issue_status_history (repository_id, id) WHERE violation = 1;
 
 -- Issues mirrored before this migration get their status from the default labels, and a
 -- first observation in their history.
