@@ -690,6 +690,82 @@ async fn an_api_change_is_recorded_once_and_its_echo_adds_nothing(db: String) {
     t.finish().await;
 }
 
+/// Issues a governance apply creates get their first status from the apply's record step
+/// (source `apply`, the actor, `plan-<id>`); a sync that reads them back adds nothing.
+async fn an_apply_records_the_first_status_of_what_it_creates(db: String) {
+    use ghgov::governance::engine::{self, check, Documents, Planner};
+    use ghgov::governance::load::read_document;
+    let t = TestWorld::empty().start(&db).await;
+    let example = |name: &str| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples")
+            .join(name);
+        read_document(&path, name, &Default::default()).unwrap()
+    };
+    let docs = Documents {
+        spec: example("project-spec.yml"),
+        config: example("governance.yml"),
+    };
+    let checked = check(&docs, false).unwrap_or_else(|r| panic!("{}", r.render()));
+    let gh = t.github();
+    let (plan, _) = Planner::new(t.store.clone(), &gh)
+        .plan(&checked.spec, &checked.config, false)
+        .await
+        .unwrap();
+    let row = engine::store_plan(&t.store, &plan, None, &json!({}), "alice")
+        .await
+        .unwrap();
+    let repo = ghgov::mirror::RepoName::parse(&plan.repository).unwrap();
+    ghgov::governance::apply::Applier::new(&t.store, &gh, &repo, "alice")
+        .apply(row.id, &plan)
+        .await
+        .unwrap();
+    t.syncer()
+        .sync(&repo, ghgov::mirror::sync::SyncKind::Full)
+        .await
+        .unwrap();
+    let ids: Vec<i64> = fh_issue_ids(&t.fh, &plan.repository);
+    assert!(ids.len() >= 30, "the example creates its hierarchy");
+    for id in ids {
+        let history = t.store.status_history_all(id).await.unwrap();
+        assert_eq!(history.len(), 1, "issue {id}: {history:?}");
+        let h = &history[0];
+        assert_eq!(
+            (
+                h.from_status.as_deref(),
+                h.to_status.as_str(),
+                h.source.as_str(),
+                h.actor.as_deref(),
+                h.correlation_id.clone()
+            ),
+            (
+                None,
+                "planning",
+                "apply",
+                Some("alice"),
+                Some(format!("plan-{}", row.id))
+            ),
+            "issue {id}"
+        );
+    }
+    t.finish().await;
+}
+
+/// The ids of a repository's issues on fakehub.
+fn fh_issue_ids(fh: &fakehub::FakeHub, full_name: &str) -> Vec<i64> {
+    let world = fh.hub.world.read();
+    let repo = world
+        .repos
+        .iter()
+        .find(|r| r.full_name() == full_name)
+        .unwrap();
+    repo.issues
+        .iter()
+        .filter(|i| i.gone.is_none() && !i.pull_request)
+        .map(|i| i.id as i64)
+        .collect()
+}
+
 /// A database as the previous release left it (migrations 1 to 5), holding issues, then
 /// opened by this release: each issue gets its status from the default labels and a first
 /// observation in its history; pull requests get none.
@@ -785,4 +861,5 @@ suite!(both: [
     a_lost_webhook_is_caught_by_reconcile_and_arrives_late_for_nothing,
     issues_mirrored_before_tracking_get_their_status,
     an_api_change_is_recorded_once_and_its_echo_adds_nothing,
+    an_apply_records_the_first_status_of_what_it_creates,
 ]);
