@@ -242,9 +242,14 @@ impl<'t> MirrorTx<'t> {
         to: Status,
         at: &str,
     ) -> anyhow::Result<Option<StatusChange>> {
-        let Some(row) = sqlx::query_as::<_, IssueStatusKey>(
-            "SELECT repository_id, status FROM issues WHERE id = $1",
-        )
+        let lock = if self.conn.backend_name() == "PostgreSQL" {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        let Some(row) = sqlx::query_as::<_, IssueStatusKey>(&format!(
+            "SELECT repository_id, status FROM issues WHERE id = $1{lock}"
+        ))
         .bind(issue_id)
         .fetch_optional(&mut *self.conn)
         .await?
@@ -279,6 +284,23 @@ impl<'t> MirrorTx<'t> {
             to,
             violation,
         }))
+    }
+
+    /// The stored statuses of the issues with these ids (an id list), that are mirrored.
+    async fn stored_statuses(
+        &mut self,
+        ids: &str,
+        lock: &str,
+    ) -> anyhow::Result<HashMap<i64, Option<Status>>> {
+        Ok(sqlx::query_as::<_, StoredStatus>(&format!(
+            "SELECT id, status FROM issues WHERE id IN ({ids}){lock}"
+        ))
+        .persistent(false)
+        .fetch_all(&mut *self.conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.status.as_deref().and_then(Status::parse)))
+        .collect())
     }
 
     /// Writes status history rows with this door's provenance, a few statements for a page.
@@ -582,16 +604,43 @@ impl<'t> MirrorTx<'t> {
         .into_iter()
         .collect();
         // The statuses stored now, so a change is recorded only when the status derived
-        // from the row being stored differs: one read for the page.
-        let mut current: HashMap<i64, Option<Status>> = sqlx::query_as::<_, StoredStatus>(
-            &format!("SELECT id, status FROM issues WHERE id IN ({ids})"),
-        )
-        .persistent(false)
-        .fetch_all(&mut *self.conn)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.status.as_deref().and_then(Status::parse)))
-        .collect();
+        // from the row being stored differs: one read for the page. On PostgreSQL another
+        // transaction (a webhook batch beside a sync) may be storing the same issues: the
+        // rows are locked, in id order, so each reads the status the other committed and a
+        // change is recorded once. (SQLite takes one writer at a time.)
+        let postgres = self.conn.backend_name() == "PostgreSQL";
+        let lock = if postgres {
+            " ORDER BY id FOR UPDATE"
+        } else {
+            ""
+        };
+        let mut current = self.stored_statuses(&ids, lock).await?;
+        if postgres {
+            // Issues not mirrored yet have no row to lock: two transactions storing the same
+            // new issue take turns on a lock named by its id (the projector's only advisory
+            // lock), and the second then reads what the first stored.
+            let mut absent: Vec<i64> = page
+                .iter()
+                .map(|i| i.id)
+                .filter(|id| !current.contains_key(id))
+                .collect();
+            absent.sort_unstable();
+            absent.dedup();
+            if !absent.is_empty() {
+                let values = absent
+                    .iter()
+                    .map(|id| format!("({id})"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                sqlx::query(&format!(
+                    "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(v.id) FROM (VALUES {values}) AS v(id)) AS l"
+                ))
+                .persistent(false)
+                .execute(&mut *self.conn)
+                .await?;
+                current.extend(self.stored_statuses(&id_list(absent), "").await?);
+            }
+        }
         let workflow = self.workflow(repo_id).await?;
         let mut changes: Vec<Change<'_>> = Vec::new();
         let mut users: Vec<&User> = Vec::new();

@@ -766,6 +766,117 @@ fn fh_issue_ids(fh: &fakehub::FakeHub, full_name: &str) -> Vec<i64> {
         .collect()
 }
 
+/// Two transactions storing the same issue at once (a webhook batch beside a sync page on
+/// PostgreSQL): the second reads the status the first committed, so each change is recorded
+/// once and from where it really came. The second is seen waiting on the first's row lock
+/// before the first commits (SQLite takes one writer at a time: there it runs in turn).
+async fn concurrent_writers_record_each_change_once(db: String) {
+    // The issue already mirrored (its row is locked), and a new one (a lock named by its id).
+    contended(&db, true).await;
+    contended(&db, false).await;
+}
+
+async fn contended(db: &str, mirrored_first: bool) {
+    use ghgov::mirror::projector::Seen;
+    use ghgov::store::records::{Issue, Repository};
+    use ghgov::tracking::{Provenance, Source};
+    let store = ghgov::store::Store::open(db).await.unwrap();
+    let issue_id = if mirrored_first { 100 } else { 200 };
+    let repository: Repository = serde_json::from_value(json!({
+        "id": 1, "name": "widgets", "full_name": "acme/widgets", "owner": {"id": 2, "login": "acme"}, "open_issues_count": 1
+    }))
+    .unwrap();
+    let issue = |second: u32, labels: Value| -> Issue {
+        serde_json::from_value(json!({
+            "id": issue_id, "number": issue_id, "title": "Contended", "state": "open", "labels": labels,
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": format!("2026-01-01T00:00:{second:02}Z"),
+        }))
+        .unwrap()
+    };
+    let label = |id: i64, name: &str| json!([{"id": id, "name": name}]);
+    let mut tx = store.begin_mirror_write().await.unwrap();
+    tx.mirror().repository(&repository).await.unwrap();
+    if mirrored_first {
+        tx.mirror()
+            .issue(&mut Seen::default(), 1, &issue(0, json!([])), None)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let mut first = store.begin_mirror_write().await.unwrap();
+    first.set_provenance(Provenance::new(Source::Webhook).correlation("first"));
+    first
+        .mirror()
+        .issue(
+            &mut Seen::default(),
+            1,
+            &issue(1, label(11, "status:in_progress")),
+            None,
+        )
+        .await
+        .unwrap();
+    let postgres = db.starts_with("postgres");
+    let second = {
+        let (store, issue) = (store.clone(), issue(2, label(12, "status:review")));
+        async move {
+            let mut tx = store.begin_mirror_write().await.unwrap();
+            tx.set_provenance(Provenance::new(Source::Sync).correlation("second"));
+            tx.mirror()
+                .issue(&mut Seen::default(), 1, &issue, None)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    if postgres {
+        let second = tokio::spawn(second);
+        // Wait (on a condition, not a clock) until the second writer waits for the first.
+        let pool = store.pool_for_tests();
+        let mut waiting = 0_i64;
+        for _ in 0..3000 {
+            waiting = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap();
+            if waiting > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(waiting, 1, "the second writer waits for the first");
+        first.commit().await.unwrap();
+        second.await.unwrap();
+    } else {
+        first.commit().await.unwrap();
+        second.await;
+    }
+    let history = store.status_history_all(issue_id).await.unwrap();
+    let got: Vec<(Option<&str>, &str, Option<&str>)> = history
+        .iter()
+        .map(|h| {
+            (
+                h.from_status.as_deref(),
+                h.to_status.as_str(),
+                h.correlation_id.as_deref(),
+            )
+        })
+        .collect();
+    let mut want = vec![
+        (Some("planning"), "in_progress", Some("first")),
+        (Some("in_progress"), "review", Some("second")),
+    ];
+    if mirrored_first {
+        want.insert(0, (None, "planning", None));
+    } else {
+        want[0].0 = None;
+    }
+    assert_eq!(got, want, "mirrored first: {mirrored_first}");
+}
+
 /// A database as the previous release left it (migrations 1 to 5), holding issues, then
 /// opened by this release: each issue gets its status from the default labels and a first
 /// observation in its history; pull requests get none.
@@ -862,4 +973,5 @@ suite!(both: [
     issues_mirrored_before_tracking_get_their_status,
     an_api_change_is_recorded_once_and_its_echo_adds_nothing,
     an_apply_records_the_first_status_of_what_it_creates,
+    concurrent_writers_record_each_change_once,
 ]);
