@@ -83,6 +83,8 @@ pub struct IssueFilter {
     /// Issues updated at or after this timestamp (the stored text format).
     pub updated_since: Option<String>,
     pub kind: KindFilter,
+    /// Issues in this status (`planning`, `in_progress`…; see `tracking::Status`).
+    pub status: Option<crate::tracking::Status>,
 }
 
 impl IssueFilter {
@@ -96,6 +98,7 @@ impl IssueFilter {
             || self.parent != ParentFilter::Any
             || self.text.as_deref().is_some_and(|t| !t.trim().is_empty())
             || self.updated_since.is_some()
+            || self.status.is_some()
     }
 }
 
@@ -163,6 +166,8 @@ pub struct IssueRow {
     pub milestone_title: Option<String>,
     pub milestone_state: Option<String>,
     pub milestone_due_on: Option<String>,
+    /// Where the work stands (see `tracking`); None for pull requests.
+    pub status: Option<String>,
 }
 
 impl IssueRow {
@@ -218,7 +223,7 @@ const ISSUE_COLUMNS: &str = "i.id, i.number, i.title, i.state, i.state_reason, i
      i.user_login, i.milestone_id, i.issue_type, i.comments_count, i.html_url, i.sub_issues_total, \
      i.sub_issues_completed, i.blocked_by_total, i.blocking_total, i.created_at, i.updated_at, \
      i.closed_at, r.full_name AS repository, i.body, m.number AS milestone_number, \
-     m.title AS milestone_title, m.state AS milestone_state, m.due_on AS milestone_due_on";
+     m.title AS milestone_title, m.state AS milestone_state, m.due_on AS milestone_due_on, i.status";
 
 /// The tables `ISSUE_COLUMNS` reads.
 const ISSUE_TABLES: &str = "issues i JOIN repositories r ON r.id = i.repository_id \
@@ -539,6 +544,13 @@ fn conditions(f: &IssueFilter) -> Conditions {
         KindFilter::Issue => c.fixed("i.is_pull_request = 0"),
         KindFilter::PullRequest => c.fixed("i.is_pull_request = 1"),
     }
+    if let Some(status) = f.status {
+        // Driven by issues_status (migration 0006): the issues in that status, not every one.
+        c.push(
+            |n| format!("i.status = ${n}"),
+            Arg::Text(status.as_str().into()),
+        );
+    }
     c
 }
 
@@ -727,9 +739,13 @@ impl IssueReads<'_> {
         // SQLite, left to itself, looks each match up through the id index and then its row;
         // the sort-keys index answers from a few dense pages (8 ms instead of 15 for 7,500
         // matches). PostgreSQL picks it by itself.
+        // A status filter is served by its own index instead: a status holds a share of the
+        // issues, whose rows are read, rather than every entry of the sort keys.
         let source = match self.store.backend {
-            crate::Backend::Sqlite => "issues i INDEXED BY issues_sort_keys",
-            crate::Backend::Postgres => "issues i",
+            crate::Backend::Sqlite if filter.status.is_none() => {
+                "issues i INDEXED BY issues_sort_keys"
+            }
+            _ => "issues i",
         };
         let sql = format!(
             "SELECT string_agg(i.id || ',' || CASE WHEN i.state = 'open' THEN 1 ELSE 0 END || ',' || i.number || ',' || i.comments_count || ',' || i.updated_at || ',' || i.created_at, ';') AS packed FROM {source} {}",
@@ -991,6 +1007,40 @@ mod tests {
                 }
             }
         }
+        store.pool.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    /// The status filter finds its matches through the status index, not by reading every
+    /// issue.
+    #[tokio::test]
+    async fn the_status_filter_reads_its_index() {
+        let path = std::env::temp_dir().join(format!("ghgov-plan-{}.db", uuid::Uuid::new_v4()));
+        let store = Store::open(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let filter = IssueFilter {
+            status: Some(crate::tracking::Status::Review),
+            state: StateFilter::All,
+            ..IssueFilter::default()
+        };
+        let c = conditions(&filter);
+        let sql = format!(
+            "EXPLAIN QUERY PLAN SELECT i.id FROM issues i {}",
+            c.where_clause()
+        );
+        let plan: Vec<String> = c
+            .bind(sqlx::query_as::<_, PlanStep>(&sql))
+            .fetch_all(&store.pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.detail)
+            .collect();
+        let plan = plan.join(" | ");
+        assert!(plan.contains("issues_status"), "{plan}");
         store.pool.close().await;
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));

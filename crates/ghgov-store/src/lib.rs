@@ -18,6 +18,7 @@ pub mod sql;
 mod sync_ops;
 pub mod sync_reads;
 mod tokens;
+pub mod tracking;
 
 pub use deliveries::{mark_delivery, DeliveryRow, DeliveryStatus, NewDelivery, Requeue};
 pub use names::RepoName;
@@ -50,6 +51,8 @@ pub struct Store {
     write_lock: Arc<tokio::sync::Mutex<()>>,
     /// Issue-list totals and orders per filter, kept until the mirror changes.
     list_cache: Arc<issue_reads::ListCache>,
+    /// The status workflow of each repository, per configuration version.
+    workflows: Arc<tracking::WorkflowCache>,
 }
 
 /// A write transaction, holding the store's write turn until it commits or is dropped.
@@ -58,6 +61,9 @@ pub struct WriteTx {
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// Whether the transaction changes mirrored data (see [`Store::mirror_version`]).
     changes_mirror: bool,
+    /// Recorded with the status changes its mirror writes make.
+    provenance: tracking::Provenance,
+    workflows: Arc<tracking::WorkflowCache>,
 }
 
 impl WriteTx {
@@ -193,6 +199,7 @@ impl Store {
             name: redact(&url).into(),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
             list_cache: Arc::default(),
+            workflows: Arc::default(),
         })
     }
 
@@ -249,12 +256,16 @@ impl Store {
                     tx: self.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _turn: Some(turn),
                     changes_mirror,
+                    provenance: tracking::Provenance::default(),
+                    workflows: self.workflows.clone(),
                 })
             }
             Backend::Postgres => Ok(WriteTx {
                 tx: self.pool.begin().await?,
                 _turn: None,
                 changes_mirror,
+                provenance: tracking::Provenance::default(),
+                workflows: self.workflows.clone(),
             }),
         }
     }

@@ -5,9 +5,11 @@
 
 use crate::records::{Comment, Issue, Label, Milestone, Repository, User};
 use crate::sql::{id_list, placeholders};
+use crate::tracking::{Provenance, Status, Workflow, WorkflowCache};
 use crate::{DbError, WriteTx};
 use sqlx::{Any, AnyConnection, FromRow, Transaction};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// A write transaction's door to the mirror tables: the projector's writes are its methods.
 /// There are two ways to get one, and both move the mirror's version when the transaction
@@ -16,14 +18,29 @@ use std::collections::HashSet;
 /// [`MirrorSavepoint::mirror`], inside a savepoint that keeps or undoes its writes alone.
 pub struct MirrorTx<'t> {
     conn: &'t mut AnyConnection,
+    /// Recorded with every status change these writes make.
+    provenance: Provenance,
+    /// The workflow each repository derives statuses with.
+    workflows: Arc<WorkflowCache>,
 }
 
 impl WriteTx {
     /// The mirror's door inside this transaction; its commit then moves the mirror's
-    /// version.
+    /// version. Status changes it records carry the transaction's provenance.
     pub fn mirror(&mut self) -> MirrorTx<'_> {
         self.changes_mirror = true;
-        MirrorTx { conn: &mut self.tx }
+        MirrorTx {
+            conn: &mut self.tx,
+            provenance: self.provenance.clone(),
+            workflows: self.workflows.clone(),
+        }
+    }
+
+    /// Who and what causes this transaction's mirror writes (source, actor, correlation):
+    /// every status change they make is recorded with it. Without it a change is recorded
+    /// as seen by a sync, with no actor.
+    pub fn set_provenance(&mut self, provenance: Provenance) {
+        self.provenance = provenance;
     }
 
     /// A savepoint inside this transaction, for mirror writes that may fail alone: what it
@@ -32,11 +49,17 @@ impl WriteTx {
     /// going on.
     pub async fn mirror_savepoint(&mut self) -> Result<MirrorSavepoint<'_>, DbError> {
         let WriteTx {
-            tx, changes_mirror, ..
+            tx,
+            changes_mirror,
+            provenance,
+            workflows,
+            ..
         } = self;
         Ok(MirrorSavepoint {
             tx: sqlx::Acquire::begin(&mut **tx).await?,
             changes_mirror,
+            provenance: provenance.clone(),
+            workflows: workflows.clone(),
         })
     }
 }
@@ -45,12 +68,18 @@ impl WriteTx {
 pub struct MirrorSavepoint<'t> {
     tx: Transaction<'t, Any>,
     changes_mirror: &'t mut bool,
+    provenance: Provenance,
+    workflows: Arc<WorkflowCache>,
 }
 
 impl MirrorSavepoint<'_> {
     /// The mirror's door inside this savepoint.
     pub fn mirror(&mut self) -> MirrorTx<'_> {
-        MirrorTx { conn: &mut self.tx }
+        MirrorTx {
+            conn: &mut self.tx,
+            provenance: self.provenance.clone(),
+            workflows: self.workflows.clone(),
+        }
     }
 
     /// Keeps what the savepoint wrote; the enclosing transaction's commit then moves the
@@ -113,7 +142,197 @@ fn not_itself(from: i64, to: i64, link: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-impl MirrorTx<'_> {
+/// An issue's stored status, read before a page is written.
+#[derive(FromRow)]
+struct StoredStatus {
+    id: i64,
+    status: Option<String>,
+}
+
+/// The newest configuration version of a repository, if it has one.
+#[derive(FromRow)]
+struct LatestVersion {
+    version: Option<i64>,
+}
+
+#[derive(FromRow)]
+struct ConfigText {
+    config: String,
+}
+
+#[derive(FromRow)]
+struct IssueStatusKey {
+    repository_id: i64,
+    status: Option<String>,
+}
+
+/// A status change about to be recorded.
+struct Change<'a> {
+    issue_id: i64,
+    from: Option<Status>,
+    to: Status,
+    at: &'a str,
+    reason: Option<&'a str>,
+    violation: bool,
+}
+
+/// A status change the projector recorded (see [`MirrorTx::append_status_change`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusChange {
+    pub from: Option<Status>,
+    pub to: Status,
+    /// The workflow does not allow it (recorded anyway).
+    pub violation: bool,
+}
+
+impl<'t> MirrorTx<'t> {
+    /// A door for reads only (the store's own use: [`crate::Store::workflow`]).
+    pub(crate) fn reader(conn: &'t mut AnyConnection, workflows: Arc<WorkflowCache>) -> Self {
+        MirrorTx {
+            conn,
+            provenance: Provenance::default(),
+            workflows,
+        }
+    }
+
+    /// The same door with another provenance: a batch of webhook deliveries gives each its
+    /// own sender and delivery id.
+    pub fn with(self, provenance: Provenance) -> MirrorTx<'t> {
+        MirrorTx { provenance, ..self }
+    }
+
+    /// The workflow the repository uses: its newest stored configuration's `tracking`
+    /// section, or the defaults. Kept per configuration version, so a stored configuration
+    /// takes effect with the next write (one indexed read per call).
+    pub async fn workflow(&mut self, repo_id: i64) -> anyhow::Result<Arc<Workflow>> {
+        let version = sqlx::query_as::<_, LatestVersion>(
+            "SELECT MAX(g.version) AS version FROM governance_configs g WHERE g.repository = (SELECT r.full_name_lc FROM repositories r WHERE r.id = $1)",
+        )
+        .bind(repo_id)
+        .fetch_one(&mut *self.conn)
+        .await?
+        .version;
+        if let Some(w) = self.workflows.get(repo_id, version) {
+            return Ok(w);
+        }
+        let config = sqlx::query_as::<_, ConfigText>(
+            "SELECT g.config FROM governance_configs g WHERE g.repository = (SELECT r.full_name_lc FROM repositories r WHERE r.id = $1) AND g.version = $2",
+        )
+        .bind(repo_id)
+        .bind(version)
+        .fetch_optional(&mut *self.conn)
+        .await?;
+        let w = Arc::new(
+            config
+                .map(|c| WorkflowCache::from_document(repo_id, &c.config))
+                .unwrap_or_default(),
+        );
+        self.workflows.put(repo_id, version, w.clone());
+        Ok(w)
+    }
+
+    /// Records a status change made through ghgov (the API) before GitHub echoes it: the
+    /// issue's current status becomes `to` and, when that differs from the stored one, one
+    /// history row is written with this door's provenance (source `api`, the principal, the
+    /// request id and reason). The webhook that later confirms it derives the same status
+    /// and so adds nothing. None when the issue is not mirrored or already has that status.
+    pub async fn append_status_change(
+        &mut self,
+        issue_id: i64,
+        to: Status,
+        at: &str,
+    ) -> anyhow::Result<Option<StatusChange>> {
+        let lock = if self.conn.backend_name() == "PostgreSQL" {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
+        let Some(row) = sqlx::query_as::<_, IssueStatusKey>(&format!(
+            "SELECT repository_id, status FROM issues WHERE id = $1{lock}"
+        ))
+        .bind(issue_id)
+        .fetch_optional(&mut *self.conn)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let from = row.status.as_deref().and_then(Status::parse);
+        if from == Some(to) {
+            return Ok(None);
+        }
+        let workflow = self.workflow(row.repository_id).await?;
+        let violation = from.is_some_and(|f| !workflow.allows(f, to));
+        sqlx::query("UPDATE issues SET status = $1 WHERE id = $2")
+            .bind(to.as_str())
+            .bind(issue_id)
+            .execute(&mut *self.conn)
+            .await?;
+        self.record_changes(
+            row.repository_id,
+            &[Change {
+                issue_id,
+                from,
+                to,
+                at,
+                reason: None,
+                violation,
+            }],
+        )
+        .await?;
+        Ok(Some(StatusChange {
+            from,
+            to,
+            violation,
+        }))
+    }
+
+    /// The stored statuses of the issues with these ids (an id list), that are mirrored.
+    async fn stored_statuses(
+        &mut self,
+        ids: &str,
+        lock: &str,
+    ) -> anyhow::Result<HashMap<i64, Option<Status>>> {
+        Ok(sqlx::query_as::<_, StoredStatus>(&format!(
+            "SELECT id, status FROM issues WHERE id IN ({ids}){lock}"
+        ))
+        .persistent(false)
+        .fetch_all(&mut *self.conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.status.as_deref().and_then(Status::parse)))
+        .collect())
+    }
+
+    /// Writes status history rows with this door's provenance, a few statements for a page.
+    async fn record_changes(&mut self, repo_id: i64, changes: &[Change<'_>]) -> anyhow::Result<()> {
+        let recorded_at = crate::now_text();
+        let p = &self.provenance;
+        // 11 values a row: a page of 100 issues in one statement, within both databases' bind limits.
+        for chunk in changes.chunks(100) {
+            let sql = format!(
+                "INSERT INTO issue_status_history (issue_id, repository_id, from_status, to_status, at, actor, source, reason, correlation_id, violation, recorded_at) VALUES {}",
+                placeholders(chunk.len(), 11)
+            );
+            let mut q = sqlx::query(&sql);
+            for c in chunk {
+                q = q
+                    .bind(c.issue_id)
+                    .bind(repo_id)
+                    .bind(c.from.map(Status::as_str))
+                    .bind(c.to.as_str())
+                    .bind(c.at)
+                    .bind(p.actor.as_deref())
+                    .bind(p.source.as_str())
+                    .bind(p.reason.as_deref().or(c.reason))
+                    .bind(p.correlation.as_deref())
+                    .bind(flag(c.violation))
+                    .bind(&recorded_at);
+            }
+            q.execute(&mut *self.conn).await?;
+        }
+        Ok(())
+    }
+
     pub async fn repository(&mut self, r: &Repository) -> anyhow::Result<i64> {
         sqlx::query(
             "INSERT INTO repositories (id, owner, name, full_name, full_name_lc, private, default_branch, html_url, open_issues_count, created_at, updated_at, pushed_at) \
@@ -384,6 +603,46 @@ impl MirrorTx<'_> {
         .await?
         .into_iter()
         .collect();
+        // The statuses stored now, so a change is recorded only when the status derived
+        // from the row being stored differs: one read for the page. On PostgreSQL another
+        // transaction (a webhook batch beside a sync) may be storing the same issues: the
+        // rows are locked, in id order, so each reads the status the other committed and a
+        // change is recorded once. (SQLite takes one writer at a time.)
+        let postgres = self.conn.backend_name() == "PostgreSQL";
+        let lock = if postgres {
+            " ORDER BY id FOR UPDATE"
+        } else {
+            ""
+        };
+        let mut current = self.stored_statuses(&ids, lock).await?;
+        if postgres {
+            // Issues not mirrored yet have no row to lock: two transactions storing the same
+            // new issue take turns on a lock named by its id (the projector's only advisory
+            // lock), and the second then reads what the first stored.
+            let mut absent: Vec<i64> = page
+                .iter()
+                .map(|i| i.id)
+                .filter(|id| !current.contains_key(id))
+                .collect();
+            absent.sort_unstable();
+            absent.dedup();
+            if !absent.is_empty() {
+                let values = absent
+                    .iter()
+                    .map(|id| format!("({id})"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                sqlx::query(&format!(
+                    "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(v.id) FROM (VALUES {values}) AS v(id)) AS l"
+                ))
+                .persistent(false)
+                .execute(&mut *self.conn)
+                .await?;
+                current.extend(self.stored_statuses(&id_list(absent), "").await?);
+            }
+        }
+        let workflow = self.workflow(repo_id).await?;
+        let mut changes: Vec<Change<'_>> = Vec::new();
         let mut users: Vec<&User> = Vec::new();
         for i in page.iter().filter(|i| !tombstoned.contains(&i.id)) {
             users.extend(i.user.iter());
@@ -402,17 +661,40 @@ impl MirrorTx<'_> {
             if let Some(m) = &i.milestone {
                 self.milestone(seen, repo_id, m).await?;
             }
+            // Pull requests are not tracked work.
+            let status = i.pull_request.is_none().then(|| {
+                workflow.derive(
+                    &i.state,
+                    i.state_reason.as_deref(),
+                    i.labels.iter().map(|l| l.name.as_str()),
+                )
+            });
             let applied = self
-                .upsert_issue(repo_id, i, generation, linked.contains(&i.id))
+                .upsert_issue(repo_id, i, status, generation, linked.contains(&i.id))
                 .await?;
             if applied == Applied::Stored {
                 stored.push(i);
+                let from = current.insert(i.id, status).flatten();
+                if let Some(to) = status.filter(|to| from != Some(*to)) {
+                    changes.push(Change {
+                        issue_id: i.id,
+                        from,
+                        to,
+                        at: &i.updated_at,
+                        reason: to
+                            .is_closed()
+                            .then_some(i.state_reason.as_deref())
+                            .flatten(),
+                        violation: from.is_some_and(|f| !workflow.allows(f, to)),
+                    });
+                }
             }
             outcomes.push(applied);
         }
         if stored.is_empty() {
             return Ok(outcomes);
         }
+        self.record_changes(repo_id, &changes).await?;
         for i in &stored {
             for l in &i.labels {
                 self.label(seen, repo_id, l).await?;
@@ -470,6 +752,7 @@ impl MirrorTx<'_> {
         &mut self,
         repo_id: i64,
         i: &Issue,
+        status: Option<Status>,
         generation: Option<i64>,
         has_links: bool,
     ) -> anyhow::Result<Applied> {
@@ -478,13 +761,13 @@ impl MirrorTx<'_> {
         let dirty = flag(sub.total > 0 || deps.total_blocked_by > 0 || has_links);
         let done = sqlx::query(
             "INSERT INTO issues (id, repository_id, number, node_id, title, body, state, state_reason, is_pull_request, user_login, milestone_id, issue_type, comments_count, locked, html_url, \
-             sub_issues_total, sub_issues_completed, blocked_by_total, blocking_total, created_at, updated_at, closed_at, seen_generation, relations_dirty) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) \
+             sub_issues_total, sub_issues_completed, blocked_by_total, blocking_total, created_at, updated_at, closed_at, seen_generation, relations_dirty, status) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
              ON CONFLICT (id) DO UPDATE SET repository_id = excluded.repository_id, number = excluded.number, node_id = excluded.node_id, title = excluded.title, body = excluded.body, \
              state = excluded.state, state_reason = excluded.state_reason, is_pull_request = excluded.is_pull_request, user_login = excluded.user_login, milestone_id = excluded.milestone_id, \
              issue_type = excluded.issue_type, comments_count = excluded.comments_count, locked = excluded.locked, html_url = excluded.html_url, sub_issues_total = excluded.sub_issues_total, \
              sub_issues_completed = excluded.sub_issues_completed, blocked_by_total = excluded.blocked_by_total, blocking_total = excluded.blocking_total, created_at = excluded.created_at, \
-             updated_at = excluded.updated_at, closed_at = excluded.closed_at, relations_dirty = excluded.relations_dirty, \
+             updated_at = excluded.updated_at, closed_at = excluded.closed_at, relations_dirty = excluded.relations_dirty, status = excluded.status, \
              seen_generation = CASE WHEN excluded.seen_generation > issues.seen_generation THEN excluded.seen_generation ELSE issues.seen_generation END \
              WHERE excluded.updated_at >= issues.updated_at",
         )
@@ -512,6 +795,7 @@ impl MirrorTx<'_> {
         .bind(&i.closed_at)
         .bind(generation.unwrap_or(0))
         .bind(dirty)
+        .bind(status.map(Status::as_str))
         .execute(&mut *self.conn)
         .await?;
         if done.rows_affected() == 0 {

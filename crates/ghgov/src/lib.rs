@@ -17,4 +17,5 @@ pub mod secret;
 pub mod server;
 pub mod store;
 pub mod telemetry;
+pub mod tracking;
 pub mod writer;

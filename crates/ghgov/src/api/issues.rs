@@ -9,6 +9,7 @@ use crate::store::issue_reads::{
     AssigneeFilter, IssueBrief, IssueDetails, IssueFilter, IssueRow, IssueSort, KindFilter,
     MilestoneFilter, ParentFilter, SortDirection, StateFilter,
 };
+use crate::tracking::Status;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use serde::Serialize;
@@ -40,6 +41,9 @@ pub struct Issue {
     /// `open` or `closed`.
     pub state: String,
     pub state_reason: Option<String>,
+    /// Where the work stands: planning, in_progress, review, done, blocked or cancelled
+    /// (from its state and status label); null for pull requests.
+    pub status: Option<String>,
     pub sub_issues: SubIssues,
     pub title: String,
     /// The issue type's name.
@@ -111,6 +115,8 @@ pub struct IssueDetail {
     pub repository: String,
     pub state: String,
     pub state_reason: Option<String>,
+    /// Where the work stands (see [`Issue`]'s `status`).
+    pub status: Option<String>,
     pub sub_issues: SubIssues,
     pub title: String,
     #[serde(rename = "type")]
@@ -168,6 +174,7 @@ fn issue(r: &IssueRow, d: &IssueDetails) -> Issue {
         repository: r.repository.clone(),
         state: r.state.clone(),
         state_reason: r.state_reason.clone(),
+        status: r.status.clone(),
         sub_issues: SubIssues {
             completed: r.sub_issues_completed,
             total: r.sub_issues_total,
@@ -219,6 +226,9 @@ struct IssueListQuery {
     /// issue, pull_request or all (default)
     #[param(pattern = "^(issue|pull_request|all)$")]
     kind: Option<String>,
+    /// Issues in this status: planning, in_progress, review, done, blocked or cancelled
+    #[param(pattern = "^(planning|in_progress|review|done|blocked|cancelled)$")]
+    status: Option<String>,
     /// updated (default), created, number or comments
     #[param(pattern = "^(updated|created|number|comments)$")]
     sort: Option<String>,
@@ -342,6 +352,14 @@ async fn list_uncached(
             )))
         }
     };
+    filter.status = match one("status") {
+        None => None,
+        Some(s) => Some(Status::parse(&s).ok_or_else(|| {
+            bad_request(format!(
+                "status must be planning, in_progress, review, done, blocked or cancelled, got '{s}'"
+            ))
+        })?),
+    };
     let sort = match one("sort").as_deref().unwrap_or("updated") {
         "updated" => IssueSort::Updated,
         "created" => IssueSort::Created,
@@ -429,6 +447,7 @@ pub(super) async fn detail(state: &AppState, id: i64) -> ApiResult<IssueDetail> 
         repository,
         state: issue_state,
         state_reason,
+        status,
         sub_issues,
         title,
         issue_type,
@@ -456,6 +475,7 @@ pub(super) async fn detail(state: &AppState, id: i64) -> ApiResult<IssueDetail> 
         repository,
         state: issue_state,
         state_reason,
+        status,
         sub_issues,
         title,
         issue_type,
@@ -517,6 +537,112 @@ pub async fn comments(
     }))
 }
 
+/// One change of an issue's status.
+#[derive(Serialize, ToSchema)]
+pub struct StatusChange {
+    /// The GitHub login (a webhook's sender) or ghgov principal; null when unknown.
+    pub actor: Option<String>,
+    /// When it happened: the issue's `updated_at` on GitHub, or when ghgov made it.
+    pub at: String,
+    /// The webhook delivery id, `sync-<operation>`, `plan-<id>` or the API request.
+    pub correlation_id: Option<String>,
+    /// Null for the first observation of the issue.
+    pub from: Option<String>,
+    pub id: i64,
+    /// GitHub's `state_reason` for a close, or the reason given to the API.
+    pub reason: Option<String>,
+    /// When ghgov recorded it.
+    pub recorded_at: String,
+    /// `webhook`, `sync`, `api` or `apply`.
+    pub source: String,
+    pub to: String,
+    /// True when the workflow does not allow `from` → `to` (recorded, never reverted).
+    pub violation: bool,
+}
+
+/// What the whole history says, in seconds; an open stretch counts up to now.
+#[derive(Serialize, ToSchema)]
+pub struct StatusTimes {
+    /// Total time spent blocked.
+    pub blocked_time: i64,
+    /// From the first move into in_progress to done; null unless the issue is done.
+    pub cycle_time: Option<i64>,
+    /// From creation to done; null unless the issue is done.
+    pub lead_time: Option<i64>,
+    /// Total time spent in review.
+    pub review_time: i64,
+}
+
+/// A page of an issue's status history, oldest first, and the times the whole history
+/// yields.
+#[derive(Serialize, ToSchema)]
+pub struct IssueHistory {
+    pub data: Vec<StatusChange>,
+    pub pagination: super::Pagination,
+    pub times: StatusTimes,
+}
+
+/// Status history of an issue
+///
+/// Every change of the issue's status, from whichever source saw it first (webhook, sync,
+/// api, apply), with cycle, lead, blocked and review times.
+#[utoipa::path(
+    get,
+    path = "/api/v1/issues/{id}/history",
+    operation_id = "issue_history",
+    tag = "issues",
+    params(("id" = i64, Path, description = "Issue id"), PageQuery),
+    security(("bearer" = ["read"])),
+    responses(
+        (status = 200, description = "OK", body = IssueHistory),
+        (status = 404, description = "No such issue in the mirror", body = super::ErrorBody),
+    ),
+)]
+pub async fn history(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(p): Query<PageQuery>,
+) -> ApiResult<Json<IssueHistory>> {
+    let paging = Paging::from(p.page, p.per_page);
+    let row = state
+        .store
+        .issue_reads()
+        .get(id)
+        .await?
+        .ok_or_else(|| not_found(format!("no issue with id {id} in the mirror")))?;
+    let all = state.store.status_history_all(id).await?;
+    let t = crate::tracking::history::times_of(&all, &row.created_at, state.clock.now());
+    let (total, rows) = state
+        .store
+        .status_history(id, paging.per_page, paging.offset())
+        .await?;
+    let data = rows
+        .into_iter()
+        .map(|r| StatusChange {
+            actor: r.actor,
+            at: r.at,
+            correlation_id: r.correlation_id,
+            from: r.from_status,
+            id: r.id,
+            reason: r.reason,
+            recorded_at: r.recorded_at,
+            source: r.source,
+            to: r.to_status,
+            violation: r.violation != 0,
+        })
+        .collect();
+    Ok(Json(IssueHistory {
+        data,
+        pagination: paging.pagination(total),
+        times: StatusTimes {
+            blocked_time: t.blocked_time,
+            cycle_time: t.cycle_time,
+            lead_time: t.lead_time,
+            review_time: t.review_time,
+        },
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -550,6 +676,7 @@ mod tests {
             repository: "acme/widgets".into(),
             state: "open".into(),
             state_reason: None,
+            status: Some("review".into()),
             sub_issues: SubIssues {
                 completed: 1,
                 total: 2,

@@ -315,6 +315,7 @@ fn api_routes() -> Routes<AppState> {
         .put("/issues/{id}", issue_writes::put)
         .get("/operations/{id}", issue_writes::operation)
         .get("/issues/{id}/comments", issues::comments)
+        .get("/issues/{id}/history", issues::history)
         .get("/labels", resources::labels)
         .get("/milestones", resources::milestones)
         .post("/sync/trigger", ops::trigger_sync)

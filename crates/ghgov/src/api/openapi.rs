@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         issue_writes::put,
         issue_writes::operation,
         issues::comments,
+        issues::history,
         resources::labels,
         resources::milestones,
         ops::trigger_sync,

@@ -39,6 +39,30 @@ pub struct ComplianceReport {
     pub compliance: f64,
     pub rules: BTreeMap<String, RuleShare>,
     pub violations: Vec<Violation>,
+    /// Status changes seen on GitHub that the repository's workflow does not allow
+    /// (`tracking.transitions`), oldest first: recorded, never reverted. Any issue of the
+    /// repository, governed or not.
+    pub workflow_violations: Vec<WorkflowViolation>,
+}
+
+/// A status change the workflow does not allow, as its history recorded it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WorkflowViolation {
+    /// The history entry's id.
+    pub id: i64,
+    /// The issue's id.
+    pub issue: i64,
+    /// Null once the issue left the mirror.
+    pub number: Option<i64>,
+    pub url: Option<String>,
+    /// Null for a first observation (never a violation, so never null here in practice).
+    pub from: Option<String>,
+    pub to: String,
+    pub at: String,
+    pub actor: Option<String>,
+    /// `webhook`, `sync`, `api` or `apply`.
+    pub source: String,
+    pub correlation_id: Option<String>,
 }
 
 fn kind_of(key: &str) -> Option<IssueKind> {
@@ -255,17 +279,37 @@ pub fn assess(
         },
         rules,
         violations,
+        workflow_violations: Vec::new(),
     }
 }
 
-/// Reads the mirror and assesses it.
+/// Reads the mirror and assesses it, with the workflow violations its status history
+/// recorded.
 pub async fn report(
     store: &Store,
     repository: &str,
     config: &GovernanceConfig,
 ) -> anyhow::Result<ComplianceReport> {
     let state = current::read(store, repository, &[], &[]).await?;
-    Ok(assess(repository, &state, config))
+    let mut report = assess(repository, &state, config);
+    report.workflow_violations = store
+        .status_violations(&repository.to_ascii_lowercase())
+        .await?
+        .into_iter()
+        .map(|v| WorkflowViolation {
+            id: v.id,
+            issue: v.issue_id,
+            number: v.number,
+            url: v.html_url,
+            from: v.from_status,
+            to: v.to_status,
+            at: v.at,
+            actor: v.actor,
+            source: v.source,
+            correlation_id: v.correlation_id,
+        })
+        .collect();
+    Ok(report)
 }
 
 impl ComplianceReport {
@@ -296,6 +340,25 @@ impl ComplianceReport {
                     v.key,
                     v.message,
                     v.fix
+                ));
+            }
+        }
+        if !self.workflow_violations.is_empty() {
+            out.push_str(&format!(
+                "\nWorkflow violations ({}):\n",
+                self.workflow_violations.len()
+            ));
+            for v in &self.workflow_violations {
+                out.push_str(&format!(
+                    "  {} {} → {} at {} by {} ({})\n",
+                    v.url
+                        .clone()
+                        .unwrap_or_else(|| format!("issue {}", v.issue)),
+                    v.from.as_deref().unwrap_or("(none)"),
+                    v.to,
+                    v.at,
+                    v.actor.as_deref().unwrap_or("unknown"),
+                    v.source
                 ));
             }
         }

@@ -3,6 +3,7 @@
 //! Unknown fields are kept in `extra` maps so nothing a user wrote is silently dropped when
 //! a configuration is stored and served back.
 
+use crate::tracking::TrackingConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -26,6 +27,10 @@ pub struct GovernanceConfig {
     pub templates: Templates,
     #[serde(default)]
     pub label_configuration: LabelConfiguration,
+    /// ghgov's addition: the status workflow (labels of the open states, transitions
+    /// allowed); the defaults of `crate::tracking::Workflow` where it says nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking: Option<TrackingConfig>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }

@@ -8,9 +8,13 @@ use super::scope::RepoScope;
 use super::webhook_event::WebhookEvent;
 use crate::clock::SharedClock;
 use crate::store::{timestamp, DeliveryRow, DeliveryStatus, Store};
+use crate::tracking::{Provenance, Source};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
+
+/// A delivery read into its event, with the login of its sender.
+type Parsed = (WebhookEvent, Option<String>);
 
 /// Deliveries projected per transaction.
 const BATCH: i64 = 4;
@@ -144,12 +148,12 @@ impl Processor {
             });
         }
         // Each delivery read into its typed event before anything acts on it.
-        let parsed: Vec<(&DeliveryRow, Option<anyhow::Result<WebhookEvent>>)> = batch
+        let parsed: Vec<(&DeliveryRow, Option<anyhow::Result<Parsed>>)> = batch
             .iter()
             .zip(&outside)
             .map(|(d, outside)| {
                 let payload = (outside.is_none() && HANDLED.contains(&d.event.as_str()))
-                    .then(|| WebhookEvent::parse(&d.event, &d.payload));
+                    .then(|| WebhookEvent::parse_with_sender(&d.event, &d.payload));
                 (d, payload)
             })
             .collect();
@@ -165,9 +169,13 @@ impl Processor {
                     failures.push((d, e));
                     continue;
                 }
-                Some(Ok(payload)) => {
+                Some(Ok((payload, sender))) => {
                     let mut savepoint = tx.mirror_savepoint().await?;
-                    match events::apply(&mut savepoint.mirror(), &payload).await {
+                    // Status changes this delivery makes name its sender and delivery id.
+                    let provenance = Provenance::new(Source::Webhook)
+                        .actor(sender)
+                        .correlation(d.delivery_id.clone());
+                    match events::apply(&mut savepoint.mirror().with(provenance), &payload).await {
                         Ok(effect) => {
                             // Even an ignored event may have projected its repository: the
                             // commit marks the batch as one that moves the mirror's version.

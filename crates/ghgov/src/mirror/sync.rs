@@ -7,6 +7,7 @@ use super::RepoName;
 use crate::github::types::{Comment, Issue};
 use crate::github::{Fetched, GitHub, GitHubError, ListOf, Lookup, NextPage, PageOf, Validator};
 use crate::store::{save_cursor, Store, SyncCursor, SyncStatus};
+use crate::tracking::{Provenance, Source};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::sync::atomic::Ordering;
@@ -313,7 +314,9 @@ impl Syncer {
         }
         // After a full listing this fetches the first incremental page once, so the
         // conditional request of the next sync has an ETag to send.
-        let changed = self.list_incremental(Paged::Issues, repo, repo_id).await?;
+        let changed = self
+            .list_incremental(Paged::Issues, repo, repo_id, op)
+            .await?;
         if !issues_full {
             // After a full listing this only re-reads the overlap: not new records.
             report.issues += changed;
@@ -325,7 +328,7 @@ impl Syncer {
             report.comments += self.comments_full(repo, repo_id, op).await?;
         }
         let changed = self
-            .list_incremental(Paged::Comments, repo, repo_id)
+            .list_incremental(Paged::Comments, repo, repo_id, op)
             .await?;
         if !comments_full {
             report.comments += changed;
@@ -447,6 +450,7 @@ impl Syncer {
     /// page and the newest `updated_at` among them.
     async fn page(
         &self,
+        op: i64,
         repo_id: i64,
         full: &str,
         items: Items,
@@ -456,6 +460,7 @@ impl Syncer {
         // Full listings carry their generation in the cursor; incremental pages have none.
         let generation = (cursor.generation > 0).then_some(cursor.generation);
         let mut tx = self.store.begin_mirror_write().await?;
+        tx.set_provenance(provenance(op));
         let mut seen = Seen::default();
         let stamps: Vec<String> = match items {
             Items::Issues(issues) => {
@@ -527,7 +532,7 @@ impl Syncer {
                 generation,
             };
             let (n, page_newest) = self
-                .page(repo_id, full, items, what.full_resource(), &cursor)
+                .page(op, repo_id, full, items, what.full_resource(), &cursor)
                 .await?;
             listing.count += n;
             if page_newest.as_deref() > listing.newest.as_deref() {
@@ -587,7 +592,7 @@ impl Syncer {
         let mut removed = 0;
         for r in unseen {
             removed += self
-                .confirm_issue(repo, repo_id, r.id, r.number, listing.generation)
+                .confirm_issue(repo, repo_id, r.id, r.number, listing.generation, op)
                 .await? as u64;
         }
         self.finish_full(Paged::Issues, &full, &listing).await?;
@@ -617,6 +622,7 @@ impl Syncer {
         id: i64,
         number: i64,
         generation: i64,
+        op: i64,
     ) -> anyhow::Result<bool> {
         let reason = match self.gh.issue(repo, number).await? {
             // GitHub follows a transferred issue to its new repository: the answer is the
@@ -624,6 +630,7 @@ impl Syncer {
             Lookup::Found(issue) if !lives_in(&issue, repo) => "transferred",
             Lookup::Found(issue) => {
                 let mut tx = self.store.begin_mirror_write().await?;
+                tx.set_provenance(provenance(op));
                 if issue.id == id {
                     tx.mirror()
                         .issue(&mut Seen::default(), repo_id, &issue, Some(generation))
@@ -653,6 +660,7 @@ impl Syncer {
         what: Paged,
         repo: &RepoName,
         repo_id: i64,
+        op: i64,
     ) -> anyhow::Result<u64> {
         let full = repo.full();
         let cursor = self.store.cursor(&full, what.name()).await?;
@@ -686,7 +694,7 @@ impl Syncer {
                 generation: 0,
             };
             let (n, page_newest) = self
-                .page(repo_id, &full, items, what.name(), &page_cursor)
+                .page(op, repo_id, &full, items, what.name(), &page_cursor)
                 .await?;
             self.remember(validator).await;
             count += n;
@@ -743,6 +751,11 @@ impl Syncer {
         }
         Ok((parents, deps))
     }
+}
+
+/// What status changes a sync operation records: seen by `sync-<operation id>`.
+fn provenance(op: i64) -> Provenance {
+    Provenance::new(Source::Sync).correlation(format!("sync-{op}"))
 }
 
 fn ids(issues: Vec<crate::github::IssueRef>) -> Vec<i64> {

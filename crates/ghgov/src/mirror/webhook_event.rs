@@ -152,12 +152,26 @@ impl WebhookEvent {
     /// does not follow is `Unknown` whatever its payload; a followed one missing what the
     /// mirror needs is an error that says what is missing.
     pub fn parse(name: &str, payload: &str) -> anyhow::Result<WebhookEvent> {
+        Ok(Self::parse_with_sender(name, payload)?.0)
+    }
+
+    /// [`WebhookEvent::parse`], with the login of the payload's `sender` (who made the
+    /// change), which status history records as the actor.
+    pub fn parse_with_sender(
+        name: &str,
+        payload: &str,
+    ) -> anyhow::Result<(WebhookEvent, Option<String>)> {
         if !super::events::HANDLED.contains(&name) {
-            return Ok(WebhookEvent::Unknown { name: name.into() });
+            return Ok((WebhookEvent::Unknown { name: name.into() }, None));
         }
         let payload: Value = serde_json::from_str(payload)
             .map_err(|e| anyhow::anyhow!("the payload is not JSON: {e}"))?;
-        Self::from_value(name, &payload)
+        let sender = payload
+            .get("sender")
+            .and_then(|s| s.get("login"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        Ok((Self::from_value(name, &payload)?, sender))
     }
 
     fn from_value(name: &str, payload: &Value) -> anyhow::Result<WebhookEvent> {

@@ -7,6 +7,7 @@ use crate::github::Written;
 use crate::governance::plan::{Action, Change, Target};
 use crate::mirror::projector::Seen;
 use crate::store::governance::{audit, journal_done, save_key, NewAudit};
+use crate::tracking::{Provenance, Source};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
@@ -83,6 +84,12 @@ impl Run<'_> {
         let repo = self.a.repo.full();
         // `tx.mirror()` marks the transaction, so its commit moves the mirror's version.
         let mut tx = store.begin_write().await?;
+        // A status an applied issue gets is the plan's doing.
+        tx.set_provenance(
+            Provenance::new(Source::Apply)
+                .actor(Some(self.a.actor))
+                .correlation(self.correlation.clone()),
+        );
         let mut seen = Seen::default();
         match &projection {
             Some(Projection::Issue(issue)) => {

@@ -60,6 +60,17 @@ pub(super) fn config_rules(c: &GovernanceConfig, r: &mut Report) {
     config_durations(c, r);
     documentation_names(c, r);
     limits::config_labels(c, r);
+    tracking(c, r);
+}
+
+/// The `tracking` section: state names that exist, one label per state.
+fn tracking(c: &GovernanceConfig, r: &mut Report) {
+    let Some(t) = &c.tracking else {
+        return;
+    };
+    for p in t.problems() {
+        r.push(config_error(p.path, p.code, p.message, p.hint));
+    }
 }
 
 fn agents(c: &GovernanceConfig, r: &mut Report) {

@@ -559,6 +559,56 @@ fn a_configuration_alone() {
     );
 }
 
+#[test]
+fn a_tracking_section_is_checked_for_states_and_labels() {
+    let good = with(
+        config(),
+        "/tracking",
+        json!({
+            "status_labels": {"in_progress": "wip", "review": "needs review"},
+            "transitions": {"planning": ["in_progress"], "review": ["done", "cancelled"]}
+        }),
+    );
+    assert!(
+        validate_config(&good).problems.is_empty(),
+        "{}",
+        validate_config(&good).render()
+    );
+    let bad = with(
+        config(),
+        "/tracking",
+        json!({
+            "status_labels": {"in progress": "wip", "review": "status:blocked"},
+            "transitions": {"review": ["done", "shipped"], "reviewing": ["done"]}
+        }),
+    );
+    let report = validate_config(&bad);
+    assert_only(
+        &report,
+        &[
+            ("unknown_state", "tracking.status_labels[\"in progress\"]"),
+            ("duplicate_status_label", "tracking.status_labels.review"),
+            ("unknown_state", "tracking.transitions.review[1]"),
+            ("unknown_state", "tracking.transitions.reviewing"),
+        ],
+    );
+    let p = problem(&report, "unknown_state", "tracking.transitions.review[1]");
+    assert!(p.hint.contains("in_progress"), "{}", p.hint);
+    let p = problem(
+        &report,
+        "duplicate_status_label",
+        "tracking.status_labels.review",
+    );
+    assert!(p.message.contains("blocked and review"), "{}", p.message);
+    // The schema checks the shapes.
+    let shape = with(
+        config(),
+        "/tracking",
+        json!({"transitions": {"review": "done"}}),
+    );
+    assert_eq!(found(&validate_config(&shape))[0].0, "schema");
+}
+
 // ---------------------------------------------------------------- rules between the documents
 
 #[test]
