@@ -7,6 +7,15 @@ use crate::records::{Comment, Issue, Label, Milestone, Repository, User};
 use crate::sql::{id_list, placeholders};
 use crate::tracking::{Provenance, Status, Workflow, WorkflowCache};
 use crate::{DbError, WriteTx};
+
+/// A write operation in flight, as the projector attributes an echo to it.
+#[derive(FromRow)]
+struct InFlight {
+    id: i64,
+    issue_id: i64,
+    principal: String,
+    request: String,
+}
 use sqlx::{Any, AnyConnection, FromRow, Transaction};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -304,8 +313,17 @@ impl<'t> MirrorTx<'t> {
     }
 
     /// Writes status history rows with this door's provenance, a few statements for a page.
+    /// A change to an issue that ghgov's writer is changing right now (an operation
+    /// `running` for it) is that operation's: GitHub's echo of our own write can be
+    /// projected before the writer records GitHub's answer, and must not read as someone
+    /// else's change.
     async fn record_changes(&mut self, repo_id: i64, changes: &[Change<'_>]) -> anyhow::Result<()> {
         let recorded_at = crate::now_text();
+        let ours = if self.provenance.source == crate::tracking::Source::Api || changes.is_empty() {
+            HashMap::new()
+        } else {
+            self.writes_in_flight(changes).await?
+        };
         let p = &self.provenance;
         // 11 values a row: a page of 100 issues in one statement, within both databases' bind limits.
         for chunk in changes.chunks(100) {
@@ -315,6 +333,7 @@ impl<'t> MirrorTx<'t> {
             );
             let mut q = sqlx::query(&sql);
             for c in chunk {
+                let p = ours.get(&c.issue_id).unwrap_or(p);
                 q = q
                     .bind(c.issue_id)
                     .bind(repo_id)
@@ -331,6 +350,35 @@ impl<'t> MirrorTx<'t> {
             q.execute(&mut *self.conn).await?;
         }
         Ok(())
+    }
+
+    /// The provenance of the writer's operations in flight for these changes' issues: the
+    /// newest `running` operation of each.
+    async fn writes_in_flight(
+        &mut self,
+        changes: &[Change<'_>],
+    ) -> anyhow::Result<HashMap<i64, Provenance>> {
+        let ids = id_list(changes.iter().map(|c| c.issue_id));
+        let rows = sqlx::query_as::<_, InFlight>(&format!(
+            "SELECT id, issue_id, principal, request FROM write_operations WHERE status = $1 AND issue_id IN ({ids}) ORDER BY id"
+        ))
+        .bind(crate::operations::OperationStatus::Running.as_str())
+        .persistent(false)
+        .fetch_all(&mut *self.conn)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let reason = serde_json::from_str::<serde_json::Value>(&r.request)
+                    .ok()
+                    .and_then(|v| v["reason"].as_str().map(str::to_string));
+                let p = Provenance::new(crate::tracking::Source::Api)
+                    .actor(Some(r.principal))
+                    .correlation(format!("operation-{}", r.id))
+                    .reason(reason);
+                (r.issue_id, p)
+            })
+            .collect())
     }
 
     pub async fn repository(&mut self, r: &Repository) -> anyhow::Result<i64> {

@@ -15,6 +15,7 @@ use crate::github::{GitHub, GitHubError, IssueFields, ListOf, Lookup, Write, Wri
 use crate::mirror::projector::Seen;
 use crate::store::operations::{NewOperation, OperationRow, OperationStatus};
 use crate::store::{RepoName, Store};
+use crate::tracking::{Provenance, Source, Status, Workflow};
 use anyhow::{anyhow, Context};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -65,6 +66,16 @@ pub enum Change {
     CreateIssue { fields: IssueEdit },
     #[serde(rename = "issue.update")]
     UpdateIssue { number: i64, fields: IssueEdit },
+    /// Moves the issue to a workflow status: its status label and open/closed state are
+    /// worked out from the issue as GitHub has it when the change is sent, so labels
+    /// others set meanwhile are kept.
+    #[serde(rename = "issue.status")]
+    SetStatus {
+        number: i64,
+        status: Status,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
 }
 
 impl Change {
@@ -72,6 +83,14 @@ impl Change {
         match self {
             Change::CreateIssue { .. } => "issue.create",
             Change::UpdateIssue { .. } => "issue.update",
+            Change::SetStatus { .. } => "issue.status",
+        }
+    }
+
+    fn reason(&self) -> Option<&str> {
+        match self {
+            Change::SetStatus { reason, .. } => reason.as_deref(),
+            _ => None,
         }
     }
 }
@@ -217,8 +236,18 @@ impl Writer {
                 return self.record(op, &repo, issue).await;
             }
         }
+        let write = match &change {
+            Change::SetStatus { number, status, .. } => {
+                match self.status_write(&repo, *number, *status).await? {
+                    StatusWrite::Send(w) => *w,
+                    // GitHub already shows the status: nothing to send.
+                    StatusWrite::Already(issue) => return self.record(op, &repo, *issue).await,
+                }
+            }
+            _ => request(op.id, &repo, &change)
+                .ok_or_else(|| anyhow!("operation {} has no request to send", op.id))?,
+        };
         self.store.operation_running(op.id).await?;
-        let write = request(op.id, &repo, &change);
         let issue = match self.gh.send(&write).await {
             Ok(Written::Issue(issue)) => *issue,
             Ok(other) => return Err(anyhow!("GitHub answered {other:?} to an issue write")),
@@ -268,12 +297,127 @@ impl Writer {
                 Lookup::Found(issue) if shows(&issue, fields) => Ok(Some(issue)),
                 _ => Ok(None),
             },
+            Change::SetStatus { number, status, .. } => {
+                let workflow = self.workflow(repo).await?;
+                match self.gh.issue(repo, *number).await? {
+                    Lookup::Found(issue) if status_of(&workflow, &issue) == *status => {
+                        Ok(Some(issue))
+                    }
+                    _ => Ok(None),
+                }
+            }
         }
     }
 
-    /// Projects GitHub's answer and settles the operation, in one transaction.
+    /// The workflow `repo` follows (its configuration's, or the defaults).
+    async fn workflow(&self, repo: &RepoName) -> anyhow::Result<Arc<Workflow>> {
+        match self.store.repository_id(&repo.key()).await? {
+            Some(id) => self.store.workflow(id).await,
+            None => Ok(Arc::new(Workflow::default())),
+        }
+    }
+
+    /// The write that moves issue `number` to `target`, from the issue as GitHub has it
+    /// now; refused when GitHub's status moved meanwhile to one the workflow does not let
+    /// go to `target`.
+    async fn status_write(
+        &self,
+        repo: &RepoName,
+        number: i64,
+        target: Status,
+    ) -> anyhow::Result<StatusWrite> {
+        let workflow = self.workflow(repo).await?;
+        let issue = match self.gh.issue(repo, number).await? {
+            Lookup::Found(issue) => issue,
+            _ => {
+                return Err(anyhow!(
+                    "issue #{number} of {repo} is not on GitHub any more"
+                ))
+            }
+        };
+        let current = status_of(&workflow, &issue);
+        if current == target {
+            return Ok(StatusWrite::Already(Box::new(issue)));
+        }
+        if !workflow.allows(current, target) {
+            return Err(anyhow!(
+                "issue #{number} is now {} on GitHub, and the workflow does not allow {} → {} (allowed from {}: {})",
+                current.as_str(),
+                current.as_str(),
+                target.as_str(),
+                current.as_str(),
+                list(workflow.allowed_from(current))
+            ));
+        }
+        let mut labels: Vec<String> = issue
+            .labels
+            .iter()
+            .map(|l| l.name.clone())
+            .filter(|n| !workflow.is_status_label(n))
+            .collect();
+        let mut fields = IssueFields::default();
+        match target {
+            Status::Done | Status::Cancelled => {
+                fields.state = Some("closed".into());
+                fields.state_reason = Some(
+                    if target == Status::Done {
+                        "completed"
+                    } else {
+                        "not_planned"
+                    }
+                    .into(),
+                );
+            }
+            open => {
+                if let Some(label) = workflow.label_for(open) {
+                    labels.push(label.to_string());
+                }
+                if issue.state == "closed" {
+                    fields.state = Some("open".into());
+                    fields.state_reason = Some("reopened".into());
+                }
+            }
+        }
+        fields.labels = Some(labels);
+        Ok(StatusWrite::Send(Box::new(Write::UpdateIssue {
+            repo: repo.clone(),
+            number,
+            fields,
+        })))
+    }
+
+    /// Projects GitHub's answer and settles the operation, in one transaction, tried again
+    /// when the database gives up on it (PostgreSQL breaks a deadlock with a webhook's
+    /// projection of the same issue by aborting one of the two).
     async fn record(&self, op: &OperationRow, repo: &RepoName, issue: Issue) -> anyhow::Result<()> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.record_once(op, repo, &issue).await {
+                Err(e) if attempt < 5 && database_gave_up(&e) => {
+                    tracing::debug!(operation = op.id, error = %format!("{e:#}"), "recording again");
+                    tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn record_once(
+        &self,
+        op: &OperationRow,
+        repo: &RepoName,
+        issue: &Issue,
+    ) -> anyhow::Result<()> {
+        let change: Option<Change> = serde_json::from_str(&op.request).ok();
         let mut tx = self.store.begin_write().await?;
+        // The status change this records is the API caller's, not a sync's.
+        tx.set_provenance(
+            Provenance::new(Source::Api)
+                .actor(Some(op.principal.clone()))
+                .correlation(format!("operation-{}", op.id))
+                .reason(change.as_ref().and_then(Change::reason).map(str::to_string)),
+        );
         let repo_id = match tx.mirror().repository_id(repo).await? {
             Some(id) => id,
             None => {
@@ -282,15 +426,39 @@ impl Writer {
             }
         };
         let mut seen = Seen::default();
-        tx.mirror().issue(&mut seen, repo_id, &issue, None).await?;
+        tx.mirror().issue(&mut seen, repo_id, issue, None).await?;
         tx.operation_done(op.id, Some(issue.id)).await?;
         tx.commit().await?;
         Ok(())
     }
 }
 
-/// The REST write for an operation.
-fn request(id: i64, repo: &RepoName, change: &Change) -> Write {
+/// What a status change needs: a write, or nothing because GitHub already shows it.
+enum StatusWrite {
+    Send(Box<Write>),
+    Already(Box<Issue>),
+}
+
+/// An issue's workflow status as GitHub shows it.
+pub fn status_of(workflow: &Workflow, issue: &Issue) -> Status {
+    workflow.derive(
+        &issue.state,
+        issue.state_reason.as_deref(),
+        issue.labels.iter().map(|l| l.name.as_str()),
+    )
+}
+
+fn list(statuses: &[Status]) -> String {
+    statuses
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The REST write for an operation; `None` for a status change, which `status_write`
+/// works out from GitHub's current issue.
+fn request(id: i64, repo: &RepoName, change: &Change) -> Option<Write> {
     match change {
         Change::CreateIssue { fields } => {
             let mut fields = github_fields(fields);
@@ -299,16 +467,17 @@ fn request(id: i64, repo: &RepoName, change: &Change) -> Write {
                 Some(b) if !b.is_empty() => format!("{b}\n\n{marker}"),
                 _ => marker,
             });
-            Write::CreateIssue {
+            Some(Write::CreateIssue {
                 repo: repo.clone(),
                 fields,
-            }
+            })
         }
-        Change::UpdateIssue { number, fields } => Write::UpdateIssue {
+        Change::UpdateIssue { number, fields } => Some(Write::UpdateIssue {
             repo: repo.clone(),
             number: *number,
             fields: github_fields(fields),
-        },
+        }),
+        Change::SetStatus { .. } => None,
     }
 }
 
@@ -354,14 +523,23 @@ fn shows(i: &Issue, e: &IssueEdit) -> bool {
             .is_none_or(|m| m == i.milestone.as_ref().map(|m| m.number))
 }
 
-/// Whether a failure may pass (GitHub said nothing certain): a 5xx or a broken connection,
-/// anywhere in the error's chain.
+/// Whether a failure may pass: GitHub said nothing certain (a 5xx, a broken connection),
+/// or the database could not record what GitHub answered (the operation stays `running`,
+/// so the next attempt reads GitHub before it sends anything).
 fn retryable(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<GitHubError>().is_some_and(|g| {
-            matches!(g, GitHubError::Transport { .. }) || g.status().is_some_and(|s| s >= 500)
+    database_gave_up(e)
+        || e.chain().any(|c| {
+            c.downcast_ref::<GitHubError>().is_some_and(|g| {
+                matches!(g, GitHubError::Transport { .. }) || g.status().is_some_and(|s| s >= 500)
+            })
         })
-    })
+}
+
+/// A database error anywhere in the chain (a deadlock broken, a lost connection, a busy
+/// file): worth trying again, never GitHub's refusal.
+fn database_gave_up(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|c| c.downcast_ref::<crate::store::DbError>().is_some())
 }
 
 fn describe(w: &Write) -> String {

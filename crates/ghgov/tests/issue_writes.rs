@@ -383,7 +383,239 @@ async fn writes_survive_5xx_and_stops_without_duplicates(db: String) {
     t.finish().await;
 }
 
+/// A request with extra headers: status, headers and JSON body.
+async fn call_with(
+    method: Method,
+    url: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut r = reqwest::Client::new()
+        .request(method, url)
+        .bearer_auth(token);
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    let r = r.send().await.unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        headers,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+    )
+}
+
+async fn status_changes_follow_the_workflow(db: String) {
+    let t = TestWorld::seeded(seed(4, 0, 3, 1, 1))
+        .serving()
+        .start(&db)
+        .await;
+    let gg = t.ghgov();
+    ghgov::server::hooks::install_hook(&gg.gh.clone().unwrap(), &repo(), &gg.url(), &SECRET.into())
+        .await
+        .unwrap();
+    let (_, write) = gg.store.create_token("writer", Scope::Write).await.unwrap();
+    t.syncer()
+        .sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
+        .await
+        .unwrap();
+    let url = format!("{}/api/v1", gg.url());
+    let (_, open) = call(
+        Method::GET,
+        &format!("{url}/issues?repo=acme/widgets&status=planning&kind=issue&per_page=1"),
+        &write,
+        None,
+    )
+    .await;
+    let id = open["data"][0]["id"]
+        .as_i64()
+        .expect("an open issue in planning");
+    let number = open["data"][0]["number"].as_u64().unwrap();
+    let status = |s: &str| json!({"status": s});
+    let at = format!("{url}/issues/{id}/status");
+
+    // The workflow decides: planning → review is refused with what is allowed.
+    let (code, refused) = call(Method::PUT, &at, &write, Some(status("review"))).await;
+    assert_eq!(code, 409, "{refused}");
+    assert_eq!(refused["status"], "planning");
+    assert_eq!(
+        refused["allowed"],
+        json!(["in_progress", "blocked", "cancelled"])
+    );
+    assert_eq!(
+        call(Method::PUT, &at, &write, Some(status("nope"))).await.0,
+        422
+    );
+
+    // Started: the status label is set on GitHub, with the reason in the history.
+    let (code, moved) = call(
+        Method::PUT,
+        &at,
+        &write,
+        Some(json!({"status": "in_progress", "reason": "started"})),
+    )
+    .await;
+    assert_eq!(code, 200, "{moved}");
+    assert_eq!(moved["status"], "in_progress");
+    assert!(
+        moved["labels"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("status:in_progress")),
+        "{moved}"
+    );
+    // Someone labels the issue on GitHub meanwhile; the next move keeps their label.
+    let c = reqwest::Client::new();
+    c.post(format!(
+        "{}/repos/acme/widgets/issues/{number}/labels",
+        t.fh.url
+    ))
+    .bearer_auth(GH_TOKEN)
+    .json(&json!({"labels": ["enhancement"]}))
+    .send_ok()
+    .await;
+    let (code, review) = call(Method::PUT, &at, &write, Some(status("review"))).await;
+    assert_eq!(code, 200, "{review}");
+    let labels: Vec<&str> = review["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(
+        labels.contains(&"enhancement") && labels.contains(&"status:review"),
+        "{labels:?}"
+    );
+    assert!(!labels.contains(&"status:in_progress"), "{labels:?}");
+
+    // Done closes it as completed; done → in_progress reopens it.
+    let (code, done) = call(Method::PUT, &at, &write, Some(status("done"))).await;
+    assert_eq!(code, 200, "{done}");
+    assert_eq!(
+        (done["state"].as_str(), done["state_reason"].as_str()),
+        (Some("closed"), Some("completed"))
+    );
+    assert!(
+        !done["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l.as_str().unwrap().starts_with("status:")),
+        "{done}"
+    );
+    let (code, again) = call(Method::PUT, &at, &write, Some(status("in_progress"))).await;
+    assert_eq!(code, 200, "{again}");
+    assert_eq!(
+        (again["state"].as_str(), again["status"].as_str()),
+        (Some("open"), Some("in_progress"))
+    );
+
+    // The history has each move once, from the API, with who and why; echoes add nothing.
+    settled(&t.fh, &gg.store).await;
+    let (_, history) = call(
+        Method::GET,
+        &format!("{url}/issues/{id}/history?per_page=100"),
+        &write,
+        None,
+    )
+    .await;
+    let api: Vec<&Value> = history["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["source"] == "api")
+        .collect();
+    let moves: Vec<&str> = api
+        .iter()
+        .map(|h| h["to"].as_str().or(h["to_status"].as_str()).unwrap())
+        .collect();
+    assert_eq!(moves.len(), 4, "{history}");
+    for want in ["in_progress", "review", "done"] {
+        assert!(moves.contains(&want), "{moves:?}");
+    }
+    assert!(
+        api.iter().all(|h| h["actor"] == "token:writer"),
+        "{history}"
+    );
+    assert!(api.iter().any(|h| h["reason"] == "started"), "{history}");
+
+    // Versions: If-None-Match answers 304; a write based on an old version is refused.
+    let (_, headers, _) = call_with(
+        Method::GET,
+        &format!("{url}/issues/{id}"),
+        &write,
+        &[],
+        None,
+    )
+    .await;
+    let etag = headers["etag"].to_str().unwrap().to_string();
+    let (code, _, _) = call_with(
+        Method::GET,
+        &format!("{url}/issues/{id}"),
+        &write,
+        &[("if-none-match", &etag)],
+        None,
+    )
+    .await;
+    assert_eq!(code, 304);
+    let (code, _, stale) = call_with(
+        Method::PATCH,
+        &format!("{url}/issues/{id}"),
+        &write,
+        &[("if-match", "\"0000\"")],
+        Some(json!({"title": "Based on an old read"})),
+    )
+    .await;
+    assert_eq!(code, 412, "{stale}");
+    assert!(stale["error"].as_str().unwrap().contains(&etag), "{stale}");
+    let (code, _, fresh) = call_with(
+        Method::PATCH,
+        &format!("{url}/issues/{id}"),
+        &write,
+        &[("if-match", &etag)],
+        Some(json!({"title": "Based on the latest read"})),
+    )
+    .await;
+    assert_eq!(code, 200, "{fresh}");
+
+    // DELETE closes as not planned (in_progress → cancelled is allowed).
+    let (code, closed) = call(Method::DELETE, &format!("{url}/issues/{id}"), &write, None).await;
+    assert_eq!(code, 200, "{closed}");
+    assert_eq!(
+        (closed["state_reason"].as_str(), closed["status"].as_str()),
+        (Some("not_planned"), Some("cancelled"))
+    );
+    // A pull request has no status.
+    let (_, pulls) = call(
+        Method::GET,
+        &format!("{url}/issues?repo=acme/widgets&kind=pull_request&state=all"),
+        &write,
+        None,
+    )
+    .await;
+    let pr = pulls["data"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        call(
+            Method::PUT,
+            &format!("{url}/issues/{pr}/status"),
+            &write,
+            Some(status("in_progress"))
+        )
+        .await
+        .0,
+        422
+    );
+    t.finish().await;
+}
+
 suite!(both: [
+    status_changes_follow_the_workflow,
     api_writes_come_back_confirmed,
     a_slow_github_answers_202_with_an_operation,
     writes_survive_5xx_and_stops_without_duplicates,

@@ -4,13 +4,14 @@
 //! otherwise 202 with the operation to follow at `GET /api/v1/operations/{id}`.
 
 use super::extract::{Json, Path};
-use super::issues::{detail, IssueDetail};
+use super::issues::{detail, etag_of, IssueDetail};
 use super::{bad_request, not_found, require, ApiError, ApiResult, AppState, ErrorBody, Principal};
 use crate::store::operations::{OperationRow, OperationStatus};
 use crate::store::{RepoName, Scope};
+use crate::tracking::Status;
 use crate::writer::{Change, IssueEdit, Writer};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use serde::{Deserialize, Serialize};
@@ -105,6 +106,28 @@ fn writer(state: &AppState) -> ApiResult<&Writer> {
             "this server has no GitHub token, so it cannot write to GitHub; start it with --github-token".into(),
         )
     })
+}
+
+/// A write sent with `If-Match` is based on that version of the issue; when the issue has
+/// moved on since (on GitHub or through ghgov), it is refused with 412 rather than
+/// overwriting what the caller did not see.
+async fn check_base(state: &AppState, id: i64, headers: &HeaderMap) -> ApiResult<()> {
+    let Some(wanted) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let now = etag_of(&detail(state, id).await?);
+    let matches = wanted
+        .split(',')
+        .map(str::trim)
+        .any(|t| t == "*" || t == now || t.trim_start_matches("W/") == now);
+    if matches {
+        Ok(())
+    } else {
+        Err(ApiError(
+            StatusCode::PRECONDITION_FAILED,
+            format!("the issue changed since the version this change is based on (If-Match: {wanted}); its version now is {now}: read it again (GET /api/v1/issues/{id}) and send the change with that ETag"),
+        ))
+    }
 }
 
 fn unprocessable(message: impl Into<String>) -> ApiError {
@@ -207,6 +230,34 @@ pub async fn create(
     answer(&state, id, StatusCode::CREATED).await
 }
 
+/// Create an issue on GitHub (the same as `POST /api/v1/issues`)
+#[utoipa::path(
+    post,
+    path = "/api/v1/issues/create",
+    operation_id = "create_issue_alias",
+    tag = "issues",
+    request_body = NewIssueBody,
+    security(("bearer" = ["write"])),
+    responses(
+        (status = 201, description = "Created on GitHub and mirrored", body = IssueDetail),
+        (status = 202, description = "Journaled; GitHub has not confirmed it yet", body = OperationView),
+        (status = 400, description = "Not a JSON issue, or not a repository name", body = ErrorBody),
+        (status = 403, description = "The token's scope is too small", body = ErrorBody),
+        (status = 404, description = "The repository is not one this server mirrors", body = ErrorBody),
+        (status = 422, description = "A field's value is not allowed", body = ErrorBody),
+        (status = 502, description = "GitHub refused the change", body = ErrorBody),
+        (status = 503, description = "The server has no GitHub token", body = ErrorBody),
+    ),
+)]
+pub async fn create_alias(
+    state: State<AppState>,
+    scope: Extension<Scope>,
+    principal: Extension<Principal>,
+    body: Json<NewIssueBody>,
+) -> ApiResult<Response> {
+    create(state, scope, principal, body).await
+}
+
 /// Change an issue's fields on GitHub
 #[utoipa::path(
     patch,
@@ -222,6 +273,7 @@ pub async fn create(
         (status = 400, description = "Not a JSON edit", body = ErrorBody),
         (status = 403, description = "The token's scope is too small", body = ErrorBody),
         (status = 404, description = "No such issue in the mirror", body = ErrorBody),
+        (status = 412, description = "The issue changed since the version in If-Match", body = ErrorBody),
         (status = 422, description = "A field's value is not allowed", body = ErrorBody),
         (status = 502, description = "GitHub refused the change", body = ErrorBody),
         (status = 503, description = "The server has no GitHub token", body = ErrorBody),
@@ -232,6 +284,7 @@ pub async fn edit(
     Extension(scope): Extension<Scope>,
     Extension(principal): Extension<Principal>,
     Path(id): Path<i64>,
+    headers: HeaderMap,
     Json(body): Json<IssueEditBody>,
 ) -> ApiResult<Response> {
     require(scope, Scope::Write)?;
@@ -245,6 +298,7 @@ pub async fn edit(
         .get(id)
         .await?
         .ok_or_else(|| not_found(format!("no issue with id {id} in the mirror")))?;
+    check_base(&state, id, &headers).await?;
     let repo = RepoName::parse(&row.repository)?;
     let change = Change::UpdateIssue {
         number: row.number,
@@ -279,6 +333,7 @@ pub async fn edit(
         (status = 400, description = "Not a JSON edit", body = ErrorBody),
         (status = 403, description = "The token's scope is too small", body = ErrorBody),
         (status = 404, description = "No such issue in the mirror", body = ErrorBody),
+        (status = 412, description = "The issue changed since the version in If-Match", body = ErrorBody),
         (status = 422, description = "A field's value is not allowed", body = ErrorBody),
         (status = 502, description = "GitHub refused the change", body = ErrorBody),
         (status = 503, description = "The server has no GitHub token", body = ErrorBody),
@@ -289,9 +344,10 @@ pub async fn put(
     scope: Extension<Scope>,
     principal: Extension<Principal>,
     id: Path<i64>,
+    headers: HeaderMap,
     body: Json<IssueEditBody>,
 ) -> ApiResult<Response> {
-    edit(state, scope, principal, id, body).await
+    edit(state, scope, principal, id, headers, body).await
 }
 
 /// A write operation and where it stands
@@ -317,4 +373,156 @@ pub async fn operation(
         .await?
         .ok_or_else(|| not_found(format!("no operation {id}")))?;
     Ok(axum::Json(op.into()))
+}
+
+/// A status to move an issue to.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    /// planning, in_progress, review, done, blocked or cancelled
+    status: String,
+    /// Why (kept in the status history)
+    reason: Option<String>,
+}
+
+/// A transition the workflow does not allow, with the ones it does.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransitionRefused {
+    pub error: String,
+    /// The issue's status now
+    pub status: String,
+    /// The statuses the workflow allows from it
+    pub allowed: Vec<String>,
+}
+
+/// Moves issue `id` to `target` through the writer, after checking the workflow; the
+/// answer for both `PUT …/status` and `DELETE …` (which is a move to `cancelled`).
+async fn move_to(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    target: Status,
+    reason: Option<String>,
+) -> ApiResult<Response> {
+    let row = state
+        .store
+        .issue_reads()
+        .get(id)
+        .await?
+        .ok_or_else(|| not_found(format!("no issue with id {id} in the mirror")))?;
+    let Some(current) = row.status.as_deref().and_then(Status::parse) else {
+        return Err(unprocessable(format!(
+            "{} #{} is a pull request: pull requests have no workflow status",
+            row.repository, row.number
+        )));
+    };
+    let repo = RepoName::parse(&row.repository)?;
+    let workflow = match state.store.repository_id(&repo.key()).await? {
+        Some(repo_id) => state.store.workflow(repo_id).await?,
+        None => std::sync::Arc::new(crate::tracking::Workflow::default()),
+    };
+    if !workflow.allows(current, target) {
+        let allowed: Vec<String> = workflow
+            .allowed_from(current)
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect();
+        return Ok((
+            StatusCode::CONFLICT,
+            axum::Json(TransitionRefused {
+                error: format!(
+                    "the workflow does not allow {} → {}; from {} it allows: {} (change the tracking section's transitions to allow more)",
+                    current.as_str(),
+                    target.as_str(),
+                    current.as_str(),
+                    allowed.join(", ")
+                ),
+                status: current.as_str().to_string(),
+                allowed,
+            }),
+        )
+            .into_response());
+    }
+    let change = Change::SetStatus {
+        number: row.number,
+        status: target,
+        reason,
+    };
+    let op = writer(state)?
+        .enqueue(&repo, Some(id), &change, &principal.0)
+        .await?;
+    answer(state, op, StatusCode::OK).await
+}
+
+/// Move an issue to a workflow status on GitHub
+#[utoipa::path(
+    put,
+    path = "/api/v1/issues/{id}/status",
+    operation_id = "set_issue_status",
+    tag = "issues",
+    params(("id" = i64, Path, description = "Issue id")),
+    request_body = StatusBody,
+    security(("bearer" = ["write"])),
+    responses(
+        (status = 200, description = "Moved on GitHub and mirrored", body = IssueDetail),
+        (status = 202, description = "Journaled; GitHub has not confirmed it yet", body = OperationView),
+        (status = 400, description = "Not a JSON status", body = ErrorBody),
+        (status = 403, description = "The token's scope is too small", body = ErrorBody),
+        (status = 404, description = "No such issue in the mirror", body = ErrorBody),
+        (status = 409, description = "The workflow does not allow this transition", body = TransitionRefused),
+        (status = 412, description = "The issue changed since the version in If-Match", body = ErrorBody),
+        (status = 422, description = "Not a status, or a pull request", body = ErrorBody),
+        (status = 502, description = "GitHub refused the change, or the issue moved on GitHub meanwhile", body = ErrorBody),
+        (status = 503, description = "The server has no GitHub token", body = ErrorBody),
+    ),
+)]
+pub async fn set_status(
+    State(state): State<AppState>,
+    Extension(scope): Extension<Scope>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Json(body): Json<StatusBody>,
+) -> ApiResult<Response> {
+    require(scope, Scope::Write)?;
+    let target = Status::parse(&body.status).ok_or_else(|| {
+        unprocessable(format!(
+            "status must be planning, in_progress, review, done, blocked or cancelled, not {:?}",
+            body.status
+        ))
+    })?;
+    check_base(&state, id, &headers).await?;
+    move_to(&state, &principal, id, target, body.reason).await
+}
+
+/// Close an issue as not planned (its status becomes `cancelled`)
+#[utoipa::path(
+    delete,
+    path = "/api/v1/issues/{id}",
+    operation_id = "close_issue",
+    tag = "issues",
+    params(("id" = i64, Path, description = "Issue id")),
+    security(("bearer" = ["write"])),
+    responses(
+        (status = 200, description = "Closed on GitHub and mirrored", body = IssueDetail),
+        (status = 202, description = "Journaled; GitHub has not confirmed it yet", body = OperationView),
+        (status = 403, description = "The token's scope is too small", body = ErrorBody),
+        (status = 404, description = "No such issue in the mirror", body = ErrorBody),
+        (status = 409, description = "The workflow does not allow cancelling it from its status", body = TransitionRefused),
+        (status = 412, description = "The issue changed since the version in If-Match", body = ErrorBody),
+        (status = 422, description = "A pull request", body = ErrorBody),
+        (status = 502, description = "GitHub refused the change", body = ErrorBody),
+        (status = 503, description = "The server has no GitHub token", body = ErrorBody),
+    ),
+)]
+pub async fn close(
+    State(state): State<AppState>,
+    Extension(scope): Extension<Scope>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    require(scope, Scope::Write)?;
+    check_base(&state, id, &headers).await?;
+    move_to(&state, &principal, id, Status::Cancelled, None).await
 }

@@ -412,15 +412,49 @@ async fn list_uncached(
     params(("id" = i64, Path, description = "Issue id")),
     security(("bearer" = ["read"])),
     responses(
-        (status = 200, description = "OK", body = IssueDetail),
+        (status = 200, description = "OK, with the issue's version as ETag", body = IssueDetail),
+        (status = 304, description = "Unchanged since the version in If-None-Match"),
         (status = 404, description = "No such issue in the mirror", body = super::ErrorBody),
     ),
 )]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> ApiResult<Json<IssueDetail>> {
-    detail(&state, id).await.map(Json)
+    headers: axum::http::HeaderMap,
+) -> ApiResult<Response> {
+    use axum::response::IntoResponse;
+    let issue = detail(&state, id).await?;
+    let etag = etag_of(&issue);
+    let unchanged = headers
+        .get(axum::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let status = if unchanged {
+        axum::http::StatusCode::NOT_MODIFIED
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let mut response = if unchanged {
+        status.into_response()
+    } else {
+        Json(issue).into_response()
+    };
+    response.headers_mut().insert(
+        axum::http::header::ETAG,
+        axum::http::HeaderValue::from_str(&etag).expect("an ETag is ASCII"),
+    );
+    Ok(response)
+}
+
+/// The version of an issue as the API shows it: a strong ETag over its whole answer, so
+/// any change to what a client saw (on GitHub or in ghgov) gives another one. Writes take
+/// it back in `If-Match` as the version they were based on.
+pub(super) fn etag_of(issue: &IssueDetail) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = serde_json::to_vec(issue).unwrap_or_default();
+    let digest = Sha256::digest(&bytes);
+    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
 }
 
 /// One issue as `GET /api/v1/issues/{id}` shows it (also the answer to a write).
