@@ -157,6 +157,11 @@ impl Writer {
         Ok(id)
     }
 
+    /// Makes the writer look at its journal now.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
     /// Waits up to `wait` for operation `id` to settle; answers it as it then stands.
     pub async fn settle_within(&self, id: i64, wait: Duration) -> anyhow::Result<OperationRow> {
         let mut changes = self.settled.subscribe();

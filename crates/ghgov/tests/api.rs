@@ -277,6 +277,49 @@ async fn api_over_a_mirror(db: String) {
     let op = finished_operation(&url, &read, "acme/widgets", "incremental", before).await;
     assert_eq!(op["status"], "completed", "{op}");
     assert!(op["records_processed"].as_i64().unwrap() >= 1, "{op}");
+    // The tracker's form of the request: its operation is named in the answer.
+    let r = c
+        .post(format!("{url}/api/v1/sync/trigger"))
+        .bearer_auth(&write)
+        .json(&json!({"sync_type": "full", "direction": "bidirectional", "repository": "acme/widgets"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let accepted: Value = r.json().await.unwrap();
+    assert_eq!(
+        (accepted["status"].as_str(), accepted["direction"].as_str()),
+        (Some("running"), Some("bidirectional")),
+        "{accepted}"
+    );
+    assert!(accepted["created_at"].is_string(), "{accepted}");
+    let op_id = accepted["operation_id"].as_i64().unwrap();
+    let full = loop {
+        let (_, ops) = api(&url, &read, "/api/v1/sync/operations?per_page=100").await;
+        let found = ops["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == op_id)
+            .cloned();
+        match found {
+            Some(o) if o["status"] != "running" => break o,
+            _ => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    };
+    assert_eq!(
+        (full["status"].as_str(), full["sync_type"].as_str()),
+        (Some("completed"), Some("full")),
+        "{full}"
+    );
+    let r = c
+        .post(format!("{url}/api/v1/sync/trigger"))
+        .bearer_auth(&write)
+        .json(&json!({"repository": "acme/widgets", "direction": "sideways"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
     let (_, issue4) = api(&url, &read, &format!("/api/v1/issues/{}", id(4))).await;
     assert_eq!(issue4["title"], "Brought by the triggered sync", "{op}");
     let (_, status) = api(&url, &read, "/api/v1/sync/status").await;

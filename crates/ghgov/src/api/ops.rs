@@ -34,6 +34,11 @@ pub struct TriggerBody {
     /// Add a repository outside the configured set to the mirror (admin scope only).
     #[serde(default)]
     admit: bool,
+    /// `pull` (default): GitHub into the mirror; `push`: ghgov's changes to GitHub, which the
+    /// server's writer sends continuously (nothing waits for a trigger); `bidirectional`: both.
+    #[serde(default)]
+    #[schema(pattern = "^(pull|push|bidirectional)$")]
+    direction: Option<String>,
 }
 
 /// A sync started in the background.
@@ -42,9 +47,17 @@ pub struct SyncAccepted {
     pub accepted: bool,
     /// Whether this request added the repository to the mirrored set.
     pub admitted: bool,
+    /// When the operation was recorded.
+    pub created_at: String,
+    /// `pull`, `push` or `bidirectional`.
+    pub direction: String,
+    /// The sync operation (listed at `operations`); null for a `push` alone.
+    pub operation_id: Option<i64>,
     /// Where to follow the sync.
     pub operations: String,
     pub repository: String,
+    /// `running` (the sync started), or `done` for a `push` alone.
+    pub status: String,
     pub sync_type: String,
 }
 
@@ -72,7 +85,13 @@ pub async fn trigger_sync(
     body: axum::body::Bytes,
 ) -> ApiResult<(StatusCode, Json<SyncAccepted>)> {
     require(scope, Scope::Write)?;
-    let body: TriggerBody = serde_json::from_slice(&body).map_err(|e| bad_request(format!("expected {{\"repository\": \"OWNER/NAME\", \"sync_type\": \"full\"|\"incremental\", \"admit\": false}}: {e}")))?;
+    let body: TriggerBody = serde_json::from_slice(&body).map_err(|e| bad_request(format!("expected {{\"repository\": \"OWNER/NAME\", \"sync_type\": \"full\"|\"incremental\", \"direction\": \"pull\"|\"push\"|\"bidirectional\", \"admit\": false}}: {e}")))?;
+    let direction = body.direction.as_deref().unwrap_or("pull").to_string();
+    if !matches!(direction.as_str(), "pull" | "push" | "bidirectional") {
+        return Err(bad_request(format!(
+            "direction must be pull, push or bidirectional, got '{direction}'"
+        )));
+    }
     let repo = RepoName::parse(&body.repository).map_err(|e| bad_request(e.to_string()))?;
     let kind = match body.sync_type.as_deref().unwrap_or("incremental") {
         "full" => SyncKind::Full,
@@ -105,19 +124,39 @@ pub async fn trigger_sync(
             .await?;
         tracing::info!(repository = %repo, by = %principal.0, "repository admitted to the mirror");
     }
-    let syncer = Syncer::new(state.store.clone(), gh);
     let repo_name = repo.full();
-    tokio::spawn(async move {
-        match syncer.sync(&repo, kind).await {
-            Ok(r) => tracing::info!("{}", r.summary()),
-            Err(e) => tracing::warn!(repository = %repo, "triggered sync failed: {e:#}"),
+    let created_at = crate::store::now_text();
+    // A push has nothing to start: the writer sends every journaled change as it comes.
+    let operation_id = if direction == "push" {
+        if let Some(w) = &state.writer {
+            w.wake();
         }
-    });
+        None
+    } else {
+        let op = state.store.start_sync(kind.as_str(), &repo_name).await?;
+        let syncer = Syncer::new(state.store.clone(), gh);
+        tokio::spawn(async move {
+            match syncer.sync_recorded(&repo, kind, op).await {
+                Ok(r) => tracing::info!("{}", r.summary()),
+                Err(e) => tracing::warn!(repository = %repo, "triggered sync failed: {e:#}"),
+            }
+        });
+        Some(op)
+    };
     Ok((
         StatusCode::ACCEPTED,
         Json(SyncAccepted {
             accepted: true,
             admitted,
+            created_at,
+            status: if operation_id.is_some() {
+                "running"
+            } else {
+                "done"
+            }
+            .into(),
+            direction,
+            operation_id,
             operations: "/api/v1/sync/operations".into(),
             repository: repo_name,
             sync_type: kind.as_str().into(),

@@ -241,6 +241,18 @@ impl Syncer {
     /// Runs one sync and records it as a sync operation (failed ones too). Syncs of the same
     /// repository into the same database take turns.
     pub async fn sync(&self, repo: &RepoName, kind: SyncKind) -> anyhow::Result<SyncReport> {
+        let op = self.store.start_sync(kind.as_str(), &repo.full()).await?;
+        self.sync_recorded(repo, kind, op).await
+    }
+
+    /// Runs the sync recorded as operation `op` (from `Store::start_sync`), so a caller
+    /// can name the operation before it runs.
+    pub async fn sync_recorded(
+        &self,
+        repo: &RepoName,
+        kind: SyncKind,
+        op: i64,
+    ) -> anyhow::Result<SyncReport> {
         let lock = repo_lock(&self.store.name, repo);
         let _turn = lock.lock().await;
         let started = Instant::now();
@@ -248,7 +260,6 @@ impl Syncer {
             self.gh.stats.requests.load(Ordering::Relaxed),
             self.gh.stats.not_modified.load(Ordering::Relaxed),
         );
-        let op = self.store.start_sync(kind.as_str(), &repo.full()).await?;
         let mut report = SyncReport {
             repository: repo.full(),
             sync_type: kind.as_str().into(),
