@@ -69,6 +69,9 @@ pub enum Change {
     /// Moves the issue to a workflow status: its status label and open/closed state are
     /// worked out from the issue as GitHub has it when the change is sent, so labels
     /// others set meanwhile are kept.
+    /// Applies a stored, approved governance plan (its own journal makes it resumable).
+    #[serde(rename = "plan.apply")]
+    ApplyPlan { plan_id: i64 },
     #[serde(rename = "issue.status")]
     SetStatus {
         number: i64,
@@ -84,6 +87,7 @@ impl Change {
             Change::CreateIssue { .. } => "issue.create",
             Change::UpdateIssue { .. } => "issue.update",
             Change::SetStatus { .. } => "issue.status",
+            Change::ApplyPlan { .. } => "plan.apply",
         }
     }
 
@@ -235,6 +239,9 @@ impl Writer {
         let change: Change = serde_json::from_str(&op.request)
             .with_context(|| format!("operation {} has an unreadable request", op.id))?;
         let repo = RepoName::parse(&op.repository)?;
+        if let Change::ApplyPlan { plan_id } = change {
+            return self.apply_plan(op, plan_id).await;
+        }
         // Left running by a stop: look before sending again.
         if op.status() == OperationStatus::Running {
             if let Some(issue) = self.already_there(op, &repo, &change).await? {
@@ -302,6 +309,7 @@ impl Writer {
                 Lookup::Found(issue) if shows(&issue, fields) => Ok(Some(issue)),
                 _ => Ok(None),
             },
+            Change::ApplyPlan { .. } => Ok(None),
             Change::SetStatus { number, status, .. } => {
                 let workflow = self.workflow(repo).await?;
                 match self.gh.issue(repo, *number).await? {
@@ -311,6 +319,22 @@ impl Writer {
                     _ => Ok(None),
                 }
             }
+        }
+    }
+
+    /// Applies a plan as the operation's principal, with the same checks as the command
+    /// line; a stopped apply is resumed by its own journal when taken up again.
+    async fn apply_plan(&self, op: &OperationRow, plan_id: i64) -> anyhow::Result<()> {
+        use crate::governance::workflow::{apply, ApplyOutcome, Unattended};
+        self.store.operation_running(op.id).await?;
+        match apply(&self.store, &self.gh, plan_id, &op.principal, &Unattended).await {
+            Ok(ApplyOutcome::Applied(_) | ApplyOutcome::AlreadyApplied) => {
+                let mut tx = self.store.begin_write().await?;
+                tx.operation_done(op.id, None).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+            Err(e) => Err(anyhow::Error::from(e)),
         }
     }
 
@@ -462,7 +486,7 @@ fn list(statuses: &[Status]) -> String {
 }
 
 /// The REST write for an operation; `None` for a status change, which `status_write`
-/// works out from GitHub's current issue.
+/// works out from GitHub's current issue, and for a plan, which its applier writes.
 fn request(id: i64, repo: &RepoName, change: &Change) -> Option<Write> {
     match change {
         Change::CreateIssue { fields } => {
@@ -482,7 +506,7 @@ fn request(id: i64, repo: &RepoName, change: &Change) -> Option<Write> {
             number: *number,
             fields: github_fields(fields),
         }),
-        Change::SetStatus { .. } => None,
+        Change::SetStatus { .. } | Change::ApplyPlan { .. } => None,
     }
 }
 

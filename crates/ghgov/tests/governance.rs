@@ -754,6 +754,17 @@ async fn rest_api_covers_the_workflow(db: String) {
     assert_eq!(body["status"], "pending_approval");
     assert!(body["summary"].as_str().unwrap().starts_with("Plan: "));
     let approve = format!("{url}/api/v1/governance/plans/{id}/approve");
+    let (status, body) = send(
+        Method::POST,
+        &format!("{url}/api/v1/governance/plans/{id}/apply"),
+        &writer,
+        None,
+    )
+    .await;
+    assert_eq!(
+        status, 409,
+        "a plan waiting for approval is not applied: {body}"
+    );
     let (status, body) = send(Method::POST, &approve, &writer, None).await;
     assert_eq!(status, 403, "approving needs the admin scope: {body}");
     assert!(body["error"].as_str().unwrap().contains("admin"), "{body}");
@@ -778,10 +789,51 @@ async fn rest_api_covers_the_workflow(db: String) {
     assert_eq!(body["record"]["status"], "approved");
     assert!(body["text"].as_str().unwrap().contains("Plan: "), "{body}");
 
-    // Apply it (through the library, as `ghgov apply --plan` does), then compliance.
+    // Apply it through the server's writer: a reader may not, the writer may; applying
+    // an applied plan again is done at once and writes nothing.
     let plan: Plan = serde_json::from_value(body["record"]["plan"].clone()).unwrap();
-    let s = setup(&t);
-    s.apply(id, &plan, None).await.unwrap();
+    let apply = format!("{url}/api/v1/governance/plans/{id}/apply");
+    assert_eq!(send(Method::POST, &apply, &reader, None).await.0, 403);
+    assert_eq!(
+        send(
+            Method::POST,
+            &format!("{url}/api/v1/governance/plans/999/apply"),
+            &writer,
+            None
+        )
+        .await
+        .0,
+        404
+    );
+    let (status, op) = send(Method::POST, &apply, &writer, None).await;
+    assert!(status == 200 || status == 202, "{status} {op}");
+    let op_id = op["operation_id"].as_i64().unwrap();
+    let done = loop {
+        let (_, now) = send(
+            Method::GET,
+            &format!("{url}/api/v1/operations/{op_id}"),
+            &reader,
+            None,
+        )
+        .await;
+        match now["status"].as_str() {
+            Some("done") => break now,
+            Some("failed") => panic!("the apply failed: {now}"),
+            _ => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+        }
+    };
+    assert_eq!(done["kind"], "plan.apply");
+    let writes = t.fh.hub.stats.snapshot()["writes"].as_u64().unwrap();
+    let (status, again) = send(Method::POST, &apply, &writer, None).await;
+    assert_eq!(
+        (status, again["status"].as_str()),
+        (200, Some("done")),
+        "{again}"
+    );
+    assert_eq!(
+        t.fh.hub.stats.snapshot()["writes"].as_u64().unwrap(),
+        writes
+    );
     let (status, body) = send(
         Method::GET,
         &format!("{url}/api/v1/governance/compliance/acme/widgets"),

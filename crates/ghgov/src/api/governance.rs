@@ -635,6 +635,57 @@ pub async fn approve(
     }
 }
 
+/// Apply an approved plan on GitHub through the server's writer (write scope)
+///
+/// The same checks as `ghgov apply --plan`: a stale plan or one waiting for approval is
+/// refused at once. The apply runs as an operation of the server's one writer (resumed after
+/// a stop); the answer is the operation, `done` when it finished within a few seconds.
+#[utoipa::path(
+    post,
+    path = "/api/v1/governance/plans/{id}/apply",
+    tag = "governance",
+    params(("id" = i64, Path, description = "Plan id")),
+    security(("bearer" = ["write"])),
+    responses(
+        (status = 200, description = "Applied (or applied before)", body = super::issue_writes::OperationView),
+        (status = 202, description = "Applying: follow the operation", body = super::issue_writes::OperationView),
+        (status = 403, description = "The token's scope is too small", body = ErrorBody),
+        (status = 404, description = "No such plan", body = ErrorBody),
+        (status = 409, description = "The plan is stale, or waits for approval", body = ErrorBody),
+        (status = 502, description = "GitHub refused a change; applying again resumes", body = ErrorBody),
+        (status = 503, description = "The server has no GitHub token", body = ErrorBody),
+    ),
+)]
+pub async fn apply_plan(
+    State(state): State<AppState>,
+    Extension(scope): Extension<Scope>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::response::Response> {
+    require(scope, Scope::Write)?;
+    match workflow::check_applicable(&state.store, id).await {
+        Ok(()) => {}
+        Err(e @ workflow::ApplyError::NotFound(_)) => return Err(not_found(e.to_string())),
+        Err(
+            e @ (workflow::ApplyError::Stale { .. } | workflow::ApplyError::NeedsApproval { .. }),
+        ) => return Err(ApiError(StatusCode::CONFLICT, e.to_string())),
+        Err(e) => return Err(anyhow::Error::from(e).into()),
+    }
+    let row = state
+        .store
+        .plan(id)
+        .await?
+        .ok_or_else(|| not_found(format!("there is no plan {id}")))?;
+    let repo = RepoName::parse(&row.repository).map_err(|e| bad_request(e.to_string()))?;
+    super::issue_writes::queue_and_follow(
+        &state,
+        &repo,
+        &crate::writer::Change::ApplyPlan { plan_id: id },
+        &principal.0,
+    )
+    .await
+}
+
 /// Compliance of the governed issues: shares per rule, violations with links and fixes
 #[utoipa::path(
     get,

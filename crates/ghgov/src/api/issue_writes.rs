@@ -170,6 +170,32 @@ async fn answer(state: &AppState, id: i64, confirmed: StatusCode) -> ApiResult<R
     }
 }
 
+/// Queues a change that produces no issue (a plan's apply) and answers its operation: 200
+/// once done within the wait, 202 while it runs, 502 when it failed.
+pub(super) async fn queue_and_follow(
+    state: &AppState,
+    repo: &RepoName,
+    change: &Change,
+    principal: &str,
+) -> ApiResult<Response> {
+    let w = writer(state)?;
+    let id = w.enqueue(repo, None, change, principal).await?;
+    let op = w.settle_within(id, CONFIRMATION_WAIT).await?;
+    match op.status() {
+        OperationStatus::Done => {
+            Ok((StatusCode::OK, axum::Json(OperationView::from(op))).into_response())
+        }
+        OperationStatus::Failed => Err(ApiError(
+            StatusCode::BAD_GATEWAY,
+            format!(
+                "the change did not go through (operation {id}): {}",
+                op.error.unwrap_or_default()
+            ),
+        )),
+        _ => Ok((StatusCode::ACCEPTED, axum::Json(OperationView::from(op))).into_response()),
+    }
+}
+
 /// Create an issue on GitHub
 #[utoipa::path(
     post,

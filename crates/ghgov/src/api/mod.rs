@@ -19,7 +19,7 @@ macro_rules! page_of {
 mod documents;
 mod extract;
 mod governance;
-mod issue_writes;
+pub(crate) mod issue_writes;
 mod issues;
 mod openapi;
 mod ops;
@@ -335,6 +335,7 @@ fn api_routes() -> Routes<AppState> {
         .get("/governance/plans", governance::plans)
         .get("/governance/plans/{id}", governance::plan)
         .post("/governance/plans/{id}/approve", governance::approve)
+        .post("/governance/plans/{id}/apply", governance::apply_plan)
         .get(
             "/governance/compliance/{org}/{repo}",
             governance::compliance,

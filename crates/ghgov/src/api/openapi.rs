@@ -48,6 +48,7 @@ use utoipa::{Modify, OpenApi};
         governance::plans,
         governance::plan,
         governance::approve,
+        governance::apply_plan,
         governance::compliance,
         governance::audit,
         ops::health,

@@ -170,6 +170,21 @@ pub async fn apply(
         .map_err(|source| ApplyError::Stopped { id: row.id, source })
 }
 
+/// Whether stored plan `plan_id` may be applied now: it exists, is not stale and is
+/// approved as its configuration asks (or was applied already: applying again is a no-op).
+/// The server checks this before it queues an apply, so the caller hears a refusal at once.
+pub async fn check_applicable(store: &Store, plan_id: i64) -> Result<(), ApplyError> {
+    let row = store
+        .plan(plan_id)
+        .await?
+        .ok_or(ApplyError::NotFound(plan_id))?;
+    if row.status == PlanStatus::Applied {
+        return Ok(());
+    }
+    refuse_stale(store, &row).await?;
+    refuse_unapproved(&row)
+}
+
 /// A plan made before another plan of its repository was applied may undo that one.
 async fn refuse_stale(store: &Store, row: &PlanRow) -> Result<(), ApplyError> {
     match store.newer_applied_plan(&row.repository, row.id).await? {
