@@ -862,6 +862,16 @@ impl IssueReads<'_> {
 
     /// A page of an issue's comments, oldest first, with their total; None when the issue is
     /// not in the mirror.
+    /// One comment by id.
+    pub async fn comment(&self, id: i64) -> anyhow::Result<Option<CommentRow>> {
+        Ok(sqlx::query_as::<_, CommentRow>(
+            "SELECT id, user_login, body, html_url, created_at, updated_at FROM comments WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.store.pool)
+        .await?)
+    }
+
     pub async fn comments(
         &self,
         issue_id: i64,

@@ -47,6 +47,8 @@ pub struct OperationRow {
     pub repository: String,
     /// The issue it changes, or (once done) the issue it created.
     pub issue_id: Option<i64>,
+    /// Once done, the comment or milestone it made or changed.
+    pub result_id: Option<i64>,
     /// The change, as JSON the writer reads back.
     pub request: String,
     pub status: String,
@@ -80,7 +82,7 @@ struct NewId {
     id: i64,
 }
 
-const COLUMNS: &str = "id, kind, repository, issue_id, request, status, attempts, error, principal, created_at, updated_at";
+const COLUMNS: &str = "id, kind, repository, issue_id, result_id, request, status, attempts, error, principal, created_at, updated_at";
 
 impl Store {
     /// Journals an operation (`queued`); the writer takes it up in id order.
@@ -147,12 +149,19 @@ impl Store {
 }
 
 impl WriteTx {
-    /// Settles an operation as done with the issue it wrote, in the transaction that
-    /// projects GitHub's answer into the mirror.
-    pub async fn operation_done(&mut self, id: i64, issue_id: Option<i64>) -> anyhow::Result<()> {
-        sqlx::query("UPDATE write_operations SET status = $1, issue_id = COALESCE($2, issue_id), error = NULL, updated_at = $3 WHERE id = $4")
+    /// Settles an operation as done with the issue it wrote (and the comment or milestone,
+    /// if that is what it made), in the transaction that projects GitHub's answer into the
+    /// mirror.
+    pub async fn operation_done(
+        &mut self,
+        id: i64,
+        issue_id: Option<i64>,
+        result_id: Option<i64>,
+    ) -> anyhow::Result<()> {
+        sqlx::query("UPDATE write_operations SET status = $1, issue_id = COALESCE($2, issue_id), result_id = $3, error = NULL, updated_at = $4 WHERE id = $5")
             .bind(OperationStatus::Done.as_str())
             .bind(issue_id)
+            .bind(result_id)
             .bind(now_text())
             .bind(id)
             .execute(&mut *self.tx)

@@ -140,6 +140,19 @@ impl ResourceReads<'_> {
         Ok((total, rows))
     }
 
+    /// One milestone with its progress, by id.
+    pub async fn milestone(&self, id: i64) -> anyhow::Result<Option<MilestoneSummary>> {
+        Ok(sqlx::query_as::<_, MilestoneSummary>(
+            "SELECT m.id, r.full_name AS repository, m.number, m.title, m.description, m.state, m.due_on, \
+             (SELECT COUNT(*) FROM issues i WHERE i.milestone_id = m.id AND i.state = 'open') AS open_issues, \
+             (SELECT COUNT(*) FROM issues i WHERE i.milestone_id = m.id AND i.state = 'closed') AS closed_issues \
+             FROM milestones m JOIN repositories r ON r.id = m.repository_id WHERE m.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.store.pool)
+        .await?)
+    }
+
     /// A page of milestones by repository and number, with the total.
     pub async fn milestones(
         &self,

@@ -10,8 +10,10 @@
 //! mirror already at that version and changes nothing (the projector keeps the newest
 //! `updated_at`), so it is neither recorded as someone else's change nor written again.
 
-use crate::github::types::Issue;
-use crate::github::{GitHub, GitHubError, IssueFields, ListOf, Lookup, Write, Written};
+use crate::github::types::{Comment, Issue, Milestone};
+use crate::github::{
+    GitHub, GitHubError, IssueFields, ListOf, Lookup, MilestoneFields, Write, Written,
+};
 use crate::mirror::projector::Seen;
 use crate::store::operations::{NewOperation, OperationRow, OperationStatus};
 use crate::store::{RepoName, Store};
@@ -50,6 +52,43 @@ pub struct IssueEdit {
     pub state_reason: Option<String>,
 }
 
+/// A milestone's fields as the API asks to set them; absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MilestoneEdit {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// RFC 3339 (GitHub keeps the day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_on: Option<String>,
+    /// `open` or `closed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+impl MilestoneEdit {
+    fn github(&self) -> MilestoneFields {
+        MilestoneFields {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            due_on: self.due_on.clone(),
+            state: self.state.clone(),
+        }
+    }
+}
+
+/// What GitHub confirmed, as it is recorded: the issue (or the comment, with its issue's
+/// id, or the milestone) the operation wrote.
+pub enum Confirmed {
+    Issue(Box<Issue>),
+    Comment {
+        issue_id: Option<i64>,
+        comment: Box<Comment>,
+    },
+    Milestone(Box<Milestone>),
+}
+
 /// A field present as null reads as `Some(None)` (clear it), an absent one as `None`
 /// (leave it), through `#[serde(default)]`.
 pub fn null_is_a_value<'de, D: serde::Deserializer<'de>>(
@@ -69,6 +108,13 @@ pub enum Change {
     /// Moves the issue to a workflow status: its status label and open/closed state are
     /// worked out from the issue as GitHub has it when the change is sent, so labels
     /// others set meanwhile are kept.
+    /// A comment on issue `number`.
+    #[serde(rename = "issue.comment")]
+    Comment { number: i64, body: String },
+    #[serde(rename = "milestone.create")]
+    CreateMilestone { fields: MilestoneEdit },
+    #[serde(rename = "milestone.update")]
+    UpdateMilestone { number: i64, fields: MilestoneEdit },
     /// Applies a stored, approved governance plan (its own journal makes it resumable).
     #[serde(rename = "plan.apply")]
     ApplyPlan { plan_id: i64 },
@@ -88,6 +134,9 @@ impl Change {
             Change::UpdateIssue { .. } => "issue.update",
             Change::SetStatus { .. } => "issue.status",
             Change::ApplyPlan { .. } => "plan.apply",
+            Change::Comment { .. } => "issue.comment",
+            Change::CreateMilestone { .. } => "milestone.create",
+            Change::UpdateMilestone { .. } => "milestone.update",
         }
     }
 
@@ -244,8 +293,8 @@ impl Writer {
         }
         // Left running by a stop: look before sending again.
         if op.status() == OperationStatus::Running {
-            if let Some(issue) = self.already_there(op, &repo, &change).await? {
-                return self.record(op, &repo, issue).await;
+            if let Some(done) = self.already_there(op, &repo, &change).await? {
+                return self.record(op, &repo, done).await;
             }
         }
         let write = match &change {
@@ -253,21 +302,28 @@ impl Writer {
                 match self.status_write(&repo, *number, *status).await? {
                     StatusWrite::Send(w) => *w,
                     // GitHub already shows the status: nothing to send.
-                    StatusWrite::Already(issue) => return self.record(op, &repo, *issue).await,
+                    StatusWrite::Already(issue) => {
+                        return self.record(op, &repo, Confirmed::Issue(issue)).await
+                    }
                 }
             }
             _ => request(op.id, &repo, &change)
                 .ok_or_else(|| anyhow!("operation {} has no request to send", op.id))?,
         };
         self.store.operation_running(op.id).await?;
-        let issue = match self.gh.send(&write).await {
-            Ok(Written::Issue(issue)) => *issue,
-            Ok(other) => return Err(anyhow!("GitHub answered {other:?} to an issue write")),
+        let confirmed = match self.gh.send(&write).await {
+            Ok(Written::Issue(issue)) => Confirmed::Issue(issue),
+            Ok(Written::Comment(comment)) => Confirmed::Comment {
+                issue_id: op.issue_id,
+                comment,
+            },
+            Ok(Written::Milestone(m)) => Confirmed::Milestone(Box::new(m)),
+            Ok(other) => return Err(anyhow!("GitHub answered {other:?} to {}", describe(&write))),
             // Failed without saying whether it landed: the operation stays `running`, and
             // the next attempt looks before it sends.
             Err(e) => return Err(e).context(describe(&write)),
         };
-        self.record(op, &repo, issue).await
+        self.record(op, &repo, confirmed).await
     }
 
     /// Whether `change` already took effect on GitHub (after a stop or an ambiguous
@@ -279,7 +335,8 @@ impl Writer {
         op: &OperationRow,
         repo: &RepoName,
         change: &Change,
-    ) -> anyhow::Result<Option<Issue>> {
+    ) -> anyhow::Result<Option<Confirmed>> {
+        let issue = |i: Issue| Some(Confirmed::Issue(Box::new(i)));
         match change {
             Change::CreateIssue { .. } => {
                 let marker = operation_marker(op.id);
@@ -297,7 +354,7 @@ impl Writer {
                         i.pull_request.is_none()
                             && i.body.as_deref().is_some_and(|b| b.contains(&marker))
                     }) {
-                        return Ok(Some(found));
+                        return Ok(issue(found));
                     }
                     if !older && pages < MAX_SEARCH_PAGES {
                         list = page.next.as_ref().map(ListOf::resume);
@@ -306,15 +363,39 @@ impl Writer {
                 Ok(None)
             }
             Change::UpdateIssue { number, fields } => match self.gh.issue(repo, *number).await? {
-                Lookup::Found(issue) if shows(&issue, fields) => Ok(Some(issue)),
+                Lookup::Found(found) if shows(&found, fields) => Ok(issue(found)),
                 _ => Ok(None),
             },
-            Change::ApplyPlan { .. } => Ok(None),
+            Change::ApplyPlan { .. } | Change::UpdateMilestone { .. } => Ok(None),
+            Change::Comment { number, .. } => {
+                let marker = operation_marker(op.id);
+                let found = self
+                    .gh
+                    .all(&ListOf::issue_comments(repo, *number))
+                    .await?
+                    .into_iter()
+                    .find(|c| c.body.as_deref().is_some_and(|b| b.contains(&marker)));
+                Ok(found.map(|c| Confirmed::Comment {
+                    issue_id: op.issue_id,
+                    comment: Box::new(c),
+                }))
+            }
+            Change::CreateMilestone { fields } => {
+                // Milestone titles are unique in a repository: one with this title is ours.
+                let title = fields.title.as_deref().unwrap_or_default();
+                let found = self
+                    .gh
+                    .all(&ListOf::milestones(repo))
+                    .await?
+                    .into_iter()
+                    .find(|m| m.title == title);
+                Ok(found.map(|m| Confirmed::Milestone(Box::new(m))))
+            }
             Change::SetStatus { number, status, .. } => {
                 let workflow = self.workflow(repo).await?;
                 match self.gh.issue(repo, *number).await? {
-                    Lookup::Found(issue) if status_of(&workflow, &issue) == *status => {
-                        Ok(Some(issue))
+                    Lookup::Found(found) if status_of(&workflow, &found) == *status => {
+                        Ok(issue(found))
                     }
                     _ => Ok(None),
                 }
@@ -330,7 +411,7 @@ impl Writer {
         match apply(&self.store, &self.gh, plan_id, &op.principal, &Unattended).await {
             Ok(ApplyOutcome::Applied(_) | ApplyOutcome::AlreadyApplied) => {
                 let mut tx = self.store.begin_write().await?;
-                tx.operation_done(op.id, None).await?;
+                tx.operation_done(op.id, None, None).await?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -418,11 +499,16 @@ impl Writer {
     /// Projects GitHub's answer and settles the operation, in one transaction, tried again
     /// when the database gives up on it (PostgreSQL breaks a deadlock with a webhook's
     /// projection of the same issue by aborting one of the two).
-    async fn record(&self, op: &OperationRow, repo: &RepoName, issue: Issue) -> anyhow::Result<()> {
+    async fn record(
+        &self,
+        op: &OperationRow,
+        repo: &RepoName,
+        confirmed: Confirmed,
+    ) -> anyhow::Result<()> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.record_once(op, repo, &issue).await {
+            match self.record_once(op, repo, &confirmed).await {
                 Err(e) if attempt < 5 && database_gave_up(&e) => {
                     tracing::debug!(operation = op.id, error = %format!("{e:#}"), "recording again");
                     tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
@@ -436,7 +522,7 @@ impl Writer {
         &self,
         op: &OperationRow,
         repo: &RepoName,
-        issue: &Issue,
+        confirmed: &Confirmed,
     ) -> anyhow::Result<()> {
         let change: Option<Change> = serde_json::from_str(&op.request).ok();
         let mut tx = self.store.begin_write().await?;
@@ -455,8 +541,23 @@ impl Writer {
             }
         };
         let mut seen = Seen::default();
-        tx.mirror().issue(&mut seen, repo_id, issue, None).await?;
-        tx.operation_done(op.id, Some(issue.id)).await?;
+        match confirmed {
+            Confirmed::Issue(issue) => {
+                tx.mirror().issue(&mut seen, repo_id, issue, None).await?;
+                tx.operation_done(op.id, Some(issue.id), None).await?;
+            }
+            Confirmed::Comment { issue_id, comment } => {
+                tx.mirror()
+                    .comment(&mut seen, repo_id, comment, None)
+                    .await?;
+                tx.operation_done(op.id, *issue_id, Some(comment.id))
+                    .await?;
+            }
+            Confirmed::Milestone(m) => {
+                tx.mirror().milestone(&mut seen, repo_id, m).await?;
+                tx.operation_done(op.id, None, Some(m.id)).await?;
+            }
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -505,6 +606,20 @@ fn request(id: i64, repo: &RepoName, change: &Change) -> Option<Write> {
             repo: repo.clone(),
             number: *number,
             fields: github_fields(fields),
+        }),
+        Change::Comment { number, body } => Some(Write::CreateComment {
+            repo: repo.clone(),
+            number: *number,
+            body: format!("{body}\n\n{}", operation_marker(id)),
+        }),
+        Change::CreateMilestone { fields } => Some(Write::CreateMilestone {
+            repo: repo.clone(),
+            fields: fields.github(),
+        }),
+        Change::UpdateMilestone { number, fields } => Some(Write::UpdateMilestone {
+            repo: repo.clone(),
+            number: *number,
+            fields: fields.github(),
         }),
         Change::SetStatus { .. } | Change::ApplyPlan { .. } => None,
     }

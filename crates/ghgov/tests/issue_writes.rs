@@ -614,7 +614,185 @@ async fn status_changes_follow_the_workflow(db: String) {
     t.finish().await;
 }
 
+async fn comments_and_milestones_go_through_the_writer(db: String) {
+    let t = TestWorld::seeded(seed(2, 0, 0, 1, 0))
+        .serving()
+        .start(&db)
+        .await;
+    let gg = t.ghgov();
+    let (_, write) = gg.store.create_token("writer", Scope::Write).await.unwrap();
+    t.syncer()
+        .sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
+        .await
+        .unwrap();
+    let url = format!("{}/api/v1", gg.url());
+    let (_, list) = call(
+        Method::GET,
+        &format!("{url}/issues?repo=acme/widgets&state=all&per_page=1"),
+        &write,
+        None,
+    )
+    .await;
+    let id = list["data"][0]["id"].as_i64().unwrap();
+    let number = list["data"][0]["number"].as_u64().unwrap();
+
+    // A comment: on GitHub once, in the mirror, listed with the issue's comments.
+    let (code, made) = call(
+        Method::POST,
+        &format!("{url}/issues/{id}/comments"),
+        &write,
+        Some(json!({"body": "Looks good"})),
+    )
+    .await;
+    assert_eq!(code, 201, "{made}");
+    assert!(
+        made["body"].as_str().unwrap().starts_with("Looks good"),
+        "{made}"
+    );
+    let on_github = t.fh.hub.world.read().repos[0]
+        .comments
+        .iter()
+        .filter(|c| c.body.starts_with("Looks good"))
+        .count();
+    assert_eq!(on_github, 1);
+    let (_, comments) = call(
+        Method::GET,
+        &format!("{url}/issues/{id}/comments"),
+        &write,
+        None,
+    )
+    .await;
+    assert!(
+        comments["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == made["id"]),
+        "{comments}"
+    );
+    assert_eq!(
+        call(
+            Method::POST,
+            &format!("{url}/issues/{id}/comments"),
+            &write,
+            Some(json!({"body": " "}))
+        )
+        .await
+        .0,
+        422
+    );
+    assert_eq!(
+        call(
+            Method::POST,
+            "{url}/issues/999999/comments"
+                .replace("{url}", &url)
+                .as_str(),
+            &write,
+            Some(json!({"body": "x"}))
+        )
+        .await
+        .0,
+        404
+    );
+    let _ = number;
+
+    // Milestones: create, read, change, close (DELETE closes, never deletes).
+    let (code, m) = call(Method::POST, &format!("{url}/milestones"), &write,
+        Some(json!({"repository": "acme/widgets", "title": "v9", "description": "the big one", "due_on": "2027-03-31T12:00:00Z"}))).await;
+    assert_eq!(code, 201, "{m}");
+    assert_eq!(
+        (m["title"].as_str(), m["state"].as_str()),
+        (Some("v9"), Some("open"))
+    );
+    let mid = m["id"].as_i64().unwrap();
+    let (code, got) = call(
+        Method::GET,
+        &format!("{url}/milestones/{mid}"),
+        &write,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (code, got["description"].as_str()),
+        (200, Some("the big one"))
+    );
+    let (code, changed) = call(
+        Method::PUT,
+        &format!("{url}/milestones/{mid}"),
+        &write,
+        Some(json!({"title": "v9.0"})),
+    )
+    .await;
+    assert_eq!(
+        (code, changed["title"].as_str()),
+        (200, Some("v9.0")),
+        "{changed}"
+    );
+    let (code, closed) = call(
+        Method::DELETE,
+        &format!("{url}/milestones/{mid}"),
+        &write,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (code, closed["state"].as_str()),
+        (200, Some("closed")),
+        "{closed}"
+    );
+    assert!(t.fh.hub.world.read().repos[0]
+        .milestones
+        .iter()
+        .any(|m| m.title == "v9.0" && m.state == fakehub::model::IssueState::Closed));
+    for (method, path, body, want) in [
+        (
+            Method::POST,
+            "milestones".to_string(),
+            json!({"repository": "acme/widgets", "title": "x", "due_on": "soon"}),
+            422,
+        ),
+        (
+            Method::POST,
+            "milestones".to_string(),
+            json!({"repository": "acme/elsewhere", "title": "x"}),
+            404,
+        ),
+        (
+            Method::PUT,
+            format!("milestones/{mid}"),
+            json!({"state": "gone"}),
+            422,
+        ),
+        (
+            Method::PUT,
+            "milestones/999999".to_string(),
+            json!({"title": "x"}),
+            404,
+        ),
+    ] {
+        let (code, answer) = call(
+            method.clone(),
+            &format!("{url}/{path}"),
+            &write,
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(code, want, "{method} {path} {body}: {answer}");
+    }
+    // A second milestone with a title GitHub already has is GitHub's refusal.
+    let (code, dup) = call(
+        Method::POST,
+        &format!("{url}/milestones"),
+        &write,
+        Some(json!({"repository": "acme/widgets", "title": "v9.0"})),
+    )
+    .await;
+    assert_eq!(code, 502, "{dup}");
+    t.finish().await;
+}
+
 suite!(both: [
+    comments_and_milestones_go_through_the_writer,
     status_changes_follow_the_workflow,
     api_writes_come_back_confirmed,
     a_slow_github_answers_202_with_an_operation,

@@ -8,6 +8,8 @@ CREATE TABLE write_operations (
     kind TEXT NOT NULL,
     repository TEXT NOT NULL,
     issue_id BIGINT,
+    -- What it made or changed when that is not an issue (a comment, a milestone).
+    result_id BIGINT,
     request TEXT NOT NULL,
     status TEXT NOT NULL,
     attempts BIGINT NOT NULL DEFAULT 0,

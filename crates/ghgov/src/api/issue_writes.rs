@@ -75,6 +75,8 @@ pub struct OperationView {
     pub repository: String,
     /// The issue it changed or created (once known)
     pub issue_id: Option<i64>,
+    /// The comment or milestone it made or changed (once done)
+    pub result_id: Option<i64>,
     /// Why it failed
     pub error: Option<String>,
     /// How many times it was taken up (more than once: resumed after a stop)
@@ -91,6 +93,7 @@ impl From<OperationRow> for OperationView {
             status: o.status,
             repository: o.repository,
             issue_id: o.issue_id,
+            result_id: o.result_id,
             error: o.error,
             attempts: o.attempts,
             created_at: o.created_at,
@@ -154,20 +157,13 @@ fn check_state(state: Option<&str>, reason: Option<&str>) -> ApiResult<()> {
 
 /// The answer to a write: the issue once GitHub confirmed it, else the operation (202).
 async fn answer(state: &AppState, id: i64, confirmed: StatusCode) -> ApiResult<Response> {
-    let op = writer(state)?.settle_within(id, CONFIRMATION_WAIT).await?;
-    match (op.status(), op.issue_id) {
-        (OperationStatus::Done, Some(issue)) => {
-            Ok((confirmed, axum::Json(detail(state, issue).await?)).into_response())
+    follow(state, id, confirmed, async |op: &OperationRow| {
+        match op.issue_id {
+            Some(issue) => detail(state, issue).await,
+            None => Err(not_found(format!("operation {id} wrote no issue"))),
         }
-        (OperationStatus::Failed, _) => Err(ApiError(
-            StatusCode::BAD_GATEWAY,
-            format!(
-                "GitHub did not accept the change (operation {id}): {}",
-                op.error.unwrap_or_default()
-            ),
-        )),
-        _ => Ok((StatusCode::ACCEPTED, axum::Json(OperationView::from(op))).into_response()),
-    }
+    })
+    .await
 }
 
 /// Queues a change that produces no issue (a plan's apply) and answers its operation: 200
@@ -178,22 +174,13 @@ pub(super) async fn queue_and_follow(
     change: &Change,
     principal: &str,
 ) -> ApiResult<Response> {
-    let w = writer(state)?;
-    let id = w.enqueue(repo, None, change, principal).await?;
-    let op = w.settle_within(id, CONFIRMATION_WAIT).await?;
-    match op.status() {
-        OperationStatus::Done => {
-            Ok((StatusCode::OK, axum::Json(OperationView::from(op))).into_response())
-        }
-        OperationStatus::Failed => Err(ApiError(
-            StatusCode::BAD_GATEWAY,
-            format!(
-                "the change did not go through (operation {id}): {}",
-                op.error.unwrap_or_default()
-            ),
-        )),
-        _ => Ok((StatusCode::ACCEPTED, axum::Json(OperationView::from(op))).into_response()),
-    }
+    let id = writer(state)?
+        .enqueue(repo, None, change, principal)
+        .await?;
+    follow(state, id, StatusCode::OK, async |op: &OperationRow| {
+        Ok(OperationView::from(op.clone()))
+    })
+    .await
 }
 
 /// Create an issue on GitHub
@@ -551,4 +538,334 @@ pub async fn close(
     require(scope, Scope::Write)?;
     check_base(&state, id, &headers).await?;
     move_to(&state, &principal, id, Status::Cancelled, None).await
+}
+
+/// Waits for operation `id` and answers what it made: `made(op)` once done within the
+/// wait (with `confirmed` as status), 202 with the operation while it runs, 502 when it
+/// failed.
+async fn follow<T: Serialize>(
+    state: &AppState,
+    id: i64,
+    confirmed: StatusCode,
+    made: impl AsyncFnOnce(&OperationRow) -> ApiResult<T>,
+) -> ApiResult<Response> {
+    let op = writer(state)?.settle_within(id, CONFIRMATION_WAIT).await?;
+    match op.status() {
+        OperationStatus::Done => Ok((confirmed, axum::Json(made(&op).await?)).into_response()),
+        OperationStatus::Failed => Err(ApiError(
+            StatusCode::BAD_GATEWAY,
+            format!(
+                "GitHub did not accept the change (operation {id}): {}",
+                op.error.unwrap_or_default()
+            ),
+        )),
+        _ => Ok((StatusCode::ACCEPTED, axum::Json(OperationView::from(op))).into_response()),
+    }
+}
+
+/// A comment to add.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommentBody {
+    body: String,
+}
+
+/// Comment on an issue on GitHub
+#[utoipa::path(
+    post,
+    path = "/api/v1/issues/{id}/comments",
+    operation_id = "add_comment",
+    tag = "issues",
+    params(("id" = i64, Path, description = "Issue id")),
+    request_body = CommentBody,
+    security(("bearer" = ["write"])),
+    responses(
+        (status = 201, description = "Added on GitHub and mirrored", body = super::issues::Comment),
+        (status = 202, description = "Journaled; GitHub has not confirmed it yet", body = OperationView),
+        (status = 400, description = "Not a JSON comment", body = ErrorBody),
+        (status = 403, description = "The token's scope is too small", body = ErrorBody),
+        (status = 404, description = "No such issue in the mirror", body = ErrorBody),
+        (status = 422, description = "An empty comment", body = ErrorBody),
+        (status = 502, description = "GitHub refused the change", body = ErrorBody),
+        (status = 503, description = "The server has no GitHub token", body = ErrorBody),
+    ),
+)]
+pub async fn comment(
+    State(state): State<AppState>,
+    Extension(scope): Extension<Scope>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<i64>,
+    Json(body): Json<CommentBody>,
+) -> ApiResult<Response> {
+    require(scope, Scope::Write)?;
+    if body.body.trim().is_empty() {
+        return Err(unprocessable("body must not be empty"));
+    }
+    let row = state
+        .store
+        .issue_reads()
+        .get(id)
+        .await?
+        .ok_or_else(|| not_found(format!("no issue with id {id} in the mirror")))?;
+    let repo = RepoName::parse(&row.repository)?;
+    let change = Change::Comment {
+        number: row.number,
+        body: body.body,
+    };
+    let op = writer(&state)?
+        .enqueue(&repo, Some(id), &change, &principal.0)
+        .await?;
+    follow(
+        &state,
+        op,
+        StatusCode::CREATED,
+        async |op: &OperationRow| {
+            let c = state
+                .store
+                .issue_reads()
+                .comment(op.result_id.unwrap_or_default())
+                .await?
+                .ok_or_else(|| not_found("the comment left the mirror"))?;
+            Ok(super::issues::Comment {
+                body: c.body,
+                created_at: c.created_at,
+                html_url: c.html_url,
+                id: c.id,
+                updated_at: c.updated_at,
+                user: c.user_login,
+            })
+        },
+    )
+    .await
+}
+
+/// A new milestone.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMilestoneBody {
+    /// `OWNER/NAME`, a repository this server mirrors
+    repository: String,
+    title: String,
+    description: Option<String>,
+    /// RFC 3339; GitHub keeps the day
+    due_on: Option<String>,
+}
+
+/// A milestone's fields to change; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MilestoneEditBody {
+    title: Option<String>,
+    description: Option<String>,
+    /// RFC 3339; GitHub keeps the day
+    due_on: Option<String>,
+    /// `open` or `closed`
+    state: Option<String>,
+}
+
+fn check_due_on(due_on: Option<&str>) -> ApiResult<()> {
+    match due_on {
+        Some(d) if chrono::DateTime::parse_from_rfc3339(d).is_err() => Err(unprocessable(format!(
+            "due_on must be an RFC 3339 time such as 2027-03-31T00:00:00Z, not {d:?}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+async fn milestone_answer(
+    state: &AppState,
+    op: &OperationRow,
+) -> ApiResult<super::resources::Milestone> {
+    let m = state
+        .store
+        .resource_reads()
+        .milestone(op.result_id.unwrap_or_default())
+        .await?
+        .ok_or_else(|| not_found("the milestone left the mirror"))?;
+    Ok(super::resources::milestone_of(m))
+}
+
+/// Create a milestone on GitHub
+#[utoipa::path(
+    post,
+    path = "/api/v1/milestones",
+    operation_id = "create_milestone",
+    tag = "mirror",
+    request_body = NewMilestoneBody,
+    security(("bearer" = ["write"])),
+    responses(
+        (status = 201, description = "Created on GitHub and mirrored", body = super::resources::Milestone),
+        (status = 202, description = "Journaled; GitHub has not confirmed it yet", body = OperationView),
+        (status = 400, description = "Not a JSON milestone, or not a repository name", body = ErrorBody),
+        (status = 403, description = "The token's scope is too small", body = ErrorBody),
+        (status = 404, description = "The repository is not one this server mirrors", body = ErrorBody),
+        (status = 422, description = "A field's value is not allowed", body = ErrorBody),
+        (status = 502, description = "GitHub refused the change (a title already used)", body = ErrorBody),
+        (status = 503, description = "The server has no GitHub token", body = ErrorBody),
+    ),
+)]
+pub async fn create_milestone(
+    State(state): State<AppState>,
+    Extension(scope): Extension<Scope>,
+    Extension(principal): Extension<Principal>,
+    Json(body): Json<NewMilestoneBody>,
+) -> ApiResult<Response> {
+    require(scope, Scope::Write)?;
+    let repo = RepoName::parse(&body.repository).map_err(|e| bad_request(e.to_string()))?;
+    if !state.scope.allows(&state.store, &repo.full()).await? {
+        return Err(not_found(state.scope.refusal(&repo.full())));
+    }
+    if body.title.trim().is_empty() {
+        return Err(unprocessable("title must not be empty"));
+    }
+    check_due_on(body.due_on.as_deref())?;
+    let change = Change::CreateMilestone {
+        fields: crate::writer::MilestoneEdit {
+            title: Some(body.title),
+            description: body.description,
+            due_on: body.due_on,
+            state: None,
+        },
+    };
+    let op = writer(&state)?
+        .enqueue(&repo, None, &change, &principal.0)
+        .await?;
+    follow(
+        &state,
+        op,
+        StatusCode::CREATED,
+        async |op: &OperationRow| milestone_answer(&state, op).await,
+    )
+    .await
+}
+
+/// One milestone with its progress
+#[utoipa::path(
+    get,
+    path = "/api/v1/milestones/{id}",
+    operation_id = "get_milestone",
+    tag = "mirror",
+    params(("id" = i64, Path, description = "Milestone id")),
+    security(("bearer" = ["read"])),
+    responses(
+        (status = 200, description = "OK", body = super::resources::Milestone),
+        (status = 404, description = "No such milestone in the mirror", body = ErrorBody),
+    ),
+)]
+pub async fn get_milestone(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<super::resources::Milestone>> {
+    let m = state
+        .store
+        .resource_reads()
+        .milestone(id)
+        .await?
+        .ok_or_else(|| not_found(format!("no milestone with id {id} in the mirror")))?;
+    Ok(axum::Json(super::resources::milestone_of(m)))
+}
+
+async fn change_milestone(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+    fields: crate::writer::MilestoneEdit,
+) -> ApiResult<Response> {
+    if let Some(s) = fields.state.as_deref() {
+        if s != "open" && s != "closed" {
+            return Err(unprocessable(format!(
+                "state must be \"open\" or \"closed\", not {s:?}"
+            )));
+        }
+    }
+    if fields.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err(unprocessable("title must not be empty"));
+    }
+    check_due_on(fields.due_on.as_deref())?;
+    let m = state
+        .store
+        .resource_reads()
+        .milestone(id)
+        .await?
+        .ok_or_else(|| not_found(format!("no milestone with id {id} in the mirror")))?;
+    let repo = RepoName::parse(&m.repository)?;
+    let change = Change::UpdateMilestone {
+        number: m.number,
+        fields,
+    };
+    let op = writer(state)?
+        .enqueue(&repo, None, &change, &principal.0)
+        .await?;
+    follow(state, op, StatusCode::OK, async |op: &OperationRow| {
+        milestone_answer(state, op).await
+    })
+    .await
+}
+
+/// Change a milestone on GitHub
+#[utoipa::path(
+    put,
+    path = "/api/v1/milestones/{id}",
+    operation_id = "edit_milestone",
+    tag = "mirror",
+    params(("id" = i64, Path, description = "Milestone id")),
+    request_body = MilestoneEditBody,
+    security(("bearer" = ["write"])),
+    responses(
+        (status = 200, description = "Changed on GitHub and mirrored", body = super::resources::Milestone),
+        (status = 202, description = "Journaled; GitHub has not confirmed it yet", body = OperationView),
+        (status = 400, description = "Not a JSON milestone", body = ErrorBody),
+        (status = 403, description = "The token's scope is too small", body = ErrorBody),
+        (status = 404, description = "No such milestone in the mirror", body = ErrorBody),
+        (status = 422, description = "A field's value is not allowed", body = ErrorBody),
+        (status = 502, description = "GitHub refused the change", body = ErrorBody),
+        (status = 503, description = "The server has no GitHub token", body = ErrorBody),
+    ),
+)]
+pub async fn edit_milestone(
+    State(state): State<AppState>,
+    Extension(scope): Extension<Scope>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<i64>,
+    Json(body): Json<MilestoneEditBody>,
+) -> ApiResult<Response> {
+    require(scope, Scope::Write)?;
+    let fields = crate::writer::MilestoneEdit {
+        title: body.title,
+        description: body.description,
+        due_on: body.due_on,
+        state: body.state,
+    };
+    change_milestone(&state, &principal, id, fields).await
+}
+
+/// Close a milestone on GitHub
+#[utoipa::path(
+    delete,
+    path = "/api/v1/milestones/{id}",
+    operation_id = "close_milestone",
+    tag = "mirror",
+    params(("id" = i64, Path, description = "Milestone id")),
+    security(("bearer" = ["write"])),
+    responses(
+        (status = 200, description = "Closed on GitHub and mirrored", body = super::resources::Milestone),
+        (status = 202, description = "Journaled; GitHub has not confirmed it yet", body = OperationView),
+        (status = 403, description = "The token's scope is too small", body = ErrorBody),
+        (status = 404, description = "No such milestone in the mirror", body = ErrorBody),
+        (status = 502, description = "GitHub refused the change", body = ErrorBody),
+        (status = 503, description = "The server has no GitHub token", body = ErrorBody),
+    ),
+)]
+pub async fn close_milestone(
+    State(state): State<AppState>,
+    Extension(scope): Extension<Scope>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    require(scope, Scope::Write)?;
+    let fields = crate::writer::MilestoneEdit {
+        state: Some("closed".into()),
+        ..Default::default()
+    };
+    change_milestone(&state, &principal, id, fields).await
 }

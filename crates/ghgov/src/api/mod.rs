@@ -316,6 +316,15 @@ fn api_routes() -> Routes<AppState> {
         .put("/issues/{id}/status", issue_writes::set_status)
         .on(Method::DELETE, "/issues/{id}", issue_writes::close)
         .get("/operations/{id}", issue_writes::operation)
+        .post("/issues/{id}/comments", issue_writes::comment)
+        .post("/milestones", issue_writes::create_milestone)
+        .get("/milestones/{id}", issue_writes::get_milestone)
+        .put("/milestones/{id}", issue_writes::edit_milestone)
+        .on(
+            Method::DELETE,
+            "/milestones/{id}",
+            issue_writes::close_milestone,
+        )
         .get("/issues/{id}/comments", issues::comments)
         .get("/issues/{id}/history", issues::history)
         .get("/labels", resources::labels)

@@ -184,6 +184,31 @@ pub struct MilestoneQuery {
     per_page: Option<PerPage>,
 }
 
+/// A milestone as the API shows it, with its progress over the mirrored issues.
+pub(super) fn milestone_of(m: crate::store::resource_reads::MilestoneSummary) -> Milestone {
+    let (open, closed) = (m.open_issues, m.closed_issues);
+    let percent = if open + closed == 0 {
+        0.0
+    } else {
+        (closed as f64 * 1000.0 / (open + closed) as f64).round() / 10.0
+    };
+    Milestone {
+        description: m.description,
+        due_on: m.due_on,
+        id: m.id,
+        number: m.number,
+        progress: Progress {
+            closed_issues: closed,
+            open_issues: open,
+            percent_complete: percent,
+            total: open + closed,
+        },
+        repository: m.repository,
+        state: m.state,
+        title: m.title,
+    }
+}
+
 /// Milestones with progress
 #[utoipa::path(
     get,
@@ -213,32 +238,7 @@ pub async fn milestones(
         .resource_reads()
         .milestones(&repo_key(&q.repo), wanted, paging.per_page, paging.offset())
         .await?;
-    let data = rows
-        .into_iter()
-        .map(|m| {
-            let (open, closed) = (m.open_issues, m.closed_issues);
-            let percent = if open + closed == 0 {
-                0.0
-            } else {
-                (closed as f64 * 1000.0 / (open + closed) as f64).round() / 10.0
-            };
-            Milestone {
-                description: m.description,
-                due_on: m.due_on,
-                id: m.id,
-                number: m.number,
-                progress: Progress {
-                    closed_issues: closed,
-                    open_issues: open,
-                    percent_complete: percent,
-                    total: open + closed,
-                },
-                repository: m.repository,
-                state: m.state,
-                title: m.title,
-            }
-        })
-        .collect();
+    let data = rows.into_iter().map(milestone_of).collect();
     Ok(Json(MilestoneList {
         data,
         pagination: paging.pagination(total),

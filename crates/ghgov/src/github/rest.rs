@@ -83,6 +83,14 @@ impl ListOf<Comment> {
         ))
     }
 
+    /// The comments of issue `number`, oldest first.
+    pub fn issue_comments(repo: &RepoName, number: i64) -> Self {
+        Self::at(format!(
+            "/repos/{}/issues/{number}/comments?per_page=100",
+            repo.full()
+        ))
+    }
+
     /// Comments updated at or after `since`, most recently updated first.
     pub fn comments_updated_since(repo: &RepoName, since: &str) -> Self {
         Self::at(format!(

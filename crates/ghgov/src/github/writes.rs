@@ -4,7 +4,7 @@
 
 use super::client::{GitHub, GitHubError};
 use super::rest::{path_segment, IssueRef};
-use crate::github::types::{Issue, Label, Milestone};
+use crate::github::types::{Comment, Issue, Label, Milestone};
 use crate::store::RepoName;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -155,6 +155,12 @@ pub enum Write {
         repo: RepoName,
         hook: NewHook,
     },
+    /// A comment on issue `number`.
+    CreateComment {
+        repo: RepoName,
+        number: i64,
+        body: String,
+    },
 }
 
 /// What GitHub answered to a [`Write`].
@@ -166,6 +172,7 @@ pub enum Written {
     /// A relation was made; GitHub answers with one of the issues.
     Linked(IssueRef),
     Hook(Hook),
+    Comment(Box<Comment>),
     /// Deleted (GitHub answers 204).
     Nothing,
 }
@@ -179,6 +186,7 @@ impl Written {
             Written::Issue(i) => Some(i.id),
             Written::Linked(r) => Some(r.id),
             Written::Hook(h) => Some(h.id),
+            Written::Comment(c) => Some(c.id),
             Written::Nothing => None,
         }
     }
@@ -192,7 +200,8 @@ impl Write {
             | Write::CreateIssue { .. }
             | Write::AddSubIssue { .. }
             | Write::AddBlockedBy { .. }
-            | Write::CreateRepoHook { .. } => Method::POST,
+            | Write::CreateRepoHook { .. }
+            | Write::CreateComment { .. } => Method::POST,
             Write::UpdateLabel { .. }
             | Write::UpdateMilestone { .. }
             | Write::UpdateIssue { .. } => Method::PATCH,
@@ -225,6 +234,9 @@ impl Write {
                 )
             }
             Write::CreateRepoHook { repo, .. } => format!("/repos/{}/hooks", repo.full()),
+            Write::CreateComment { repo, number, .. } => {
+                format!("/repos/{}/issues/{number}/comments", repo.full())
+            }
         }
     }
 
@@ -256,6 +268,7 @@ impl Write {
                 }
                 Some(body)
             }
+            Write::CreateComment { body, .. } => Some(serde_json::json!({ "body": body })),
             Write::AddBlockedBy { blocking_id, .. } => {
                 Some(serde_json::json!({ "issue_id": blocking_id }))
             }
@@ -267,7 +280,10 @@ impl Write {
     /// Whether sending it twice could make two of something (an issue): such writes are
     /// not retried blindly after an ambiguous failure.
     pub fn duplicates_on_retry(&self) -> bool {
-        matches!(self, Write::CreateIssue { .. })
+        matches!(
+            self,
+            Write::CreateIssue { .. } | Write::CreateComment { .. }
+        )
     }
 
     fn read_answer(&self, gh: &GitHub, answer: Value) -> Result<Written, GitHubError> {
@@ -291,6 +307,9 @@ impl Write {
             Write::CreateRepoHook { .. } => {
                 Written::Hook(serde_json::from_value(answer).map_err(|e| decode("hook", e))?)
             }
+            Write::CreateComment { .. } => Written::Comment(Box::new(
+                serde_json::from_value(answer).map_err(|e| decode("comment", e))?,
+            )),
             Write::DeleteLabel { .. } | Write::DeleteMilestone { .. } => Written::Nothing,
         })
     }
