@@ -8,6 +8,7 @@ pub mod database;
 pub mod document_limit_args;
 pub mod governance;
 pub mod hooks;
+pub mod issue;
 pub mod serve;
 pub mod sync;
 pub mod tokens;
@@ -51,6 +52,12 @@ pub enum Command {
     Approve(governance::ApproveArgs),
     /// How well the governed issues follow the rules, with each violation and its fix.
     Compliance(governance::ComplianceArgs),
+    /// Change issues through a running server (its one writer): create, edit, status, close, comment, show.
+    #[command(subcommand)]
+    Issue(issue::IssueCommand),
+    /// Milestones through a running server: list, create, edit, close.
+    #[command(subcommand)]
+    Milestone(issue::MilestoneCommand),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -66,5 +73,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Apply(args) => governance::apply(args).await,
         Command::Approve(args) => governance::approve(args).await,
         Command::Compliance(args) => governance::compliance(args).await,
+        Command::Issue(command) => issue::run(command).await,
+        Command::Milestone(command) => issue::run_milestone(command).await,
     }
 }
