@@ -3,6 +3,7 @@
 //! (identity columns), in versioned migrations per backend applied at start-up.
 
 mod admissions;
+pub mod conflicts;
 mod deliveries;
 mod etags;
 pub mod governance;

@@ -791,7 +791,241 @@ async fn comments_and_milestones_go_through_the_writer(db: String) {
     t.finish().await;
 }
 
+async fn changes_merge_field_by_field_with_githubs(db: String) {
+    let t = TestWorld::seeded(seed(2, 0, 2, 0, 0))
+        .serving()
+        .start(&db)
+        .await;
+    let gg = t.ghgov();
+    let (_, write) = gg.store.create_token("writer", Scope::Write).await.unwrap();
+    t.syncer()
+        .sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
+        .await
+        .unwrap();
+    let url = format!("{}/api/v1", gg.url());
+    let (_, list) = call(
+        Method::GET,
+        &format!("{url}/issues?repo=acme/widgets&state=open&kind=issue&per_page=1"),
+        &write,
+        None,
+    )
+    .await;
+    let id = list["data"][0]["id"].as_i64().expect("an open issue");
+    let number = list["data"][0]["number"].as_u64().unwrap();
+    let gh = reqwest::Client::new();
+    let on_github = |body: Value| {
+        let gh = gh.clone();
+        let url = format!("{}/repos/acme/widgets/issues/{number}", t.fh.url);
+        async move {
+            gh.patch(url)
+                .bearer_auth(GH_TOKEN)
+                .json(&body)
+                .send_ok()
+                .await;
+        }
+    };
+    let read = || async {
+        let (_, h, v) = call_with(
+            Method::GET,
+            &format!("{url}/issues/{id}"),
+            &write,
+            &[],
+            None,
+        )
+        .await;
+        (h["etag"].to_str().unwrap().to_string(), v)
+    };
+    let github_title = || {
+        t.fh.hub.world.read().repos[0]
+            .issue(number)
+            .unwrap()
+            .title
+            .clone()
+    };
+
+    // Both sides changed the title (manual: a conflict); the change's body and label are
+    // written, and GitHub's label stays.
+    let (etag, seen) = read().await;
+    let mut labels: Vec<String> = seen["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string())
+        .collect();
+    on_github(json!({"title": "Remote title", "labels": labels.iter().cloned().chain(["bug".to_string()]).collect::<Vec<_>>()})).await;
+    labels.push("enhancement".into());
+    let (code, _, answer) = call_with(
+        Method::PATCH,
+        &format!("{url}/issues/{id}"),
+        &write,
+        &[("if-match", &etag)],
+        Some(json!({"title": "Local title", "body": "local body", "labels": labels})),
+    )
+    .await;
+    assert_eq!(code, 409, "{answer}");
+    assert_eq!(answer["conflicts"][0]["field"], "title");
+    assert_eq!(
+        (
+            answer["conflicts"][0]["local"].as_str(),
+            answer["conflicts"][0]["remote"].as_str()
+        ),
+        (Some("Local title"), Some("Remote title"))
+    );
+    assert_eq!(answer["issue"]["title"], "Remote title");
+    assert_eq!(answer["issue"]["body"], "local body");
+    let now: Vec<&str> = answer["issue"]["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert!(
+        now.contains(&"bug") && now.contains(&"enhancement"),
+        "labels merge as sets: {now:?}"
+    );
+    let conflict = answer["conflicts"][0]["id"].as_i64().unwrap();
+    let (_, open) = call(Method::GET, &format!("{url}/sync/conflicts"), &write, None).await;
+    assert_eq!(open["pagination"]["total"], 1, "{open}");
+    assert_eq!(open["data"][0]["base"], seen["title"]);
+
+    // Settled each way: local writes the change's value, remote writes nothing, a value.
+    let resolve = |c: i64, body: Value| {
+        let url = url.clone();
+        let write = write.clone();
+        async move {
+            call(
+                Method::POST,
+                &format!("{url}/sync/conflicts/{c}/resolve"),
+                &write,
+                Some(body),
+            )
+            .await
+        }
+    };
+    assert_eq!(
+        resolve(conflict, json!({"resolution": "sideways"})).await.0,
+        422
+    );
+    assert_eq!(
+        resolve(conflict, json!({"resolution": "value"})).await.0,
+        422
+    );
+    let (code, settled) = resolve(conflict, json!({"resolution": "local"})).await;
+    assert_eq!(code, 200, "{settled}");
+    assert_eq!(settled["conflict"]["status"], "resolved");
+    assert_eq!(github_title(), "Local title");
+    assert_eq!(
+        resolve(conflict, json!({"resolution": "remote"})).await.0,
+        409,
+        "settled once"
+    );
+
+    let conflict_on = |title: &'static str| {
+        let read = &read;
+        let on_github = &on_github;
+        let url = url.clone();
+        let write = write.clone();
+        async move {
+            let (etag, _) = read().await;
+            on_github(json!({"title": format!("{title} on GitHub")})).await;
+            let (code, _, answer) = call_with(
+                Method::PATCH,
+                &format!("{url}/issues/{id}"),
+                &write,
+                &[("if-match", &etag)],
+                Some(json!({"title": format!("{title} here")})),
+            )
+            .await;
+            assert_eq!(code, 409, "{answer}");
+            answer["conflicts"][0]["id"].as_i64().unwrap()
+        }
+    };
+    let c = conflict_on("Second").await;
+    let writes = writes_on_github(&t);
+    assert_eq!(resolve(c, json!({"resolution": "remote"})).await.0, 200);
+    assert_eq!(
+        (github_title(), writes_on_github(&t)),
+        ("Second on GitHub".to_string(), writes),
+        "remote: nothing written"
+    );
+    let c = conflict_on("Third").await;
+    assert_eq!(
+        resolve(c, json!({"resolution": "value", "value": "Merged title"}))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(github_title(), "Merged title");
+    assert_eq!(
+        resolve(c, json!({"resolution": "value", "value": 7}))
+            .await
+            .0,
+        409
+    );
+
+    // Different fields on each side: both kept, no conflict.
+    let (etag, _) = read().await;
+    on_github(json!({"body": "GitHub's body"})).await;
+    let (code, _, both) = call_with(
+        Method::PATCH,
+        &format!("{url}/issues/{id}"),
+        &write,
+        &[("if-match", &etag)],
+        Some(json!({"title": "Only the title"})),
+    )
+    .await;
+    assert_eq!(code, 200, "{both}");
+    assert_eq!(
+        (both["title"].as_str(), both["body"].as_str()),
+        (Some("Only the title"), Some("GitHub's body"))
+    );
+    // The same field, last writer wins (state): the change's close reason is written.
+    let (etag, _) = read().await;
+    on_github(json!({"state": "closed", "state_reason": "completed"})).await;
+    let (code, _, closed) = call_with(
+        Method::PATCH,
+        &format!("{url}/issues/{id}"),
+        &write,
+        &[("if-match", &etag)],
+        Some(json!({"state": "closed", "state_reason": "not_planned"})),
+    )
+    .await;
+    assert_eq!(code, 200, "{closed}");
+    assert_eq!(closed["state_reason"], "not_planned");
+    // A version ghgov never showed is refused.
+    let (code, _, _) = call_with(
+        Method::PATCH,
+        &format!("{url}/issues/{id}"),
+        &write,
+        &[("if-match", "\"nope\"")],
+        Some(json!({"title": "x"})),
+    )
+    .await;
+    assert_eq!(code, 412);
+    let (_, all) = call(
+        Method::GET,
+        &format!("{url}/sync/conflicts?status=all"),
+        &write,
+        None,
+    )
+    .await;
+    assert_eq!(all["pagination"]["total"], 3, "{all}");
+    assert_eq!(
+        call(
+            Method::GET,
+            &format!("{url}/sync/conflicts?status=weird"),
+            &write,
+            None
+        )
+        .await
+        .0,
+        400
+    );
+    t.finish().await;
+}
+
 suite!(both: [
+    changes_merge_field_by_field_with_githubs,
     comments_and_milestones_go_through_the_writer,
     status_changes_follow_the_workflow,
     api_writes_come_back_confirmed,

@@ -9,6 +9,7 @@ use super::{bad_request, not_found, require, ApiError, ApiResult, AppState, Erro
 use crate::store::operations::{OperationRow, OperationStatus};
 use crate::store::{RepoName, Scope};
 use crate::tracking::Status;
+use crate::writer::merge::IssueSnapshot;
 use crate::writer::{Change, IssueEdit, Writer};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -111,26 +112,68 @@ fn writer(state: &AppState) -> ApiResult<&Writer> {
     })
 }
 
-/// A write sent with `If-Match` is based on that version of the issue; when the issue has
-/// moved on since (on GitHub or through ghgov), it is refused with 412 rather than
-/// overwriting what the caller did not see.
-async fn check_base(state: &AppState, id: i64, headers: &HeaderMap) -> ApiResult<()> {
-    let Some(wanted) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
-        return Ok(());
-    };
-    let now = etag_of(&detail(state, id).await?);
-    let matches = wanted
-        .split(',')
-        .map(str::trim)
-        .any(|t| t == "*" || t == now || t.trim_start_matches("W/") == now);
-    if matches {
-        Ok(())
-    } else {
-        Err(ApiError(
-            StatusCode::PRECONDITION_FAILED,
-            format!("the issue changed since the version this change is based on (If-Match: {wanted}); its version now is {now}: read it again (GET /api/v1/issues/{id}) and send the change with that ETag"),
-        ))
+/// The fields of an issue as the API showed them in one version (what a change sent with
+/// that version's ETag is based on).
+pub(super) fn snapshot_of(issue: &IssueDetail) -> IssueSnapshot {
+    IssueSnapshot {
+        title: issue.title.clone(),
+        body: issue.body.clone(),
+        labels: issue.labels.clone(),
+        assignees: issue.assignees.clone(),
+        milestone: issue.milestone.as_ref().map(|m| m.number),
+        state: issue.state.clone(),
+        state_reason: issue.state_reason.clone(),
     }
+}
+
+/// Keeps the version a client just read, so a change it sends with that ETag can be merged
+/// field by field. Reads first: an unchanged issue read again writes nothing.
+pub(super) async fn remember_version(
+    state: &AppState,
+    issue: &IssueDetail,
+    etag: &str,
+) -> ApiResult<()> {
+    if state.store.issue_version(issue.id, etag).await?.is_none() {
+        let snapshot = serde_json::to_string(&snapshot_of(issue)).map_err(anyhow::Error::from)?;
+        state
+            .store
+            .save_issue_version(issue.id, etag, &snapshot)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The version a change sent with `If-Match` is based on: one a client read (kept by
+/// `GET /api/v1/issues/{id}`) or the current one. An ETag naming neither is refused with
+/// 412, since nothing can be merged against it. No `If-Match`: the change is not based on
+/// a version and its fields are written as given.
+async fn base_of(
+    state: &AppState,
+    id: i64,
+    headers: &HeaderMap,
+) -> ApiResult<Option<IssueSnapshot>> {
+    let Some(wanted) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
+        return Ok(None);
+    };
+    let tag = wanted.trim().trim_start_matches("W/").to_string();
+    let current = detail(state, id).await?;
+    let now = etag_of(&current);
+    if tag == "*" || tag == now {
+        return Ok(Some(snapshot_of(&current)));
+    }
+    if let Some(kept) = state.store.issue_version(id, &tag).await? {
+        let snapshot = serde_json::from_str(&kept).map_err(anyhow::Error::from)?;
+        return Ok(Some(snapshot));
+    }
+    Err(ApiError(
+        StatusCode::PRECONDITION_FAILED,
+        format!("If-Match: {wanted} is no version of this issue ghgov showed; its version now is {now}: read it again (GET /api/v1/issues/{id}) and send the change with that ETag"),
+    ))
+}
+
+/// A status change or close sent with `If-Match` must name a version ghgov showed.
+async fn check_base(state: &AppState, id: i64, headers: &HeaderMap) -> ApiResult<()> {
+    base_of(state, id, headers).await.map(|_| ())
 }
 
 fn unprocessable(message: impl Into<String>) -> ApiError {
@@ -286,7 +329,8 @@ pub async fn create_alias(
         (status = 400, description = "Not a JSON edit", body = ErrorBody),
         (status = 403, description = "The token's scope is too small", body = ErrorBody),
         (status = 404, description = "No such issue in the mirror", body = ErrorBody),
-        (status = 412, description = "The issue changed since the version in If-Match", body = ErrorBody),
+        (status = 409, description = "Fields changed on GitHub too, left to a person; the rest is written", body = ConflictsFound),
+        (status = 412, description = "If-Match names no version ghgov showed", body = ErrorBody),
         (status = 422, description = "A field's value is not allowed", body = ErrorBody),
         (status = 502, description = "GitHub refused the change", body = ErrorBody),
         (status = 503, description = "The server has no GitHub token", body = ErrorBody),
@@ -311,10 +355,11 @@ pub async fn edit(
         .get(id)
         .await?
         .ok_or_else(|| not_found(format!("no issue with id {id} in the mirror")))?;
-    check_base(&state, id, &headers).await?;
+    let base = base_of(&state, id, &headers).await?;
     let repo = RepoName::parse(&row.repository)?;
     let change = Change::UpdateIssue {
         number: row.number,
+        base,
         fields: IssueEdit {
             title: body.title,
             body: body.body,
@@ -328,7 +373,87 @@ pub async fn edit(
     let op = writer(&state)?
         .enqueue(&repo, Some(id), &change, &principal.0)
         .await?;
-    answer(&state, op, StatusCode::OK).await
+    let response = answer(&state, op, StatusCode::OK).await?;
+    // Fields left to a person: the rest of the change is written, these answer 409.
+    let conflicts = state.store.conflicts_of_operation(op).await?;
+    if conflicts.is_empty() {
+        return Ok(response);
+    }
+    let fields: Vec<&str> = conflicts.iter().map(|c| c.field.as_str()).collect();
+    Ok((
+        StatusCode::CONFLICT,
+        axum::Json(ConflictsFound {
+            error: format!(
+                "{} changed on GitHub too since the version this change is based on; the rest of the change is written, these wait to be settled (POST /api/v1/sync/conflicts/{{id}}/resolve)",
+                fields.join(", ")
+            ),
+            conflicts: conflicts.into_iter().map(ConflictView::from).collect(),
+            issue: detail(&state, id).await?,
+        }),
+    )
+        .into_response())
+}
+
+/// A change that left fields to a person.
+#[derive(Serialize, ToSchema)]
+pub struct ConflictsFound {
+    pub error: String,
+    pub conflicts: Vec<ConflictView>,
+    /// The issue with the rest of the change written
+    pub issue: IssueDetail,
+}
+
+/// A field changed both through ghgov and on GitHub that its strategy leaves to a person.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConflictView {
+    pub id: i64,
+    /// `issue`
+    pub entity: String,
+    pub entity_id: i64,
+    pub repository: String,
+    pub field: String,
+    /// The value in the version the change was based on
+    pub base: serde_json::Value,
+    /// The change's value
+    pub local: serde_json::Value,
+    /// GitHub's value
+    pub remote: serde_json::Value,
+    /// The field's strategy (`manual`)
+    pub strategy: String,
+    /// `open` or `resolved`
+    pub status: String,
+    pub operation_id: Option<i64>,
+    /// `local`, `remote` or `value`
+    pub resolution: Option<String>,
+    pub resolved_by: Option<String>,
+    pub created_at: String,
+    pub resolved_at: Option<String>,
+}
+
+impl From<crate::store::conflicts::ConflictRow> for ConflictView {
+    fn from(c: crate::store::conflicts::ConflictRow) -> Self {
+        let value = |v: Option<String>| {
+            v.and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or(serde_json::Value::Null)
+        };
+        ConflictView {
+            id: c.id,
+            entity: c.entity,
+            entity_id: c.entity_id,
+            repository: c.repository,
+            field: c.field,
+            base: value(c.base),
+            local: value(c.local),
+            remote: value(c.remote),
+            strategy: c.strategy,
+            status: c.status,
+            operation_id: c.operation_id,
+            resolution: c.resolution,
+            resolved_by: c.resolved_by,
+            created_at: c.created_at,
+            resolved_at: c.resolved_at,
+        }
+    }
 }
 
 /// Replace an issue's fields on GitHub (as PATCH: absent fields stay)
@@ -346,7 +471,8 @@ pub async fn edit(
         (status = 400, description = "Not a JSON edit", body = ErrorBody),
         (status = 403, description = "The token's scope is too small", body = ErrorBody),
         (status = 404, description = "No such issue in the mirror", body = ErrorBody),
-        (status = 412, description = "The issue changed since the version in If-Match", body = ErrorBody),
+        (status = 409, description = "Fields changed on GitHub too, left to a person; the rest is written", body = ConflictsFound),
+        (status = 412, description = "If-Match names no version ghgov showed", body = ErrorBody),
         (status = 422, description = "A field's value is not allowed", body = ErrorBody),
         (status = 502, description = "GitHub refused the change", body = ErrorBody),
         (status = 503, description = "The server has no GitHub token", body = ErrorBody),
@@ -483,7 +609,7 @@ async fn move_to(
         (status = 403, description = "The token's scope is too small", body = ErrorBody),
         (status = 404, description = "No such issue in the mirror", body = ErrorBody),
         (status = 409, description = "The workflow does not allow this transition", body = TransitionRefused),
-        (status = 412, description = "The issue changed since the version in If-Match", body = ErrorBody),
+        (status = 412, description = "If-Match names no version ghgov showed", body = ErrorBody),
         (status = 422, description = "Not a status, or a pull request", body = ErrorBody),
         (status = 502, description = "GitHub refused the change, or the issue moved on GitHub meanwhile", body = ErrorBody),
         (status = 503, description = "The server has no GitHub token", body = ErrorBody),
@@ -522,7 +648,7 @@ pub async fn set_status(
         (status = 403, description = "The token's scope is too small", body = ErrorBody),
         (status = 404, description = "No such issue in the mirror", body = ErrorBody),
         (status = 409, description = "The workflow does not allow cancelling it from its status", body = TransitionRefused),
-        (status = 412, description = "The issue changed since the version in If-Match", body = ErrorBody),
+        (status = 412, description = "If-Match names no version ghgov showed", body = ErrorBody),
         (status = 422, description = "A pull request", body = ErrorBody),
         (status = 502, description = "GitHub refused the change", body = ErrorBody),
         (status = 503, description = "The server has no GitHub token", body = ErrorBody),
@@ -868,4 +994,213 @@ pub async fn close_milestone(
         ..Default::default()
     };
     change_milestone(&state, &principal, id, fields).await
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConflictQuery {
+    /// open (default), resolved or all
+    #[param(pattern = "^(open|resolved|all)$")]
+    status: Option<String>,
+    /// Page number, 1 to 1000000
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
+    page: Option<super::params::Page>,
+    /// Items per page, 1 to 100 (default 30)
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100)]
+    per_page: Option<super::params::PerPage>,
+}
+
+/// A page of conflicts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConflictList {
+    pub data: Vec<ConflictView>,
+    pub pagination: super::params::Pagination,
+}
+
+/// Conflicts between changes made through ghgov and on GitHub, newest first
+#[utoipa::path(
+    get,
+    path = "/api/v1/sync/conflicts",
+    operation_id = "list_conflicts",
+    tag = "sync",
+    params(ConflictQuery),
+    security(("bearer" = ["read"])),
+    responses(
+        (status = 200, description = "OK", body = ConflictList),
+        (status = 400, description = "A parameter is not allowed", body = ErrorBody),
+    ),
+)]
+pub async fn conflicts(
+    State(state): State<AppState>,
+    super::extract::Query(q): super::extract::Query<ConflictQuery>,
+) -> ApiResult<axum::Json<ConflictList>> {
+    use crate::store::conflicts::ConflictFilter;
+    let filter = match q.status.as_deref().unwrap_or("open") {
+        "open" => ConflictFilter::Open,
+        "resolved" => ConflictFilter::Resolved,
+        "all" => ConflictFilter::All,
+        other => {
+            return Err(bad_request(format!(
+                "status must be open, resolved or all, got '{other}'"
+            )))
+        }
+    };
+    let paging = super::params::Paging::from(q.page, q.per_page);
+    let (total, rows) = state
+        .store
+        .conflicts(filter, paging.per_page, paging.offset())
+        .await?;
+    Ok(axum::Json(ConflictList {
+        data: rows.into_iter().map(ConflictView::from).collect(),
+        pagination: paging.pagination(total),
+    }))
+}
+
+/// How to settle a conflict.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveBody {
+    /// `local` (write the change's value), `remote` (keep GitHub's) or `value` (write `value`)
+    resolution: String,
+    /// With `value`: the field's new value (text for title and body)
+    value: Option<serde_json::Value>,
+}
+
+/// A settled conflict, with the operation writing its value (none for `remote`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Resolved {
+    pub conflict: ConflictView,
+    pub operation_id: Option<i64>,
+}
+
+/// Settle a conflict: keep GitHub's value, or write the change's or a merged one
+#[utoipa::path(
+    post,
+    path = "/api/v1/sync/conflicts/{id}/resolve",
+    operation_id = "resolve_conflict",
+    tag = "sync",
+    params(("id" = i64, Path, description = "Conflict id")),
+    request_body = ResolveBody,
+    security(("bearer" = ["write"])),
+    responses(
+        (status = 200, description = "Settled (the value written through the writer)", body = Resolved),
+        (status = 400, description = "Not a JSON resolution", body = ErrorBody),
+        (status = 403, description = "The token's scope is too small", body = ErrorBody),
+        (status = 404, description = "No such conflict", body = ErrorBody),
+        (status = 409, description = "Already settled", body = ErrorBody),
+        (status = 422, description = "Not local, remote or value, or a value of the wrong type", body = ErrorBody),
+        (status = 503, description = "The server has no GitHub token", body = ErrorBody),
+    ),
+)]
+pub async fn resolve_conflict(
+    State(state): State<AppState>,
+    Extension(scope): Extension<Scope>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<i64>,
+    Json(body): Json<ResolveBody>,
+) -> ApiResult<axum::Json<Resolved>> {
+    require(scope, Scope::Write)?;
+    let c = state
+        .store
+        .conflict(id)
+        .await?
+        .ok_or_else(|| not_found(format!("no conflict {id}")))?;
+    if c.status != "open" {
+        return Err(ApiError(
+            StatusCode::CONFLICT,
+            format!(
+                "conflict {id} was settled already ({})",
+                c.resolution.clone().unwrap_or_default()
+            ),
+        ));
+    }
+    let chosen: Option<serde_json::Value> = match body.resolution.as_str() {
+        "remote" => None,
+        "local" => Some(
+            c.local
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or_default(),
+        ),
+        "value" => Some(
+            body.value
+                .clone()
+                .ok_or_else(|| unprocessable("resolution \"value\" needs a value"))?,
+        ),
+        other => {
+            return Err(unprocessable(format!(
+                "resolution must be local, remote or value, not {other:?}"
+            )))
+        }
+    };
+    let operation_id = match chosen {
+        None => None,
+        Some(value) => {
+            let mut fields = IssueEdit::default();
+            let text = || {
+                value
+                    .as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| unprocessable(format!("{} takes text", c.field)))
+            };
+            match c.field.as_str() {
+                "title" => fields.title = Some(text()?),
+                "body" => fields.body = Some(text()?),
+                "milestone" => fields.milestone = Some(value.as_i64()),
+                "state" => {
+                    let pair = value.as_array().cloned().unwrap_or_default();
+                    fields.state = pair.first().and_then(|v| v.as_str()).map(str::to_string);
+                    fields.state_reason = pair.get(1).and_then(|v| v.as_str()).map(str::to_string);
+                    check_state(fields.state.as_deref(), fields.state_reason.as_deref())?;
+                    if fields.state.is_none() {
+                        return Err(unprocessable("state takes [\"open\"|\"closed\", reason]"));
+                    }
+                }
+                other => {
+                    return Err(unprocessable(format!(
+                        "conflicts on {other} cannot be settled here"
+                    )))
+                }
+            }
+            let row = state
+                .store
+                .issue_reads()
+                .get(c.entity_id)
+                .await?
+                .ok_or_else(|| not_found(format!("issue {} left the mirror", c.entity_id)))?;
+            let repo = RepoName::parse(&row.repository)?;
+            let change = Change::UpdateIssue {
+                number: row.number,
+                fields,
+                base: None,
+            };
+            Some(
+                writer(&state)?
+                    .enqueue(&repo, Some(c.entity_id), &change, &principal.0)
+                    .await?,
+            )
+        }
+    };
+    if !state
+        .store
+        .resolve_conflict(id, &body.resolution, &principal.0)
+        .await?
+    {
+        return Err(ApiError(
+            StatusCode::CONFLICT,
+            format!("conflict {id} was settled meanwhile"),
+        ));
+    }
+    if let Some(op) = operation_id {
+        writer(&state)?.settle_within(op, CONFIRMATION_WAIT).await?;
+    }
+    let settled = state
+        .store
+        .conflict(id)
+        .await?
+        .ok_or_else(|| not_found(format!("no conflict {id}")))?;
+    Ok(axum::Json(Resolved {
+        conflict: settled.into(),
+        operation_id,
+    }))
 }

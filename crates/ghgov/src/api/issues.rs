@@ -425,6 +425,7 @@ pub async fn get(
     use axum::response::IntoResponse;
     let issue = detail(&state, id).await?;
     let etag = etag_of(&issue);
+    super::issue_writes::remember_version(&state, &issue, &etag).await?;
     let unchanged = headers
         .get(axum::http::header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

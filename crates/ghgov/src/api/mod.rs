@@ -316,6 +316,11 @@ fn api_routes() -> Routes<AppState> {
         .put("/issues/{id}/status", issue_writes::set_status)
         .on(Method::DELETE, "/issues/{id}", issue_writes::close)
         .get("/operations/{id}", issue_writes::operation)
+        .get("/sync/conflicts", issue_writes::conflicts)
+        .post(
+            "/sync/conflicts/{id}/resolve",
+            issue_writes::resolve_conflict,
+        )
         .post("/issues/{id}/comments", issue_writes::comment)
         .post("/milestones", issue_writes::create_milestone)
         .get("/milestones/{id}", issue_writes::get_milestone)

@@ -35,6 +35,8 @@ use utoipa::{Modify, OpenApi};
         issue_writes::get_milestone,
         issue_writes::edit_milestone,
         issue_writes::close_milestone,
+        issue_writes::conflicts,
+        issue_writes::resolve_conflict,
         issues::comments,
         issues::history,
         resources::labels,

@@ -10,6 +10,8 @@
 //! mirror already at that version and changes nothing (the projector keeps the newest
 //! `updated_at`), so it is neither recorded as someone else's change nor written again.
 
+pub mod merge;
+
 use crate::github::types::{Comment, Issue, Milestone};
 use crate::github::{
     GitHub, GitHubError, IssueFields, ListOf, Lookup, MilestoneFields, Write, Written,
@@ -19,6 +21,7 @@ use crate::store::operations::{NewOperation, OperationRow, OperationStatus};
 use crate::store::{RepoName, Store};
 use crate::tracking::{Provenance, Source, Status, Workflow};
 use anyhow::{anyhow, Context};
+use merge::{merge, FieldConflict, IssueSnapshot, Strategies};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
@@ -103,8 +106,15 @@ pub fn null_is_a_value<'de, D: serde::Deserializer<'de>>(
 pub enum Change {
     #[serde(rename = "issue.create")]
     CreateIssue { fields: IssueEdit },
+    /// Changes an issue's fields; with `base` (the version the change was based on), merged
+    /// field by field with GitHub's issue when sent (see `merge`).
     #[serde(rename = "issue.update")]
-    UpdateIssue { number: i64, fields: IssueEdit },
+    UpdateIssue {
+        number: i64,
+        fields: IssueEdit,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        base: Option<IssueSnapshot>,
+    },
     /// Moves the issue to a workflow status: its status label and open/closed state are
     /// worked out from the issue as GitHub has it when the change is sent, so labels
     /// others set meanwhile are kept.
@@ -297,7 +307,40 @@ impl Writer {
                 return self.record(op, &repo, done).await;
             }
         }
+        let mut conflicts = Vec::new();
         let write = match &change {
+            Change::UpdateIssue {
+                number,
+                fields,
+                base: Some(base),
+            } => {
+                let remote = match self.gh.issue(&repo, *number).await? {
+                    Lookup::Found(issue) => issue,
+                    _ => {
+                        return Err(anyhow!(
+                            "issue #{number} of {repo} is not on GitHub any more"
+                        ))
+                    }
+                };
+                let merged = merge(
+                    base,
+                    fields,
+                    &IssueSnapshot::of_issue(&remote),
+                    &Strategies::default(),
+                );
+                conflicts = merged.conflicts.clone();
+                if merged.is_empty() {
+                    // Nothing of the change is left to write: GitHub's issue is the result.
+                    return self
+                        .record_with(op, &repo, Confirmed::Issue(Box::new(remote)), &conflicts)
+                        .await;
+                }
+                Write::UpdateIssue {
+                    repo: repo.clone(),
+                    number: *number,
+                    fields: github_fields(&merged.write),
+                }
+            }
             Change::SetStatus { number, status, .. } => {
                 match self.status_write(&repo, *number, *status).await? {
                     StatusWrite::Send(w) => *w,
@@ -323,7 +366,7 @@ impl Writer {
             // the next attempt looks before it sends.
             Err(e) => return Err(e).context(describe(&write)),
         };
-        self.record(op, &repo, confirmed).await
+        self.record_with(op, &repo, confirmed, &conflicts).await
     }
 
     /// Whether `change` already took effect on GitHub (after a stop or an ambiguous
@@ -362,7 +405,8 @@ impl Writer {
                 }
                 Ok(None)
             }
-            Change::UpdateIssue { number, fields } => match self.gh.issue(repo, *number).await? {
+            Change::UpdateIssue { number, fields, .. } => match self.gh.issue(repo, *number).await?
+            {
                 Lookup::Found(found) if shows(&found, fields) => Ok(issue(found)),
                 _ => Ok(None),
             },
@@ -505,10 +549,22 @@ impl Writer {
         repo: &RepoName,
         confirmed: Confirmed,
     ) -> anyhow::Result<()> {
+        self.record_with(op, repo, confirmed, &[]).await
+    }
+
+    /// As `record`, with the conflicts the merge left for a person, in the same
+    /// transaction (so they exist exactly when the rest of the change is recorded).
+    async fn record_with(
+        &self,
+        op: &OperationRow,
+        repo: &RepoName,
+        confirmed: Confirmed,
+        conflicts: &[FieldConflict],
+    ) -> anyhow::Result<()> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.record_once(op, repo, &confirmed).await {
+            match self.record_once(op, repo, &confirmed, conflicts).await {
                 Err(e) if attempt < 5 && database_gave_up(&e) => {
                     tracing::debug!(operation = op.id, error = %format!("{e:#}"), "recording again");
                     tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
@@ -523,6 +579,7 @@ impl Writer {
         op: &OperationRow,
         repo: &RepoName,
         confirmed: &Confirmed,
+        conflicts: &[FieldConflict],
     ) -> anyhow::Result<()> {
         let change: Option<Change> = serde_json::from_str(&op.request).ok();
         let mut tx = self.store.begin_write().await?;
@@ -544,6 +601,20 @@ impl Writer {
         match confirmed {
             Confirmed::Issue(issue) => {
                 tx.mirror().issue(&mut seen, repo_id, issue, None).await?;
+                for c in conflicts {
+                    tx.record_conflict(crate::store::conflicts::NewConflict {
+                        entity: "issue",
+                        entity_id: issue.id,
+                        repository: &repo.full(),
+                        field: c.field,
+                        base: Some(c.base.to_string()),
+                        local: Some(c.local.to_string()),
+                        remote: Some(c.remote.to_string()),
+                        strategy: c.strategy.as_str(),
+                        operation_id: Some(op.id),
+                    })
+                    .await?;
+                }
                 tx.operation_done(op.id, Some(issue.id), None).await?;
             }
             Confirmed::Comment { issue_id, comment } => {
@@ -602,7 +673,7 @@ fn request(id: i64, repo: &RepoName, change: &Change) -> Option<Write> {
                 fields,
             })
         }
-        Change::UpdateIssue { number, fields } => Some(Write::UpdateIssue {
+        Change::UpdateIssue { number, fields, .. } => Some(Write::UpdateIssue {
             repo: repo.clone(),
             number: *number,
             fields: github_fields(fields),
