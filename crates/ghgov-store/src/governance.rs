@@ -359,6 +359,12 @@ impl AuditRecord {
 }
 
 #[derive(FromRow)]
+struct AppliedRecord {
+    issue_key: String,
+    applied: String,
+}
+
+#[derive(FromRow)]
 struct KeyRecord {
     issue_key: String,
     issue_id: i64,
@@ -692,6 +698,23 @@ impl Store {
         .collect())
     }
 
+    /// What the last apply wrote to each governed issue of `repository`, by key (the JSON
+    /// `save_applied` stored); issues without a record are left out.
+    pub async fn applied_records(
+        &self,
+        repository: &str,
+    ) -> anyhow::Result<HashMap<String, Value>> {
+        sqlx::query_as::<_, AppliedRecord>(
+            "SELECT issue_key, applied FROM governance_keys WHERE repository = $1 AND applied IS NOT NULL",
+        )
+        .bind(repository.to_ascii_lowercase())
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| Ok((r.issue_key, serde_json::from_str(&r.applied)?)))
+        .collect()
+    }
+
     pub async fn audit_entries(
         &self,
         repository: Option<&str>,
@@ -748,6 +771,22 @@ pub async fn save_key(
         .bind(issue_number)
         .bind(plan_id)
         .bind(now_text())
+        .execute(&mut ***tx)
+        .await?;
+    Ok(())
+}
+
+/// Records what an apply wrote to the issue carrying `key` (after `save_key`).
+pub async fn save_applied(
+    tx: &mut WriteTx,
+    repository: &str,
+    key: &str,
+    applied: &Value,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE governance_keys SET applied = $1 WHERE repository = $2 AND issue_key = $3")
+        .bind(applied.to_string())
+        .bind(repository.to_ascii_lowercase())
+        .bind(key)
         .execute(&mut ***tx)
         .await?;
     Ok(())

@@ -3,6 +3,7 @@
 //! and how much open work each agent already carries.
 
 use super::desired::key_in_body;
+use super::plan::AppliedFields;
 use crate::store::planning_reads::{GovernedIssueRow, LabelRow, MilestoneRow};
 use crate::store::Store;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -24,6 +25,8 @@ pub struct CurrentIssue {
     pub parent_id: Option<i64>,
     pub blocked_by: Vec<i64>,
     pub html_url: Option<String>,
+    /// What the last apply wrote to it (None for issues applied before ghgov kept that).
+    pub applied: Option<AppliedFields>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -145,6 +148,7 @@ pub async fn read(
                 parent_id: None,
                 blocked_by: Vec::new(),
                 html_url: r.html_url,
+                applied: None,
             },
         ));
     };
@@ -160,6 +164,14 @@ pub async fn read(
     for r in reads.issues(&missing).await? {
         let key = keyed.get(&r.id).cloned();
         push(r, key);
+    }
+
+    let mut applied = store.applied_records(&repo_key).await?;
+    for (key, issue) in &mut found {
+        // A record that does not read is as good as none: the plan writes as it used to.
+        issue.applied = applied
+            .remove(key.as_str())
+            .and_then(|v| serde_json::from_value(v).ok());
     }
 
     let ids: Vec<i64> = found.iter().map(|(_, i)| i.id).collect();
