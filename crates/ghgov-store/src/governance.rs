@@ -359,6 +359,12 @@ impl AuditRecord {
 }
 
 #[derive(FromRow)]
+struct RequestRecord {
+    object_key: String,
+    request: String,
+}
+
+#[derive(FromRow)]
 struct AppliedRecord {
     issue_key: String,
     applied: String,
@@ -712,6 +718,27 @@ impl Store {
         .await?
         .into_iter()
         .map(|r| Ok((r.issue_key, serde_json::from_str(&r.applied)?)))
+        .collect()
+    }
+
+    /// The request bodies of the issue writes the applies of `repository`'s plans completed,
+    /// oldest first, with the key of the issue each was about: what an apply wrote before
+    /// `applied` records were kept (migration 0010).
+    pub async fn applied_issue_requests(
+        &self,
+        repository: &str,
+    ) -> anyhow::Result<Vec<(String, Value)>> {
+        sqlx::query_as::<_, RequestRecord>(
+            "SELECT j.object_key, j.request FROM governance_journal j JOIN governance_plans p ON p.id = j.plan_id \
+             WHERE p.repository = $1 AND j.status = $2 AND j.action IN ('create', 'update') \
+             AND j.method IN ('POST', 'PATCH') AND j.path LIKE '%/issues%' ORDER BY j.id",
+        )
+        .bind(repository.to_ascii_lowercase())
+        .bind(JournalStatus::Done.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| Ok((r.object_key, serde_json::from_str(&r.request)?)))
         .collect()
     }
 

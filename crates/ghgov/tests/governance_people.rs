@@ -563,7 +563,69 @@ async fn bodies_from_before_the_markers_get_them_once(db: String) {
     t.finish().await;
 }
 
+async fn issues_applied_before_records_take_their_base_from_the_journal(db: String) {
+    let t = TestWorld::empty().start(&db).await;
+    let gov = Gov {
+        store: t.store.clone(),
+        gh: t.github(),
+    };
+    let people = People { fh: &t.fh };
+    let c = checked(&small_docs());
+    let (_, desired, _) = gov.plan_and_apply(&c).await;
+    let n = people.numbers();
+    // As a database from before migration 0010 holds it: no records, only the journal;
+    // and a body as ghgov wrote it then, without markers.
+    sqlx::query("UPDATE governance_keys SET applied = NULL")
+        .execute(t.store.pool_for_tests())
+        .await
+        .unwrap();
+    let old = desired_of(&desired, TASK).body.clone();
+    people.edit(n[TASK], json!({"body": old})).await;
+    // People rename the epic and take a label the specification asked for off the feature.
+    people
+        .edit(n[EPIC], json!({"title": "Renamed before the upgrade"}))
+        .await;
+    let feature = people.issue(n[FEATURE]).await;
+    let mut kept = names(&feature, "labels", "name");
+    let removed = kept.remove(0);
+    people
+        .edit(n[FEATURE], json!({"labels": kept.clone()}))
+        .await;
+
+    let (id, plan, _) = gov.plan(&c).await;
+    let rendered = plan.render();
+    assert_eq!(
+        plan.drift
+            .iter()
+            .map(|d| (d.key.as_str(), d.field.as_str(), d.outcome))
+            .collect::<Vec<_>>(),
+        [(EPIC, "title", DriftOutcome::Manual)],
+        "{rendered}"
+    );
+    assert_eq!(
+        plan.summary_line(),
+        "Plan: 0 to add, 1 to change, 0 to destroy.",
+        "{rendered}"
+    );
+    gov.apply(id, &plan).await;
+    assert_eq!(
+        people.issue(n[EPIC]).await["title"],
+        "Renamed before the upgrade"
+    );
+    let feature = people.issue(n[FEATURE]).await;
+    assert!(
+        !names(&feature, "labels", "name").contains(&removed),
+        "{removed} stays off"
+    );
+    assert_eq!(
+        people.issue(n[TASK]).await["body"],
+        json!(wrap_generated(&old))
+    );
+    t.finish().await;
+}
+
 suite!(both: [
+    issues_applied_before_records_take_their_base_from_the_journal,
     people_edits_survive_a_reapply,
     drift_is_shown_and_settled_by_strategy,
     bodies_from_before_the_markers_get_them_once,

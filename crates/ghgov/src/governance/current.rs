@@ -2,7 +2,7 @@
 //! that carry a specification key (by body marker, else by the key table), their links,
 //! and how much open work each agent already carries.
 
-use super::desired::key_in_body;
+use super::desired::{body_parts, key_in_body};
 use super::plan::AppliedFields;
 use crate::store::planning_reads::{GovernedIssueRow, LabelRow, MilestoneRow};
 use crate::store::Store;
@@ -95,6 +95,48 @@ impl CurrentState {
     }
 }
 
+/// What the journaled issue writes (oldest first) last set, field by field, per key: the
+/// base of issues applied before `applied` records were kept. A body written then had no
+/// markers, so all of it was generated; a milestone was sent as its number.
+fn from_journal(
+    requests: Vec<(String, serde_json::Value)>,
+    milestones: &HashMap<i64, String>,
+) -> HashMap<String, AppliedFields> {
+    let mut out: HashMap<String, AppliedFields> = HashMap::new();
+    let strings = |v: &serde_json::Value| -> Option<Vec<String>> {
+        v.as_array().map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+    };
+    for (key, request) in requests {
+        let entry = out.entry(key).or_default();
+        if let Some(title) = request["title"].as_str() {
+            entry.title = Some(title.to_string());
+        }
+        if let Some(body) = request["body"].as_str() {
+            if let Some(generated) = body_parts(body).generated() {
+                entry.body = Some(generated.to_string());
+            }
+        }
+        if let Some(labels) = strings(&request["labels"]) {
+            entry.labels = Some(labels);
+        }
+        if let Some(assignees) = strings(&request["assignees"]) {
+            entry.assignees = Some(assignees);
+        }
+        if let Some(title) = request["milestone"]
+            .as_i64()
+            .and_then(|n| milestones.get(&n))
+        {
+            entry.milestone = Some(title.clone());
+        }
+    }
+    out.retain(|_, a| a != &AppliedFields::default());
+    out
+}
+
 /// Reads the governed part of `repository` from the mirror. `agent_labels` and
 /// `agent_logins` name the labels and logins whose open work is counted.
 pub async fn read(
@@ -172,6 +214,20 @@ pub async fn read(
         issue.applied = applied
             .remove(key.as_str())
             .and_then(|v| serde_json::from_value(v).ok());
+    }
+    // Issues applied before records were kept: what the journal says their applies sent.
+    if found.iter().any(|(_, i)| i.applied.is_none()) {
+        let numbers: HashMap<i64, String> = state
+            .milestones
+            .iter()
+            .map(|m| (m.number, m.title.clone()))
+            .collect();
+        let mut journaled = from_journal(store.applied_issue_requests(&repo_key).await?, &numbers);
+        for (key, issue) in &mut found {
+            if issue.applied.is_none() {
+                issue.applied = journaled.remove(key.as_str());
+            }
+        }
     }
 
     let ids: Vec<i64> = found.iter().map(|(_, i)| i.id).collect();
