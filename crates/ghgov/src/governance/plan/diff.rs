@@ -4,7 +4,7 @@
 
 use super::drift::{settle, Settled};
 use super::model::{Action, AppliedFields, Change, Drift, DriftOutcome, FieldChange, Plan, Target};
-use crate::governance::config::GovernanceConfig;
+use crate::governance::config::{ConflictStrategy, GovernanceConfig};
 use crate::governance::current::{CurrentIssue, CurrentState};
 use crate::governance::desired::{body_parts, BodyParts, DesiredIssue, DesiredState, IssueKind};
 use crate::governance::problems::{Document, Problem};
@@ -133,6 +133,11 @@ fn update_issue(
     let mut fields = Vec::new();
     let mut drift = Vec::new();
     let mut found = |field: &str, base: Value, local: Value, remote: Value, outcome| {
+        // A body whose markers are broken cannot be merged whatever the strategy says.
+        let strategy = match outcome {
+            DriftOutcome::Manual => ConflictStrategy::Manual,
+            _ => config.conflict_strategy(field),
+        };
         drift.push(Drift {
             key: d.key.clone(),
             number: c.number,
@@ -140,7 +145,7 @@ fn update_issue(
             base,
             local,
             remote,
-            strategy: config.conflict_strategy(field),
+            strategy,
             outcome,
         })
     };

@@ -365,3 +365,27 @@ fn drift_follows_each_fields_strategy() {
     let plan = diff(&desired2, &current2, &GovernanceConfig::default(), false).unwrap();
     assert!(plan.changes.is_empty(), "{}", plan.render());
 }
+
+#[test]
+fn a_body_with_a_broken_marker_is_not_rewritten() {
+    let d = issue(
+        "task/api/docs",
+        IssueKind::Task,
+        "Write the docs",
+        &["task"],
+    );
+    let mut c = applied_then_edited(&d);
+    // A person deleted the end marker (and the text after it is theirs, or not).
+    c.body = c
+        .body
+        .replace(crate::governance::desired::GENERATED_END, "");
+    let (desired, current) = one_issue(&d, c);
+    let config = with_strategies(&[("body", ConflictStrategy::LocalWins)]);
+    let plan = diff(&desired, &current, &config, false).unwrap();
+    assert!(plan.changes.is_empty(), "{}", plan.render());
+    assert_eq!(plan.drift.len(), 1);
+    assert_eq!(
+        (plan.drift[0].strategy, plan.drift[0].outcome),
+        (ConflictStrategy::Manual, DriftOutcome::Manual)
+    );
+}
