@@ -624,7 +624,67 @@ async fn issues_applied_before_records_take_their_base_from_the_journal(db: Stri
     t.finish().await;
 }
 
+async fn edits_between_plan_and_apply_are_kept(db: String) {
+    let t = TestWorld::empty().start(&db).await;
+    let gov = Gov {
+        store: t.store.clone(),
+        gh: t.github(),
+    };
+    let people = People { fh: &t.fh };
+    gov.plan_and_apply(&checked(&small_docs())).await;
+    let n = people.numbers();
+
+    // The specification changes the feature's text and labels; the plan is made…
+    let mut docs = small_docs();
+    docs.spec["project_scope"]["epic_definitions"][0]["feature_breakdown"][0]
+        ["feature_description"] = json!("A new description.");
+    for t in docs.config["templates"]["feature_templates"]
+        .as_array_mut()
+        .unwrap()
+    {
+        t["default_labels"] = json!([t["default_labels"].clone(), json!(["observability"])]
+            .iter()
+            .flat_map(|v| v.as_array().cloned().unwrap_or_default())
+            .collect::<Vec<_>>());
+    }
+    let (id, plan, desired) = gov.plan(&checked(&docs)).await;
+    let change = plan
+        .changes
+        .iter()
+        .find(|c| c.target.key() == FEATURE)
+        .unwrap_or_else(|| panic!("{}", plan.render()));
+    assert!(change.field("body").is_some() && change.field("labels").is_some());
+
+    // …then, before it is applied, a person writes above the generated part and adds a
+    // label of their own.
+    let feature = people.issue(n[FEATURE]).await;
+    let mut labels = names(&feature, "labels", "name");
+    labels.push("needs-design".into());
+    let above = "Decided on Monday: ship it behind a flag.\n\n";
+    people
+        .edit(
+            n[FEATURE],
+            json!({"body": format!("{above}{}", feature["body"].as_str().unwrap()), "labels": labels}),
+        )
+        .await;
+    gov.apply(id, &plan).await;
+
+    let feature = people.issue(n[FEATURE]).await;
+    assert_eq!(
+        feature["body"],
+        json!(format!(
+            "{above}{}",
+            wrap_generated(&desired_of(&desired, FEATURE).body)
+        ))
+    );
+    let have = names(&feature, "labels", "name");
+    assert!(have.contains(&"needs-design".to_string()), "{have:?}");
+    assert!(have.contains(&"observability".to_string()), "{have:?}");
+    t.finish().await;
+}
+
 suite!(both: [
+    edits_between_plan_and_apply_are_kept,
     issues_applied_before_records_take_their_base_from_the_journal,
     people_edits_survive_a_reapply,
     drift_is_shown_and_settled_by_strategy,
