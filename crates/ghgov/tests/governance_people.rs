@@ -546,6 +546,29 @@ async fn bodies_from_before_the_markers_get_them_once(db: String) {
         rendered.contains("~ body = (unchanged, now between the generated-part markers)"),
         "{rendered}"
     );
+    // Someone edits the old body between the plan and the apply: all of it counts as
+    // generated, so their words cannot be told apart and the apply stops instead.
+    people
+        .edit(
+            n[TASK],
+            json!({"body": format!("{old}\nA person's line.\n")}),
+        )
+        .await;
+    let repo = RepoName::parse("acme/widgets").unwrap();
+    let err = Applier::new(&gov.store, &gov.gh, &repo, "test")
+        .apply(id, &plan)
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("changed on GitHub since the plan"),
+        "{err:#}"
+    );
+    assert!(people.issue(n[TASK]).await["body"]
+        .as_str()
+        .unwrap()
+        .contains("A person's line."));
+    people.edit(n[TASK], json!({"body": old})).await;
+    let (id, plan, _) = gov.plan(&c).await;
     gov.apply(id, &plan).await;
     let body = people.issue(n[TASK]).await["body"]
         .as_str()

@@ -3,7 +3,7 @@
 
 use super::Run;
 use crate::github::{IssueFields, LabelFields, Lookup, MilestoneFields, Write};
-use crate::governance::desired::{body_parts, replace_generated, wrap_generated};
+use crate::governance::desired::{body_parts, replace_generated, wrap_generated, BodyParts};
 use crate::governance::plan::{Action, Change, Target};
 use anyhow::{anyhow, bail};
 use serde_json::{json, Value};
@@ -157,6 +157,18 @@ impl Run<'_> {
                     let planned = f.after.as_str().unwrap_or_default().to_string();
                     let generated = body_parts(&planned).generated().unwrap_or(&planned);
                     let current = issue.body.clone().unwrap_or_default();
+                    // A body without markers is all generated: one edited since the plan
+                    // cannot be told apart from people's text, so it is not overwritten.
+                    let norm = |s: &str| s.replace("\r\n", "\n").trim_end().to_string();
+                    if matches!(body_parts(&current), BodyParts::Unmarked(_))
+                        && f.before.as_str().map(norm) != Some(norm(&current))
+                    {
+                        bail!(
+                            "the body of {} (#{}) changed on GitHub since the plan; run `ghgov plan` again",
+                            c.target.key(),
+                            issue.number
+                        );
+                    }
                     let body = replace_generated(&current, generated).ok_or_else(|| {
                         anyhow!(
                             "the body of {} (#{}) lost one of its ghgov:generated markers since the plan; run `ghgov plan` again",
