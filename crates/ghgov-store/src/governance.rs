@@ -359,6 +359,18 @@ impl AuditRecord {
 }
 
 #[derive(FromRow)]
+struct RequestRecord {
+    object_key: String,
+    request: String,
+}
+
+#[derive(FromRow)]
+struct AppliedRecord {
+    issue_key: String,
+    applied: String,
+}
+
+#[derive(FromRow)]
 struct KeyRecord {
     issue_key: String,
     issue_id: i64,
@@ -692,6 +704,44 @@ impl Store {
         .collect())
     }
 
+    /// What the last apply wrote to each governed issue of `repository`, by key (the JSON
+    /// `save_applied` stored); issues without a record are left out.
+    pub async fn applied_records(
+        &self,
+        repository: &str,
+    ) -> anyhow::Result<HashMap<String, Value>> {
+        sqlx::query_as::<_, AppliedRecord>(
+            "SELECT issue_key, applied FROM governance_keys WHERE repository = $1 AND applied IS NOT NULL",
+        )
+        .bind(repository.to_ascii_lowercase())
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| Ok((r.issue_key, serde_json::from_str(&r.applied)?)))
+        .collect()
+    }
+
+    /// The request bodies of the issue writes the applies of `repository`'s plans completed,
+    /// oldest first, with the key of the issue each was about: what an apply wrote before
+    /// `applied` records were kept (migration 0010).
+    pub async fn applied_issue_requests(
+        &self,
+        repository: &str,
+    ) -> anyhow::Result<Vec<(String, Value)>> {
+        sqlx::query_as::<_, RequestRecord>(
+            "SELECT j.object_key, j.request FROM governance_journal j JOIN governance_plans p ON p.id = j.plan_id \
+             WHERE p.repository = $1 AND j.status = $2 AND j.action IN ('create', 'update') \
+             AND j.method IN ('POST', 'PATCH') AND j.path LIKE '%/issues%' ORDER BY j.id",
+        )
+        .bind(repository.to_ascii_lowercase())
+        .bind(JournalStatus::Done.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(|r| Ok((r.object_key, serde_json::from_str(&r.request)?)))
+        .collect()
+    }
+
     pub async fn audit_entries(
         &self,
         repository: Option<&str>,
@@ -748,6 +798,22 @@ pub async fn save_key(
         .bind(issue_number)
         .bind(plan_id)
         .bind(now_text())
+        .execute(&mut ***tx)
+        .await?;
+    Ok(())
+}
+
+/// Records what an apply wrote to the issue carrying `key` (after `save_key`).
+pub async fn save_applied(
+    tx: &mut WriteTx,
+    repository: &str,
+    key: &str,
+    applied: &Value,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE governance_keys SET applied = $1 WHERE repository = $2 AND issue_key = $3")
+        .bind(applied.to_string())
+        .bind(repository.to_ascii_lowercase())
+        .bind(key)
         .execute(&mut ***tx)
         .await?;
     Ok(())

@@ -31,8 +31,81 @@ pub struct GovernanceConfig {
     /// allowed); the defaults of `crate::tracking::Workflow` where it says nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking: Option<TrackingConfig>,
+    /// ghgov's addition: how a field changed both by ghgov and on GitHub is settled
+    /// (`sync.conflict_strategies`), for governance drift and the API's writes alike.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync: Option<SyncConfig>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+impl GovernanceConfig {
+    /// The strategy that settles a conflict on `field` (see [`SyncConfig::strategy`]).
+    pub fn conflict_strategy(&self, field: &str) -> ConflictStrategy {
+        self.sync
+            .as_ref()
+            .map_or_else(|| default_strategy(field), |s| s.strategy(field))
+    }
+}
+
+/// The `sync` section.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncConfig {
+    /// Field → strategy. Fields: `title`, `body` (for governed issues: the body's generated
+    /// part), `state`, `status`, `milestone`. Labels and assignees are not listed: they
+    /// always merge as sets (what either side added stays, what a person removed stays
+    /// removed).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub conflict_strategies: BTreeMap<String, ConflictStrategy>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+impl SyncConfig {
+    /// The configured strategy of `field`, else its default: `manual` for `title` and
+    /// `body` (text is never lost), `last_writer_wins` for the rest.
+    pub fn strategy(&self, field: &str) -> ConflictStrategy {
+        self.conflict_strategies
+            .get(field)
+            .copied()
+            .unwrap_or_else(|| default_strategy(field))
+    }
+}
+
+/// The fields `sync.conflict_strategies` may name.
+pub const CONFLICT_FIELDS: [&str; 5] = ["title", "body", "state", "status", "milestone"];
+
+fn default_strategy(field: &str) -> ConflictStrategy {
+    match field {
+        "title" | "body" => ConflictStrategy::Manual,
+        _ => ConflictStrategy::LastWriterWins,
+    }
+}
+
+/// How a field changed on both sides (ghgov's side: the specification or an API write;
+/// the other: GitHub, since ghgov last wrote it) is settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictStrategy {
+    /// GitHub's value stays.
+    RemoteWins,
+    /// ghgov's value is written over GitHub's.
+    LocalWins,
+    /// The side that changed the field last wins.
+    LastWriterWins,
+    /// Nothing is written; a person settles it.
+    Manual,
+}
+
+impl ConflictStrategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictStrategy::RemoteWins => "remote_wins",
+            ConflictStrategy::LocalWins => "local_wins",
+            ConflictStrategy::LastWriterWins => "last_writer_wins",
+            ConflictStrategy::Manual => "manual",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

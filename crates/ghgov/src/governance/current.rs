@@ -2,7 +2,8 @@
 //! that carry a specification key (by body marker, else by the key table), their links,
 //! and how much open work each agent already carries.
 
-use super::desired::key_in_body;
+use super::desired::{body_parts, key_in_body};
+use super::plan::AppliedFields;
 use crate::store::planning_reads::{GovernedIssueRow, LabelRow, MilestoneRow};
 use crate::store::Store;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -24,6 +25,8 @@ pub struct CurrentIssue {
     pub parent_id: Option<i64>,
     pub blocked_by: Vec<i64>,
     pub html_url: Option<String>,
+    /// What the last apply wrote to it (None for issues applied before ghgov kept that).
+    pub applied: Option<AppliedFields>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -92,6 +95,48 @@ impl CurrentState {
     }
 }
 
+/// What the journaled issue writes (oldest first) last set, field by field, per key: the
+/// base of issues applied before `applied` records were kept. A body written then had no
+/// markers, so all of it was generated; a milestone was sent as its number.
+fn from_journal(
+    requests: Vec<(String, serde_json::Value)>,
+    milestones: &HashMap<i64, String>,
+) -> HashMap<String, AppliedFields> {
+    let mut out: HashMap<String, AppliedFields> = HashMap::new();
+    let strings = |v: &serde_json::Value| -> Option<Vec<String>> {
+        v.as_array().map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+    };
+    for (key, request) in requests {
+        let entry = out.entry(key).or_default();
+        if let Some(title) = request["title"].as_str() {
+            entry.title = Some(title.to_string());
+        }
+        if let Some(body) = request["body"].as_str() {
+            if let Some(generated) = body_parts(body).generated() {
+                entry.body = Some(generated.to_string());
+            }
+        }
+        if let Some(labels) = strings(&request["labels"]) {
+            entry.labels = Some(labels);
+        }
+        if let Some(assignees) = strings(&request["assignees"]) {
+            entry.assignees = Some(assignees);
+        }
+        if let Some(title) = request["milestone"]
+            .as_i64()
+            .and_then(|n| milestones.get(&n))
+        {
+            entry.milestone = Some(title.clone());
+        }
+    }
+    out.retain(|_, a| a != &AppliedFields::default());
+    out
+}
+
 /// Reads the governed part of `repository` from the mirror. `agent_labels` and
 /// `agent_logins` name the labels and logins whose open work is counted.
 pub async fn read(
@@ -145,6 +190,7 @@ pub async fn read(
                 parent_id: None,
                 blocked_by: Vec::new(),
                 html_url: r.html_url,
+                applied: None,
             },
         ));
     };
@@ -160,6 +206,28 @@ pub async fn read(
     for r in reads.issues(&missing).await? {
         let key = keyed.get(&r.id).cloned();
         push(r, key);
+    }
+
+    let mut applied = store.applied_records(&repo_key).await?;
+    for (key, issue) in &mut found {
+        // A record that does not read is as good as none: the plan writes as it used to.
+        issue.applied = applied
+            .remove(key.as_str())
+            .and_then(|v| serde_json::from_value(v).ok());
+    }
+    // Issues applied before records were kept: what the journal says their applies sent.
+    if found.iter().any(|(_, i)| i.applied.is_none()) {
+        let numbers: HashMap<i64, String> = state
+            .milestones
+            .iter()
+            .map(|m| (m.number, m.title.clone()))
+            .collect();
+        let mut journaled = from_journal(store.applied_issue_requests(&repo_key).await?, &numbers);
+        for (key, issue) in &mut found {
+            if issue.applied.is_none() {
+                issue.applied = journaled.remove(key.as_str());
+            }
+        }
     }
 
     let ids: Vec<i64> = found.iter().map(|(_, i)| i.id).collect();

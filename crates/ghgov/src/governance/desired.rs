@@ -58,6 +58,90 @@ pub fn key_in_body(body: &str) -> Option<&str> {
     (!key.is_empty()).then_some(key)
 }
 
+/// The generated part of a governed issue's body sits between these two comments (invisible
+/// on GitHub). Only that part is regenerated; what people write before or after it is kept
+/// byte for byte.
+pub const GENERATED_START: &str = "<!-- ghgov:generated:start -->";
+pub const GENERATED_END: &str = "<!-- ghgov:generated:end -->";
+
+/// A body read as the text before the generated part, the generated part, and the text
+/// after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyParts<'a> {
+    /// Both markers, in order.
+    Marked {
+        before: &'a str,
+        generated: &'a str,
+        after: &'a str,
+    },
+    /// No marker at all: a body written before the markers existed, all of it generated.
+    /// Its next write puts the markers around it.
+    Unmarked(&'a str),
+    /// One marker without the other, or the end before the start: which part is whose
+    /// cannot be told, so the body is not rewritten.
+    Broken,
+}
+
+impl<'a> BodyParts<'a> {
+    /// The generated part, if the body has one that can be told apart.
+    pub fn generated(&self) -> Option<&'a str> {
+        match *self {
+            BodyParts::Marked { generated, .. } => Some(generated),
+            BodyParts::Unmarked(all) => Some(all),
+            BodyParts::Broken => None,
+        }
+    }
+}
+
+/// Splits `body` at the generated part's markers.
+pub fn body_parts(body: &str) -> BodyParts<'_> {
+    match (body.find(GENERATED_START), body.find(GENERATED_END)) {
+        (None, None) => BodyParts::Unmarked(body),
+        (Some(start), Some(end)) if start + GENERATED_START.len() <= end => {
+            let inner = &body[start + GENERATED_START.len()..end];
+            // The line break after the start marker is the marker's, not the content's.
+            let generated = inner
+                .strip_prefix("\r\n")
+                .or_else(|| inner.strip_prefix('\n'))
+                .unwrap_or(inner);
+            BodyParts::Marked {
+                before: &body[..start],
+                generated,
+                after: &body[end + GENERATED_END.len()..],
+            }
+        }
+        _ => BodyParts::Broken,
+    }
+}
+
+/// The generated part between its markers, as a new issue's body holds it.
+pub fn wrap_generated(generated: &str) -> String {
+    let mut out = format!("{GENERATED_START}\n{generated}");
+    if !generated.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(GENERATED_END);
+    out.push('\n');
+    out
+}
+
+/// `body` with its generated part replaced by `generated`; the text around it is kept as
+/// it is. An unmarked body is all generated: the result is the new part between markers.
+/// None for a body whose markers are broken.
+pub fn replace_generated(body: &str, generated: &str) -> Option<String> {
+    match body_parts(body) {
+        BodyParts::Marked { before, after, .. } => {
+            let wrapped = wrap_generated(generated);
+            // `wrap_generated` ends with a line break that the text after the end marker
+            // already holds (the marker was written with one).
+            let wrapped = wrapped.strip_suffix('\n').unwrap_or(&wrapped);
+            Some(format!("{before}{wrapped}{after}"))
+        }
+        BodyParts::Unmarked(_) => Some(wrap_generated(generated)),
+        BodyParts::Broken => None,
+    }
+}
+
 /// How a section the specification leaves empty is rendered: visible on GitHub and
 /// recognisable by compliance checks.
 pub const PLACEHOLDER: &str = "_To be written";
@@ -107,7 +191,8 @@ pub struct DesiredIssue {
     pub key: String,
     pub kind: IssueKind,
     pub title: String,
-    /// Starts with `marker(key)`.
+    /// The body's generated part: starts with `marker(key)`. On GitHub it sits between
+    /// [`GENERATED_START`] and [`GENERATED_END`] ([`wrap_generated`]).
     pub body: String,
     /// Sorted, without case-insensitive duplicates.
     pub labels: Vec<String>,
@@ -150,5 +235,46 @@ mod tests {
         assert_eq!(key_in_body(&body), Some("task/api/write_tests"));
         assert_eq!(key_in_body("no marker"), None);
         assert_eq!(key_in_body("<!-- ghgov:key= -->"), None);
+    }
+
+    #[test]
+    fn generated_part_is_replaced_and_the_rest_kept_byte_for_byte() {
+        let generated = format!("{}\nOld text\n", marker("epic/a"));
+        let created = wrap_generated(&generated);
+        assert_eq!(key_in_body(&created), Some("epic/a"));
+        assert_eq!(body_parts(&created).generated(), Some(generated.as_str()));
+        let edited = format!("People's note  \r\n\n{created}\nBelow, by hand.\n\n");
+        let new = format!("{}\nNew text\n", marker("epic/a"));
+        let replaced = replace_generated(&edited, &new).unwrap();
+        assert_eq!(
+            replaced,
+            format!(
+                "People's note  \r\n\n{}\nBelow, by hand.\n\n",
+                wrap_generated(&new)
+            )
+        );
+        match body_parts(&replaced) {
+            BodyParts::Marked {
+                before,
+                generated,
+                after,
+            } => {
+                assert_eq!(before, "People's note  \r\n\n");
+                assert_eq!(generated, new);
+                assert_eq!(after, "\n\nBelow, by hand.\n\n");
+            }
+            other => panic!("{other:?}"),
+        }
+        // An old body is all generated: it gets the markers.
+        assert_eq!(
+            replace_generated(&generated, &new).unwrap(),
+            wrap_generated(&new)
+        );
+        // One marker alone: nobody can tell whose text is whose.
+        let broken = format!("{GENERATED_START}\nx");
+        assert_eq!(body_parts(&broken), BodyParts::Broken);
+        assert_eq!(replace_generated(&broken, &new), None);
+        let reversed = format!("{GENERATED_END}\n{GENERATED_START}");
+        assert_eq!(body_parts(&reversed), BodyParts::Broken);
     }
 }

@@ -5,7 +5,7 @@
 use super::Run;
 use crate::github::types::{Issue, Label, Milestone};
 use crate::github::{GitHubError, ListOf, Lookup, Written};
-use crate::governance::desired::key_in_body;
+use crate::governance::desired::{body_parts, key_in_body};
 use crate::governance::plan::{Action, Change, FieldChange, Target};
 use serde_json::Value;
 
@@ -69,7 +69,16 @@ fn issue_matches(i: &Issue, f: &FieldChange) -> bool {
             lower(i.milestone.as_ref().map(|m| m.title.as_str())) == lower(f.after.as_str())
         }
         "type" => lower(i.issue_type.as_ref().map(|t| t.name.as_str())) == lower(f.after.as_str()),
-        "body" => i.body.as_deref().map(str::trim_end) == f.after.as_str().map(str::trim_end),
+        // Only the generated part is ghgov's; the text around it may have moved since.
+        "body" => {
+            let generated = |b: &str| {
+                body_parts(b)
+                    .generated()
+                    .map(|g| g.replace("\r\n", "\n").trim_end().to_string())
+            };
+            let have = i.body.as_deref().and_then(generated);
+            have.is_some() && have == f.after.as_str().and_then(generated)
+        }
         "title" => Some(i.title.as_str()) == f.after.as_str(),
         "state" => Some(i.state.as_str()) == f.after.as_str(),
         "state_reason" => i.state_reason.as_deref() == f.after.as_str(),

@@ -253,6 +253,8 @@ impl Run<'_> {
                 return self.settle(step, change, response).await;
             }
         }
+        let refreshed = self.refreshed(change).await?;
+        let change = &refreshed;
         let write = self.request(change)?;
         let (method, path) = (write.method(), write.path());
         self.a

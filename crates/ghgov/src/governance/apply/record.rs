@@ -6,7 +6,7 @@ use crate::github::types::{Issue, Label, Milestone};
 use crate::github::Written;
 use crate::governance::plan::{Action, Change, Target};
 use crate::mirror::projector::Seen;
-use crate::store::governance::{audit, journal_done, save_key, NewAudit};
+use crate::store::governance::{audit, journal_done, save_applied, save_key, NewAudit};
 use crate::tracking::{Provenance, Source};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -133,6 +133,10 @@ impl Run<'_> {
             if let Some(&(id, number)) = self.keys.get(key) {
                 save_key(&mut tx, &repo, key, id, number, Some(self.plan_id)).await?;
             }
+        }
+        // What this step wrote is the base the next plan tells people's edits by.
+        if let (Target::Issue { key, .. }, Some(applied)) = (&c.target, &c.applied) {
+            save_applied(&mut tx, &repo, key, &serde_json::to_value(applied)?).await?;
         }
         journal_done(&mut tx, self.plan_id, step, result.result_id).await?;
         let before: Value = json!(c

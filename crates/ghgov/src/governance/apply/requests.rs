@@ -2,10 +2,11 @@
 //! request GitHub's operation takes.
 
 use super::Run;
-use crate::github::{IssueFields, LabelFields, MilestoneFields, Write};
+use crate::github::{IssueFields, LabelFields, Lookup, MilestoneFields, Write};
+use crate::governance::desired::{body_parts, replace_generated, wrap_generated, BodyParts};
 use crate::governance::plan::{Action, Change, Target};
 use anyhow::{anyhow, bail};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// The text of field `name`'s new value, if the change sets it to text.
 fn text(c: &Change, name: &str) -> Option<String> {
@@ -40,6 +41,15 @@ fn names(c: &Change, name: &str) -> anyhow::Result<Option<Vec<String>>> {
             c.target.key()
         ),
     }
+}
+
+fn lower_names(v: &Value) -> Vec<String> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// GitHub rounds due dates: a day sent at noon UTC stays that day in every time zone.
@@ -99,9 +109,15 @@ impl Run<'_> {
             })?),
             None => None,
         };
+        // A new issue's body is its generated part between the markers; an update's was
+        // put together from GitHub's current body by `refreshed`.
+        let body = match c.action {
+            Action::Create => text(c, "body").map(|b| wrap_generated(&b)),
+            _ => text(c, "body"),
+        };
         Ok(IssueFields {
             title: text(c, "title"),
-            body: text(c, "body"),
+            body,
             labels: names(c, "labels")?,
             assignees: names(c, "assignees")?,
             milestone,
@@ -110,6 +126,88 @@ impl Run<'_> {
             state: text(c, "state"),
             state_reason: text(c, "state_reason"),
         })
+    }
+
+    /// `c` as it applies to the issue GitHub holds now: the planned generated part put
+    /// into the current body (text people wrote around it since the plan stays), and the
+    /// labels and assignees the plan adds joined to the current ones (nobody's addition
+    /// is dropped by the write). Other changes are returned as planned.
+    pub(super) async fn refreshed(&self, c: &Change) -> anyhow::Result<Change> {
+        let sets_people_fields = c
+            .fields
+            .iter()
+            .any(|f| matches!(f.field.as_str(), "body" | "labels" | "assignees"));
+        let is_update = matches!(c.target, Target::Issue { .. }) && c.action == Action::Update;
+        if !(is_update && sets_people_fields) {
+            return Ok(c.clone());
+        }
+        let Lookup::Found(issue) = self
+            .a
+            .gh
+            .issue(self.a.repo, c.number.unwrap_or_default())
+            .await?
+        else {
+            // Gone since the plan: the write answers for itself.
+            return Ok(c.clone());
+        };
+        let mut c = c.clone();
+        for f in &mut c.fields {
+            match f.field.as_str() {
+                "body" => {
+                    let planned = f.after.as_str().unwrap_or_default().to_string();
+                    let generated = body_parts(&planned).generated().unwrap_or(&planned);
+                    let current = issue.body.clone().unwrap_or_default();
+                    // A body without markers is all generated: one edited since the plan
+                    // cannot be told apart from people's text, so it is not overwritten.
+                    let norm = |s: &str| s.replace("\r\n", "\n").trim_end().to_string();
+                    if matches!(body_parts(&current), BodyParts::Unmarked(_))
+                        && f.before.as_str().map(norm) != Some(norm(&current))
+                    {
+                        bail!(
+                            "the body of {} (#{}) changed on GitHub since the plan; run `ghgov plan` again",
+                            c.target.key(),
+                            issue.number
+                        );
+                    }
+                    let body = replace_generated(&current, generated).ok_or_else(|| {
+                        anyhow!(
+                            "the body of {} (#{}) lost one of its ghgov:generated markers since the plan; run `ghgov plan` again",
+                            c.target.key(),
+                            issue.number
+                        )
+                    })?;
+                    f.before = json!(current);
+                    f.after = json!(body);
+                }
+                "labels" | "assignees" => {
+                    let have: Vec<String> = if f.field == "labels" {
+                        issue.labels.iter().map(|l| l.name.clone()).collect()
+                    } else {
+                        issue.assignees.iter().map(|u| u.login.clone()).collect()
+                    };
+                    let before = lower_names(&f.before);
+                    let mut after = have.clone();
+                    for name in f
+                        .after
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                    {
+                        let lower = name.to_lowercase();
+                        if !before.contains(&lower)
+                            && !after.iter().any(|h| h.to_lowercase() == lower)
+                        {
+                            after.push(name.to_string());
+                        }
+                    }
+                    f.before = json!(have);
+                    f.after = json!(after);
+                }
+                _ => {}
+            }
+        }
+        Ok(c)
     }
 
     /// The write that carries out `c`.

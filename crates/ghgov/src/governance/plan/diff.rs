@@ -2,11 +2,13 @@
 //! plan's changes — creates, field-by-field updates, and removals of authoritative kinds,
 //! refused past a share unless forced.
 
-use super::model::{Action, Change, FieldChange, Plan, Target};
-use crate::governance::config::GovernanceConfig;
+use super::drift::{settle, Settled};
+use super::model::{Action, AppliedFields, Change, Drift, DriftOutcome, FieldChange, Plan, Target};
+use crate::governance::config::{ConflictStrategy, GovernanceConfig};
 use crate::governance::current::{CurrentIssue, CurrentState};
-use crate::governance::desired::{DesiredIssue, DesiredState, IssueKind};
+use crate::governance::desired::{body_parts, BodyParts, DesiredIssue, DesiredState, IssueKind};
 use crate::governance::problems::{Document, Problem};
+use crate::tracking::Workflow;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 
@@ -75,76 +77,223 @@ fn create_issue_fields(d: &DesiredIssue) -> Vec<FieldChange> {
     f
 }
 
-/// Field-level differences of an existing issue. Labels and assignees are additive: what
-/// people added by hand stays.
-fn update_issue_fields(d: &DesiredIssue, c: &CurrentIssue) -> Vec<FieldChange> {
-    let mut f = Vec::new();
-    if d.title != c.title {
-        f.push(FieldChange {
-            field: "title".into(),
-            before: json!(c.title),
-            after: json!(d.title),
-        });
+/// What a new issue's apply records as written.
+fn created_record(d: &DesiredIssue) -> AppliedFields {
+    AppliedFields {
+        title: Some(d.title.clone()),
+        body: Some(d.body.clone()),
+        milestone: d.milestone.clone(),
+        labels: Some(d.labels.clone()),
+        assignees: Some(d.assignees.clone()),
     }
-    if !same_body(&d.body, &c.body) {
-        f.push(FieldChange {
-            field: "body".into(),
-            before: json!(c.body),
-            after: json!(d.body),
-        });
+}
+
+/// An existing issue's update: the fields to write, the drift found, and the record its
+/// apply keeps.
+struct IssueUpdate {
+    fields: Vec<FieldChange>,
+    drift: Vec<Drift>,
+    applied: AppliedFields,
+}
+
+/// The names of `want` a set merge adds to `have`: not there already (case-insensitive),
+/// not asked for by the last apply already (then a person removed it, and that stays),
+/// and not refused by `skip`.
+fn set_additions(
+    want: &[String],
+    have: &[String],
+    asked_before: Option<&[String]>,
+    skip: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let have = lower_set(have);
+    let asked = asked_before.map(lower_set).unwrap_or_default();
+    want.iter()
+        .filter(|n| {
+            let n_lower = n.to_lowercase();
+            !have.contains(&n_lower) && !asked.contains(&n_lower) && !skip(n)
+        })
+        .cloned()
+        .collect()
+}
+
+/// Field-level differences of an existing issue, three ways: the last apply's record, the
+/// specification and GitHub. Labels and assignees merge as sets: what people added stays,
+/// what they removed is not put back, status labels are the status workflow's and never
+/// added. Title, the body's generated part and milestone changed on GitHub since the last
+/// apply are drift, settled by the configuration's strategies. The state is never touched
+/// here (only the authoritative removal closes issues).
+fn update_issue(
+    d: &DesiredIssue,
+    c: &CurrentIssue,
+    config: &GovernanceConfig,
+    workflow: &Workflow,
+) -> IssueUpdate {
+    let base = c.applied.clone();
+    let mut applied = base.clone().unwrap_or_default();
+    let mut fields = Vec::new();
+    let mut drift = Vec::new();
+    let mut found = |field: &str, base: Value, local: Value, remote: Value, outcome| {
+        // A body whose markers are broken cannot be merged whatever the strategy says.
+        let strategy = match outcome {
+            DriftOutcome::Manual => ConflictStrategy::Manual,
+            _ => config.conflict_strategy(field),
+        };
+        drift.push(Drift {
+            key: d.key.clone(),
+            number: c.number,
+            field: field.into(),
+            base,
+            local,
+            remote,
+            strategy,
+            outcome,
+        })
+    };
+
+    let base_title = base.as_ref().and_then(|b| b.title.as_deref());
+    let settled = settle(
+        base_title,
+        d.title.as_str(),
+        c.title.as_str(),
+        config.conflict_strategy("title"),
+        |a, b| a == b,
+    );
+    if let Settled::Drift(outcome) = settled {
+        found(
+            "title",
+            json!(base_title),
+            json!(d.title),
+            json!(c.title),
+            outcome,
+        );
     }
-    let have = lower_set(&c.labels);
-    let missing: Vec<&String> = d
-        .labels
-        .iter()
-        .filter(|l| !have.contains(&l.to_lowercase()))
-        .collect();
-    if !missing.is_empty() {
-        let mut after = c.labels.clone();
-        after.extend(missing.into_iter().cloned());
-        f.push(FieldChange {
-            field: "labels".into(),
-            before: json!(c.labels),
-            after: json!(after),
-        });
+    if matches!(
+        settled,
+        Settled::Write | Settled::Drift(DriftOutcome::Written)
+    ) {
+        fields.push(field("title", json!(c.title), json!(d.title)));
     }
-    if let Some(m) = &d.milestone {
-        if c.milestone.as_deref().map(str::to_lowercase) != Some(m.to_lowercase()) {
-            f.push(FieldChange {
-                field: "milestone".into(),
-                before: json!(c.milestone),
-                after: json!(m),
-            });
+    if matches!(
+        settled,
+        Settled::Same | Settled::Write | Settled::Drift(DriftOutcome::Written)
+    ) {
+        applied.title = Some(d.title.clone());
+    }
+
+    // The body: only its generated part is compared and written.
+    let parts = body_parts(&c.body);
+    let base_body = base.as_ref().and_then(|b| b.body.as_deref());
+    match parts.generated() {
+        None => found(
+            "body",
+            json!(base_body),
+            json!(d.body),
+            json!(c.body),
+            DriftOutcome::Manual,
+        ),
+        Some(generated) => {
+            let settled = settle(
+                base_body,
+                d.body.as_str(),
+                generated,
+                config.conflict_strategy("body"),
+                same_body,
+            );
+            if let Settled::Drift(outcome) = settled {
+                found(
+                    "body",
+                    json!(base_body),
+                    json!(d.body),
+                    json!(generated),
+                    outcome,
+                );
+            }
+            let migrate = matches!(parts, BodyParts::Unmarked(_));
+            let write = matches!(
+                settled,
+                Settled::Write | Settled::Drift(DriftOutcome::Written)
+            );
+            // A body from before the markers gets them with its next apply, even when
+            // its text is what the specification says.
+            if write || (migrate && settled == Settled::Same) {
+                fields.push(field("body", json!(generated), json!(d.body)));
+            }
+            if write || settled == Settled::Same {
+                applied.body = Some(d.body.clone());
+            }
         }
     }
+
+    let additions = set_additions(
+        &d.labels,
+        &c.labels,
+        base.as_ref().and_then(|b| b.labels.as_deref()),
+        |l| workflow.is_status_label(l),
+    );
+    if !additions.is_empty() {
+        let mut after = c.labels.clone();
+        after.extend(additions);
+        fields.push(field("labels", json!(c.labels), json!(after)));
+    }
+    applied.labels = Some(d.labels.clone());
+
+    if let Some(m) = &d.milestone {
+        let base_milestone = base.as_ref().and_then(|b| b.milestone.as_deref());
+        let remote = c.milestone.as_deref().unwrap_or_default();
+        let settled = settle(
+            base_milestone,
+            m.as_str(),
+            remote,
+            config.conflict_strategy("milestone"),
+            |a, b| a.eq_ignore_ascii_case(b),
+        );
+        if let Settled::Drift(outcome) = settled {
+            found(
+                "milestone",
+                json!(base_milestone),
+                json!(m),
+                json!(c.milestone),
+                outcome,
+            );
+        }
+        if matches!(
+            settled,
+            Settled::Write | Settled::Drift(DriftOutcome::Written)
+        ) {
+            fields.push(field("milestone", json!(c.milestone), json!(m)));
+        }
+        if matches!(
+            settled,
+            Settled::Same | Settled::Write | Settled::Drift(DriftOutcome::Written)
+        ) {
+            applied.milestone = Some(m.clone());
+        }
+    }
+
     if let Some(t) = &d.issue_type {
         if c.issue_type.as_deref().map(str::to_lowercase) != Some(t.to_lowercase()) {
-            f.push(FieldChange {
-                field: "type".into(),
-                before: json!(c.issue_type),
-                after: json!(t),
-            });
+            fields.push(field("type", json!(c.issue_type), json!(t)));
         }
     }
-    let have = lower_set(&c.assignees);
-    if d.assignees
-        .iter()
-        .any(|a| !have.contains(&a.to_lowercase()))
-    {
+
+    let additions = set_additions(
+        &d.assignees,
+        &c.assignees,
+        base.as_ref().and_then(|b| b.assignees.as_deref()),
+        |_| false,
+    );
+    if !additions.is_empty() {
         let mut after = c.assignees.clone();
-        after.extend(
-            d.assignees
-                .iter()
-                .filter(|a| !have.contains(&a.to_lowercase()))
-                .cloned(),
-        );
-        f.push(FieldChange {
-            field: "assignees".into(),
-            before: json!(c.assignees),
-            after: json!(after),
-        });
+        after.extend(additions);
+        fields.push(field("assignees", json!(c.assignees), json!(after)));
     }
-    f
+    applied.assignees = Some(d.assignees.clone());
+
+    IssueUpdate {
+        fields,
+        drift,
+        applied,
+    }
 }
 
 fn created(target: Target, fields: Vec<FieldChange>) -> Change {
@@ -153,6 +302,7 @@ fn created(target: Target, fields: Vec<FieldChange>) -> Change {
         action: Action::Create,
         fields,
         number: None,
+        applied: None,
     }
 }
 
@@ -175,6 +325,14 @@ pub fn diff(
     let mut changes = Vec::new();
     let mut unchanged = 0;
     let authoritative = lower_set(&config.governance_rules.authoritative);
+    let mut drift = Vec::new();
+    // A tracking section with problems is refused where it is stored; here its labels
+    // fall back to the defaults rather than stop a plan.
+    let workflow = config
+        .tracking
+        .as_ref()
+        .and_then(|t| Workflow::from_config(t).ok())
+        .unwrap_or_default();
 
     for l in &desired.labels {
         match current.label(&l.name) {
@@ -258,14 +416,25 @@ pub fn diff(
             kind: d.kind,
         };
         match current.issues.get(&d.key) {
-            None => changes.push(created(target, create_issue_fields(d))),
-            Some(c) => push_update(
-                &mut changes,
-                &mut unchanged,
-                target,
-                update_issue_fields(d, c),
-                Some(c.number),
-            ),
+            None => changes.push(Change {
+                applied: Some(created_record(d)),
+                ..created(target, create_issue_fields(d))
+            }),
+            Some(c) => {
+                let update = update_issue(d, c, config, &workflow);
+                drift.extend(update.drift);
+                if update.fields.is_empty() {
+                    unchanged += 1;
+                } else {
+                    changes.push(Change {
+                        target,
+                        action: Action::Update,
+                        fields: update.fields,
+                        number: Some(c.number),
+                        applied: Some(update.applied),
+                    });
+                }
+            }
         }
     }
 
@@ -288,6 +457,7 @@ pub fn diff(
                     action: Action::Update,
                     fields: vec![field("parent", before, json!(link.parent))],
                     number: Some(c.number),
+                    applied: None,
                 });
             }
             _ => changes.push(created(
@@ -336,6 +506,7 @@ pub fn diff(
                 action: Action::Delete,
                 fields: vec![],
                 number: Some(l.id),
+                applied: None,
             })
             .collect();
         check_share("labels", gone.len(), current.labels.len(), force)?;
@@ -360,6 +531,7 @@ pub fn diff(
                 action: Action::Delete,
                 fields: vec![],
                 number: Some(m.number),
+                applied: None,
             })
             .collect();
         check_share("milestones", gone.len(), current.milestones.len(), force)?;
@@ -383,6 +555,7 @@ pub fn diff(
                 action: Action::Close,
                 fields: vec![field("state", json!("open"), json!("closed"))],
                 number: Some(i.number),
+                applied: None,
             })
             .collect();
         gone.sort_by_key(|c| c.number);
@@ -443,6 +616,7 @@ pub fn diff(
         changes,
         warnings,
         needs_approval,
+        drift,
         generation_metadata: None,
     })
 }
@@ -462,6 +636,7 @@ fn push_update(
             action: Action::Update,
             fields,
             number,
+            applied: None,
         });
     }
 }

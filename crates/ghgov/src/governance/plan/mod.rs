@@ -6,6 +6,7 @@
 //! states, and `render` shows it as text.
 
 mod diff;
+mod drift;
 mod model;
 mod render;
 
@@ -13,4 +14,4 @@ mod render;
 mod tests;
 
 pub use diff::{diff, RemovalRefused, MAX_REMOVAL_SHARE};
-pub use model::{Action, Change, FieldChange, Plan, Target};
+pub use model::{Action, AppliedFields, Change, Drift, DriftOutcome, FieldChange, Plan, Target};

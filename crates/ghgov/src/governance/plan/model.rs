@@ -98,6 +98,58 @@ pub struct Change {
     /// The existing object's number (issues, milestones) or id (labels).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<i64>,
+    /// For an issue: what the apply of this change records as last written (the base the
+    /// next plan tells drift by).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied: Option<AppliedFields>,
+}
+
+/// What ghgov last wrote to a governed issue, field by field (None: never recorded).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The body's generated part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub milestone: Option<String>,
+    /// The labels the specification asked for (a person's removal of one is kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignees: Option<Vec<String>>,
+}
+
+/// What a plan does about a field changed on GitHub since the last apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftOutcome {
+    /// The specification's value is written over GitHub's (`local_wins`, or
+    /// `last_writer_wins` when the specification changed the field since the last apply).
+    Written,
+    /// GitHub's value stays (`remote_wins`, or `last_writer_wins` when only GitHub changed).
+    Kept,
+    /// Nothing is written; a person makes both sides agree (`manual`).
+    Manual,
+}
+
+/// A governed field changed on GitHub since ghgov last wrote it, and different from what
+/// the specification says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Drift {
+    /// The issue's key.
+    pub key: String,
+    pub number: i64,
+    pub field: String,
+    /// What the last apply wrote.
+    pub base: Value,
+    /// What the specification says now.
+    pub local: Value,
+    /// What GitHub holds.
+    pub remote: Value,
+    pub strategy: crate::governance::config::ConflictStrategy,
+    pub outcome: DriftOutcome,
 }
 
 impl Change {
@@ -121,6 +173,9 @@ pub struct Plan {
     /// Approval workflows (`epic_creation`, `milestone_changes`, `human_review`) this plan
     /// triggers.
     pub needs_approval: Vec<String>,
+    /// Governed fields changed on GitHub since the last apply, and how each is settled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<Drift>,
     /// The specification's `generation_metadata`, kept with the plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generation_metadata: Option<Value>,

@@ -1,7 +1,7 @@
 //! The plan as text: Terraform-like, one block per change, then the warnings, the
 //! approvals it needs and the `Plan: …` summary line.
 
-use super::model::{Action, Change, Plan, Target};
+use super::model::{Action, Change, Drift, DriftOutcome, Plan, Target};
 use serde_json::Value;
 
 /// Warnings a rendered plan lists before it only counts the rest.
@@ -46,11 +46,70 @@ fn heading(c: &Change) -> String {
     format!("{what} {verb}")
 }
 
+/// One drifted field: `!` when a person has to settle it, `~` when the plan writes the
+/// specification's value, `=` when GitHub's stays.
+fn drift_line(d: &Drift) -> String {
+    let (sign, what) = match d.outcome {
+        DriftOutcome::Manual => (
+            "! drift",
+            "not written; change the specification or GitHub so they agree",
+        ),
+        DriftOutcome::Written => ("~", "the specification's value is written"),
+        DriftOutcome::Kept => ("=", "GitHub's value stays"),
+    };
+    if d.field == "body" {
+        // Long texts: the first line where GitHub's and the specification's differ.
+        let (remote, local) = (
+            d.remote.as_str().unwrap_or(""),
+            d.local.as_str().unwrap_or(""),
+        );
+        let (line, theirs, ours) = first_difference(remote, local);
+        return format!(
+            "  {sign} {} (#{}) body [{}]: {what}\n      GitHub, line {line}:        {}\n      specification, line {line}: {}\n",
+            d.key,
+            d.number,
+            d.strategy.as_str(),
+            show(&Value::String(theirs.into())),
+            show(&Value::String(ours.into())),
+        );
+    }
+    format!(
+        "  {sign} {} (#{}) {} [{}]: {what}\n      GitHub:        {}\n      specification: {}\n      last applied:  {}\n",
+        d.key,
+        d.number,
+        d.field,
+        d.strategy.as_str(),
+        show(&d.remote),
+        show(&d.local),
+        show(&d.base),
+    )
+}
+
+/// The first line (counted from 1) where two texts differ, and that line of each (empty
+/// past a text's end).
+fn first_difference<'a>(a: &'a str, b: &'a str) -> (usize, &'a str, &'a str) {
+    let (mut la, mut lb) = (a.lines(), b.lines());
+    let mut n = 0;
+    loop {
+        n += 1;
+        match (la.next(), lb.next()) {
+            (Some(x), Some(y)) if x.trim_end() == y.trim_end() => continue,
+            (None, None) => return (n, "", ""),
+            (x, y) => return (n, x.unwrap_or(""), y.unwrap_or("")),
+        }
+    }
+}
+
 impl Plan {
     /// Terraform-like text, ending with the `Plan: …` line.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        if self.changes.is_empty() {
+        if self.changes.is_empty() && !self.drift.is_empty() {
+            out.push_str(&format!(
+                "No changes to write on {} ({} objects up to date), but see the drift below.\n\n",
+                self.repository, self.unchanged
+            ));
+        } else if self.changes.is_empty() {
             out.push_str(&format!(
                 "No changes. {} matches the specification ({} objects up to date).\n\n",
                 self.repository, self.unchanged
@@ -84,6 +143,13 @@ impl Plan {
                                 f.field,
                                 show(&f.after)
                             )),
+                            // A body from before the markers whose text stays.
+                            _ if f.field == "body" && f.before == f.after => out.push_str(
+                                &format!(
+                                    "      ~ {:width$} = (unchanged, now between the generated-part markers)\n",
+                                    f.field
+                                ),
+                            ),
                             _ => out.push_str(&format!(
                                 "      ~ {:width$} = {} -> {}\n",
                                 f.field,
@@ -96,6 +162,16 @@ impl Plan {
                 }
                 out.push('\n');
             }
+        }
+        if !self.drift.is_empty() {
+            out.push_str(&format!(
+                "Drift: {} field(s) changed on GitHub since the last apply:\n",
+                self.drift.len()
+            ));
+            for d in &self.drift {
+                out.push_str(&drift_line(d));
+            }
+            out.push('\n');
         }
         if !self.warnings.is_empty() {
             out.push_str(&format!("Warnings ({}):\n", self.warnings.len()));
