@@ -190,7 +190,7 @@ pub fn assess(
             "labels",
             missing.is_empty(),
             format!("#{} lacks {}", issue.number, missing.join(" and ")),
-            "run `ghgov apply` to restore the labels, or add them by hand".into(),
+            "add them on GitHub (`ghgov apply` adds labels the specification newly asks for, but never puts back one a person removed)".into(),
         );
 
         // Sections: each required one present and written.

@@ -35,30 +35,9 @@ impl IssueSnapshot {
     }
 }
 
-/// What to do with a field changed on both sides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Strategy {
-    /// GitHub's value stays.
-    RemoteWins,
-    /// The change's value is written.
-    LocalWins,
-    /// The later write wins: the change, which is being written now.
-    LastWriterWins,
-    /// Neither is written: a conflict is recorded for a person to settle.
-    Manual,
-}
-
-impl Strategy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Strategy::RemoteWins => "remote_wins",
-            Strategy::LocalWins => "local_wins",
-            Strategy::LastWriterWins => "last_writer_wins",
-            Strategy::Manual => "manual",
-        }
-    }
-}
+/// What to do with a field changed on both sides: the governance configuration's
+/// `sync.conflict_strategies` (one type for governance drift and API changes).
+pub use crate::governance::config::ConflictStrategy as Strategy;
 
 /// The strategy of each scalar field (labels and assignees always merge as sets).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,11 +52,18 @@ impl Default for Strategies {
     /// The documented defaults: text is never overwritten unseen (`manual`); state and
     /// milestone go to the latest writer.
     fn default() -> Self {
+        Strategies::of(&crate::governance::config::GovernanceConfig::default())
+    }
+}
+
+impl Strategies {
+    /// The strategies a repository's governance configuration sets (defaults for the rest).
+    pub fn of(config: &crate::governance::config::GovernanceConfig) -> Strategies {
         Strategies {
-            title: Strategy::Manual,
-            body: Strategy::Manual,
-            state: Strategy::LastWriterWins,
-            milestone: Strategy::LastWriterWins,
+            title: config.conflict_strategy("title"),
+            body: config.conflict_strategy("body"),
+            state: config.conflict_strategy("state"),
+            milestone: config.conflict_strategy("milestone"),
         }
     }
 }

@@ -326,7 +326,7 @@ impl Writer {
                     base,
                     fields,
                     &IssueSnapshot::of_issue(&remote),
-                    &Strategies::default(),
+                    &self.strategies(&repo).await?,
                 );
                 conflicts = merged.conflicts.clone();
                 if merged.is_empty() {
@@ -461,6 +461,17 @@ impl Writer {
             }
             Err(e) => Err(anyhow::Error::from(e)),
         }
+    }
+
+    /// The conflict strategies of `repo`'s newest governance configuration (defaults when
+    /// it has none).
+    async fn strategies(&self, repo: &RepoName) -> anyhow::Result<Strategies> {
+        Ok(match self.store.latest_config(&repo.full()).await? {
+            Some(v) => crate::governance::load::config_from_value(&v.config)
+                .map(|c| Strategies::of(&c))
+                .unwrap_or_default(),
+            None => Strategies::default(),
+        })
     }
 
     /// The workflow `repo` follows (its configuration's, or the defaults).
