@@ -5,6 +5,7 @@
 mod admissions;
 mod deliveries;
 mod etags;
+pub mod events;
 pub mod governance;
 pub mod issue_reads;
 mod names;
@@ -64,6 +65,8 @@ pub struct WriteTx {
     /// Recorded with the status changes its mirror writes make.
     provenance: tracking::Provenance,
     workflows: Arc<tracking::WorkflowCache>,
+    /// Domain events of this transaction, written by its commit (see [`events`]).
+    events: Vec<events::PendingEvent>,
 }
 
 impl WriteTx {
@@ -75,6 +78,8 @@ impl WriteTx {
                 .execute(&mut *self.tx)
                 .await?;
         }
+        // Last, so the events' lock is held only for the commit itself.
+        events::flush(&mut self.tx, &self.events).await?;
         self.tx.commit().await
     }
 }
@@ -258,6 +263,7 @@ impl Store {
                     changes_mirror,
                     provenance: tracking::Provenance::default(),
                     workflows: self.workflows.clone(),
+                    events: Vec::new(),
                 })
             }
             Backend::Postgres => Ok(WriteTx {
@@ -266,6 +272,7 @@ impl Store {
                 changes_mirror,
                 provenance: tracking::Provenance::default(),
                 workflows: self.workflows.clone(),
+                events: Vec::new(),
             }),
         }
     }
