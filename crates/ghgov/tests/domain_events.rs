@@ -618,9 +618,108 @@ async fn the_event_api_checks_its_parameters_and_filters(db: String) {
     t.finish().await;
 }
 
+/// Two writers storing the same change at once (a webhook batch beside a sync): each
+/// change is one event. On PostgreSQL the second waits for the first (seen in
+/// pg_stat_activity) and then compares with what the first committed.
+async fn concurrent_writers_record_each_event_once(db: String) {
+    use ghgov::mirror::projector::Seen;
+    use ghgov::store::events::EventFilter;
+    use ghgov::store::records::{Issue, Repository};
+    use ghgov::tracking::{Provenance, Source};
+    let store = ghgov::store::Store::open(&db).await.unwrap();
+    let repository: Repository = serde_json::from_value(json!({
+        "id": 1, "name": "widgets", "full_name": "acme/widgets", "owner": {"id": 2, "login": "acme"}, "open_issues_count": 2
+    }))
+    .unwrap();
+    let issue = |id: i64, second: u32, labels: Value| -> Issue {
+        serde_json::from_value(json!({
+            "id": id, "number": id, "title": "Contended", "state": "open", "labels": labels,
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": format!("2026-01-01T00:00:{second:02}Z"),
+        }))
+        .unwrap()
+    };
+    let mut tx = store.begin_mirror_write().await.unwrap();
+    tx.mirror().repository(&repository).await.unwrap();
+    for id in [100, 101] {
+        tx.mirror()
+            .issue(&mut Seen::default(), 1, &issue(id, 0, json!([])), None)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let all = EventFilter {
+        after: 0,
+        limit: 1000,
+        ..EventFilter::default()
+    };
+    let setup = store.events(&all).await.unwrap().len();
+
+    // Both store the label change and the sub-issue link.
+    let labelled = issue(100, 1, json!([{"id": 11, "name": "status:in_progress"}]));
+    let mut first = store.begin_mirror_write().await.unwrap();
+    first.set_provenance(Provenance::new(Source::Webhook).correlation("first"));
+    first
+        .mirror()
+        .issue(&mut Seen::default(), 1, &labelled, None)
+        .await
+        .unwrap();
+    first.mirror().link_sub_issue(100, 101).await.unwrap();
+    let second = {
+        let (store, labelled) = (store.clone(), labelled.clone());
+        async move {
+            let mut tx = store.begin_mirror_write().await.unwrap();
+            tx.set_provenance(Provenance::new(Source::Sync).correlation("second"));
+            tx.mirror().link_sub_issue(100, 101).await.unwrap();
+            tx.mirror()
+                .issue(&mut Seen::default(), 1, &labelled, None)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    if db.starts_with("postgres") {
+        let second = tokio::spawn(second);
+        let pool = store.pool_for_tests();
+        let mut waiting = 0_i64;
+        for _ in 0..3000 {
+            waiting = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap();
+            if waiting > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(waiting, 1, "the second writer waits for the first");
+        first.commit().await.unwrap();
+        second.await.unwrap();
+    } else {
+        first.commit().await.unwrap();
+        second.await;
+    }
+    let got: Vec<(String, Option<String>)> = store.events(&all).await.unwrap()[setup..]
+        .iter()
+        .map(|e| (e.event_type.clone(), e.correlation_id.clone()))
+        .collect();
+    let first = Some("first".to_string());
+    assert_eq!(
+        got,
+        [
+            ("issue.updated".to_string(), first.clone()),
+            ("issue.status_changed".to_string(), first.clone()),
+            ("hierarchy.updated".to_string(), first),
+        ]
+    );
+}
+
 suite!(both: [
     a_webhook_sequence_yields_its_events_in_order,
     a_sync_finds_a_lost_change_with_its_operation_as_correlation,
     paging_never_skips_or_repeats_under_concurrent_writes,
     the_event_api_checks_its_parameters_and_filters,
+    concurrent_writers_record_each_event_once,
 ]);
