@@ -13,7 +13,7 @@
 
 use crate::projector::{Change, MirrorTx};
 use crate::records::Issue;
-use crate::sql::{id_list, placeholders};
+use crate::sql::{anonymous_placeholders, id_list, placeholders};
 use crate::tracking::{Provenance, Status};
 use crate::{Store, WriteTx};
 use serde_json::json;
@@ -145,6 +145,9 @@ struct RepoNameRow {
     full_name: String,
 }
 
+/// Events written by one INSERT (see [`flush`]).
+const ROWS_PER_INSERT: usize = 1000;
+
 /// Writes a transaction's events, just before its commit (see the module's comment).
 pub(crate) async fn flush(
     conn: &mut AnyConnection,
@@ -185,15 +188,21 @@ pub(crate) async fn flush(
         .collect()
     };
     let recorded_at = crate::now_text();
-    // 14 values a row: 500 rows a statement stay within both databases' bind limits.
-    for (c, chunk) in events.chunks(500).enumerate() {
-        let sql = format!(
-            "INSERT INTO domain_events (id, event_type, entity, entity_id, repository_id, repository, payload, correlation_id, causation_id, source, actor, occurred_at, recorded_at) VALUES {}",
+    // One statement for a page's events (13 values a row, within both databases' bind
+    // limits); on SQLite with anonymous parameters, which it need not look up by name.
+    let sqlite = conn.backend_name() == "SQLite";
+    for (c, chunk) in events.chunks(ROWS_PER_INSERT).enumerate() {
+        let values = if sqlite {
+            anonymous_placeholders(chunk.len(), 13)
+        } else {
             placeholders(chunk.len(), 13)
+        };
+        let sql = format!(
+            "INSERT INTO domain_events (id, event_type, entity, entity_id, repository_id, repository, payload, correlation_id, causation_id, source, actor, occurred_at, recorded_at) VALUES {values}"
         );
         let mut q = sqlx::query(&sql);
         for (k, e) in chunk.iter().enumerate() {
-            let id = first + (c * 500 + k) as i64;
+            let id = first + (c * ROWS_PER_INSERT + k) as i64;
             let causation = e.event.causation.and_then(|cause| match cause {
                 Cause::Recorded(id) => Some(id),
                 // A cause undone with its savepoint leaves no reference.
@@ -557,12 +566,15 @@ impl MirrorTx<'_> {
     }
 
     async fn milestone_counts(&mut self, ids: &[i64]) -> anyhow::Result<Vec<MilestoneCounts>> {
+        // Counted from the index on (milestone_id, state) alone.
+        let ids = id_list(ids);
         Ok(sqlx::query_as::<_, MilestoneCounts>(&format!(
-            "SELECT m.id, m.number, \
-             (SELECT COUNT(*) FROM issues i WHERE i.milestone_id = m.id AND i.state = 'open') AS open_issues, \
-             (SELECT COUNT(*) FROM issues i WHERE i.milestone_id = m.id AND i.state = 'closed') AS closed_issues \
-             FROM milestones m WHERE m.id IN ({})",
-            id_list(ids)
+            "SELECT m.id, m.number, COALESCE(c.open_issues, 0) AS open_issues, COALESCE(c.closed_issues, 0) AS closed_issues \
+             FROM milestones m LEFT JOIN (SELECT milestone_id, \
+               COUNT(CASE WHEN state = 'open' THEN 1 END) AS open_issues, \
+               COUNT(CASE WHEN state = 'closed' THEN 1 END) AS closed_issues \
+               FROM issues WHERE milestone_id IN ({ids}) GROUP BY milestone_id) c ON c.milestone_id = m.id \
+             WHERE m.id IN ({ids})"
         ))
         .persistent(false)
         .fetch_all(&mut *self.conn)
