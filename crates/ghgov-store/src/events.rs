@@ -689,6 +689,17 @@ impl MirrorTx<'_> {
             .map(|p| (*p, false))
             .chain(after.difference(&before).map(|p| (*p, true)))
             .collect();
+        self.emit_links(kind, &changes, None).await
+    }
+
+    /// One event per link added (true) or removed (false), about the parent (sub-issues) or
+    /// the blocked issue (dependencies).
+    async fn emit_links(
+        &mut self,
+        kind: Links,
+        changes: &[((i64, i64), bool)],
+        cause: Option<Cause>,
+    ) -> anyhow::Result<()> {
         if changes.is_empty() {
             return Ok(());
         }
@@ -696,7 +707,7 @@ impl MirrorTx<'_> {
             .repositories_of(changes.iter().map(|((a, _), _)| *a))
             .await?;
         let at = crate::now_text();
-        for ((a, b), added) in changes {
+        for &((a, b), added) in changes {
             let (t, payload) = match (kind, added) {
                 (Links::SubIssues, _) => (
                     HIERARCHY_UPDATED,
@@ -710,14 +721,8 @@ impl MirrorTx<'_> {
                     json!({"blocked_id": a, "blocking_id": b}),
                 ),
             };
-            self.emit(NewEvent::new(
-                t,
-                "issue",
-                a,
-                repos.get(&a).copied(),
-                &at,
-                payload,
-            ));
+            let event = NewEvent::new(t, "issue", a, repos.get(&a).copied(), &at, payload);
+            self.emit(event.caused_by(cause));
         }
         Ok(())
     }
@@ -766,13 +771,14 @@ impl MirrorTx<'_> {
             )))
         });
         for kind in [Links::SubIssues, Links::Dependencies] {
-            let before = self.links(kind, &[issue_id]).await?;
-            // What the deletion will leave: none of them.
-            let mark = self.events.len();
-            self.link_events_gone(kind, before).await?;
-            for k in mark..self.events.len() {
-                self.events[k].event.causation = cause;
-            }
+            // The deletion that follows leaves none of them.
+            let gone: Vec<((i64, i64), bool)> = self
+                .links(kind, &[issue_id])
+                .await?
+                .into_iter()
+                .map(|p| (p, false))
+                .collect();
+            self.emit_links(kind, &gone, cause).await?;
         }
         if let Some(m) = r.milestone_id {
             if let Some(c) = self.milestone_counts(&[m]).await?.pop() {
@@ -798,40 +804,6 @@ impl MirrorTx<'_> {
                     .caused_by(cause),
                 );
             }
-        }
-        Ok(())
-    }
-
-    /// Removal events for links about to be deleted.
-    async fn link_events_gone(
-        &mut self,
-        kind: Links,
-        gone: BTreeSet<(i64, i64)>,
-    ) -> anyhow::Result<()> {
-        if gone.is_empty() {
-            return Ok(());
-        }
-        let repos = self.repositories_of(gone.iter().map(|(a, _)| *a)).await?;
-        let at = crate::now_text();
-        for (a, b) in gone {
-            let (t, payload) = match kind {
-                Links::SubIssues => (
-                    HIERARCHY_UPDATED,
-                    json!({"change": "removed", "parent_id": a, "child_id": b}),
-                ),
-                Links::Dependencies => (
-                    DEPENDENCY_REMOVED,
-                    json!({"blocked_id": a, "blocking_id": b}),
-                ),
-            };
-            self.emit(NewEvent::new(
-                t,
-                "issue",
-                a,
-                repos.get(&a).copied(),
-                &at,
-                payload,
-            ));
         }
         Ok(())
     }

@@ -353,6 +353,43 @@ async fn a_webhook_sequence_yields_its_events_in_order(db: String) {
     assert_eq!(r.status(), 202);
     settled(fh, &gg.store).await;
     assert_eq!(events_after(&url, &read, 0).await, all);
+
+    // Deleted on GitHub (by the repository's owner): it leaves the mirror, with the link
+    // that blocked B and its place in the milestone.
+    reqwest::Client::new()
+        .post(format!(
+            "{}/_fakehub/repos/acme/widgets/issues/{a_number}/delete",
+            fh.url
+        ))
+        .send_ok()
+        .await;
+    settled(fh, &gg.store).await;
+    let got = events_after(&url, &read, seen).await;
+    let mut k = kinds(&got);
+    k.sort();
+    assert_eq!(
+        k,
+        [
+            ("dependency.removed".to_string(), b_id),
+            ("issue.removed".to_string(), a_id),
+            ("milestone.progress_changed".to_string(), milestone),
+        ],
+        "{got:#?}"
+    );
+    let removed = got.iter().find(|e| e["type"] == "issue.removed").unwrap();
+    assert_eq!(
+        removed["payload"],
+        json!({"number": a_number, "reason": "deleted"})
+    );
+    let progress = got
+        .iter()
+        .find(|e| e["type"] == "milestone.progress_changed")
+        .unwrap();
+    assert_eq!(
+        progress["payload"],
+        json!({"number": milestone_number, "open": 0, "closed": 0, "previous": {"open": 1, "closed": 0}})
+    );
+    assert_eq!(progress["causation_id"], removed["id"]);
     t.finish().await;
 }
 
