@@ -753,10 +753,103 @@ async fn concurrent_writers_record_each_event_once(db: String) {
     );
 }
 
+/// A governance apply's changes are events of its plan (`plan-<id>`, source apply, its
+/// actor): each issue it creates once, each sub-issue link and dependency once; the sync
+/// that reads them back adds none.
+async fn an_apply_records_its_changes_as_events_of_its_plan(db: String) {
+    use ghgov::governance::engine::{self, check, Documents, Planner};
+    use ghgov::governance::load::read_document;
+    use ghgov::store::events::EventFilter;
+    let t = TestWorld::empty().start(&db).await;
+    let example = |name: &str| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples")
+            .join(name);
+        read_document(&path, name, &Default::default()).unwrap()
+    };
+    let docs = Documents {
+        spec: example("project-spec.yml"),
+        config: example("governance.yml"),
+    };
+    let checked = check(&docs, false).unwrap_or_else(|r| panic!("{}", r.render()));
+    let gh = t.github();
+    let (plan, _) = Planner::new(t.store.clone(), &gh)
+        .plan(&checked.spec, &checked.config, false)
+        .await
+        .unwrap();
+    let row = engine::store_plan(&t.store, &plan, None, &json!({}), "alice")
+        .await
+        .unwrap();
+    let repo = ghgov::mirror::RepoName::parse(&plan.repository).unwrap();
+    ghgov::governance::apply::Applier::new(&t.store, &gh, &repo, "alice")
+        .apply(row.id, &plan)
+        .await
+        .unwrap();
+    let all = EventFilter {
+        after: 0,
+        limit: 100_000,
+        ..EventFilter::default()
+    };
+    let events = t.store.events(&all).await.unwrap();
+    let (issues, links, blockers) = {
+        let world = t.fh.hub.world.read();
+        let r = world
+            .repos
+            .iter()
+            .find(|r| r.full_name() == plan.repository)
+            .unwrap();
+        let live: Vec<_> = r
+            .issues
+            .iter()
+            .filter(|i| i.gone.is_none() && !i.pull_request)
+            .collect();
+        (
+            live.iter().map(|i| i.id as i64).collect::<HashSet<i64>>(),
+            live.iter().map(|i| i.sub_issues.len()).sum::<usize>(),
+            live.iter().map(|i| i.blocked_by.len()).sum::<usize>(),
+        )
+    };
+    assert!(issues.len() >= 30, "the example creates its hierarchy");
+    let of = |t: &str| {
+        events
+            .iter()
+            .filter(|e| e.event_type == t)
+            .collect::<Vec<_>>()
+    };
+    let created: Vec<i64> = of("issue.created").iter().map(|e| e.entity_id).collect();
+    assert_eq!(created.len(), issues.len(), "each created once");
+    assert_eq!(created.iter().copied().collect::<HashSet<_>>(), issues);
+    assert_eq!(of("hierarchy.updated").len(), links);
+    assert!(links > 0);
+    assert_eq!(of("dependency.added").len(), blockers);
+    let plan_id = format!("plan-{}", row.id);
+    for e in &events {
+        assert_eq!(e.correlation_id.as_deref(), Some(plan_id.as_str()), "{e:?}");
+        assert_eq!(
+            (e.source.as_str(), e.actor.as_deref()),
+            ("apply", Some("alice")),
+            "{e:?}"
+        );
+    }
+    t.syncer()
+        .sync(&repo, ghgov::mirror::sync::SyncKind::Full)
+        .await
+        .unwrap();
+    let after = t.store.events(&all).await.unwrap();
+    assert_eq!(
+        after.len(),
+        events.len(),
+        "the sync finds nothing new: {:#?}",
+        &after[events.len()..]
+    );
+    t.finish().await;
+}
+
 suite!(both: [
     a_webhook_sequence_yields_its_events_in_order,
     a_sync_finds_a_lost_change_with_its_operation_as_correlation,
     paging_never_skips_or_repeats_under_concurrent_writes,
     the_event_api_checks_its_parameters_and_filters,
     concurrent_writers_record_each_event_once,
+    an_apply_records_its_changes_as_events_of_its_plan,
 ]);

@@ -175,3 +175,49 @@ pub async fn list(
         next_after,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_names_the_parameters_as_the_query_reads_them() {
+        let doc = crate::api::openapi_document();
+        let op = &doc["paths"]["/api/v1/events"]["get"];
+        let names: Vec<&str> = op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["after", "limit", "type", "entity"]);
+        let event = &doc["components"]["schemas"]["DomainEvent"]["properties"];
+        assert!(event.get("type").is_some(), "{event}");
+        assert!(event.get("event_type").is_none(), "{event}");
+    }
+
+    #[test]
+    fn filters_are_read_strictly() {
+        let q = |s: &str| {
+            serde_urlencoded::from_str::<EventsQuery>(s)
+                .map(|q| (q.event_type, q.entity))
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            q("type=issue.closed&entity=milestone:7").unwrap(),
+            (
+                Some(EventType("issue.closed".into())),
+                Some(EntityRef("milestone".into(), 7))
+            )
+        );
+        for bad in [
+            "type=issue",
+            "type=ISSUE.CLOSED",
+            "entity=issue",
+            "entity=issue:-1",
+            "entity=user:1",
+        ] {
+            assert!(q(bad).is_err(), "{bad}");
+        }
+    }
+}
