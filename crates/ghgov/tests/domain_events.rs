@@ -845,6 +845,99 @@ async fn an_apply_records_its_changes_as_events_of_its_plan(db: String) {
     t.finish().await;
 }
 
+/// A status change made through ghgov (the store function the write API uses) is one
+/// event with the request's provenance; GitHub's echo of it (the label) is an update of the
+/// labels, not a second status change.
+async fn an_api_status_change_is_one_event_and_its_echo_no_second(db: String) {
+    use ghgov::mirror::projector::Seen;
+    use ghgov::store::events::EventFilter;
+    use ghgov::store::records::{Issue, Repository};
+    use ghgov::tracking::{Provenance, Source, Status};
+    let store = ghgov::store::Store::open(&db).await.unwrap();
+    let repository: Repository = serde_json::from_value(json!({
+        "id": 1, "name": "widgets", "full_name": "acme/widgets", "owner": {"id": 2, "login": "acme"}, "open_issues_count": 1
+    }))
+    .unwrap();
+    let issue = |second: u32, labels: Value| -> Issue {
+        serde_json::from_value(json!({
+            "id": 7, "number": 7, "title": "Through the API", "state": "open", "labels": labels,
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": format!("2026-01-01T00:00:{second:02}Z"),
+        }))
+        .unwrap()
+    };
+    let mut tx = store.begin_mirror_write().await.unwrap();
+    tx.mirror().repository(&repository).await.unwrap();
+    tx.mirror()
+        .issue(&mut Seen::default(), 1, &issue(0, json!([])), None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let all = EventFilter {
+        after: 0,
+        limit: 1000,
+        ..EventFilter::default()
+    };
+    let setup = store.events(&all).await.unwrap().len();
+    let mut tx = store.begin_mirror_write().await.unwrap();
+    tx.set_provenance(
+        Provenance::new(Source::Api)
+            .actor(Some("token:alice"))
+            .correlation("request-1"),
+    );
+    tx.mirror()
+        .append_status_change(7, Status::InProgress, "2026-01-01T00:00:05Z")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.begin_mirror_write().await.unwrap();
+    tx.set_provenance(Provenance::new(Source::Webhook).correlation("echo"));
+    tx.mirror()
+        .issue(
+            &mut Seen::default(),
+            1,
+            &issue(6, json!([{"id": 11, "name": "status:in_progress"}])),
+            None,
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let got: Vec<(String, Option<String>, String)> = store.events(&all).await.unwrap()[setup..]
+        .iter()
+        .map(|e| {
+            (
+                e.event_type.clone(),
+                e.correlation_id.clone(),
+                e.payload.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert_eq!(
+        (got[0].0.as_str(), got[0].1.as_deref()),
+        ("issue.status_changed", Some("request-1"))
+    );
+    let payload: Value = serde_json::from_str(&got[0].2).unwrap();
+    assert_eq!(
+        (
+            &payload["from"],
+            &payload["to"],
+            &payload["source"],
+            &payload["actor"]
+        ),
+        (
+            &json!("planning"),
+            &json!("in_progress"),
+            &json!("api"),
+            &json!("token:alice")
+        )
+    );
+    assert_eq!(
+        (got[1].0.as_str(), got[1].1.as_deref()),
+        ("issue.updated", Some("echo"))
+    );
+}
+
 suite!(both: [
     a_webhook_sequence_yields_its_events_in_order,
     a_sync_finds_a_lost_change_with_its_operation_as_correlation,
@@ -852,4 +945,5 @@ suite!(both: [
     the_event_api_checks_its_parameters_and_filters,
     concurrent_writers_record_each_event_once,
     an_apply_records_its_changes_as_events_of_its_plan,
+    an_api_status_change_is_one_event_and_its_echo_no_second,
 ]);
