@@ -6,6 +6,7 @@ mod admissions;
 pub mod conflicts;
 mod deliveries;
 mod etags;
+pub mod events;
 pub mod governance;
 pub mod issue_reads;
 mod names;
@@ -65,6 +66,8 @@ pub struct WriteTx {
     /// Recorded with the status changes its mirror writes make.
     provenance: tracking::Provenance,
     workflows: Arc<tracking::WorkflowCache>,
+    /// Domain events of this transaction, written by its commit (see [`events`]).
+    events: Vec<events::PendingEvent>,
 }
 
 impl WriteTx {
@@ -76,6 +79,8 @@ impl WriteTx {
                 .execute(&mut *self.tx)
                 .await?;
         }
+        // Last, so the events' lock is held only for the commit itself.
+        events::flush(&mut self.tx, &self.events).await?;
         self.tx.commit().await
     }
 }
@@ -259,6 +264,7 @@ impl Store {
                     changes_mirror,
                     provenance: tracking::Provenance::default(),
                     workflows: self.workflows.clone(),
+                    events: Vec::new(),
                 })
             }
             Backend::Postgres => Ok(WriteTx {
@@ -267,6 +273,7 @@ impl Store {
                 changes_mirror,
                 provenance: tracking::Provenance::default(),
                 workflows: self.workflows.clone(),
+                events: Vec::new(),
             }),
         }
     }

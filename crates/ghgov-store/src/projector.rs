@@ -3,6 +3,7 @@
 //! inside the caller's write transaction; each is idempotent, and older facts (by
 //! `updated_at`) never overwrite newer ones.
 
+use crate::events::{EventsSince, Links, PendingEvent};
 use crate::records::{Comment, Issue, Label, Milestone, Repository, User};
 use crate::sql::{id_list, placeholders};
 use crate::tracking::{Provenance, Status, Workflow, WorkflowCache};
@@ -26,11 +27,13 @@ use std::sync::Arc;
 /// from [`crate::Store::begin_mirror_write`] or [`crate::Store::begin_write`], and
 /// [`MirrorSavepoint::mirror`], inside a savepoint that keeps or undoes its writes alone.
 pub struct MirrorTx<'t> {
-    conn: &'t mut AnyConnection,
+    pub(crate) conn: &'t mut AnyConnection,
     /// Recorded with every status change these writes make.
-    provenance: Provenance,
+    pub(crate) provenance: Provenance,
     /// The workflow each repository derives statuses with.
     workflows: Arc<WorkflowCache>,
+    /// The transaction's domain events (see [`crate::events`]).
+    pub(crate) events: &'t mut Vec<PendingEvent>,
 }
 
 impl WriteTx {
@@ -42,6 +45,7 @@ impl WriteTx {
             conn: &mut self.tx,
             provenance: self.provenance.clone(),
             workflows: self.workflows.clone(),
+            events: &mut self.events,
         }
     }
 
@@ -62,6 +66,7 @@ impl WriteTx {
             changes_mirror,
             provenance,
             workflows,
+            events,
             ..
         } = self;
         Ok(MirrorSavepoint {
@@ -69,6 +74,7 @@ impl WriteTx {
             changes_mirror,
             provenance: provenance.clone(),
             workflows: workflows.clone(),
+            events: EventsSince::new(events),
         })
     }
 }
@@ -79,6 +85,7 @@ pub struct MirrorSavepoint<'t> {
     changes_mirror: &'t mut bool,
     provenance: Provenance,
     workflows: Arc<WorkflowCache>,
+    events: EventsSince<'t>,
 }
 
 impl MirrorSavepoint<'_> {
@@ -88,14 +95,16 @@ impl MirrorSavepoint<'_> {
             conn: &mut self.tx,
             provenance: self.provenance.clone(),
             workflows: self.workflows.clone(),
+            events: &mut *self.events.buffer,
         }
     }
 
     /// Keeps what the savepoint wrote; the enclosing transaction's commit then moves the
     /// mirror's version, even if the event was in the end ignored (it may have projected
     /// its repository).
-    pub async fn commit(self) -> Result<(), DbError> {
+    pub async fn commit(mut self) -> Result<(), DbError> {
         self.tx.commit().await?;
+        self.events.keep = true;
         *self.changes_mirror = true;
         Ok(())
     }
@@ -176,13 +185,13 @@ struct IssueStatusKey {
 }
 
 /// A status change about to be recorded.
-struct Change<'a> {
-    issue_id: i64,
-    from: Option<Status>,
-    to: Status,
-    at: &'a str,
-    reason: Option<&'a str>,
-    violation: bool,
+pub(crate) struct Change<'a> {
+    pub(crate) issue_id: i64,
+    pub(crate) from: Option<Status>,
+    pub(crate) to: Status,
+    pub(crate) at: &'a str,
+    pub(crate) reason: Option<&'a str>,
+    pub(crate) violation: bool,
 }
 
 /// A status change the projector recorded (see [`MirrorTx::append_status_change`]).
@@ -196,11 +205,16 @@ pub struct StatusChange {
 
 impl<'t> MirrorTx<'t> {
     /// A door for reads only (the store's own use: [`crate::Store::workflow`]).
-    pub(crate) fn reader(conn: &'t mut AnyConnection, workflows: Arc<WorkflowCache>) -> Self {
+    pub(crate) fn reader(
+        conn: &'t mut AnyConnection,
+        events: &'t mut Vec<PendingEvent>,
+        workflows: Arc<WorkflowCache>,
+    ) -> Self {
         MirrorTx {
             conn,
             provenance: Provenance::default(),
             workflows,
+            events,
         }
     }
 
@@ -318,6 +332,7 @@ impl<'t> MirrorTx<'t> {
     /// projected before the writer records GitHub's answer, and must not read as someone
     /// else's change.
     async fn record_changes(&mut self, repo_id: i64, changes: &[Change<'_>]) -> anyhow::Result<()> {
+        self.status_events(repo_id, changes);
         let recorded_at = crate::now_text();
         let ours = if self.provenance.source == crate::tracking::Source::Api || changes.is_empty() {
             HashMap::new()
@@ -690,6 +705,7 @@ impl<'t> MirrorTx<'t> {
             }
         }
         let workflow = self.workflow(repo_id).await?;
+        let before = self.issue_snapshot(&ids).await?;
         let mut changes: Vec<Change<'_>> = Vec::new();
         let mut users: Vec<&User> = Vec::new();
         for i in page.iter().filter(|i| !tombstoned.contains(&i.id)) {
@@ -742,7 +758,9 @@ impl<'t> MirrorTx<'t> {
         if stored.is_empty() {
             return Ok(outcomes);
         }
+        let moves = self.issue_events(repo_id, before, &stored);
         self.record_changes(repo_id, &changes).await?;
+        self.milestone_events(repo_id, moves).await?;
         for i in &stored {
             for l in &i.labels {
                 self.label(seen, repo_id, l).await?;
@@ -871,6 +889,7 @@ impl<'t> MirrorTx<'t> {
         .bind(issue_id)
         .fetch_optional(&mut *self.conn)
         .await?;
+        self.removal_events(issue_id, reason).await?;
         for sql in [
             "DELETE FROM issue_labels WHERE issue_id = $1",
             "DELETE FROM issue_assignees WHERE issue_id = $1",
@@ -972,6 +991,8 @@ impl<'t> MirrorTx<'t> {
         for child in children {
             not_itself(parent, *child, "sub-issue")?;
         }
+        let touched = [&[parent], children].concat();
+        let before = self.links_before(Links::SubIssues, &touched).await?;
         sqlx::query("DELETE FROM sub_issue_links WHERE parent_id = $1")
             .bind(parent)
             .execute(&mut *self.conn)
@@ -991,7 +1012,7 @@ impl<'t> MirrorTx<'t> {
             .execute(&mut *self.conn)
             .await?;
         }
-        Ok(())
+        self.link_events(Links::SubIssues, &touched, before).await
     }
 
     pub async fn link_sub_issue(&mut self, parent: i64, child: i64) -> anyhow::Result<()> {
@@ -999,6 +1020,9 @@ impl<'t> MirrorTx<'t> {
         if self.either_gone(parent, child).await? {
             return Ok(());
         }
+        let before = self
+            .links_before(Links::SubIssues, &[parent, child])
+            .await?;
         let next: i64 = sqlx::query_scalar(
             "SELECT COALESCE(MAX(position) + 1, 0) FROM sub_issue_links WHERE parent_id = $1",
         )
@@ -1014,31 +1038,45 @@ impl<'t> MirrorTx<'t> {
         .bind(next)
         .execute(&mut *self.conn)
         .await?;
-        Ok(())
+        self.link_events(Links::SubIssues, &[parent, child], before)
+            .await
     }
 
     pub async fn unlink_sub_issue(&mut self, parent: i64, child: i64) -> anyhow::Result<()> {
+        let before = self
+            .links_before(Links::SubIssues, &[parent, child])
+            .await?;
         sqlx::query("DELETE FROM sub_issue_links WHERE parent_id = $1 AND child_id = $2")
             .bind(parent)
             .bind(child)
             .execute(&mut *self.conn)
             .await?;
-        Ok(())
+        self.link_events(Links::SubIssues, &[parent, child], before)
+            .await
     }
 
     /// Replaces the issues blocking `blocked`.
     pub async fn set_blocked_by(&mut self, blocked: i64, blockers: &[i64]) -> anyhow::Result<()> {
+        let before = self.links_before(Links::Dependencies, &[blocked]).await?;
         sqlx::query("DELETE FROM dependencies WHERE blocked_id = $1")
             .bind(blocked)
             .execute(&mut *self.conn)
             .await?;
         for b in blockers {
-            self.add_dependency(blocked, *b).await?;
+            self.insert_dependency(blocked, *b).await?;
         }
-        Ok(())
+        self.link_events(Links::Dependencies, &[blocked], before)
+            .await
     }
 
     pub async fn add_dependency(&mut self, blocked: i64, blocking: i64) -> anyhow::Result<()> {
+        let before = self.links_before(Links::Dependencies, &[blocked]).await?;
+        self.insert_dependency(blocked, blocking).await?;
+        self.link_events(Links::Dependencies, &[blocked], before)
+            .await
+    }
+
+    async fn insert_dependency(&mut self, blocked: i64, blocking: i64) -> anyhow::Result<()> {
         not_itself(blocked, blocking, "blocker")?;
         if self.either_gone(blocked, blocking).await? {
             return Ok(());
@@ -1054,12 +1092,14 @@ impl<'t> MirrorTx<'t> {
     }
 
     pub async fn remove_dependency(&mut self, blocked: i64, blocking: i64) -> anyhow::Result<()> {
+        let before = self.links_before(Links::Dependencies, &[blocked]).await?;
         sqlx::query("DELETE FROM dependencies WHERE blocked_id = $1 AND blocking_id = $2")
             .bind(blocked)
             .bind(blocking)
             .execute(&mut *self.conn)
             .await?;
-        Ok(())
+        self.link_events(Links::Dependencies, &[blocked], before)
+            .await
     }
 
     pub async fn clear_relations_dirty(&mut self, issue_id: i64) -> anyhow::Result<()> {

@@ -29,6 +29,15 @@ pub fn placeholders(rows: usize, width: usize) -> String {
         .join(", ")
 }
 
+/// `(?, ?), (?, ?), …`: anonymous parameters, for SQLite's large multi-row statements.
+/// SQLite looks numbered parameters (`$1`) up by name, at a cost that grows with the square
+/// of their number (measured: a 2,600-value INSERT per page took 40% of a bulk sync);
+/// anonymous ones cost nothing to look up. PostgreSQL takes only `$n` ([`placeholders`]).
+pub fn anonymous_placeholders(rows: usize, width: usize) -> String {
+    let row = format!("({})", vec!["?"; width].join(", "));
+    vec![row; rows].join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +48,6 @@ mod tests {
         assert_eq!(id_list(Vec::<i64>::new()), "");
         assert_eq!(id_list([4, 5].iter()), "4,5");
         assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(anonymous_placeholders(2, 2), "(?, ?), (?, ?)");
     }
 }

@@ -557,7 +557,8 @@ impl crate::Store {
     /// what a write through ghgov checks a requested status change against.
     pub async fn workflow(&self, repo_id: i64) -> anyhow::Result<Arc<Workflow>> {
         let mut tx = self.pool.begin().await?;
-        let w = crate::projector::MirrorTx::reader(&mut tx, self.workflows.clone())
+        let mut no_events = Vec::new();
+        let w = crate::projector::MirrorTx::reader(&mut tx, &mut no_events, self.workflows.clone())
             .workflow(repo_id)
             .await?;
         tx.rollback().await?;

@@ -17,6 +17,7 @@ macro_rules! page_of {
 }
 
 mod documents;
+mod events;
 mod extract;
 mod governance;
 pub(crate) mod issue_writes;
@@ -332,6 +333,7 @@ fn api_routes() -> Routes<AppState> {
         )
         .get("/issues/{id}/comments", issues::comments)
         .get("/issues/{id}/history", issues::history)
+        .get("/events", events::list)
         .get("/labels", resources::labels)
         .get("/milestones", resources::milestones)
         .post("/sync/trigger", ops::trigger_sync)

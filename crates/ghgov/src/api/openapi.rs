@@ -3,7 +3,7 @@
 //! test below; an answer that does not match its schema fails the API tests (their harness
 //! checks every JSON answer against this document).
 
-use super::{governance, issue_writes, issues, ops, resources, ErrorBody};
+use super::{events, governance, issue_writes, issues, ops, resources, ErrorBody};
 use serde_json::Value;
 use std::sync::OnceLock;
 use utoipa::openapi::path::{Operation, PathItem};
@@ -39,6 +39,7 @@ use utoipa::{Modify, OpenApi};
         issue_writes::resolve_conflict,
         issues::comments,
         issues::history,
+        events::list,
         resources::labels,
         resources::milestones,
         ops::trigger_sync,
@@ -69,6 +70,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "mirror", description = "Repositories, labels and milestones of the mirror"),
         (name = "issues", description = "Issues and pull-request stubs of the mirror"),
+        (name = "events", description = "Domain events: every change the mirror recorded, in commit order"),
         (name = "sync", description = "Syncing the mirror with GitHub"),
         (name = "webhooks", description = "GitHub's deliveries: receiving, listing, replaying"),
         (name = "governance", description = "Governance configurations, validation, plans, compliance and the audit trail"),

@@ -344,7 +344,7 @@ impl Syncer {
         if !comments_full {
             report.comments += changed;
         }
-        let (parents, deps) = self.relations(repo, repo_id).await?;
+        let (parents, deps) = self.relations(repo, repo_id, op).await?;
         report.sub_issue_parents = parents;
         report.dependency_issues = deps;
         // The full sync is complete: the next one starts afresh.
@@ -657,6 +657,7 @@ impl Syncer {
             Lookup::NotFound => "not_found",
         };
         let mut tx = self.store.begin_mirror_write().await?;
+        tx.set_provenance(provenance(op));
         tx.mirror().remove_issue(id, reason).await?;
         tx.commit().await?;
         Ok(true)
@@ -736,7 +737,12 @@ impl Syncer {
 
     /// Sub-issues and dependencies of issues that changed: only parents GitHub says have
     /// sub-issues (or that the mirror thinks have some), only issues with dependencies.
-    async fn relations(&self, repo: &RepoName, repo_id: i64) -> anyhow::Result<(u64, u64)> {
+    async fn relations(
+        &self,
+        repo: &RepoName,
+        repo_id: i64,
+        op: i64,
+    ) -> anyhow::Result<(u64, u64)> {
         let dirty = self.store.dirty_issues(repo_id).await?;
         let (mut parents, mut deps) = (0, 0);
         for r in dirty {
@@ -755,6 +761,8 @@ impl Syncer {
                 Vec::new()
             };
             let mut tx = self.store.begin_mirror_write().await?;
+            // Link changes it finds are events of this sync.
+            tx.set_provenance(provenance(op));
             tx.mirror().set_sub_issues(id, &children).await?;
             tx.mirror().set_blocked_by(id, &blockers).await?;
             tx.mirror().clear_relations_dirty(id).await?;
