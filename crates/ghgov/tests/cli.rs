@@ -228,6 +228,14 @@ async fn issue_and_milestone_commands_go_through_the_server() {
     let listed: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!(listed["data"].as_array().unwrap().len() >= 2, "{listed}");
 
+    // Conflicts: none yet; a resolution that is not one of the three is refused by clap.
+    let (ok, out, err) = run(&["conflicts", "list"]).await;
+    assert!(ok && out.contains("no open conflicts"), "{out}{err}");
+    let (ok, _, err) = run(&["conflicts", "resolve", "1", "sideways"]).await;
+    assert!(!ok && err.contains("local, remote, value"), "{err}");
+    let (ok, _, err) = run(&["conflicts", "resolve", "1", "remote"]).await;
+    assert!(!ok && err.contains("404"), "{err}");
+
     // Without a token it says which flag is missing; a wrong server is named.
     let (ok, _, err) = ghgov_async(vec!["issue".into(), "close".into(), "1".into()]).await;
     assert!(!ok && err.contains("--token"), "{err}");

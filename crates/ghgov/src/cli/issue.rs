@@ -431,3 +431,93 @@ pub async fn run_milestone(command: MilestoneCommand) -> anyhow::Result<()> {
     print(&s, status, &v);
     Ok(())
 }
+
+#[derive(Subcommand)]
+pub enum ConflictsCommand {
+    /// List conflicts between changes made through ghgov and on GitHub.
+    List {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// open (default), resolved or all.
+        #[arg(long, default_value = "open")]
+        status: String,
+    },
+    /// Settle a conflict: `local` (write ghgov's value), `remote` (keep GitHub's) or `value`
+    /// (write --value).
+    Resolve {
+        #[command(flatten)]
+        server: ServerArgs,
+        id: i64,
+        #[arg(value_parser = ["local", "remote", "value"])]
+        resolution: String,
+        /// With `value`: the value to write (text for title and body).
+        #[arg(long)]
+        value: Option<String>,
+    },
+}
+
+fn conflict_line(c: &Value) -> String {
+    format!(
+        "conflict {} {} issue {} {}: base {} | ghgov {} | GitHub {} [{}{}]",
+        c["id"],
+        c["repository"].as_str().unwrap_or_default(),
+        c["entity_id"],
+        c["field"].as_str().unwrap_or_default(),
+        c["base"],
+        c["local"],
+        c["remote"],
+        c["status"].as_str().unwrap_or_default(),
+        c["resolution"]
+            .as_str()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default()
+    )
+}
+
+pub async fn run_conflicts(command: ConflictsCommand) -> anyhow::Result<()> {
+    match command {
+        ConflictsCommand::List { server, status } => {
+            let (_, v) = call(
+                &server,
+                Method::GET,
+                &format!("/sync/conflicts?status={status}&per_page=100"),
+                None,
+                None,
+            )
+            .await?;
+            if server.json {
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            } else {
+                let rows = v["data"].as_array().cloned().unwrap_or_default();
+                if rows.is_empty() {
+                    println!("no {status} conflicts");
+                }
+                for c in rows {
+                    println!("{}", conflict_line(&c));
+                }
+            }
+        }
+        ConflictsCommand::Resolve {
+            server,
+            id,
+            resolution,
+            value,
+        } => {
+            if resolution == "value" && value.is_none() {
+                anyhow::bail!("`value` needs --value");
+            }
+            let body = fields(vec![
+                ("resolution", Some(json!(resolution))),
+                ("value", value.map(Value::from)),
+            ]);
+            let path = format!("/sync/conflicts/{id}/resolve");
+            let (_, v) = call(&server, Method::POST, &path, Some(body), None).await?;
+            if server.json {
+                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+            } else {
+                println!("{}", conflict_line(&v["conflict"]));
+            }
+        }
+    }
+    Ok(())
+}

@@ -58,6 +58,9 @@ pub enum Command {
     /// Milestones through a running server: list, create, edit, close.
     #[command(subcommand)]
     Milestone(issue::MilestoneCommand),
+    /// Conflicts between changes made through ghgov and on GitHub: list, resolve.
+    #[command(subcommand)]
+    Conflicts(issue::ConflictsCommand),
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -75,5 +78,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Compliance(args) => governance::compliance(args).await,
         Command::Issue(command) => issue::run(command).await,
         Command::Milestone(command) => issue::run_milestone(command).await,
+        Command::Conflicts(command) => issue::run_conflicts(command).await,
     }
 }

@@ -613,18 +613,38 @@ impl Writer {
             Confirmed::Issue(issue) => {
                 tx.mirror().issue(&mut seen, repo_id, issue, None).await?;
                 for c in conflicts {
-                    tx.record_conflict(crate::store::conflicts::NewConflict {
-                        entity: "issue",
-                        entity_id: issue.id,
-                        repository: &repo.full(),
-                        field: c.field,
-                        base: Some(c.base.to_string()),
-                        local: Some(c.local.to_string()),
-                        remote: Some(c.remote.to_string()),
-                        strategy: c.strategy.as_str(),
-                        operation_id: Some(op.id),
-                    })
-                    .await?;
+                    let id = tx
+                        .record_conflict(crate::store::conflicts::NewConflict {
+                            entity: "issue",
+                            entity_id: issue.id,
+                            repository: &repo.full(),
+                            field: c.field,
+                            base: Some(c.base.to_string()),
+                            local: Some(c.local.to_string()),
+                            remote: Some(c.remote.to_string()),
+                            strategy: c.strategy.as_str(),
+                            operation_id: Some(op.id),
+                        })
+                        .await?;
+                    use crate::store::events::{record_event, NewEvent, CONFLICT_DETECTED};
+                    record_event(
+                        &mut tx,
+                        NewEvent::new(
+                            CONFLICT_DETECTED,
+                            "conflict",
+                            id,
+                            Some(repo_id),
+                            &crate::store::now_text(),
+                            serde_json::json!({
+                                "issue_id": issue.id,
+                                "field": c.field,
+                                "base": c.base,
+                                "local": c.local,
+                                "remote": c.remote,
+                                "strategy": c.strategy.as_str(),
+                            }),
+                        ),
+                    );
                 }
                 tx.operation_done(op.id, Some(issue.id), None).await?;
             }
