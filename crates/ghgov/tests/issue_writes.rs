@@ -1024,7 +1024,106 @@ async fn changes_merge_field_by_field_with_githubs(db: String) {
     t.finish().await;
 }
 
+async fn queued_edits_of_one_issue_go_out_as_one_write(db: String) {
+    let mut t = TestWorld::seeded(seed(2, 0, 2, 0, 0))
+        .serving()
+        .start(&db)
+        .await;
+    let gg = t.take_ghgov();
+    t.syncer()
+        .sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
+        .await
+        .unwrap();
+    let store = gg.store.clone();
+    gg.shutdown().await;
+    let (a, b) = {
+        let w = t.fh.hub.world.read();
+        let r = &w.repos[0];
+        (
+            (r.issues[0].id as i64, r.issues[0].number as i64),
+            (r.issues[1].id as i64, r.issues[1].number as i64),
+        )
+    };
+    let edit = |fields: IssueEdit, (id, number): (i64, i64)| {
+        let store = store.clone();
+        async move {
+            let change = Change::UpdateIssue {
+                number,
+                fields,
+                base: None,
+            };
+            store
+                .enqueue_operation(ghgov::store::operations::NewOperation {
+                    kind: change.kind(),
+                    repository: "acme/widgets",
+                    issue_id: Some(id),
+                    request: &serde_json::to_string(&change).unwrap(),
+                    principal: "token:test",
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let title = |t: &str| IssueEdit {
+        title: Some(t.into()),
+        ..Default::default()
+    };
+    let mut ops = vec![
+        edit(title("one"), a).await,
+        edit(
+            IssueEdit {
+                title: Some("two".into()),
+                labels: Some(vec!["bug".into()]),
+                ..Default::default()
+            },
+            a,
+        )
+        .await,
+        edit(title("b's"), b).await,
+        edit(title("three"), a).await,
+        edit(
+            IssueEdit {
+                body: Some("the body".into()),
+                ..Default::default()
+            },
+            a,
+        )
+        .await,
+    ];
+    let writes = writes_on_github(&t);
+    let gg = t.start_ghgov(|o| o).await;
+    for op in ops.drain(..) {
+        let mut n = 0;
+        loop {
+            let row = gg.store.operation(op).await.unwrap().unwrap();
+            if row.status().settled() {
+                assert_eq!(row.status, "done", "{row:?}");
+                break;
+            }
+            n += 1;
+            assert!(n < 600, "operation {op} did not settle");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    assert_eq!(
+        writes_on_github(&t) - writes,
+        2,
+        "four edits of one issue in one write, one for the other"
+    );
+    let w = t.fh.hub.world.read();
+    let issue = w.repos[0].issue(a.1 as u64).unwrap();
+    assert_eq!(
+        (issue.title.as_str(), issue.body.as_deref()),
+        ("three", Some("the body"))
+    );
+    assert_eq!(issue.labels.len(), 1);
+    drop(w);
+    gg.shutdown().await;
+    t.finish().await;
+}
+
 suite!(both: [
+    queued_edits_of_one_issue_go_out_as_one_write,
     changes_merge_field_by_field_with_githubs,
     comments_and_milestones_go_through_the_writer,
     status_changes_follow_the_workflow,

@@ -23,6 +23,7 @@ use crate::tracking::{Provenance, Source, Status, Workflow};
 use anyhow::{anyhow, Context};
 use merge::{merge, FieldConflict, IssueSnapshot, Strategies};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{watch, Notify};
@@ -273,10 +274,26 @@ impl Writer {
     pub async fn round(&self) -> anyhow::Result<usize> {
         let ops = self.store.unsettled_operations(BATCH).await?;
         let mut settled = 0;
-        for op in ops {
+        let mut folded: HashSet<i64> = HashSet::new();
+        for (i, op) in ops.iter().enumerate() {
+            if folded.contains(&op.id) {
+                continue;
+            }
             let id = op.id;
-            match self.execute(&op).await {
-                Ok(()) => {}
+            // Later edits of the same issue waiting behind this one go out in the same
+            // write: GitHub's limits allow few writes, and the last value of each field is
+            // what they would leave anyway.
+            let (leader, followers) = coalesce(op, &ops[i + 1..]);
+            match self.execute(&leader).await {
+                Ok(()) => {
+                    for f in &followers {
+                        let mut tx = self.store.begin_write().await?;
+                        tx.operation_done(f.id, op.issue_id, None).await?;
+                        tx.commit().await?;
+                        folded.insert(f.id);
+                        settled += 1;
+                    }
+                }
                 Err(e) if retryable(&e) && op.attempts + 1 < MAX_ATTEMPTS => {
                     tracing::warn!(operation = id, attempt = op.attempts + 1, error = %format!("{e:#}"), "write operation will be retried");
                     tokio::time::sleep(RETRY_PAUSE * (op.attempts as u32 + 1)).await;
@@ -662,6 +679,85 @@ impl Writer {
         }
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// `op` with the queued plain edits of the same issue that follow it folded in (each
+/// field takes the latest value asked), and those followers. Only edits without a base
+/// version fold, and folding stops at the first other change of that issue, so the order
+/// in which changes of one issue were asked is kept.
+fn coalesce(op: &OperationRow, later: &[OperationRow]) -> (OperationRow, Vec<OperationRow>) {
+    let plain = |o: &OperationRow| -> Option<(i64, IssueEdit)> {
+        if o.status() != OperationStatus::Queued || o.kind != "issue.update" {
+            return None;
+        }
+        match serde_json::from_str::<Change>(&o.request).ok()? {
+            Change::UpdateIssue {
+                number,
+                fields,
+                base: None,
+            } => Some((number, fields)),
+            _ => None,
+        }
+    };
+    let Some((number, mut fields)) = plain(op) else {
+        return (op.clone(), Vec::new());
+    };
+    let mut followers = Vec::new();
+    for o in later
+        .iter()
+        .filter(|o| o.issue_id == op.issue_id && o.repository == op.repository)
+    {
+        match plain(o) {
+            Some((n, f)) if n == number => {
+                overlay(&mut fields, f);
+                followers.push(o.clone());
+            }
+            _ => break,
+        }
+    }
+    if followers.is_empty() {
+        return (op.clone(), followers);
+    }
+    let mut leader = op.clone();
+    leader.request = serde_json::to_string(&Change::UpdateIssue {
+        number,
+        fields,
+        base: None,
+    })
+    .unwrap_or_else(|_| op.request.clone());
+    (leader, followers)
+}
+
+/// Each field `later` sets replaces `into`'s.
+fn overlay(into: &mut IssueEdit, later: IssueEdit) {
+    let IssueEdit {
+        title,
+        body,
+        labels,
+        assignees,
+        milestone,
+        state,
+        state_reason,
+    } = later;
+    if title.is_some() {
+        into.title = title;
+    }
+    if body.is_some() {
+        into.body = body;
+    }
+    if labels.is_some() {
+        into.labels = labels;
+    }
+    if assignees.is_some() {
+        into.assignees = assignees;
+    }
+    if milestone.is_some() {
+        into.milestone = milestone;
+    }
+    if state.is_some() {
+        into.state = state;
+        into.state_reason = state_reason;
     }
 }
 
