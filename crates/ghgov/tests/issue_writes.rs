@@ -1110,14 +1110,16 @@ async fn queued_edits_of_one_issue_go_out_as_one_write(db: String) {
         2,
         "four edits of one issue in one write, one for the other"
     );
-    let w = t.fh.hub.world.read();
-    let issue = w.repos[0].issue(a.1 as u64).unwrap();
+    let (title_now, body_now, labels_now) = {
+        let w = t.fh.hub.world.read();
+        let issue = w.repos[0].issue(a.1 as u64).unwrap();
+        (issue.title.clone(), issue.body.clone(), issue.labels.len())
+    };
     assert_eq!(
-        (issue.title.as_str(), issue.body.as_deref()),
+        (title_now.as_str(), body_now.as_deref()),
         ("three", Some("the body"))
     );
-    assert_eq!(issue.labels.len(), 1);
-    drop(w);
+    assert_eq!(labels_now, 1);
     gg.shutdown().await;
     t.finish().await;
 }
