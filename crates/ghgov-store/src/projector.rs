@@ -17,7 +17,7 @@ use std::sync::Arc;
 /// from [`crate::Store::begin_mirror_write`] or [`crate::Store::begin_write`], and
 /// [`MirrorSavepoint::mirror`], inside a savepoint that keeps or undoes its writes alone.
 pub struct MirrorTx<'t> {
-    conn: &'t mut AnyConnection,
+    pub(crate) conn: &'t mut AnyConnection,
     /// Recorded with every status change these writes make.
     provenance: Provenance,
     /// The workflow each repository derives statuses with.
@@ -279,6 +279,7 @@ impl<'t> MirrorTx<'t> {
             }],
         )
         .await?;
+        self.rollup_issue(issue_id).await?;
         Ok(Some(StatusChange {
             from,
             to,
@@ -422,7 +423,7 @@ impl<'t> MirrorTx<'t> {
         ] {
             sqlx::query(sql).bind(repo_id).execute(&mut *self.conn).await?;
         }
-        Ok(())
+        self.rollup_repository_removed(repo_id).await
     }
 
     pub async fn user(&mut self, seen: &mut Seen, u: &User) -> anyhow::Result<()> {
@@ -556,7 +557,7 @@ impl<'t> MirrorTx<'t> {
             .bind(milestone_id)
             .execute(&mut *self.conn)
             .await?;
-        Ok(())
+        self.rollup_milestone_removed(milestone_id).await
     }
 
     /// Upserts an issue (or pull request stub) with its labels, assignees and milestone.
@@ -745,6 +746,7 @@ impl<'t> MirrorTx<'t> {
             }
             q.execute(&mut *self.conn).await?;
         }
+        self.rollup_issues(&stored).await?;
         Ok(outcomes)
     }
 
@@ -848,7 +850,7 @@ impl<'t> MirrorTx<'t> {
             .bind(crate::now_text())
             .execute(&mut *self.conn)
             .await?;
-        Ok(())
+        self.rollup_removed(&[issue_id]).await
     }
 
     pub async fn comment(
@@ -943,7 +945,7 @@ impl<'t> MirrorTx<'t> {
             .execute(&mut *self.conn)
             .await?;
         }
-        Ok(())
+        self.rollup_links(&[parent], children).await
     }
 
     pub async fn link_sub_issue(&mut self, parent: i64, child: i64) -> anyhow::Result<()> {
@@ -966,7 +968,7 @@ impl<'t> MirrorTx<'t> {
         .bind(next)
         .execute(&mut *self.conn)
         .await?;
-        Ok(())
+        self.rollup_links(&[parent], &[child]).await
     }
 
     pub async fn unlink_sub_issue(&mut self, parent: i64, child: i64) -> anyhow::Result<()> {
@@ -975,7 +977,7 @@ impl<'t> MirrorTx<'t> {
             .bind(child)
             .execute(&mut *self.conn)
             .await?;
-        Ok(())
+        self.rollup_links(&[parent], &[child]).await
     }
 
     /// Replaces the issues blocking `blocked`.
