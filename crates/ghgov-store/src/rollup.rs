@@ -378,11 +378,14 @@ pub async fn stored_all(
     Ok((rows, milestones))
 }
 
+/// A nullable number is bound as a number and a flag (`CASE WHEN flag = 1 THEN n END`):
+/// sqlx's `Any` driver declares a NULL double as a PostgreSQL `float4`, and the statement
+/// cached with that type then refuses the next non-NULL `float8`.
 async fn write_row(conn: &mut AnyConnection, r: &RollupRow) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO issue_rollups (issue_id, repository_id, parent_id, milestone_id, status, estimate, weight_total, weight_done, progress, \
          total, done, in_progress, blocked, children_total, children_closed, at_risk, derived_status) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+         VALUES ($1, $2, $3, $4, $5, CASE WHEN $18 = 1 THEN $6 END, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
          ON CONFLICT (issue_id) DO UPDATE SET repository_id = excluded.repository_id, parent_id = excluded.parent_id, milestone_id = excluded.milestone_id, \
          status = excluded.status, estimate = excluded.estimate, weight_total = excluded.weight_total, weight_done = excluded.weight_done, \
          progress = excluded.progress, total = excluded.total, done = excluded.done, in_progress = excluded.in_progress, blocked = excluded.blocked, \
@@ -393,7 +396,7 @@ async fn write_row(conn: &mut AnyConnection, r: &RollupRow) -> anyhow::Result<()
     .bind(r.parent_id)
     .bind(r.milestone_id)
     .bind(&r.status)
-    .bind(r.estimate)
+    .bind(r.estimate.unwrap_or(0.0))
     .bind(r.weight_total)
     .bind(r.weight_done)
     .bind(r.progress)
@@ -405,6 +408,7 @@ async fn write_row(conn: &mut AnyConnection, r: &RollupRow) -> anyhow::Result<()
     .bind(r.children_closed)
     .bind(r.at_risk)
     .bind(&r.derived_status)
+    .bind(i64::from(r.estimate.is_some()))
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -599,11 +603,12 @@ impl MirrorTx<'_> {
             let stored = labeled.get(&i.id).copied();
             if stored.flatten() != from_labels {
                 sqlx::query(
-                    "INSERT INTO issue_estimates (issue_id, labeled) VALUES ($1, $2) \
+                    "INSERT INTO issue_estimates (issue_id, labeled) VALUES ($1, CASE WHEN $3 = 1 THEN $2 END) \
                      ON CONFLICT (issue_id) DO UPDATE SET labeled = excluded.labeled",
                 )
                 .bind(i.id)
-                .bind(from_labels)
+                .bind(from_labels.unwrap_or(0.0))
+                .bind(i64::from(from_labels.is_some()))
                 .execute(&mut *self.conn)
                 .await?;
             }
@@ -692,11 +697,12 @@ impl MirrorTx<'_> {
         hours: Option<f64>,
     ) -> anyhow::Result<()> {
         sqlx::query(
-            "INSERT INTO issue_estimates (issue_id, planned) VALUES ($1, $2) \
+            "INSERT INTO issue_estimates (issue_id, planned) VALUES ($1, CASE WHEN $3 = 1 THEN $2 END) \
              ON CONFLICT (issue_id) DO UPDATE SET planned = excluded.planned",
         )
         .bind(issue_id)
-        .bind(hours)
+        .bind(hours.unwrap_or(0.0))
+        .bind(i64::from(hours.is_some()))
         .execute(&mut *self.conn)
         .await?;
         self.walk_up(&[issue_id]).await

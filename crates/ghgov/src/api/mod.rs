@@ -19,6 +19,7 @@ macro_rules! page_of {
 mod documents;
 mod extract;
 mod governance;
+mod hierarchy;
 mod issue_writes;
 mod issues;
 mod openapi;
@@ -316,6 +317,7 @@ fn api_routes() -> Routes<AppState> {
         .get("/operations/{id}", issue_writes::operation)
         .get("/issues/{id}/comments", issues::comments)
         .get("/issues/{id}/history", issues::history)
+        .get("/issues/hierarchy/{id}", hierarchy::hierarchy)
         .get("/labels", resources::labels)
         .get("/milestones", resources::milestones)
         .post("/sync/trigger", ops::trigger_sync)
