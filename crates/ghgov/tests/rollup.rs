@@ -120,6 +120,17 @@ async fn a_tree_rolls_up_progress_risk_and_the_derived_status(db: String) {
     hub.link(f1, t1_id).await;
     hub.link(f1, t2_id).await;
     hub.link(f2, t3_id).await;
+    // t1 and t2 are the work of milestone 1.
+    hub.send(reqwest::Method::POST, "/milestones", json!({"title": "M1"}))
+        .await;
+    for t in [t1, t2] {
+        hub.send(
+            reqwest::Method::PATCH,
+            &format!("/issues/{t}"),
+            json!({"milestone": 1}),
+        )
+        .await;
+    }
     settled(fh, &gg.store).await;
     let root = tree(&url, &read, epic_id).await;
     assert_eq!(root["progress"], 0.0, "{root}");
@@ -165,6 +176,12 @@ async fn a_tree_rolls_up_progress_risk_and_the_derived_status(db: String) {
     assert_eq!(code, 200, "{epic_detail}");
     assert!(close(&epic_detail["progress"], 0.125), "{epic_detail}");
     assert_eq!(epic_detail["at_risk"], true, "{epic_detail}");
+    // Milestone 1: t2 done (weight 1) of t1 (3) and t2.
+    let (code, milestones) = api(&url, &read, "/api/v1/milestones?repo=acme/widgets").await;
+    assert_eq!(code, 200, "{milestones}");
+    let progress = &milestones["data"][0]["progress"];
+    assert!(close(&progress["weighted_progress"], 0.25), "{milestones}");
+    assert_eq!(progress["closed_issues"], 1, "{milestones}");
 
     // A cancelled task counts for nothing: f2 has nothing left to do, nobody is at risk.
     hub.set(t3, "cancelled", &[]).await;
@@ -209,6 +226,11 @@ async fn a_tree_rolls_up_progress_risk_and_the_derived_status(db: String) {
         "ghgov does not close it: {root}"
     );
     assert!(close(&root["progress"], 1.0), "{root}");
+    let (_, milestones) = api(&url, &read, "/api/v1/milestones?repo=acme/widgets").await;
+    assert!(
+        close(&milestones["data"][0]["progress"]["weighted_progress"], 1.0),
+        "{milestones}"
+    );
     // Nothing was written to GitHub for it.
     let on_github = fh.hub.world.read().repos[0].issue(epic).unwrap().is_open();
     assert!(on_github);
