@@ -305,6 +305,11 @@ async fn apply(store: &Store, model: &mut Model, e: &Event, t: usize) -> anyhow:
 }
 
 async fn fresh_store() -> Store {
+    fresh_store_with(false).await
+}
+
+/// A store whose repository parents become done with their children when `done_when`.
+async fn fresh_store_with(done_when: bool) -> Store {
     let path = std::env::temp_dir().join(format!("ghgov-rollup-{}.db", uuid::Uuid::new_v4()));
     let store = Store::open(&format!("sqlite://{}", path.display()))
         .await
@@ -316,6 +321,11 @@ async fn fresh_store() -> Store {
     let mut tx = store.begin_mirror_write().await.unwrap();
     tx.mirror().repository(&repo).await.unwrap();
     tx.commit().await.unwrap();
+    if done_when {
+        let config = json!({"organization": "o", "repository": "r",
+            "tracking": {"rollup": {"parent_done_when_children_done": true}}});
+        store.save_config("o/r", &config, "test").await.unwrap();
+    }
     store
 }
 
@@ -323,10 +333,13 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
-    fn incremental_rollups_equal_a_full_recomputation(events in proptest::collection::vec(event(), 1..40)) {
+    fn incremental_rollups_equal_a_full_recomputation(
+        done_when in any::<bool>(),
+        events in proptest::collection::vec(event(), 1..40),
+    ) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
-            let store = fresh_store().await;
+            let store = fresh_store_with(done_when).await;
             let mut model = Model::default();
             for (t, e) in events.iter().enumerate() {
                 apply(&store, &mut model, e, t + 1).await.unwrap();
@@ -389,4 +402,40 @@ async fn an_upgraded_database_fills_its_rollups_once() {
     store.rollups_consistent().await.unwrap().unwrap();
     let m = store.milestone_rollup(1).await.unwrap().unwrap();
     assert_eq!((m.open, m.closed, m.progress), (1, 1, 0.75));
+}
+
+#[tokio::test]
+async fn a_configured_repository_derives_done_parents() {
+    let store = fresh_store_with(true).await;
+    assert!(store
+        .workflow(REPO)
+        .await
+        .unwrap()
+        .parent_done_when_children_done());
+    let mut model = Model::default();
+    for (t, e) in [
+        Event::Store {
+            issue: 1,
+            state: 1,
+            estimate: None,
+            milestone: None,
+        },
+        Event::Store {
+            issue: 2,
+            state: 4,
+            estimate: None,
+            milestone: None,
+        },
+        Event::Link(1, 2),
+    ]
+    .iter()
+    .enumerate()
+    {
+        apply(&store, &mut model, e, t + 1).await.unwrap();
+    }
+    assert_eq!(
+        store.rollup_of(1).await.unwrap().unwrap().derived_status,
+        "done"
+    );
+    store.rollups_consistent().await.unwrap().unwrap();
 }
