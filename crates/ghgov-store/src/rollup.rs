@@ -378,6 +378,72 @@ pub async fn stored_all(
     Ok((rows, milestones))
 }
 
+/// A child's row with the parent it is linked under.
+#[derive(FromRow)]
+struct KidRow {
+    link_parent: i64,
+    #[sqlx(flatten)]
+    row: RollupRow,
+}
+
+/// Writes rows, 100 a statement (18 values a row, within both databases' bind limits).
+async fn write_rows(conn: &mut AnyConnection, rows: &[RollupRow]) -> anyhow::Result<()> {
+    if rows.len() == 1 {
+        return write_row(conn, &rows[0]).await;
+    }
+    for chunk in rows.chunks(100) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let p = |c: usize| format!("${}", r * 18 + c);
+                format!(
+                    "({}, {}, {}, {}, {}, CASE WHEN {} = 1 THEN {} END, {})",
+                    p(1),
+                    p(2),
+                    p(3),
+                    p(4),
+                    p(5),
+                    p(18),
+                    p(6),
+                    (7..=17).map(p).collect::<Vec<_>>().join(", ")
+                )
+            })
+            .collect();
+        let sql = format!("{INSERT_ROWS} {} {UPSERT_ROWS}", values.join(", "));
+        let mut q = sqlx::query(&sql).persistent(false);
+        for r in chunk {
+            q = q
+                .bind(r.issue_id)
+                .bind(r.repository_id)
+                .bind(r.parent_id)
+                .bind(r.milestone_id)
+                .bind(&r.status)
+                .bind(r.estimate.unwrap_or(0.0))
+                .bind(r.weight_total)
+                .bind(r.weight_done)
+                .bind(r.progress)
+                .bind(r.total)
+                .bind(r.done)
+                .bind(r.in_progress)
+                .bind(r.blocked)
+                .bind(r.children_total)
+                .bind(r.children_closed)
+                .bind(r.at_risk)
+                .bind(&r.derived_status)
+                .bind(i64::from(r.estimate.is_some()));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+const INSERT_ROWS: &str = "INSERT INTO issue_rollups (issue_id, repository_id, parent_id, milestone_id, status, estimate, weight_total, weight_done, progress, \
+     total, done, in_progress, blocked, children_total, children_closed, at_risk, derived_status) VALUES";
+
+const UPSERT_ROWS: &str = "ON CONFLICT (issue_id) DO UPDATE SET repository_id = excluded.repository_id, parent_id = excluded.parent_id, milestone_id = excluded.milestone_id, \
+     status = excluded.status, estimate = excluded.estimate, weight_total = excluded.weight_total, weight_done = excluded.weight_done, \
+     progress = excluded.progress, total = excluded.total, done = excluded.done, in_progress = excluded.in_progress, blocked = excluded.blocked, \
+     children_total = excluded.children_total, children_closed = excluded.children_closed, at_risk = excluded.at_risk, derived_status = excluded.derived_status";
+
 /// A nullable number is bound as a number and a flag (`CASE WHEN flag = 1 THEN n END`):
 /// sqlx's `Any` driver declares a NULL double as a PostgreSQL `float4`, and the statement
 /// cached with that type then refuses the next non-NULL `float8`.
@@ -490,88 +556,123 @@ impl MirrorTx<'_> {
 
     /// Recomputes the rows of `start` and then of each ancestor whose row changed, up to
     /// the root; also the old parent of an issue that moved, and the milestones whose
-    /// issues' status, estimate or milestone changed.
+    /// issues' status, estimate or milestone changed. A level at a time, each in a few
+    /// statements (a sync page's 100 issues cost what one does): an issue whose child
+    /// changed in the same level is computed again in the next, after that child.
     async fn walk_up(&mut self, start: &[i64]) -> anyhow::Result<()> {
         let mut kept = HashMap::new();
-        let mut queue: Vec<(i64, usize)> = start.iter().map(|s| (*s, 0)).collect();
+        let mut frontier: Vec<i64> = start.to_vec();
         let mut milestones: HashSet<i64> = HashSet::new();
-        while let Some((id, depth)) = queue.pop() {
-            if depth > MAX_WALK {
-                continue;
+        let mut depth = 0;
+        loop {
+            frontier.sort_unstable();
+            frontier.dedup();
+            if frontier.is_empty() || depth > MAX_WALK {
+                break;
             }
-            let fact = sqlx::query_as::<_, FactRow>(&format!("{FACTS} AND i.id = $1"))
-                .bind(id)
-                .fetch_optional(&mut *self.conn)
-                .await?;
-            let old = sqlx::query_as::<_, RollupRow>(&format!("{ROW} WHERE issue_id = $1"))
-                .bind(id)
-                .fetch_optional(&mut *self.conn)
-                .await?;
-            let Some(fact) = fact else {
-                // Not a mirrored issue (any more): its row goes, its parent recounts.
-                if let Some(old) = old {
-                    self.drop_row(&old, &mut queue, depth, &mut milestones)
-                        .await?;
-                }
-                continue;
+            depth += 1;
+            // One issue (the usual walk) reads with prepared statements kept by the
+            // connection; a level of many lists its ids inline, one statement each.
+            let single = (frontier.len() == 1).then(|| frontier[0]);
+            let among = match single {
+                Some(_) => "= $1".to_string(),
+                None => format!("IN ({})", id_list(frontier.iter())),
             };
-            let f = fact.facts();
-            let kids = sqlx::query_as::<_, RollupRow>(
-                "SELECT r.issue_id, r.repository_id, r.parent_id, r.milestone_id, r.status, r.estimate, r.weight_total, r.weight_done, r.progress, \
+            let sql = format!("{FACTS} AND i.id {among}");
+            let mut q = sqlx::query_as::<_, FactRow>(&sql).persistent(single.is_some());
+            if let Some(id) = single {
+                q = q.bind(id);
+            }
+            let facts: HashMap<i64, Facts> = q
+                .fetch_all(&mut *self.conn)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r.facts()))
+                .collect();
+            let sql = format!("{ROW} WHERE issue_id {among}");
+            let mut q = sqlx::query_as::<_, RollupRow>(&sql).persistent(single.is_some());
+            if let Some(id) = single {
+                q = q.bind(id);
+            }
+            let mut old: HashMap<i64, RollupRow> = q
+                .fetch_all(&mut *self.conn)
+                .await?
+                .into_iter()
+                .map(|r| (r.issue_id, r))
+                .collect();
+            let mut kids: HashMap<i64, Vec<RollupRow>> = HashMap::new();
+            let sql = format!(
+                "SELECT l.parent_id AS link_parent, r.issue_id, r.repository_id, r.parent_id, r.milestone_id, r.status, r.estimate, r.weight_total, r.weight_done, r.progress, \
                  r.total, r.done, r.in_progress, r.blocked, r.children_total, r.children_closed, r.at_risk, r.derived_status \
-                 FROM sub_issue_links l JOIN issue_rollups r ON r.issue_id = l.child_id WHERE l.parent_id = $1 ORDER BY r.issue_id",
-            )
-            .bind(id)
-            .fetch_all(&mut *self.conn)
-            .await?;
-            let done_when = self.done_when(&mut kept, f.repository_id).await?;
-            let new = roll(&f, &kids, done_when);
-            if old.as_ref() == Some(&new) {
-                continue;
+                 FROM sub_issue_links l JOIN issue_rollups r ON r.issue_id = l.child_id WHERE l.parent_id {among} ORDER BY l.parent_id, r.issue_id"
+            );
+            let mut q = sqlx::query_as::<_, KidRow>(&sql).persistent(single.is_some());
+            if let Some(id) = single {
+                q = q.bind(id);
             }
-            write_row(&mut *self.conn, &new).await?;
-            if let Some(old) = &old {
-                if old.status != new.status
-                    || old.estimate != new.estimate
-                    || old.milestone_id != new.milestone_id
-                {
-                    milestones.extend(old.milestone_id);
-                    milestones.extend(new.milestone_id);
-                }
-                if old.parent_id != new.parent_id {
-                    queue.extend(old.parent_id.map(|p| (p, depth + 1)));
-                }
-            } else {
-                milestones.extend(new.milestone_id);
+            for k in q.fetch_all(&mut *self.conn).await? {
+                kids.entry(k.link_parent).or_default().push(k.row);
             }
-            queue.extend(new.parent_id.map(|p| (p, depth + 1)));
+            let mut next: Vec<i64> = Vec::new();
+            let mut writes: Vec<RollupRow> = Vec::new();
+            let mut gone: Vec<i64> = Vec::new();
+            for id in &frontier {
+                let before = old.remove(id);
+                let Some(f) = facts.get(id) else {
+                    // Not a mirrored issue (any more): its row goes, its parent recounts,
+                    // and its children's rows forget it.
+                    if let Some(before) = before {
+                        milestones.extend(before.milestone_id);
+                        next.extend(before.parent_id);
+                        gone.push(*id);
+                    }
+                    continue;
+                };
+                let done_when = self.done_when(&mut kept, f.repository_id).await?;
+                let row = roll(f, kids.get(id).map_or(&[], Vec::as_slice), done_when);
+                if before.as_ref() == Some(&row) {
+                    continue;
+                }
+                match &before {
+                    Some(b) => {
+                        if b.status != row.status
+                            || b.estimate != row.estimate
+                            || b.milestone_id != row.milestone_id
+                        {
+                            milestones.extend(b.milestone_id);
+                            milestones.extend(row.milestone_id);
+                        }
+                        if b.parent_id != row.parent_id {
+                            next.extend(b.parent_id);
+                        }
+                    }
+                    None => milestones.extend(row.milestone_id),
+                }
+                next.extend(row.parent_id);
+                writes.push(row);
+            }
+            write_rows(&mut *self.conn, &writes).await?;
+            if !gone.is_empty() {
+                let gone = id_list(gone.iter());
+                sqlx::query(&format!(
+                    "DELETE FROM issue_rollups WHERE issue_id IN ({gone})"
+                ))
+                .persistent(false)
+                .execute(&mut *self.conn)
+                .await?;
+                let orphans: Vec<i64> = sqlx::query_scalar(&format!(
+                    "SELECT issue_id FROM issue_rollups WHERE parent_id IN ({gone})"
+                ))
+                .persistent(false)
+                .fetch_all(&mut *self.conn)
+                .await?;
+                next.extend(orphans);
+            }
+            frontier = next;
         }
         for m in milestones {
             refresh_milestone(&mut *self.conn, m).await?;
         }
-        Ok(())
-    }
-
-    async fn drop_row(
-        &mut self,
-        old: &RollupRow,
-        queue: &mut Vec<(i64, usize)>,
-        depth: usize,
-        milestones: &mut HashSet<i64>,
-    ) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM issue_rollups WHERE issue_id = $1")
-            .bind(old.issue_id)
-            .execute(&mut *self.conn)
-            .await?;
-        milestones.extend(old.milestone_id);
-        queue.extend(old.parent_id.map(|p| (p, depth + 1)));
-        // Its children lost their parent: their rows say so.
-        let orphans: Vec<i64> =
-            sqlx::query_scalar("SELECT issue_id FROM issue_rollups WHERE parent_id = $1")
-                .bind(old.issue_id)
-                .fetch_all(&mut *self.conn)
-                .await?;
-        queue.extend(orphans.into_iter().map(|o| (o, depth + 1)));
         Ok(())
     }
 
