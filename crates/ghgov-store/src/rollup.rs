@@ -915,6 +915,23 @@ impl crate::Store {
         .await?)
     }
 
+    /// The repository's issues whose derived status differs from their status (the
+    /// parents the rollup would move), by issue id, at most `limit`: what a writer routes
+    /// to GitHub when that is wanted; ghgov itself writes nothing for them.
+    pub async fn derived_status_differences(
+        &self,
+        repository: &crate::RepoName,
+        limit: i64,
+    ) -> anyhow::Result<Vec<RollupRow>> {
+        Ok(sqlx::query_as::<_, RollupRow>(&format!(
+            "{ROW} WHERE repository_id = (SELECT id FROM repositories WHERE full_name_lc = $1) AND derived_status <> status ORDER BY issue_id LIMIT $2"
+        ))
+        .bind(repository.key())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Whether every stored rollup equals a full recomputation (tests and checks).
     pub async fn rollups_consistent(&self) -> anyhow::Result<Result<(), String>> {
         let mut tx = self.begin_write().await?;

@@ -311,9 +311,35 @@ async fn fresh_store() -> Store {
 /// A store whose repository parents become done with their children when `done_when`.
 async fn fresh_store_with(done_when: bool) -> Store {
     let path = std::env::temp_dir().join(format!("ghgov-rollup-{}.db", uuid::Uuid::new_v4()));
-    let store = Store::open(&format!("sqlite://{}", path.display()))
+    prepared(&format!("sqlite://{}", path.display()), done_when).await
+}
+
+/// A PostgreSQL database of its own on `GHGOV_TEST_POSTGRES_URL`'s server: its store and
+/// its name (dropped by [`drop_database`]).
+async fn fresh_postgres(server: &str, done_when: bool) -> (Store, String) {
+    let name = format!("ghgov_rollup_{}", uuid::Uuid::new_v4().simple());
+    let admin = Store::connect(server).await.expect("the PostgreSQL server");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin.pool)
         .await
-        .expect("a store");
+        .unwrap();
+    admin.pool.close().await;
+    let (base, _) = server.rsplit_once('/').expect("a database URL");
+    (prepared(&format!("{base}/{name}"), done_when).await, name)
+}
+
+async fn drop_database(server: &str, store: Store, name: &str) {
+    store.pool.close().await;
+    let admin = Store::connect(server).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&admin.pool)
+        .await
+        .unwrap();
+    admin.pool.close().await;
+}
+
+async fn prepared(url: &str, done_when: bool) -> Store {
+    let store = Store::open(url).await.expect("a store");
     let repo: Repository = serde_json::from_value(json!({
         "id": REPO, "name": "r", "full_name": "o/r", "owner": {"id": 1, "login": "o"}, "private": false, "open_issues_count": 0, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"
     }))
@@ -346,6 +372,39 @@ proptest! {
                 if let Err(diff) = store.rollups_consistent().await.unwrap() {
                     panic!("after event {t} ({e:?}) of {events:?}:\n{diff}");
                 }
+            }
+        });
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// The same on PostgreSQL (skipped, said loudly, without GHGOV_TEST_POSTGRES_URL).
+    #[test]
+    fn incremental_rollups_equal_a_full_recomputation_on_postgres(
+        done_when in any::<bool>(),
+        events in proptest::collection::vec(event(), 1..40),
+    ) {
+        let Ok(server) = std::env::var("GHGOV_TEST_POSTGRES_URL") else {
+            eprintln!("SKIPPED on PostgreSQL: GHGOV_TEST_POSTGRES_URL is not set");
+            return Ok(());
+        };
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let (store, name) = fresh_postgres(&server, done_when).await;
+            let mut model = Model::default();
+            let mut failure = None;
+            for (t, e) in events.iter().enumerate() {
+                apply(&store, &mut model, e, t + 1).await.unwrap();
+                if let Err(diff) = store.rollups_consistent().await.unwrap() {
+                    failure = Some(format!("after event {t} ({e:?}) of {events:?}:\n{diff}"));
+                    break;
+                }
+            }
+            drop_database(&server, store, &name).await;
+            if let Some(f) = failure {
+                panic!("{f}");
             }
         });
     }
@@ -438,4 +497,13 @@ async fn a_configured_repository_derives_done_parents() {
         "done"
     );
     store.rollups_consistent().await.unwrap().unwrap();
+    let name = crate::RepoName::parse("o/r").unwrap();
+    let moves: Vec<(i64, String, String)> = store
+        .derived_status_differences(&name, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.issue_id, r.status, r.derived_status))
+        .collect();
+    assert_eq!(moves, [(1, "in_progress".to_string(), "done".to_string())]);
 }
