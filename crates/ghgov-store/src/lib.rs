@@ -15,6 +15,7 @@ pub mod planning_reads;
 pub mod projector;
 pub mod records;
 pub mod resource_reads;
+pub mod rollup;
 pub mod single_flight;
 pub mod sql;
 mod sync_ops;
@@ -225,6 +226,7 @@ impl Store {
             .run(&self.pool)
             .await
             .context("applying database migrations")?;
+        self.rebuild_rollups_if_pending().await?;
         Ok(())
     }
 

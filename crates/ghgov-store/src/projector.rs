@@ -302,6 +302,7 @@ impl<'t> MirrorTx<'t> {
             }],
         )
         .await?;
+        self.rollup_issue(issue_id).await?;
         Ok(Some(StatusChange {
             from,
             to,
@@ -485,7 +486,7 @@ impl<'t> MirrorTx<'t> {
         ] {
             sqlx::query(sql).bind(repo_id).execute(&mut *self.conn).await?;
         }
-        Ok(())
+        self.rollup_repository_removed(repo_id).await
     }
 
     pub async fn user(&mut self, seen: &mut Seen, u: &User) -> anyhow::Result<()> {
@@ -619,7 +620,7 @@ impl<'t> MirrorTx<'t> {
             .bind(milestone_id)
             .execute(&mut *self.conn)
             .await?;
-        Ok(())
+        self.rollup_milestone_removed(milestone_id).await
     }
 
     /// Upserts an issue (or pull request stub) with its labels, assignees and milestone.
@@ -811,6 +812,7 @@ impl<'t> MirrorTx<'t> {
             }
             q.execute(&mut *self.conn).await?;
         }
+        self.rollup_issues(&stored).await?;
         Ok(outcomes)
     }
 
@@ -915,7 +917,7 @@ impl<'t> MirrorTx<'t> {
             .bind(crate::now_text())
             .execute(&mut *self.conn)
             .await?;
-        Ok(())
+        self.rollup_removed(&[issue_id]).await
     }
 
     pub async fn comment(
@@ -1012,7 +1014,8 @@ impl<'t> MirrorTx<'t> {
             .execute(&mut *self.conn)
             .await?;
         }
-        self.link_events(Links::SubIssues, &touched, before).await
+        self.link_events(Links::SubIssues, &touched, before).await?;
+        self.rollup_links(&[parent], children).await
     }
 
     pub async fn link_sub_issue(&mut self, parent: i64, child: i64) -> anyhow::Result<()> {
@@ -1039,7 +1042,8 @@ impl<'t> MirrorTx<'t> {
         .execute(&mut *self.conn)
         .await?;
         self.link_events(Links::SubIssues, &[parent, child], before)
-            .await
+            .await?;
+        self.rollup_links(&[parent], &[child]).await
     }
 
     pub async fn unlink_sub_issue(&mut self, parent: i64, child: i64) -> anyhow::Result<()> {
@@ -1052,7 +1056,8 @@ impl<'t> MirrorTx<'t> {
             .execute(&mut *self.conn)
             .await?;
         self.link_events(Links::SubIssues, &[parent, child], before)
-            .await
+            .await?;
+        self.rollup_links(&[parent], &[child]).await
     }
 
     /// Replaces the issues blocking `blocked`.

@@ -38,6 +38,9 @@ pub struct MilestoneSummary {
     pub due_on: Option<String>,
     pub open_issues: i64,
     pub closed_issues: i64,
+    /// Done weight over all weight (estimates, else 1; cancelled issues left out), from
+    /// the rollup (`crate::rollup`); 0 without issues.
+    pub weighted_progress: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -179,8 +182,9 @@ impl ResourceReads<'_> {
         let rows = sqlx::query_as::<_, MilestoneSummary>(&format!(
             "SELECT m.id, r.full_name AS repository, m.number, m.title, m.description, m.state, m.due_on, \
              (SELECT COUNT(*) FROM issues i WHERE i.milestone_id = m.id AND i.state = 'open') AS open_issues, \
-             (SELECT COUNT(*) FROM issues i WHERE i.milestone_id = m.id AND i.state = 'closed') AS closed_issues \
-             FROM milestones m JOIN repositories r ON r.id = m.repository_id WHERE 1 = 1 {repo} {state_condition} ORDER BY r.full_name, m.number LIMIT $1 OFFSET $2"
+             (SELECT COUNT(*) FROM issues i WHERE i.milestone_id = m.id AND i.state = 'closed') AS closed_issues, \
+             COALESCE(mr.progress, 0.0) AS weighted_progress \
+             FROM milestones m JOIN repositories r ON r.id = m.repository_id LEFT JOIN milestone_rollups mr ON mr.milestone_id = m.id WHERE 1 = 1 {repo} {state_condition} ORDER BY r.full_name, m.number LIMIT $1 OFFSET $2"
         ))
         .bind(limit)
         .bind(offset)

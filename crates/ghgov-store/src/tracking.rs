@@ -92,9 +92,27 @@ pub struct TrackingConfig {
     /// State → the states it may move to, replacing that state's default list.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub transitions: BTreeMap<String, Vec<String>>,
+    /// How parents follow their sub-issues (see [`crate::rollup`]).
+    #[serde(default, skip_serializing_if = "RollupConfig::is_default")]
+    pub rollup: RollupConfig,
     /// Anything else, kept as written.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// `tracking.rollup`: what a parent's derived status follows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollupConfig {
+    /// A parent whose children are all done is derived `done` (off by default: closing a
+    /// parent stays a person's decision).
+    #[serde(default)]
+    pub parent_done_when_children_done: bool,
+}
+
+impl RollupConfig {
+    fn is_default(&self) -> bool {
+        *self == RollupConfig::default()
+    }
 }
 
 /// A mistake in a `tracking` section: where (below `tracking`), a code and a hint.
@@ -228,6 +246,8 @@ pub struct Workflow {
     /// The label as configured (its case kept), per open state.
     label_names: Vec<(Status, String)>,
     transitions: BTreeMap<Status, Vec<Status>>,
+    /// `tracking.rollup.parent_done_when_children_done`.
+    parent_done_when_children_done: bool,
 }
 
 impl Default for Workflow {
@@ -252,6 +272,7 @@ impl Default for Workflow {
             labels: names.iter().map(|(s, n)| (*s, n.to_lowercase())).collect(),
             label_names: names,
             transitions,
+            parent_done_when_children_done: false,
         }
     }
 }
@@ -264,7 +285,10 @@ impl Workflow {
         if !problems.is_empty() {
             return Err(problems);
         }
-        let mut w = Workflow::default();
+        let mut w = Workflow {
+            parent_done_when_children_done: c.rollup.parent_done_when_children_done,
+            ..Workflow::default()
+        };
         for (state, label) in &c.status_labels {
             let s = Status::parse(state).expect("checked");
             for (st, name) in w.label_names.iter_mut() {
@@ -290,6 +314,11 @@ impl Workflow {
                 .insert(Status::parse(state).expect("checked"), list);
         }
         Ok(w)
+    }
+
+    /// Whether a parent whose sub-issues are all done is derived `done` by the rollup.
+    pub fn parent_done_when_children_done(&self) -> bool {
+        self.parent_done_when_children_done
     }
 
     /// The states `from` may move to.
@@ -713,6 +742,7 @@ mod tests {
                 .iter()
                 .map(|(a, b)| (a.to_string(), b.iter().map(|t| t.to_string()).collect()))
                 .collect(),
+            rollup: RollupConfig::default(),
             extra: BTreeMap::new(),
         }
     }

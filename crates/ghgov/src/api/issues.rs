@@ -93,6 +93,8 @@ pub struct IssueRef {
 #[derive(Serialize, ToSchema)]
 pub struct IssueDetail {
     pub assignees: Vec<String>,
+    /// A descendant in its sub-issue tree is `blocked` (see `GET /issues/hierarchy/{id}`).
+    pub at_risk: bool,
     /// The issues blocking this one.
     pub blocked_by: Vec<IssueRef>,
     /// The issues this one blocks.
@@ -104,6 +106,8 @@ pub struct IssueDetail {
     pub comments: i64,
     pub created_at: String,
     pub dependencies: Dependencies,
+    /// Hours, from a governance apply or an `estimate:N` label.
+    pub estimate: Option<f64>,
     pub html_url: Option<String>,
     pub id: i64,
     pub is_pull_request: bool,
@@ -112,6 +116,8 @@ pub struct IssueDetail {
     pub number: i64,
     /// The issue this one is a sub-issue of.
     pub parent: Option<IssueRef>,
+    /// 0 to 1, over its sub-issue tree weighted by estimates (none for pull requests).
+    pub progress: Option<f64>,
     pub repository: String,
     pub state: String,
     pub state_reason: Option<String>,
@@ -490,8 +496,10 @@ pub(super) async fn detail(state: &AppState, id: i64) -> ApiResult<IssueDetail> 
         user,
     } = issue(&rows[0], &details);
     let briefs = |list: Vec<IssueBrief>| list.into_iter().map(brief).collect::<Vec<_>>();
+    let rollup = state.store.rollup_of(id).await?;
     Ok(IssueDetail {
         assignees,
+        at_risk: rollup.as_ref().is_some_and(|r| r.at_risk != 0),
         blocked_by: briefs(reads.blocked_by(id).await?),
         blocking: briefs(reads.blocking(id).await?),
         body: rows[0].body.clone(),
@@ -500,6 +508,7 @@ pub(super) async fn detail(state: &AppState, id: i64) -> ApiResult<IssueDetail> 
         comments,
         created_at,
         dependencies,
+        estimate: rollup.as_ref().and_then(|r| r.estimate),
         html_url,
         id,
         is_pull_request,
@@ -507,6 +516,7 @@ pub(super) async fn detail(state: &AppState, id: i64) -> ApiResult<IssueDetail> 
         milestone,
         number,
         parent: reads.parent(id).await?.map(brief),
+        progress: rollup.as_ref().map(|r| r.progress),
         repository,
         state: issue_state,
         state_reason,

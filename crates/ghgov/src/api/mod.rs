@@ -20,6 +20,7 @@ mod documents;
 mod events;
 mod extract;
 mod governance;
+mod hierarchy;
 pub(crate) mod issue_writes;
 mod issues;
 mod openapi;
@@ -334,6 +335,7 @@ fn api_routes() -> Routes<AppState> {
         .get("/issues/{id}/comments", issues::comments)
         .get("/issues/{id}/history", issues::history)
         .get("/events", events::list)
+        .get("/issues/hierarchy/{id}", hierarchy::hierarchy)
         .get("/labels", resources::labels)
         .get("/milestones", resources::milestones)
         .post("/sync/trigger", ops::trigger_sync)

@@ -3,7 +3,7 @@
 //! test below; an answer that does not match its schema fails the API tests (their harness
 //! checks every JSON answer against this document).
 
-use super::{events, governance, issue_writes, issues, ops, resources, ErrorBody};
+use super::{events, governance, hierarchy, issue_writes, issues, ops, resources, ErrorBody};
 use serde_json::Value;
 use std::sync::OnceLock;
 use utoipa::openapi::path::{Operation, PathItem};
@@ -40,6 +40,7 @@ use utoipa::{Modify, OpenApi};
         issues::comments,
         issues::history,
         events::list,
+        hierarchy::hierarchy,
         resources::labels,
         resources::milestones,
         ops::trigger_sync,

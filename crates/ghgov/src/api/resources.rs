@@ -70,6 +70,9 @@ pub struct Progress {
     /// Closed issues as a share of all, in percent to one decimal.
     pub percent_complete: f64,
     pub total: i64,
+    /// 0 to 1: the done issues' weight over all issues' weight (weight: the estimate, else
+    /// 1; cancelled issues left out), as the hierarchy rollup counts it.
+    pub weighted_progress: f64,
 }
 
 page_of!(
@@ -202,6 +205,7 @@ pub(super) fn milestone_of(m: crate::store::resource_reads::MilestoneSummary) ->
             open_issues: open,
             percent_complete: percent,
             total: open + closed,
+            weighted_progress: m.weighted_progress,
         },
         repository: m.repository,
         state: m.state,

@@ -43,6 +43,21 @@ pub struct ComplianceReport {
     /// (`tracking.transitions`), oldest first: recorded, never reverted. Any issue of the
     /// repository, governed or not.
     pub workflow_violations: Vec<WorkflowViolation>,
+    /// Issues whose sub-issues GitHub counts (`sub_issues_summary`: total, completed)
+    /// differently from the mirror's children (all, closed), at most 100: a lost webhook, a
+    /// sub-issue in a repository not mirrored, or a summary GitHub has not refreshed yet.
+    pub summary_mismatch: Vec<SummaryMismatch>,
+}
+
+/// An issue whose sub-issue counts disagree between GitHub and the mirror.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SummaryMismatch {
+    pub issue: i64,
+    pub number: i64,
+    pub github_total: i64,
+    pub github_completed: i64,
+    pub mirror_total: i64,
+    pub mirror_closed: i64,
 }
 
 /// A status change the workflow does not allow, as its history recorded it.
@@ -280,6 +295,7 @@ pub fn assess(
         rules,
         violations,
         workflow_violations: Vec::new(),
+        summary_mismatch: Vec::new(),
     }
 }
 
@@ -309,6 +325,21 @@ pub async fn report(
             correlation_id: v.correlation_id,
         })
         .collect();
+    if let Ok(name) = crate::mirror::RepoName::parse(repository) {
+        report.summary_mismatch = store
+            .summary_mismatches(&name, 100)
+            .await?
+            .into_iter()
+            .map(|m| SummaryMismatch {
+                issue: m.id,
+                number: m.number,
+                github_total: m.sub_issues_total,
+                github_completed: m.sub_issues_completed,
+                mirror_total: m.children_total,
+                mirror_closed: m.children_closed,
+            })
+            .collect();
+    }
     Ok(report)
 }
 
@@ -359,6 +390,18 @@ impl ComplianceReport {
                     v.at,
                     v.actor.as_deref().unwrap_or("unknown"),
                     v.source
+                ));
+            }
+        }
+        if !self.summary_mismatch.is_empty() {
+            out.push_str(&format!(
+                "\nSub-issue counts GitHub reports differently ({}):\n",
+                self.summary_mismatch.len()
+            ));
+            for m in &self.summary_mismatch {
+                out.push_str(&format!(
+                    "  #{}: GitHub {} of {} completed, mirror {} of {} closed\n",
+                    m.number, m.github_completed, m.github_total, m.mirror_closed, m.mirror_total
                 ));
             }
         }

@@ -96,6 +96,13 @@ impl Run<'_> {
                 tx.mirror()
                     .issue(&mut seen, self.repo_id, issue, None)
                     .await?;
+                // The governed issue's estimate, as a number of hours, for the rollup.
+                let planned = issue
+                    .body
+                    .as_deref()
+                    .and_then(crate::governance::generate::estimate_in_body)
+                    .and_then(crate::store::rollup::parse_estimate);
+                tx.mirror().set_planned_estimate(issue.id, planned).await?;
                 if let Target::Issue { key, .. } = &c.target {
                     save_key(
                         &mut tx,

@@ -110,6 +110,19 @@ pub(super) fn render(
     Body { text, missing }
 }
 
+/// The estimate a governed body's metadata line shows (`**Estimate:** 2-3 weeks`), as
+/// written: what a governance apply records as the issue's planned estimate. The metadata
+/// line is the first that starts with `**Kind:**`.
+pub(crate) fn estimate_in_body(body: &str) -> Option<&str> {
+    let line = body
+        .lines()
+        .find(|l| l.trim_start().starts_with("**Kind:**"))?;
+    line.split(" · ")
+        .find_map(|part| part.trim().strip_prefix("**Estimate:**"))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+}
+
 fn section(name: &str, items: &[String]) -> String {
     let bullets: Vec<String> = items.iter().map(|i| format!("- {i}")).collect();
     format!("## {}\n{}", section_title(name), bullets.join("\n"))
@@ -124,4 +137,40 @@ fn distinct_sections(required: &[String]) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod estimate_tests {
+    use super::*;
+
+    #[test]
+    fn the_estimate_a_body_shows_is_read_back() {
+        let docs = Documentation {
+            success_criteria: &[],
+            acceptance_criteria: &[],
+            technical_specs: &[],
+            extra: &BTreeMap::new(),
+        };
+        let metadata = [
+            ("Kind", "task".to_string()),
+            ("Priority", "high".to_string()),
+            ("Estimate", "2-3 days".to_string()),
+            ("Agent", "bot".to_string()),
+        ];
+        let body = render(
+            "task/a",
+            IssueKind::Task,
+            Some("Do it."),
+            &metadata,
+            &docs,
+            &[],
+        );
+        assert_eq!(estimate_in_body(&body.text), Some("2-3 days"));
+        let body = render("task/a", IssueKind::Task, None, &metadata[..1], &docs, &[]);
+        assert_eq!(estimate_in_body(&body.text), None);
+        assert_eq!(
+            estimate_in_body("**Estimate:** 3d without a metadata line"),
+            None
+        );
+    }
 }

@@ -8,6 +8,7 @@
 
 mod agents;
 mod body;
+pub(crate) use body::estimate_in_body;
 mod issues;
 mod labels;
 mod links;
