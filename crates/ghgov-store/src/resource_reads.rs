@@ -77,6 +77,14 @@ impl Store {
     }
 }
 
+/// A milestone with its progress as the API shows it: counted from the mirrored issues, and
+/// weighted by estimates from the rollup.
+const MILESTONE_SUMMARY: &str = "SELECT m.id, r.full_name AS repository, m.number, m.title, m.description, m.state, m.due_on, \
+     (SELECT COUNT(*) FROM issues i WHERE i.milestone_id = m.id AND i.state = 'open') AS open_issues, \
+     (SELECT COUNT(*) FROM issues i WHERE i.milestone_id = m.id AND i.state = 'closed') AS closed_issues, \
+     COALESCE(mr.progress, 0.0) AS weighted_progress \
+     FROM milestones m JOIN repositories r ON r.id = m.repository_id LEFT JOIN milestone_rollups mr ON mr.milestone_id = m.id";
+
 impl ResourceReads<'_> {
     /// How many issues (pull requests included) and comments the mirror holds for the
     /// repository with this lower-cased full name.
@@ -143,17 +151,14 @@ impl ResourceReads<'_> {
         Ok((total, rows))
     }
 
-    /// One milestone with its progress, by id.
+    /// One milestone with its progress, by id (the same row as the list's).
     pub async fn milestone(&self, id: i64) -> anyhow::Result<Option<MilestoneSummary>> {
-        Ok(sqlx::query_as::<_, MilestoneSummary>(
-            "SELECT m.id, r.full_name AS repository, m.number, m.title, m.description, m.state, m.due_on, \
-             (SELECT COUNT(*) FROM issues i WHERE i.milestone_id = m.id AND i.state = 'open') AS open_issues, \
-             (SELECT COUNT(*) FROM issues i WHERE i.milestone_id = m.id AND i.state = 'closed') AS closed_issues \
-             FROM milestones m JOIN repositories r ON r.id = m.repository_id WHERE m.id = $1",
+        Ok(
+            sqlx::query_as::<_, MilestoneSummary>(&format!("{MILESTONE_SUMMARY} WHERE m.id = $1"))
+                .bind(id)
+                .fetch_optional(&self.store.pool)
+                .await?,
         )
-        .bind(id)
-        .fetch_optional(&self.store.pool)
-        .await?)
     }
 
     /// A page of milestones by repository and number, with the total.
@@ -180,11 +185,7 @@ impl ResourceReads<'_> {
         let (repo, _) = repo_condition(3, repo_key);
         // Progress is counted from the mirrored issues, so it is what the mirror knows.
         let rows = sqlx::query_as::<_, MilestoneSummary>(&format!(
-            "SELECT m.id, r.full_name AS repository, m.number, m.title, m.description, m.state, m.due_on, \
-             (SELECT COUNT(*) FROM issues i WHERE i.milestone_id = m.id AND i.state = 'open') AS open_issues, \
-             (SELECT COUNT(*) FROM issues i WHERE i.milestone_id = m.id AND i.state = 'closed') AS closed_issues, \
-             COALESCE(mr.progress, 0.0) AS weighted_progress \
-             FROM milestones m JOIN repositories r ON r.id = m.repository_id LEFT JOIN milestone_rollups mr ON mr.milestone_id = m.id WHERE 1 = 1 {repo} {state_condition} ORDER BY r.full_name, m.number LIMIT $1 OFFSET $2"
+            "{MILESTONE_SUMMARY} WHERE 1 = 1 {repo} {state_condition} ORDER BY r.full_name, m.number LIMIT $1 OFFSET $2"
         ))
         .bind(limit)
         .bind(offset)

@@ -196,7 +196,7 @@ fn print(s: &ServerArgs, status: u16, v: &Value) {
             v["status"].as_str().unwrap_or("queued"),
             v["operation_id"]
         );
-    } else if v.get("number").is_some() && v.get("progress").is_some() {
+    } else if v["progress"].get("percent_complete").is_some() {
         println!(
             "milestone {} {} #{} {:?} ({}, {}% done)",
             v["id"],
