@@ -827,17 +827,27 @@ impl<'t> MirrorTx<'t> {
         let sub = i.sub_issues_summary.clone().unwrap_or_default();
         let deps = i.issue_dependencies_summary.clone().unwrap_or_default();
         let dirty = flag(sub.total > 0 || deps.total_blocked_by > 0 || has_links);
+        // GitHub's answer to ghgov's own write (the writer's, an apply's) wins a tie with a
+        // fact from elsewhere of the same second: that is almost always the late echo of an
+        // earlier write. (A change someone else makes in that very second shows with the
+        // issue's next change; GitHub's timestamps cannot order the two.)
+        let confirmed = matches!(
+            self.provenance.source,
+            crate::tracking::Source::Api | crate::tracking::Source::Apply
+        );
         let done = sqlx::query(
             "INSERT INTO issues (id, repository_id, number, node_id, title, body, state, state_reason, is_pull_request, user_login, milestone_id, issue_type, comments_count, locked, html_url, \
-             sub_issues_total, sub_issues_completed, blocked_by_total, blocking_total, created_at, updated_at, closed_at, seen_generation, relations_dirty, status) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25) \
+             sub_issues_total, sub_issues_completed, blocked_by_total, blocking_total, created_at, updated_at, closed_at, seen_generation, relations_dirty, status, confirmed_updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) \
              ON CONFLICT (id) DO UPDATE SET repository_id = excluded.repository_id, number = excluded.number, node_id = excluded.node_id, title = excluded.title, body = excluded.body, \
              state = excluded.state, state_reason = excluded.state_reason, is_pull_request = excluded.is_pull_request, user_login = excluded.user_login, milestone_id = excluded.milestone_id, \
              issue_type = excluded.issue_type, comments_count = excluded.comments_count, locked = excluded.locked, html_url = excluded.html_url, sub_issues_total = excluded.sub_issues_total, \
              sub_issues_completed = excluded.sub_issues_completed, blocked_by_total = excluded.blocked_by_total, blocking_total = excluded.blocking_total, created_at = excluded.created_at, \
              updated_at = excluded.updated_at, closed_at = excluded.closed_at, relations_dirty = excluded.relations_dirty, status = excluded.status, \
+             confirmed_updated_at = excluded.confirmed_updated_at, \
              seen_generation = CASE WHEN excluded.seen_generation > issues.seen_generation THEN excluded.seen_generation ELSE issues.seen_generation END \
-             WHERE excluded.updated_at >= issues.updated_at",
+             WHERE excluded.updated_at > issues.updated_at OR (excluded.updated_at = issues.updated_at \
+               AND (excluded.confirmed_updated_at IS NOT NULL OR issues.confirmed_updated_at IS NULL OR issues.confirmed_updated_at <> issues.updated_at))",
         )
         .bind(i.id)
         .bind(repo_id)
@@ -864,6 +874,7 @@ impl<'t> MirrorTx<'t> {
         .bind(generation.unwrap_or(0))
         .bind(dirty)
         .bind(status.map(Status::as_str))
+        .bind(confirmed.then(|| i.updated_at.clone()))
         .execute(&mut *self.conn)
         .await?;
         if done.rows_affected() == 0 {
