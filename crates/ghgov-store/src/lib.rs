@@ -69,6 +69,8 @@ pub struct WriteTx {
     workflows: Arc<tracking::WorkflowCache>,
     /// Domain events of this transaction, written by its commit (see [`events`]).
     events: Vec<events::PendingEvent>,
+    /// Its issues are as GitHub confirmed them to ghgov's writer.
+    confirmed: bool,
 }
 
 impl WriteTx {
@@ -267,6 +269,7 @@ impl Store {
                     provenance: tracking::Provenance::default(),
                     workflows: self.workflows.clone(),
                     events: Vec::new(),
+                    confirmed: false,
                 })
             }
             Backend::Postgres => Ok(WriteTx {
@@ -276,6 +279,7 @@ impl Store {
                 provenance: tracking::Provenance::default(),
                 workflows: self.workflows.clone(),
                 events: Vec::new(),
+                confirmed: false,
             }),
         }
     }

@@ -34,6 +34,8 @@ pub struct MirrorTx<'t> {
     workflows: Arc<WorkflowCache>,
     /// The transaction's domain events (see [`crate::events`]).
     pub(crate) events: &'t mut Vec<PendingEvent>,
+    /// Its issues are as GitHub confirmed them to ghgov's writer (see `WriteTx::confirmed`).
+    pub(crate) confirmed: bool,
 }
 
 impl WriteTx {
@@ -46,7 +48,16 @@ impl WriteTx {
             provenance: self.provenance.clone(),
             workflows: self.workflows.clone(),
             events: &mut self.events,
+            confirmed: self.confirmed,
         }
+    }
+
+    /// Marks the issues this transaction stores as GitHub confirmed them to ghgov's writer
+    /// (its answer to a write, or the read that settles a second after one): a fact of the
+    /// same second from elsewhere (GitHub's timestamps have whole seconds) then does not
+    /// overwrite them.
+    pub fn confirmed_by_github(&mut self) {
+        self.confirmed = true;
     }
 
     /// Who and what causes this transaction's mirror writes (source, actor, correlation):
@@ -96,6 +107,7 @@ impl MirrorSavepoint<'_> {
             provenance: self.provenance.clone(),
             workflows: self.workflows.clone(),
             events: &mut *self.events.buffer,
+            confirmed: false,
         }
     }
 
@@ -203,29 +215,6 @@ pub struct StatusChange {
     pub violation: bool,
 }
 
-/// What an issue's state is, as a short stable hash of the fields the mirror keeps of it
-/// (without its timestamps): two facts with the same fingerprint say the same thing.
-fn fingerprint(i: &Issue) -> String {
-    use sha2::{Digest, Sha256};
-    let mut labels: Vec<String> = i.labels.iter().map(|l| l.name.to_lowercase()).collect();
-    labels.sort();
-    let mut assignees: Vec<String> = i.assignees.iter().map(|u| u.login.to_lowercase()).collect();
-    assignees.sort();
-    let facts = serde_json::json!([
-        i.title,
-        i.body,
-        i.state,
-        i.state_reason,
-        labels,
-        assignees,
-        i.milestone.as_ref().map(|m| m.id),
-        i.issue_type.as_ref().map(|t| &t.name),
-        i.locked,
-    ]);
-    let digest = Sha256::digest(facts.to_string().as_bytes());
-    hex::encode(&digest[..8])
-}
-
 impl<'t> MirrorTx<'t> {
     /// A door for reads only (the store's own use: [`crate::Store::workflow`]).
     pub(crate) fn reader(
@@ -238,6 +227,7 @@ impl<'t> MirrorTx<'t> {
             provenance: Provenance::default(),
             workflows,
             events,
+            confirmed: false,
         }
     }
 
@@ -850,18 +840,11 @@ impl<'t> MirrorTx<'t> {
         let sub = i.sub_issues_summary.clone().unwrap_or_default();
         let deps = i.issue_dependencies_summary.clone().unwrap_or_default();
         let dirty = flag(sub.total > 0 || deps.total_blocked_by > 0 || has_links);
-        // GitHub's answer to ghgov's own write (the writer's, an apply's): a fact of the same
-        // second carrying one of the states GitHub answered ghgov with in that second is the
-        // late echo of one of its writes and changes nothing; any other is someone's change.
-        let confirmed = matches!(
-            self.provenance.source,
-            crate::tracking::Source::Api | crate::tracking::Source::Apply
-        );
-        let fingerprint = fingerprint(i);
+
         let done = sqlx::query(
             "INSERT INTO issues (id, repository_id, number, node_id, title, body, state, state_reason, is_pull_request, user_login, milestone_id, issue_type, comments_count, locked, html_url, \
-             sub_issues_total, sub_issues_completed, blocked_by_total, blocking_total, created_at, updated_at, closed_at, seen_generation, relations_dirty, status, confirmed_updated_at, confirmed_fingerprints) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) \
+             sub_issues_total, sub_issues_completed, blocked_by_total, blocking_total, created_at, updated_at, closed_at, seen_generation, relations_dirty, status, confirmed_updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) \
              ON CONFLICT (id) DO UPDATE SET repository_id = excluded.repository_id, number = excluded.number, node_id = excluded.node_id, title = excluded.title, body = excluded.body, \
              state = excluded.state, state_reason = excluded.state_reason, is_pull_request = excluded.is_pull_request, user_login = excluded.user_login, milestone_id = excluded.milestone_id, \
              issue_type = excluded.issue_type, comments_count = excluded.comments_count, locked = excluded.locked, html_url = excluded.html_url, sub_issues_total = excluded.sub_issues_total, \
@@ -869,15 +852,9 @@ impl<'t> MirrorTx<'t> {
              updated_at = excluded.updated_at, closed_at = excluded.closed_at, relations_dirty = excluded.relations_dirty, status = excluded.status, \
              confirmed_updated_at = CASE WHEN excluded.confirmed_updated_at IS NOT NULL THEN excluded.confirmed_updated_at \
                WHEN excluded.updated_at = issues.updated_at THEN issues.confirmed_updated_at ELSE NULL END, \
-             confirmed_fingerprints = CASE \
-               WHEN excluded.confirmed_updated_at IS NOT NULL AND issues.confirmed_updated_at = excluded.confirmed_updated_at \
-                 THEN issues.confirmed_fingerprints || excluded.confirmed_fingerprints \
-               WHEN excluded.confirmed_updated_at IS NOT NULL THEN excluded.confirmed_fingerprints \
-               WHEN excluded.updated_at = issues.updated_at THEN issues.confirmed_fingerprints ELSE NULL END, \
              seen_generation = CASE WHEN excluded.seen_generation > issues.seen_generation THEN excluded.seen_generation ELSE issues.seen_generation END \
              WHERE excluded.updated_at > issues.updated_at OR (excluded.updated_at = issues.updated_at \
-               AND (excluded.confirmed_updated_at IS NOT NULL OR issues.confirmed_updated_at IS NULL OR issues.confirmed_updated_at <> issues.updated_at \
-                 OR issues.confirmed_fingerprints NOT LIKE '%' || $28 || '%'))",
+               AND (excluded.confirmed_updated_at IS NOT NULL OR issues.confirmed_updated_at IS NULL OR issues.confirmed_updated_at <> issues.updated_at))",
         )
         .bind(i.id)
         .bind(repo_id)
@@ -904,9 +881,7 @@ impl<'t> MirrorTx<'t> {
         .bind(generation.unwrap_or(0))
         .bind(dirty)
         .bind(status.map(Status::as_str))
-        .bind(confirmed.then(|| i.updated_at.clone()))
-        .bind(confirmed.then(|| format!("{fingerprint};")))
-        .bind(&fingerprint)
+        .bind(self.confirmed.then(|| i.updated_at.clone()))
         .execute(&mut *self.conn)
         .await?;
         if done.rows_affected() == 0 {
@@ -1177,6 +1152,9 @@ mod same_second_tests {
     async fn project(s: &Store, i: &Issue, source: Source) {
         let mut tx = s.begin_mirror_write().await.unwrap();
         tx.set_provenance(Provenance::new(source));
+        if source == Source::Api {
+            tx.confirmed_by_github();
+        }
         let mut seen = super::Seen::default();
         tx.mirror().issue(&mut seen, 1, i, None).await.unwrap();
         tx.commit().await.unwrap();
@@ -1186,8 +1164,9 @@ mod same_second_tests {
         s.issue_reads().get(7).await.unwrap().unwrap().title
     }
 
-    /// Within one second: ghgov writes A then B; the late echo of A must not bring A back,
-    /// someone else's C is taken, and B's late echo does not undo C.
+    /// Within one second: ghgov writes A then B; the late echo of A (or any fact of that
+    /// second from elsewhere) must not bring A back; GitHub's state read after the second
+    /// settles it; a later second always wins.
     #[tokio::test]
     async fn a_late_echo_of_our_own_write_in_the_same_second_changes_nothing() {
         let dir = std::env::temp_dir().join(format!("ghgov-tie-{}", uuid::Uuid::new_v4().simple()));
@@ -1210,9 +1189,12 @@ mod same_second_tests {
         project(&s, &issue("C"), Source::Webhook).await;
         assert_eq!(
             title(&s).await,
-            "C",
-            "someone else's change in that second is taken"
+            "B",
+            "a same-second fact from elsewhere waits for the settling read"
         );
+        // The writer's read once the second has passed: GitHub says C.
+        project(&s, &issue("C"), Source::Api).await;
+        assert_eq!(title(&s).await, "C", "the settling read is GitHub's word");
         project(&s, &issue("B"), Source::Webhook).await;
         assert_eq!(title(&s).await, "C", "B's late echo does not undo it");
         let later = Issue {

@@ -584,6 +584,34 @@ async fn status_changes_follow_the_workflow(db: String) {
     .await;
     assert_eq!(code, 200, "{fresh}");
 
+    // Someone changes the issue on GitHub right after our write, likely in the same
+    // second: the mirror ends with their change once the writer's settling read is done.
+    let (code, _) = call(Method::PUT, &at, &write, Some(status("blocked"))).await;
+    assert_eq!(code, 200);
+    c.patch(format!("{}/repos/acme/widgets/issues/{number}", t.fh.url))
+        .bearer_auth(GH_TOKEN)
+        .json(&json!({"title": "Changed right after"}))
+        .send_ok()
+        .await;
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        settled(&t.fh, &gg.store).await;
+        seen = call(Method::GET, &format!("{url}/issues/{id}"), &write, None)
+            .await
+            .1;
+        if seen["title"] == "Changed right after" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        (seen["title"].as_str(), seen["status"].as_str()),
+        (Some("Changed right after"), Some("blocked")),
+        "{seen}"
+    );
+    let (code, _) = call(Method::PUT, &at, &write, Some(status("in_progress"))).await;
+    assert_eq!(code, 200);
+
     // DELETE closes as not planned (in_progress → cancelled is allowed).
     let (code, closed) = call(Method::DELETE, &format!("{url}/issues/{id}"), &write, None).await;
     assert_eq!(code, 200, "{closed}");

@@ -174,6 +174,9 @@ const IDLE_ROUND: Duration = Duration::from_secs(5);
 /// How many times an operation is taken up before a failure that may be passing (a 5xx,
 /// a broken connection) counts as final.
 const MAX_ATTEMPTS: i64 = 5;
+/// How long after GitHub's answer the writer reads the issue again: past the answer's
+/// whole second, so GitHub's state then orders every fact of that second.
+const SETTLE_AFTER: Duration = Duration::from_millis(1100);
 /// The pause before taking up an operation again, times its attempts so far.
 const RETRY_PAUSE: Duration = Duration::from_millis(500);
 
@@ -185,6 +188,9 @@ pub struct Writer {
     wake: Arc<Notify>,
     /// Moves whenever an operation settles, so waiting requests look again.
     settled: Arc<watch::Sender<u64>>,
+    /// Issues to read again once the second of GitHub's answer has passed (see
+    /// `settle_seconds`), with when.
+    rereads: Arc<std::sync::Mutex<Vec<(RepoName, i64, tokio::time::Instant)>>>,
 }
 
 impl Writer {
@@ -194,6 +200,7 @@ impl Writer {
             gh,
             wake: Arc::new(Notify::new()),
             settled: Arc::new(watch::channel(0).0),
+            rereads: Arc::default(),
         }
     }
 
@@ -254,9 +261,18 @@ impl Writer {
     pub async fn run(self) {
         loop {
             let woken = self.wake.notified();
+            self.settle_seconds().await;
             match self.round().await {
                 Ok(0) => {
-                    let _ = tokio::time::timeout(IDLE_ROUND, woken).await;
+                    let next = self
+                        .rereads
+                        .lock()
+                        .map_or(None, |r| r.iter().map(|(_, _, at)| *at).min());
+                    let wait = next.map_or(IDLE_ROUND, |at| {
+                        at.saturating_duration_since(tokio::time::Instant::now())
+                            .min(IDLE_ROUND)
+                    });
+                    let _ = tokio::time::timeout(wait, woken).await;
                 }
                 Ok(_) => {}
                 Err(e) => {
@@ -265,6 +281,62 @@ impl Writer {
                 }
             }
         }
+    }
+
+    /// GitHub's timestamps have whole seconds: a fact of the second of one of our writes
+    /// from elsewhere cannot be ordered against GitHub's answer, so the mirror keeps the
+    /// answer (see `WriteTx::confirmed_by_github`) and, once that second has passed, reads
+    /// the issue again: GitHub's state then is its word on that second.
+    async fn settle_seconds(&self) {
+        let now = tokio::time::Instant::now();
+        let due: Vec<(RepoName, i64)> = {
+            let Ok(mut all) = self.rereads.lock() else {
+                return;
+            };
+            let (due, later): (Vec<_>, Vec<_>) = all.drain(..).partition(|(_, _, at)| *at <= now);
+            *all = later;
+            let mut due: Vec<(RepoName, i64)> = due.into_iter().map(|(r, n, _)| (r, n)).collect();
+            due.sort_by_key(|(r, n)| (r.key(), *n));
+            due.dedup_by(|a, b| a.0.key() == b.0.key() && a.1 == b.1);
+            due
+        };
+        for (repo, number) in due {
+            if let Err(e) = self.settle_one(&repo, number).await {
+                tracing::warn!(repository = %repo, number, error = %format!("{e:#}"), "reading an issue again after a write failed; the reconciler will catch up");
+            }
+        }
+    }
+
+    async fn settle_one(&self, repo: &RepoName, number: i64) -> anyhow::Result<()> {
+        let Lookup::Found(issue) = self.gh.issue(repo, number).await? else {
+            return Ok(());
+        };
+        let mut tx = self.store.begin_write().await?;
+        // What changed in that second besides our writes is someone else's, seen by a read.
+        tx.set_provenance(
+            Provenance::new(Source::Sync).correlation(format!("settle-{}#{number}", repo.full())),
+        );
+        tx.confirmed_by_github();
+        let repo_id = self.repository_id(&mut tx, repo).await?;
+        tx.mirror()
+            .issue(&mut Seen::default(), repo_id, &issue, None)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn repository_id(
+        &self,
+        tx: &mut crate::store::WriteTx,
+        repo: &RepoName,
+    ) -> anyhow::Result<i64> {
+        Ok(match tx.mirror().repository_id(repo).await? {
+            Some(id) => id,
+            None => {
+                let r = self.gh.repository(repo).await?;
+                tx.mirror().repository(&r).await?
+            }
+        })
     }
 
     /// One pass over the unsettled operations, in order; answers how many it settled. An
@@ -618,13 +690,8 @@ impl Writer {
                 .correlation(format!("operation-{}", op.id))
                 .reason(change.as_ref().and_then(Change::reason).map(str::to_string)),
         );
-        let repo_id = match tx.mirror().repository_id(repo).await? {
-            Some(id) => id,
-            None => {
-                let r = self.gh.repository(repo).await?;
-                tx.mirror().repository(&r).await?
-            }
-        };
+        tx.confirmed_by_github();
+        let repo_id = self.repository_id(&mut tx, repo).await?;
         let mut seen = Seen::default();
         match confirmed {
             Confirmed::Issue(issue) => {
@@ -678,6 +745,13 @@ impl Writer {
             }
         }
         tx.commit().await?;
+        if let (Confirmed::Issue(issue), Ok(mut rereads)) = (confirmed, self.rereads.lock()) {
+            rereads.push((
+                repo.clone(),
+                issue.number,
+                tokio::time::Instant::now() + SETTLE_AFTER,
+            ));
+        }
         Ok(())
     }
 }
