@@ -383,6 +383,24 @@ async fn writes_survive_5xx_and_stops_without_duplicates(db: String) {
     t.finish().await;
 }
 
+/// ghgov serving a synced mirror of `doc` (its webhook not installed), with a write token:
+/// the tester, the token and the API's base URL.
+async fn synced(db: &str, doc: fakehub::SeedDoc) -> (Tester, String, String) {
+    let t = TestWorld::seeded(doc).serving().start(db).await;
+    let (_, write) = t
+        .ghgov()
+        .store
+        .create_token("writer", Scope::Write)
+        .await
+        .unwrap();
+    t.syncer()
+        .sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
+        .await
+        .unwrap();
+    let url = format!("{}/api/v1", t.ghgov().url());
+    (t, write, url)
+}
+
 /// A request with extra headers: status, headers and JSON body.
 async fn call_with(
     method: Method,
@@ -643,17 +661,7 @@ async fn status_changes_follow_the_workflow(db: String) {
 }
 
 async fn comments_and_milestones_go_through_the_writer(db: String) {
-    let t = TestWorld::seeded(seed(2, 0, 0, 1, 0))
-        .serving()
-        .start(&db)
-        .await;
-    let gg = t.ghgov();
-    let (_, write) = gg.store.create_token("writer", Scope::Write).await.unwrap();
-    t.syncer()
-        .sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
-        .await
-        .unwrap();
-    let url = format!("{}/api/v1", gg.url());
+    let (t, write, url) = synced(&db, seed(2, 0, 0, 1, 0)).await;
     let (_, list) = call(
         Method::GET,
         &format!("{url}/issues?repo=acme/widgets&state=all&per_page=1"),
@@ -820,17 +828,7 @@ async fn comments_and_milestones_go_through_the_writer(db: String) {
 }
 
 async fn changes_merge_field_by_field_with_githubs(db: String) {
-    let t = TestWorld::seeded(seed(2, 0, 2, 0, 0))
-        .serving()
-        .start(&db)
-        .await;
-    let gg = t.ghgov();
-    let (_, write) = gg.store.create_token("writer", Scope::Write).await.unwrap();
-    t.syncer()
-        .sync(&repo(), ghgov::mirror::sync::SyncKind::Full)
-        .await
-        .unwrap();
-    let url = format!("{}/api/v1", gg.url());
+    let (t, write, url) = synced(&db, seed(2, 0, 2, 0, 0)).await;
     let (_, list) = call(
         Method::GET,
         &format!("{url}/issues?repo=acme/widgets&state=open&kind=issue&per_page=1"),
