@@ -328,10 +328,11 @@ async fn fresh_postgres(server: &str, done_when: bool) -> (Store, String) {
     (prepared(&format!("{base}/{name}"), done_when).await, name)
 }
 
+/// Drops a test database; `WITH (FORCE)` ends a session a clone of the store may still hold.
 async fn drop_database(server: &str, store: Store, name: &str) {
     store.pool.close().await;
     let admin = Store::connect(server).await.unwrap();
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&admin.pool)
         .await
         .unwrap();
