@@ -8,6 +8,9 @@
 #      arrive, with fakehub's secondary limits on and ghgov's GitHub pacing as in production:
 #      all land (each issue ends with the last title asked), none lost, no request of ghgov's
 #      refused by a secondary limit; wall time and GitHub writes
+# Known limit: (e) does not finish yet: ghgov keeps every write within GitHub's 500-an-hour
+# window, and after about 400 writes (clients that wait for each answer leave little to
+# coalesce) it waits for the next hour.
 # Usage: bench/tracking.sh [s|e ...]   (default: both; SQLite)
 set -euo pipefail
 cd "$(dirname "$0")/.."
