@@ -757,34 +757,9 @@ async fn concurrent_writers_record_each_event_once(db: String) {
 /// actor): each issue it creates once, each sub-issue link and dependency once; the sync
 /// that reads them back adds none.
 async fn an_apply_records_its_changes_as_events_of_its_plan(db: String) {
-    use ghgov::governance::engine::{self, check, Documents, Planner};
-    use ghgov::governance::load::read_document;
     use ghgov::store::events::EventFilter;
     let t = TestWorld::empty().start(&db).await;
-    let example = |name: &str| {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../examples")
-            .join(name);
-        read_document(&path, name, &Default::default()).unwrap()
-    };
-    let docs = Documents {
-        spec: example("project-spec.yml"),
-        config: example("governance.yml"),
-    };
-    let checked = check(&docs, false).unwrap_or_else(|r| panic!("{}", r.render()));
-    let gh = t.github();
-    let (plan, _) = Planner::new(t.store.clone(), &gh)
-        .plan(&checked.spec, &checked.config, false)
-        .await
-        .unwrap();
-    let row = engine::store_plan(&t.store, &plan, None, &json!({}), "alice")
-        .await
-        .unwrap();
-    let repo = ghgov::mirror::RepoName::parse(&plan.repository).unwrap();
-    ghgov::governance::apply::Applier::new(&t.store, &gh, &repo, "alice")
-        .apply(row.id, &plan)
-        .await
-        .unwrap();
+    let (plan, plan_id, repo) = t.apply_example("alice").await;
     let all = EventFilter {
         after: 0,
         limit: 100_000,
@@ -822,7 +797,7 @@ async fn an_apply_records_its_changes_as_events_of_its_plan(db: String) {
     assert_eq!(of("hierarchy.updated").len(), links);
     assert!(links > 0);
     assert_eq!(of("dependency.added").len(), blockers);
-    let plan_id = format!("plan-{}", row.id);
+    let plan_id = format!("plan-{plan_id}");
     for e in &events {
         assert_eq!(e.correlation_id.as_deref(), Some(plan_id.as_str()), "{e:?}");
         assert_eq!(

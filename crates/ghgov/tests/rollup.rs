@@ -297,33 +297,8 @@ async fn github_summaries_are_cross_checked(db: String) {
 }
 
 async fn an_apply_records_each_governed_estimate_as_hours(db: String) {
-    use ghgov::governance::engine::{self, check, Documents, Planner};
-    use ghgov::governance::load::read_document;
     let t = TestWorld::empty().start(&db).await;
-    let example = |name: &str| {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../examples")
-            .join(name);
-        read_document(&path, name, &Default::default()).unwrap()
-    };
-    let docs = Documents {
-        spec: example("project-spec.yml"),
-        config: example("governance.yml"),
-    };
-    let checked = check(&docs, false).unwrap_or_else(|r| panic!("{}", r.render()));
-    let gh = t.github();
-    let (plan, _) = Planner::new(t.store.clone(), &gh)
-        .plan(&checked.spec, &checked.config, false)
-        .await
-        .unwrap();
-    let row = engine::store_plan(&t.store, &plan, None, &json!({}), "alice")
-        .await
-        .unwrap();
-    let repo = ghgov::mirror::RepoName::parse(&plan.repository).unwrap();
-    ghgov::governance::apply::Applier::new(&t.store, &gh, &repo, "alice")
-        .apply(row.id, &plan)
-        .await
-        .unwrap();
+    let (plan, _, _) = t.apply_example("alice").await;
     // What the bodies on GitHub say, read back as hours.
     let bodies = fh_world_issues(&t.fh, &plan.repository);
     let mut estimated = 0;

@@ -693,33 +693,8 @@ async fn an_api_change_is_recorded_once_and_its_echo_adds_nothing(db: String) {
 /// Issues a governance apply creates get their first status from the apply's record step
 /// (source `apply`, the actor, `plan-<id>`); a sync that reads them back adds nothing.
 async fn an_apply_records_the_first_status_of_what_it_creates(db: String) {
-    use ghgov::governance::engine::{self, check, Documents, Planner};
-    use ghgov::governance::load::read_document;
     let t = TestWorld::empty().start(&db).await;
-    let example = |name: &str| {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../examples")
-            .join(name);
-        read_document(&path, name, &Default::default()).unwrap()
-    };
-    let docs = Documents {
-        spec: example("project-spec.yml"),
-        config: example("governance.yml"),
-    };
-    let checked = check(&docs, false).unwrap_or_else(|r| panic!("{}", r.render()));
-    let gh = t.github();
-    let (plan, _) = Planner::new(t.store.clone(), &gh)
-        .plan(&checked.spec, &checked.config, false)
-        .await
-        .unwrap();
-    let row = engine::store_plan(&t.store, &plan, None, &json!({}), "alice")
-        .await
-        .unwrap();
-    let repo = ghgov::mirror::RepoName::parse(&plan.repository).unwrap();
-    ghgov::governance::apply::Applier::new(&t.store, &gh, &repo, "alice")
-        .apply(row.id, &plan)
-        .await
-        .unwrap();
+    let (plan, plan_id, repo) = t.apply_example("alice").await;
     t.syncer()
         .sync(&repo, ghgov::mirror::sync::SyncKind::Full)
         .await
@@ -743,7 +718,7 @@ async fn an_apply_records_the_first_status_of_what_it_creates(db: String) {
                 "planning",
                 "apply",
                 Some("alice"),
-                Some(format!("plan-{}", row.id))
+                Some(format!("plan-{plan_id}"))
             ),
             "issue {id}"
         );

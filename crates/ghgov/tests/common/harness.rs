@@ -119,6 +119,42 @@ pub struct Tester {
 }
 
 impl Tester {
+    /// Plans the repository's example documents (`examples/project-spec.yml` with
+    /// `examples/governance.yml`) against GitHub, stores the plan as `actor`'s and applies
+    /// it: the plan, its stored id and its repository.
+    pub async fn apply_example(
+        &self,
+        actor: &str,
+    ) -> (ghgov::governance::plan::Plan, i64, RepoName) {
+        use ghgov::governance::engine::{self, check, Documents, Planner};
+        use ghgov::governance::load::read_document;
+        let example = |name: &str| {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../examples")
+                .join(name);
+            read_document(&path, name, &Default::default()).unwrap()
+        };
+        let docs = Documents {
+            spec: example("project-spec.yml"),
+            config: example("governance.yml"),
+        };
+        let checked = check(&docs, false).unwrap_or_else(|r| panic!("{}", r.render()));
+        let gh = self.github();
+        let (plan, _) = Planner::new(self.store.clone(), &gh)
+            .plan(&checked.spec, &checked.config, false)
+            .await
+            .unwrap();
+        let row = engine::store_plan(&self.store, &plan, None, &serde_json::json!({}), actor)
+            .await
+            .unwrap();
+        let repo = RepoName::parse(&plan.repository).unwrap();
+        ghgov::governance::apply::Applier::new(&self.store, &gh, &repo, actor)
+            .apply(row.id, &plan)
+            .await
+            .unwrap();
+        (plan, row.id, repo)
+    }
+
     /// The serving ghgov.
     pub fn ghgov(&self) -> &Running {
         self.server
